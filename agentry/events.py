@@ -1,0 +1,82 @@
+"""Typed stream events: what providers yield and what ``Agent.stream`` hands to its consumers.
+
+Plain slotted dataclasses, not pydantic models: thousands are made per reply on the hot path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from agentry.errors import AgentryError
+
+
+@dataclass(slots=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(slots=True)
+class ReasoningDelta:
+    """Text of a model's thinking, shown apart from (and collapsed next to) the reply."""
+
+    text: str
+
+
+@dataclass(slots=True)
+class ToolCallEvent:
+    """A complete tool call the model asked for (providers assemble streamed fragments)."""
+
+    id: str
+    name: str
+    arguments: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class ToolResultEvent:
+    id: str
+    name: str
+    content: str
+    is_error: bool = False
+
+
+@dataclass(slots=True)
+class UsageEvent:
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    duration_s: float | None = None  # the server's own generation time where it reports one
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "duration_s": self.duration_s,
+        }
+
+
+@dataclass(slots=True)
+class DoneEvent:
+    """The turn ended. ``text`` is the final reply; ``interrupted`` if it was stopped early."""
+
+    text: str
+    interrupted: bool = False
+
+
+@dataclass(slots=True)
+class ErrorEvent:
+    """The turn failed; ``error`` is the exception (``Agent.chat`` raises it). Partial text is
+    kept in the session."""
+
+    error: AgentryError
+
+    @property
+    def message(self) -> str:
+        return str(self.error)
+
+
+# What a provider yields for one model call.
+ProviderEvent = Union[TextDelta, ReasoningDelta, ToolCallEvent, UsageEvent]
+# What Agent.stream yields for one user turn (possibly several model calls with tools between).
+StreamEvent = Union[
+    TextDelta, ReasoningDelta, ToolCallEvent, ToolResultEvent, UsageEvent, DoneEvent, ErrorEvent
+]

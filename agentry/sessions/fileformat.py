@@ -1,0 +1,135 @@
+"""The session file format: encoding and decoding, with no file I/O.
+
+A session file is JSON (the spec's ``.toon`` "JSON-based" format):
+
+    {"format": "agentry-session", "version": 1, "session_id": ..., "created_at": ...,
+     "last_activity": ..., "metadata": {...}, "messages": [...]}
+
+Header keys come first and each message sits on a line of its own, so files stay readable and
+diffable while being written by the C JSON encoder (``indent=`` would switch to the slow Python
+one). Files of the original Agentry load too: JSON with only ``session_id``, ``created_at`` and
+``messages``, and files in real TOON encoding.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from agentry.messages import MESSAGES
+
+FORMAT_NAME = "agentry-session"
+FORMAT_VERSION = 1
+
+
+@dataclass
+class SessionRecord:
+    """What one session file holds."""
+
+    session_id: str
+    created_at: str
+    last_activity: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    # "json" for our format, "legacy-json" or "toon" for the original Agentry's files.
+    source_format: str = "json"
+
+
+class FormatError(ValueError):
+    """The bytes are not a session; the text says what is wrong (the caller adds the path)."""
+
+
+def encode(record: SessionRecord) -> bytes:
+    dumps = json.dumps
+    header = {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "session_id": record.session_id,
+        "created_at": record.created_at,
+        "last_activity": record.last_activity,
+        "metadata": record.metadata,
+    }
+    head = ",\n".join(f"  {dumps(k)}: {dumps(v, ensure_ascii=False)}" for k, v in header.items())
+    if record.messages:
+        body = ",\n    ".join(dumps(m, ensure_ascii=False) for m in record.messages)
+        messages = f'  "messages": [\n    {body}\n  ]'
+    else:
+        messages = '  "messages": []'
+    return f"{{\n{head},\n{messages}\n}}\n".encode()
+
+
+def validate_messages(messages: Any) -> None:
+    """Raise FormatError unless ``messages`` is a list of valid message dicts."""
+    if not isinstance(messages, list):
+        raise FormatError(f"'messages' must be a list, not {type(messages).__name__}")
+    try:
+        MESSAGES.validate_python(messages)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = list(err["loc"])
+        where = f"message {loc[0]}" if loc else "messages"
+        field_path = ".".join(str(p) for p in loc[1:]) or "message"
+        raise FormatError(f"{where}: {field_path}: {err['msg']}") from None
+
+
+def _check_time(value: Any, key: str) -> str:
+    if not isinstance(value, str):
+        raise FormatError(f"'{key}' must be an ISO date-time string, not {type(value).__name__}")
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        raise FormatError(f"'{key}' is not an ISO date-time: {value!r}") from None
+    return value
+
+
+def decode(raw: bytes, session_id: str, fallback_time: str) -> SessionRecord:
+    """Parse a session file's bytes. ``fallback_time`` stands in for missing timestamps."""
+    if not raw.strip():
+        raise FormatError("the file is empty")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"not UTF-8 text (byte {exc.start})") from None
+    if text.lstrip().startswith("{"):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            hint = "; the file looks truncated" if exc.pos >= len(text.rstrip()) else ""
+            raise FormatError(
+                f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}){hint}"
+            ) from None
+        source = "json" if isinstance(data, dict) and "format" in data else "legacy-json"
+    else:
+        data = _decode_toon(text)
+        source = "toon"
+    if not isinstance(data, dict):
+        raise FormatError(f"expected an object at the top, found {type(data).__name__}")
+    if "messages" not in data:
+        raise FormatError("it has no 'messages' list")
+    messages = data["messages"]
+    validate_messages(messages)
+    version = data.get("version", FORMAT_VERSION)
+    if isinstance(version, int) and version > FORMAT_VERSION:
+        raise FormatError(
+            f"it was written by a newer Agentry (format version {version}, this one reads "
+            f"{FORMAT_VERSION}); upgrade agentry"
+        )
+    metadata = data.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise FormatError(f"'metadata' must be an object, not {type(metadata).__name__}")
+    created_at = _check_time(data.get("created_at", fallback_time), "created_at")
+    last_activity = _check_time(data.get("last_activity", fallback_time), "last_activity")
+    return SessionRecord(session_id, created_at, last_activity, metadata, messages, source)
+
+
+def _decode_toon(text: str) -> Any:
+    import toon_format  # only the original Agentry's files need it
+
+    try:
+        return toon_format.decode(text)
+    except Exception as exc:  # the decoder raises several types; all mean "not TOON"
+        raise FormatError(f"neither JSON nor TOON ({exc})") from None

@@ -1,0 +1,33 @@
+"""AgentSession: one conversation in memory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+def now() -> datetime:
+    """Local wall-clock time to the second, naive, as the spec's files and examples show it."""
+    return datetime.now().replace(microsecond=0)
+
+
+@dataclass(eq=False)
+class AgentSession:
+    session_id: str
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    created_at: datetime = field(default_factory=now)
+    last_activity: datetime = field(default_factory=now)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def add_message(self, message: dict[str, Any]) -> None:
+        self.messages.append(message)
+        self.last_activity = now()
+
+    def clear_history(self, keep_system: bool = True) -> None:
+        """Drop the conversation; with keep_system the system messages stay."""
+        if keep_system:
+            self.messages = [m for m in self.messages if m.get("role") == "system"]
+        else:
+            self.messages = []
+        self.last_activity = now()
