@@ -1,0 +1,287 @@
+"""HTTP plumbing every provider shares: one client, timeouts, and HTTP failures turned into our
+errors with messages a person can act on. Keys travel only in headers, never in URLs, so no
+exception text or log line can carry one."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from agentry.errors import (
+    AuthenticationError,
+    ModelNotFoundError,
+    ProviderConnectionError,
+    ProviderError,
+    ProviderTimeout,
+    RateLimitError,
+    ServerError,
+    StreamError,
+)
+
+READ_TIMEOUT_ENV = "AGENTRY_READ_TIMEOUT"
+MAX_RETRY_AFTER_S = 60.0
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Connect fails fast (a server that is down should say so at once); read is generous
+    because a local model may think for minutes before its first token."""
+
+    connect: float = 5.0
+    read: float = 300.0
+
+    @classmethod
+    def from_env(cls) -> Timeouts:
+        value = os.environ.get(READ_TIMEOUT_ENV)
+        return cls(read=float(value)) if value else cls()
+
+    def httpx(self) -> httpx.Timeout:
+        return httpx.Timeout(self.read, connect=self.connect)
+
+
+class HttpClient:
+    """An httpx.AsyncClient bound to one provider, mapping failures to ProviderError types."""
+
+    def __init__(
+        self,
+        provider: str,
+        base_url: str,
+        headers: dict[str, str] | None = None,
+        key_env: str | None = None,
+        timeouts: Timeouts | None = None,
+    ) -> None:
+        self.provider = provider
+        self.base_url = base_url.rstrip("/")
+        self.key_env = key_env
+        self.timeouts = timeouts or Timeouts.from_env()
+        self._headers = headers or {}
+        self._client: httpx.AsyncClient | None = None
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        # Created on first use so an Agent can be built outside a running event loop.
+        if self._client is None:
+            self._client = httpx.AsyncClient(headers=self._headers, timeout=self.timeouts.httpx())
+        return self._client
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def get_json(self, path: str) -> Any:
+        url = self.url(path)
+        async with self._guard(url):
+            response = await self._send("GET", url, None)
+            try:
+                await self._raise_for_status(response, url, model=None)
+                await response.aread()
+                try:
+                    return response.json()
+                except ValueError:
+                    raise ServerError(
+                        f"{self.provider} at {url} answered with something that is not JSON.",
+                        provider=self.provider,
+                        url=url,
+                    ) from None
+            finally:
+                await response.aclose()
+
+    @contextlib.asynccontextmanager
+    async def stream(
+        self, path: str, payload: dict[str, Any], model: str | None = None
+    ) -> AsyncIterator[httpx.Response]:
+        """POST and yield the streaming response once its status is known to be good."""
+        url = self.url(path)
+        async with self._guard(url):
+            response = await self._send("POST", url, payload)
+            try:
+                await self._raise_for_status(response, url, model)
+                yield response
+            finally:
+                await response.aclose()
+
+    async def _send(self, method: str, url: str, payload: dict[str, Any] | None) -> httpx.Response:
+        """Send once, and once more after a 429 that says when to come back."""
+        for attempt in (1, 2):
+            request = self.client.build_request(method, url, json=payload)
+            response = await self.client.send(request, stream=True)
+            if response.status_code != 429 or attempt == 2:
+                return response
+            delay = _retry_after(response)
+            await response.aclose()
+            if delay is None:
+                raise RateLimitError(
+                    f"{self.provider} at {url} is rate limiting requests (HTTP 429). "
+                    "Wait a moment and retry.",
+                    provider=self.provider,
+                    url=url,
+                )
+            await asyncio.sleep(delay)
+        raise AssertionError("unreachable")
+
+    @contextlib.asynccontextmanager
+    async def _guard(self, url: str) -> AsyncIterator[None]:
+        try:
+            yield
+        except ProviderError:
+            raise
+        except httpx.ConnectTimeout:
+            raise ProviderTimeout(
+                f"Could not connect to {self.provider} at {url} within "
+                f"{self.timeouts.connect:g} s. Is the server up and the address right?",
+                provider=self.provider,
+                url=url,
+            ) from None
+        except httpx.ConnectError as exc:
+            raise ProviderConnectionError(
+                f"Cannot connect to {self.provider} at {url} ({_reason(exc)}). "
+                "Is the server running and the address right?",
+                provider=self.provider,
+                url=url,
+            ) from None
+        except httpx.ReadTimeout:
+            raise ProviderTimeout(
+                f"{self.provider} at {url} sent nothing for {self.timeouts.read:g} s. "
+                f"Set {READ_TIMEOUT_ENV} (seconds) to wait longer.",
+                provider=self.provider,
+                url=url,
+            ) from None
+        except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+            raise StreamError(
+                f"The connection to {self.provider} at {url} was cut before the reply "
+                f"finished ({_reason(exc)}). The partial reply was kept.",
+                provider=self.provider,
+                url=url,
+            ) from None
+        except httpx.HTTPError as exc:
+            raise ProviderConnectionError(
+                f"Request to {self.provider} at {url} failed: {_reason(exc)}",
+                provider=self.provider,
+                url=url,
+            ) from None
+
+    async def _raise_for_status(
+        self, response: httpx.Response, url: str, model: str | None
+    ) -> None:
+        status = response.status_code
+        if status < 400:
+            return
+        await response.aread()
+        detail = _error_detail(response)
+        where = f"{self.provider} at {url}"
+        if status in (401, 403):
+            env = f" Check {self.key_env}." if self.key_env else ""
+            what = "rejected the API key" if status == 401 else "refused access with this key"
+            raise AuthenticationError(
+                f"{where} {what} (HTTP {status}: {detail}).{env}", provider=self.provider, url=url
+            )
+        if status == 404 and model is not None:
+            raise ModelNotFoundError(
+                f"{where} has no model {model!r} (HTTP 404: {detail}).",
+                provider=self.provider,
+                url=url,
+            )
+        if status == 429:
+            raise RateLimitError(
+                f"{where} is still rate limiting after waiting the Retry-After time once "
+                f"(HTTP 429: {detail}). Try again later.",
+                provider=self.provider,
+                url=url,
+            )
+        kind = "a server error" if status >= 500 else "an error"
+        raise ServerError(
+            f"{where} answered with {kind} (HTTP {status}: {detail}).",
+            provider=self.provider,
+            url=url,
+        )
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return min(max(float(value), 0.0), MAX_RETRY_AFTER_S)
+    except ValueError:
+        return None  # an HTTP date; rare enough from LLM APIs to treat as "no hint"
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc)
+    return text or type(exc).__name__
+
+
+def _error_detail(response: httpx.Response, limit: int = 300) -> str:
+    """The error text a server sent, from the common JSON shapes, shortened."""
+    try:
+        data = response.json()
+    except (ValueError, UnicodeDecodeError):
+        text = response.text.strip()
+    else:
+        text = _find_message(data) or json.dumps(data)
+    text = " ".join(text.split()) or response.reason_phrase
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _find_message(data: Any) -> str | None:
+    # {"error": "..."} (Ollama), {"error": {"message": ...}} (OpenAI, Anthropic, Gemini)
+    if isinstance(data, list) and data:
+        data = data[0]
+    if isinstance(data, dict):
+        error = data.get("error", data)
+        if isinstance(error, str):
+            return error
+        if isinstance(error, dict) and isinstance(error.get("message"), str):
+            return error["message"]
+    return None
+
+
+def malformed(provider: str, url: str, line: str) -> StreamError:
+    shown = line if len(line) <= 120 else line[:119] + "…"
+    return StreamError(
+        f"{provider} at {url} sent a line that is not valid in its stream format: {shown!r}. "
+        "The partial reply was kept.",
+        provider=provider,
+        url=url,
+    )
+
+
+def cut_short(provider: str, url: str) -> StreamError:
+    return StreamError(
+        f"The stream from {provider} at {url} ended before the reply finished. "
+        "The partial reply was kept.",
+        provider=provider,
+        url=url,
+    )
+
+
+async def iter_sse(response: httpx.Response) -> AsyncIterator[tuple[str, str]]:
+    """Server-sent events as (event, data) pairs; multi-line data joined with newlines."""
+    event, data = "", []
+    async for line in response.aiter_lines():
+        if not line:
+            if data:
+                yield event or "message", "\n".join(data)
+            event, data = "", []
+        elif line.startswith(":"):
+            continue  # comment / keep-alive
+        else:
+            name, _, value = line.partition(":")
+            value = value[1:] if value.startswith(" ") else value
+            if name == "data":
+                data.append(value)
+            elif name == "event":
+                event = value
+    if data:
+        yield event or "message", "\n".join(data)
