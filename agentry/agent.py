@@ -1,0 +1,246 @@
+"""Agent: sessions in memory and the chat/tool loop over one provider."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from agentry.errors import AgentryError, ProviderError, ToolError
+from agentry.events import (
+    DoneEvent,
+    ErrorEvent,
+    ReasoningDelta,
+    StreamEvent,
+    TextDelta,
+    ToolCallEvent,
+    ToolResultEvent,
+    UsageEvent,
+)
+from agentry.messages import wire_message
+from agentry.providers import Provider, make_provider
+from agentry.providers.http import Timeouts
+from agentry.sessions.session import AgentSession, now
+from agentry.tools import Tool, ToolRegistry, Workspace, default_tools
+
+DEFAULT_SYSTEM_MESSAGE = "You are a helpful AI assistant."
+
+# The answer to a tool call that needs approval: True (run it), False (refuse it), or a dict of
+# edited arguments to run it with.
+Approval = bool | dict[str, Any]
+Approver = Callable[[ToolCallEvent, Tool], Awaitable[Approval]]
+
+
+class Agent:
+    def __init__(
+        self,
+        llm: str | Provider = "ollama",
+        model: str | None = None,
+        api_key: str | None = None,
+        endpoint: str | None = None,
+        system_message: str | None = None,
+        max_iterations: int = 20,
+        approve: Approver | None = None,
+        workspace: str | Path | None = None,
+        timeouts: Timeouts | None = None,
+        **provider_options: Any,
+    ) -> None:
+        if isinstance(llm, Provider):
+            self.provider = llm
+        else:
+            self.provider = make_provider(
+                llm, model=model, api_key=api_key, endpoint=endpoint, timeouts=timeouts,
+                **provider_options,
+            )
+        self.system_message = system_message or DEFAULT_SYSTEM_MESSAGE
+        self.max_iterations = max_iterations
+        self.approve = approve
+        self.workspace = Workspace(Path(workspace) if workspace else Path.cwd())
+        self.tools = ToolRegistry()
+        self.sessions: dict[str, AgentSession] = {}
+
+    # -- sessions ---------------------------------------------------------------------------
+
+    def get_session(self, session_id: str = "default") -> AgentSession:
+        """The in-memory session of that id, created (with the system message) if new."""
+        session = self.sessions.get(session_id)
+        if session is None:
+            session = AgentSession(session_id)
+            session.add_message({"role": "system", "content": self.system_message})
+            self.sessions[session_id] = session
+        return session
+
+    # -- tools ------------------------------------------------------------------------------
+
+    def load_default_tools(self) -> None:
+        """Register the built-in file, search, command and fetch tools."""
+        for tool in default_tools(self.workspace):
+            self.tools.register(tool)
+
+    def register_tool_from_function(self, func: Callable[..., Any], **options: Any) -> Tool:
+        return self.tools.register_tool_from_function(func, **options)
+
+    def add_custom_tool(
+        self, schema: dict[str, Any], executor: Callable[..., Any], **options: Any
+    ) -> Tool:
+        return self.tools.add_custom_tool(schema, executor, **options)
+
+    async def _run_tool(self, call: ToolCallEvent) -> ToolResultEvent:
+        arguments = call.arguments
+        try:
+            tool = self.tools.get(call.name)  # an unknown name is a ToolError the model sees
+            if tool.needs_approval:
+                if self.approve is None:
+                    raise ToolError(
+                        f"{call.name} was refused: it needs the user's approval "
+                        f"({tool.permission}) and this agent has no approval callback."
+                    )
+                answer = await self.approve(call, tool)
+                if answer is False:
+                    raise ToolError(f"The user declined to run {call.name}.")
+                if isinstance(answer, dict):
+                    arguments = answer
+            content = await self.tools.execute(call.name, arguments)
+        except ToolError as exc:
+            return ToolResultEvent(call.id, call.name, f"Error: {exc}", is_error=True)
+        return ToolResultEvent(call.id, call.name, content)
+
+    # -- chat -------------------------------------------------------------------------------
+
+    async def chat(self, message: str, session_id: str = "default") -> str:
+        """Send a message and return the final reply text; raises the turn's error if any."""
+        async with contextlib.aclosing(self.stream(message, session_id=session_id)) as events:
+            async for event in events:
+                if isinstance(event, ErrorEvent):
+                    raise event.error
+                if isinstance(event, DoneEvent):
+                    return event.text
+        raise AgentryError("The reply ended without a result.")  # stream always ends in one
+
+    async def stream(
+        self, message: str | None, session_id: str = "default"
+    ) -> AsyncIterator[StreamEvent]:
+        """One user turn as events. ``message=None`` answers the session as it stands (retry).
+
+        Ends with DoneEvent or ErrorEvent. If the consumer is cancelled or stops iterating, the
+        HTTP stream is closed and the partial reply stays in the session, marked interrupted.
+        """
+        session = self.get_session(session_id)
+        if message is not None:
+            session.add_message({"role": "user", "content": message, "_created_at": _stamp()})
+        try:
+            model = await self.provider.resolve_model()
+        except ProviderError as exc:
+            yield ErrorEvent(exc)
+            return
+        for _ in range(self.max_iterations):
+            reply = _ReplyInProgress(self.provider.name, model)
+            outcome: str = "interrupted"
+            try:
+                async for event in self.provider.stream_chat(
+                    [wire_message(m) for m in session.messages],
+                    self.tools.specs() or None,
+                    model=model,
+                ):
+                    reply.take(event)
+                    if not isinstance(event, UsageEvent):
+                        yield event
+                outcome = "done"
+            except ProviderError as exc:
+                outcome = "error"
+                if reply.has_content:
+                    session.add_message(reply.message(error=str(exc)))
+                yield ErrorEvent(exc)
+                return
+            finally:
+                # Cancellation, or a consumer that stopped iterating, lands here too.
+                if outcome == "interrupted" and reply.has_content:
+                    session.add_message(reply.message(interrupted=True))
+            session.add_message(reply.message())
+            if reply.usage is not None:
+                yield reply.usage
+            if not reply.calls:
+                yield DoneEvent(reply.text)
+                return
+            for call in reply.calls:
+                result = await self._run_tool(call)
+                session.add_message({
+                    "role": "tool",
+                    "tool_call_id": call.id,
+                    "name": call.name,
+                    "content": result.content,
+                    "_created_at": _stamp(),
+                    **({"_error": True} if result.is_error else {}),
+                })
+                yield result
+        yield ErrorEvent(AgentryError(
+            f"Stopped after {self.max_iterations} rounds of tool calls without a final answer "
+            "(max_iterations)."
+        ))
+
+    async def list_models(self) -> list[str]:
+        return await self.provider.list_models()
+
+    async def aclose(self) -> None:
+        await self.provider.aclose()
+
+
+def _stamp() -> str:
+    return now().isoformat()
+
+
+class _ReplyInProgress:
+    """What one model call has produced so far, and the assistant message it becomes."""
+
+    def __init__(self, provider: str, model: str) -> None:
+        self.provider = provider
+        self.model = model
+        self.started = time.monotonic()
+        self.parts: list[str] = []
+        self.reasoning: list[str] = []
+        self.calls: list[ToolCallEvent] = []
+        self.usage: UsageEvent | None = None
+
+    def take(self, event: Any) -> None:
+        if isinstance(event, TextDelta):
+            self.parts.append(event.text)
+        elif isinstance(event, ReasoningDelta):
+            self.reasoning.append(event.text)
+        elif isinstance(event, ToolCallEvent):
+            self.calls.append(event)
+        elif isinstance(event, UsageEvent):
+            if event.duration_s is None:
+                event.duration_s = time.monotonic() - self.started
+            self.usage = event
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+    @property
+    def has_content(self) -> bool:
+        return bool(self.parts or self.reasoning or self.calls)
+
+    def message(self, interrupted: bool = False, error: str | None = None) -> dict[str, Any]:
+        message: dict[str, Any] = {"role": "assistant", "content": self.text}
+        if self.calls and not (interrupted or error):
+            message["tool_calls"] = [
+                {"id": c.id, "type": "function",
+                 "function": {"name": c.name, "arguments": c.arguments}}
+                for c in self.calls
+            ]
+        message["_created_at"] = _stamp()
+        message["_provider"] = self.provider
+        message["_model"] = self.model
+        if self.reasoning:
+            message["_reasoning"] = "".join(self.reasoning)
+        if self.usage is not None:
+            message["_usage"] = self.usage.as_dict()
+        if interrupted:
+            message["_interrupted"] = True
+        if error:
+            message["_interrupted"] = True
+            message["_error"] = error
+        return message

@@ -1,0 +1,103 @@
+"""Settings and the choice of provider: arguments > environment > settings file > defaults."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from agentry.sessions.storage import atomic_write
+
+CONFIG_DIR_ENV = "AGENTRY_CONFIG_DIR"
+PROVIDER_ENV = "AGENTRY_PROVIDER"
+
+
+class Settings(BaseModel):
+    """What a person configures once: ``<config dir>/settings.json``."""
+
+    model_config = ConfigDict(extra="ignore")
+    provider: str | None = None
+    model: str | None = None
+    endpoint: str | None = None
+    theme: str | None = None
+
+
+def config_dir() -> Path:
+    configured = os.environ.get(CONFIG_DIR_ENV)
+    if configured:
+        return Path(configured).expanduser()
+    from platformdirs import user_config_path
+
+    return user_config_path("agentry", appauthor=False)
+
+
+def settings_path() -> Path:
+    return config_dir() / "settings.json"
+
+
+def load_settings() -> Settings:
+    """The saved settings; a missing or unreadable file gives the defaults (never an error at
+    start-up: the file is only preferences)."""
+    try:
+        return Settings.model_validate_json(settings_path().read_bytes())
+    except (OSError, ValidationError, ValueError):
+        return Settings()
+
+
+def save_settings(settings: Settings) -> None:
+    path = settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, json.dumps(settings.model_dump(exclude_none=True), indent=2).encode())
+
+
+@dataclass(frozen=True)
+class ProviderChoice:
+    """Which provider to use and why, in words for the status bar. ``name`` is None when
+    nothing is available; ``reason`` then says how to connect one."""
+
+    name: str | None
+    reason: str
+
+
+NO_PROVIDER_HELP = (
+    "No model server found. Start Ollama (`ollama serve`), pass --provider openai/anthropic/"
+    "gemini/groq with its API key in the environment, or install the offline model: "
+    "CMAKE_ARGS=\"-DGGML_NATIVE=OFF\" pip install 'agentry[local]'"
+)
+
+
+async def ollama_answers(endpoint: str | None = None, timeout: float = 1.0) -> str | None:
+    """The Ollama URL if a server answers there within ``timeout``, else None."""
+    from agentry.providers.ollama import parse_ollama_host
+
+    url = endpoint or parse_ollama_host(os.environ.get("OLLAMA_HOST"))
+    try:
+        async with httpx.AsyncClient(timeout=timeout) as client:
+            response = await client.get(f"{url.rstrip('/')}/api/tags")
+            return url if response.status_code == 200 else None
+    except httpx.HTTPError:
+        return None
+
+
+async def choose_provider(
+    provider: str | None, endpoint: str | None = None, settings: Settings | None = None
+) -> ProviderChoice:
+    """The configured provider, else Ollama if it answers, else the bundled local model."""
+    if provider:
+        return ProviderChoice(provider, "chosen with --provider")
+    if env := os.environ.get(PROVIDER_ENV):
+        return ProviderChoice(env, f"from {PROVIDER_ENV}")
+    settings = settings or load_settings()
+    if settings.provider:
+        return ProviderChoice(settings.provider, f"from {settings_path()}")
+    if url := await ollama_answers(endpoint):
+        return ProviderChoice("ollama", f"Ollama answered at {url}")
+    from agentry.providers.local import local_available
+
+    if local_available():
+        return ProviderChoice("local", "no Ollama answered; using the bundled offline model")
+    return ProviderChoice(None, NO_PROVIDER_HELP)
