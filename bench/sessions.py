@@ -1,0 +1,84 @@
+"""Session storage: list_sessions() cold and warm, and saving a large session.
+
+Run: python bench/sessions.py [--files 10000] [--messages 50] [--runs 5]
+Also the issue-2 figure: python bench/sessions.py --files 2000 --messages 50
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import common  # noqa: F401
+
+from agentry.sessions import SessionManager
+from agentry.sessions import fileformat
+from agentry.sessions.fileformat import SessionRecord
+
+
+def conversation(n: int, seed: int = 0) -> list[dict]:
+    messages = [{"role": "system", "content": "You are a helpful AI assistant."}]
+    for i in range(n - 1):
+        role = "user" if i % 2 == 0 else "assistant"
+        messages.append({"role": role, "content": f"Message {seed}-{i}: " + "lorem ipsum " * 20})
+    return messages
+
+
+def populate(folder: Path, files: int, messages: int) -> None:
+    # Write the files directly in our format: the benchmark is about listing, not saving.
+    for i in range(files):
+        record = SessionRecord(f"s{i:05d}", "2026-01-01T10:00:00",
+                               f"2026-01-{1 + i % 28:02d}T10:00:00", {}, conversation(messages, i))
+        (folder / f"s{i:05d}_chat.toon").write_bytes(fileformat.encode(record))
+
+
+def timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--files", type=int, default=10_000)
+    parser.add_argument("--messages", type=int, default=50)
+    parser.add_argument("--save-messages", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    common.header("session storage")
+    folder = Path(tempfile.mkdtemp(prefix="agentry-bench-"))
+    try:
+        populate(folder, args.files, args.messages)
+        cold, warm, fresh = [], [], []
+        for _ in range(args.runs):
+            (folder / ".index.json").unlink(missing_ok=True)
+            sm = SessionManager(folder)
+            cold.append(timed(sm.list_sessions))  # parses every file, writes the index
+            warm.append(timed(sm.list_sessions))  # same process: nothing parsed
+            fresh.append(timed(SessionManager(folder).list_sessions))  # new process's view
+        big = conversation(args.save_messages)
+        sm = SessionManager(folder)
+        sm.save_session("big", big)
+        saves = [timed(lambda: sm.save_session("big", big)) for _ in range(args.runs)]
+        size = sm.path_for("big").stat().st_size
+        loads = [timed(lambda: sm.load_session("big")) for _ in range(args.runs)]
+        common.report(
+            f"{args.files} sessions of {args.messages} messages, median of {args.runs}", [
+                ("list_sessions() first call (no index)", f"{common.median(cold) * 1000:.0f} ms"),
+                ("list_sessions() second call", f"{common.median(warm) * 1000:.1f} ms"),
+                ("list_sessions() new manager, index on disk",
+                 f"{common.median(fresh) * 1000:.1f} ms"),
+                (f"save_session() of {args.save_messages} messages ({size / 1e6:.1f} MB)",
+                 f"{common.median(saves) * 1000:.1f} ms"),
+                (f"load_session() of {args.save_messages} messages",
+                 f"{common.median(loads) * 1000:.1f} ms"),
+            ])
+    finally:
+        shutil.rmtree(folder)
+
+
+if __name__ == "__main__":
+    main()
