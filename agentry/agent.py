@@ -139,14 +139,16 @@ class Agent:
             reply = _ReplyInProgress(self.provider.name, model)
             outcome: str = "interrupted"
             try:
-                async for event in self.provider.stream_chat(
+                # aclosing: the HTTP response closes the moment we stop, not at GC time.
+                async with contextlib.aclosing(self.provider.stream_chat(
                     [wire_message(m) for m in session.messages],
                     self.tools.specs() or None,
                     model=model,
-                ):
-                    reply.take(event)
-                    if not isinstance(event, UsageEvent):
-                        yield event
+                )) as events:
+                    async for event in events:
+                        reply.take(event)
+                        if not isinstance(event, UsageEvent):
+                            yield event
                 outcome = "done"
             except ProviderError as exc:
                 outcome = "error"

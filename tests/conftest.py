@@ -6,7 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.servers.anthropic import AnthropicServer
+from tests.servers.gemini import GeminiServer
 from tests.servers.ollama import OllamaServer
+from tests.servers.openai import OpenAIServer
 
 
 @pytest.fixture(autouse=True)
@@ -33,3 +36,56 @@ def ollama_server(ollama_server_session: OllamaServer, monkeypatch) -> OllamaSer
     ollama_server_session.models = ["llama3.2:latest", "qwen3:0.6b"]
     monkeypatch.setenv("OLLAMA_HOST", f"127.0.0.1:{ollama_server_session.port}")
     return ollama_server_session
+
+
+@pytest.fixture(scope="session")
+def llama_server() -> Iterator[object]:
+    """A real ``python -m llama_cpp.server`` with the bundled SmolLM2 on 127.0.0.1 (one thread,
+    requests queued rather than interrupted); ``.url`` is the base URL, ``.model`` the model id.
+    Skips when the local extra is not installed."""
+    from tests.servers.llama import SKIP_REASON, LlamaServer, server_available
+
+    if not server_available():
+        pytest.skip(SKIP_REASON)
+    with LlamaServer(n_threads=1) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def openai_server_session() -> Iterator[OpenAIServer]:
+    with OpenAIServer() as server:
+        yield server
+
+
+@pytest.fixture
+def openai_server(openai_server_session: OpenAIServer, monkeypatch) -> OpenAIServer:
+    """The OpenAI Chat Completions server, reset (no key check), with OPENAI_BASE_URL at it."""
+    openai_server_session.reset()
+    monkeypatch.setenv("OPENAI_BASE_URL", f"{openai_server_session.url}/v1")
+    return openai_server_session
+
+
+@pytest.fixture(scope="session")
+def anthropic_server_session() -> Iterator[AnthropicServer]:
+    with AnthropicServer() as server:
+        yield server
+
+
+@pytest.fixture
+def anthropic_server(anthropic_server_session: AnthropicServer) -> AnthropicServer:
+    """The Anthropic Messages server, reset (no key check); pass its ``url`` as endpoint."""
+    anthropic_server_session.reset()
+    return anthropic_server_session
+
+
+@pytest.fixture(scope="session")
+def gemini_server_session() -> Iterator[GeminiServer]:
+    with GeminiServer() as server:
+        yield server
+
+
+@pytest.fixture
+def gemini_server(gemini_server_session: GeminiServer) -> GeminiServer:
+    """The Gemini API server, reset (no key check); pass its ``url`` as endpoint."""
+    gemini_server_session.reset()
+    return gemini_server_session

@@ -40,7 +40,15 @@ class Timeouts:
     @classmethod
     def from_env(cls) -> Timeouts:
         value = os.environ.get(READ_TIMEOUT_ENV)
-        return cls(read=float(value)) if value else cls()
+        if not value:
+            return cls()
+        try:
+            read = float(value)
+        except ValueError:
+            read = -1.0
+        if read <= 0:
+            raise ValueError(f"{READ_TIMEOUT_ENV} must be a positive number of seconds, not {value!r}")
+        return cls(read=read)
 
     def httpx(self) -> httpx.Timeout:
         return httpx.Timeout(self.read, connect=self.connect)
@@ -56,12 +64,14 @@ class HttpClient:
         headers: dict[str, str] | None = None,
         key_env: str | None = None,
         timeouts: Timeouts | None = None,
+        secret: str | None = None,
     ) -> None:
         self.provider = provider
         self.base_url = base_url.rstrip("/")
         self.key_env = key_env
         self.timeouts = timeouts or Timeouts.from_env()
         self._headers = headers or {}
+        self._secret = secret  # blanked out of any error text a server echoes back
         self._client: httpx.AsyncClient | None = None
 
     @property
@@ -178,7 +188,7 @@ class HttpClient:
         if status < 400:
             return
         await response.aread()
-        detail = _error_detail(response)
+        detail = _error_detail(response, secret=self._secret)
         where = f"{self.provider} at {url}"
         if status in (401, 403):
             env = f" Check {self.key_env}." if self.key_env else ""
@@ -208,13 +218,16 @@ class HttpClient:
 
 
 def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after")
-    if value is None:
-        return None
-    try:
-        return min(max(float(value), 0.0), MAX_RETRY_AFTER_S)
-    except ValueError:
-        return None  # an HTTP date; rare enough from LLM APIs to treat as "no hint"
+    """Seconds to wait: ``retry-after-ms`` (OpenAI) or ``Retry-After`` in seconds."""
+    for header, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        value = response.headers.get(header)
+        if value is None:
+            continue
+        try:
+            return min(max(float(value) / scale, 0.0), MAX_RETRY_AFTER_S)
+        except ValueError:
+            continue  # an HTTP date; rare enough from LLM APIs to treat as "no hint"
+    return None
 
 
 def _reason(exc: Exception) -> str:
@@ -222,14 +235,17 @@ def _reason(exc: Exception) -> str:
     return text or type(exc).__name__
 
 
-def _error_detail(response: httpx.Response, limit: int = 300) -> str:
-    """The error text a server sent, from the common JSON shapes, shortened."""
+def _error_detail(response: httpx.Response, limit: int = 300, secret: str | None = None) -> str:
+    """The error text a server sent, from the common JSON shapes, shortened (and without the
+    key, should the server quote it)."""
     try:
         data = response.json()
     except (ValueError, UnicodeDecodeError):
         text = response.text.strip()
     else:
         text = _find_message(data) or json.dumps(data)
+    if secret:
+        text = text.replace(secret, "[API key]")
     text = " ".join(text.split()) or response.reason_phrase
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

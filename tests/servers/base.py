@@ -121,6 +121,8 @@ class Request:
     path: str
     headers: dict[str, str]
     body: Any
+    # Set when the client closes the connection this request came on (seen from the server).
+    closed: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
 
 
 class ScriptedServer:
@@ -130,6 +132,7 @@ class ScriptedServer:
         self.replies: deque[Reply] = deque()
         self.requests: list[Request] = []
         self.models: list[str] = ["llama3.2:latest", "qwen3:0.6b"]
+        self.end_early = False  # end the stream cleanly but without its end marker
         self._loop = asyncio.new_event_loop()
         self._server: asyncio.base_events.Server | None = None
         self._ready = threading.Event()
@@ -165,6 +168,7 @@ class ScriptedServer:
 
         self._loop.call_soon_threadsafe(shutdown)
         self._thread.join(10)
+        self._loop.close()
 
     def __enter__(self) -> ScriptedServer:
         return self.start()
@@ -182,6 +186,7 @@ class ScriptedServer:
     def reset(self) -> None:
         self.replies.clear()
         self.requests.clear()
+        self.end_early = False
 
     def next_reply(self, messages: list[dict[str, Any]]) -> Reply:
         return self.replies.popleft() if self.replies else reply_for(messages)
@@ -193,6 +198,7 @@ class ScriptedServer:
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._writers.add(writer)
+        seen: list[Request] = []
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -208,7 +214,8 @@ class ScriptedServer:
                 body = json.loads(raw) if raw else None
                 request = Request(method, target, headers, body)
                 self.requests.append(request)
-                responder = Responder(writer)
+                seen.append(request)
+                responder = Responder(writer, reader)
                 handler = self.route(method, target.split("?")[0])
                 if handler is None:
                     await responder.json(404, {"error": f"no route {method} {target}"})
@@ -221,6 +228,8 @@ class ScriptedServer:
         finally:
             self._writers.discard(writer)
             writer.close()
+            for request in seen:
+                request.closed.set()
 
 
 class Responder:
@@ -230,8 +239,11 @@ class Responder:
                404: "Not Found", 429: "Too Many Requests", 500: "Internal Server Error",
                503: "Service Unavailable"}
 
-    def __init__(self, writer: asyncio.StreamWriter) -> None:
+    def __init__(
+        self, writer: asyncio.StreamWriter, reader: asyncio.StreamReader | None = None
+    ) -> None:
         self.writer = writer
+        self.reader = reader
         self.closed = False
 
     def _head(self, status: int, headers: dict[str, str]) -> bytes:
@@ -249,7 +261,14 @@ class Responder:
     async def stream(self, content_type: str, chunks: AsyncIterator[bytes], reply: Reply) -> None:
         """Send ``chunks`` with chunked transfer encoding, honouring the reply's faults."""
         if reply.hang:
-            await asyncio.sleep(3600)
+            # Answer nothing; stop once the client gives up and closes the connection.
+            if self.reader is None:
+                await asyncio.sleep(3600)
+            else:
+                while await self.reader.read(65536):
+                    pass
+            self.closed = True
+            return
         headers = {"Content-Type": content_type, "Transfer-Encoding": "chunked",
                    **reply.headers}
         self.writer.write(self._head(200, headers))

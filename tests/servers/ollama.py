@@ -78,6 +78,8 @@ class OllamaServer(ScriptedServer):
                 },
                 "done": False,
             })
+        if self.end_early:
+            return
         yield _line({
             "model": model,
             "created_at": now_rfc3339(),

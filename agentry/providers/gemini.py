@@ -1,0 +1,349 @@
+"""Google's Gemini API: ``POST /v1beta/models/{model}:streamGenerateContent?alt=sse``,
+``GET /v1beta/models``."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import urllib.parse
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from agentry.errors import (
+    AuthenticationError,
+    ModelNotFoundError,
+    ProviderError,
+    ServerError,
+    StreamError,
+)
+from agentry.events import ProviderEvent, ReasoningDelta, TextDelta, ToolCallEvent, UsageEvent
+from agentry.providers.base import MODEL_ENV, Provider
+from agentry.providers.http import HttpClient, Timeouts, cut_short, iter_sse, malformed
+
+DEFAULT_BASE = "https://generativelanguage.googleapis.com"
+KEY_ENVS = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
+# Google's documented stand-in for a function call whose thought signature is unknown (one made
+# by another provider, or before a restart); Gemini 3 refuses unsigned calls otherwise.
+SKIP_SIGNATURE = "skip_thought_signature_validator"
+# What Gemini's Schema object accepts; anything else (additionalProperties, $schema, const,
+# title, ...) makes the whole request fail with 400.
+SCHEMA_KEYS = frozenset({
+    "type", "format", "description", "nullable", "enum", "items", "properties", "required",
+    "minItems", "maxItems", "minProperties", "maxProperties", "minLength", "maxLength",
+    "pattern", "minimum", "maximum", "anyOf", "default", "example", "propertyOrdering",
+})
+_THINKING_MODEL = re.compile(r"gemini-(2\.5|[3-9])")
+
+
+def gemini_schema(schema: Any) -> Any:
+    """A JSON schema cut down to what Gemini's function declarations accept."""
+    if not isinstance(schema, dict):
+        return schema
+    defs = schema.get("$defs") or schema.get("definitions") or {}
+
+    def clean(node: Any, depth: int = 0) -> Any:
+        if not isinstance(node, dict) or depth > 32:
+            return node
+        if "$ref" in node:
+            ref = str(node["$ref"]).rsplit("/", 1)[-1]
+            node = {**defs.get(ref, {}), **{k: v for k, v in node.items() if k != "$ref"}}
+        out: dict[str, Any] = {}
+        kind = node.get("type")
+        if isinstance(kind, list):  # ["string", "null"] → type string, nullable
+            others = [t for t in kind if t != "null"]
+            kind = others[0] if others else "string"
+            if "null" in node["type"]:
+                out["nullable"] = True
+        if kind is not None:
+            out["type"] = kind
+        if "const" in node and "enum" not in node:
+            node = {**node, "enum": [node["const"]]}
+        for key, value in node.items():
+            if key not in SCHEMA_KEYS or key == "type":
+                continue
+            if key == "properties" and isinstance(value, dict):
+                if value:
+                    out[key] = {name: clean(sub, depth + 1) for name, sub in value.items()}
+            elif key == "items":
+                out[key] = clean(value, depth + 1)
+            elif key == "anyOf" and isinstance(value, list):
+                out[key] = [clean(sub, depth + 1) for sub in value]
+            elif key == "enum":
+                if isinstance(value, list) and all(isinstance(v, str) for v in value):
+                    out[key] = value
+            else:
+                out[key] = value
+        if "required" in out and "properties" in out:
+            out["required"] = [r for r in out["required"] if r in out["properties"]]
+        elif "required" in out:
+            del out["required"]
+        return out
+
+    return clean(schema)
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, list):
+        return "".join(
+            p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text"
+        )
+    return content or ""
+
+
+def _args(call: dict[str, Any]) -> dict[str, Any]:
+    args = call["function"].get("arguments") or {}
+    return json.loads(args) if isinstance(args, str) else args
+
+
+def to_wire(
+    messages: list[dict[str, Any]], signatures: dict[str, str], model: str = ""
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """(systemInstruction, contents): roles user/model, function calls and responses as parts,
+    consecutive parts of one role merged into one content."""
+    system: list[str] = []
+    contents: list[dict[str, Any]] = []
+    names: dict[str, str] = {}  # tool call id → function name, for the responses
+    needs_signature = model.startswith(("gemini-3", "models/gemini-3"))
+    for message in messages:
+        role = message["role"]
+        parts: list[dict[str, Any]] = []
+        if role == "system":
+            if text := _text(message.get("content")):
+                system.append(text)
+            continue
+        if role == "assistant":
+            role = "model"
+            if text := _text(message.get("content")):
+                parts.append({"text": text})
+            for n, call in enumerate(message.get("tool_calls") or []):
+                names[call.get("id") or ""] = call["function"]["name"]
+                part: dict[str, Any] = {
+                    "functionCall": {"name": call["function"]["name"], "args": _args(call)}
+                }
+                signature = signatures.get(call.get("id") or "")
+                if signature is None and n == 0 and needs_signature:
+                    signature = SKIP_SIGNATURE
+                if signature:
+                    part["thoughtSignature"] = signature
+                parts.append(part)
+        elif role == "tool":
+            role = "user"
+            name = message.get("name") or names.get(message.get("tool_call_id") or "", "")
+            parts.append({
+                "functionResponse": {
+                    "name": name,
+                    "response": {"content": _text(message.get("content"))},
+                }
+            })
+        elif text := _text(message.get("content")):
+            parts.append({"text": text})
+        if not parts:
+            continue
+        if contents and contents[-1]["role"] == role:
+            contents[-1]["parts"].extend(parts)
+        else:
+            contents.append({"role": role, "parts": parts})
+    instruction = {"parts": [{"text": "\n\n".join(system)}]} if system else None
+    return instruction, contents
+
+
+class GeminiProvider(Provider):
+    name = "gemini"
+
+    def __init__(
+        self,
+        model: str | None = None,
+        api_key: str | None = None,
+        endpoint: str | None = None,
+        timeouts: Timeouts | None = None,
+        include_thoughts: bool | None = None,
+        **_: Any,
+    ) -> None:
+        base = (endpoint or DEFAULT_BASE).strip().rstrip("/")
+        self.endpoint = base.removesuffix("/v1beta")
+        self.model = model or os.environ.get(MODEL_ENV) or None
+        self.key_env = KEY_ENVS[0]
+        self.api_key = api_key
+        for env in KEY_ENVS:
+            if not self.api_key and os.environ.get(env):
+                self.api_key, self.key_env = os.environ[env], env
+        self.key_required = (
+            urllib.parse.urlsplit(self.endpoint).hostname
+            == urllib.parse.urlsplit(DEFAULT_BASE).hostname
+        )
+        # None: ask for thought summaries from the models that think (2.5 and later).
+        self.include_thoughts = include_thoughts
+        # Thought signatures by tool call id: Gemini wants each call sent back with its own.
+        self._signatures: dict[str, str] = {}
+        headers = {"x-goog-api-key": self.api_key} if self.api_key else {}
+        self.http = HttpClient(
+            self.name, self.endpoint, headers=headers, key_env=self.key_env, timeouts=timeouts,
+            secret=self.api_key,
+        )
+
+    def _check_key(self) -> None:
+        if self.key_required and not self.api_key:
+            raise AuthenticationError(
+                f"No API key for Gemini at {self.endpoint}. Set {KEY_ENVS[0]} (or "
+                f"{KEY_ENVS[1]}, or pass api_key).",
+                provider=self.name,
+                url=self.endpoint,
+            )
+
+    def _auth_error(self, exc: ServerError) -> ProviderError:
+        """Gemini answers a wrong key with 400 INVALID_ARGUMENT, not 401."""
+        text = str(exc)
+        if "HTTP 400" in text and "valid api key" in text.lower():
+            return AuthenticationError(
+                text.replace("answered with an error", "rejected the API key")
+                .rstrip(".") + f". Check {self.key_env}.",
+                provider=self.name,
+                url=exc.url,
+            )
+        return exc
+
+    async def list_models(self) -> list[str]:
+        self._check_key()
+        try:
+            data = await self.http.get_json("/v1beta/models?pageSize=1000")
+        except ServerError as exc:
+            raise self._auth_error(exc) from None
+        names = []
+        for m in data.get("models") or []:
+            if not isinstance(m, dict) or not m.get("name"):
+                continue
+            methods = m.get("supportedGenerationMethods")
+            if methods is not None and "generateContent" not in methods:
+                continue  # embedding and other non-chat models
+            names.append(m["name"].removeprefix("models/"))
+        return names
+
+    def payload(
+        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None, model: str
+    ) -> dict[str, Any]:
+        instruction, contents = to_wire(messages, self._signatures, model)
+        payload: dict[str, Any] = {"contents": contents}
+        if instruction:
+            payload["systemInstruction"] = instruction
+        if tools:
+            declarations = []
+            for t in tools:
+                declaration = {"name": t["name"], "description": t.get("description") or ""}
+                parameters = gemini_schema(t.get("parameters") or {})
+                if parameters.get("properties"):  # Gemini refuses an empty object schema
+                    declaration["parameters"] = parameters
+                declarations.append(declaration)
+            payload["tools"] = [{"functionDeclarations": declarations}]
+        thoughts = self.include_thoughts
+        if thoughts is None:
+            thoughts = bool(_THINKING_MODEL.match(model.removeprefix("models/")))
+        if thoughts:
+            payload["generationConfig"] = {"thinkingConfig": {"includeThoughts": True}}
+        return payload
+
+    async def stream_chat(
+        self,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]] | None = None,
+        *,
+        model: str,
+    ) -> AsyncIterator[ProviderEvent]:
+        self._check_key()
+        model_id = model.removeprefix("models/")
+        path = f"/v1beta/models/{urllib.parse.quote(model_id)}:streamGenerateContent?alt=sse"
+        payload = self.payload(messages, tools, model_id)
+        url = self.http.url(path)
+        usage: dict[str, Any] = {}
+        finished = False
+        try:
+            async with self.http.stream(path, payload, model=model_id) as response:
+                async for _event, data in iter_sse(response):
+                    try:
+                        chunk = json.loads(data)
+                    except json.JSONDecodeError:
+                        raise malformed(self.name, url, data) from None
+                    if not isinstance(chunk, dict):
+                        raise malformed(self.name, url, data)
+                    if chunk.get("error"):
+                        raise self._stream_error(url, chunk["error"])
+                    usage = chunk.get("usageMetadata") or usage
+                    candidates = chunk.get("candidates") or []
+                    blocked = (chunk.get("promptFeedback") or {}).get("blockReason")
+                    if blocked and not candidates:
+                        raise ProviderError(
+                            f"Gemini at {url} refused the prompt (blockReason {blocked}).",
+                            provider=self.name,
+                            url=url,
+                        )
+                    if not candidates:
+                        continue
+                    candidate = candidates[0]
+                    for part in (candidate.get("content") or {}).get("parts") or []:
+                        if "functionCall" in part:
+                            yield self._tool_call(url, part)
+                        elif part.get("text"):
+                            if part.get("thought"):
+                                yield ReasoningDelta(part["text"])
+                            else:
+                                yield TextDelta(part["text"])
+                    if candidate.get("finishReason"):
+                        finished = True
+        except ModelNotFoundError:
+            raise await self._model_not_found(model_id) from None
+        except ServerError as exc:
+            raise self._auth_error(exc) from None
+        if not finished:
+            raise cut_short(self.name, url)
+        completion = [usage.get(k) for k in ("candidatesTokenCount", "thoughtsTokenCount")]
+        yield UsageEvent(
+            prompt_tokens=usage.get("promptTokenCount"),
+            # thinking is output the model generated (and is billed as such)
+            completion_tokens=sum(n for n in completion if isinstance(n, int))
+            if any(isinstance(n, int) for n in completion)
+            else None,
+        )
+
+    def _tool_call(self, url: str, part: dict[str, Any]) -> ToolCallEvent:
+        call = part["functionCall"] or {}
+        args = call.get("args") or {}
+        if not isinstance(args, dict):
+            raise malformed(self.name, url, json.dumps(part))
+        call_id = call.get("id") or f"call_{uuid.uuid4().hex[:24]}"
+        if part.get("thoughtSignature"):
+            self._signatures[call_id] = part["thoughtSignature"]
+        return ToolCallEvent(id=call_id, name=call.get("name", ""), arguments=args)
+
+    def _stream_error(self, url: str, error: Any) -> ProviderError:
+        if not isinstance(error, dict):
+            error = {"message": str(error)}
+        message = str(error.get("message", ""))
+        if self.api_key:
+            message = message.replace(self.api_key, "[API key]")
+        status = error.get("status", "")
+        cls: type[ProviderError] = StreamError
+        if status in ("UNAVAILABLE", "INTERNAL") or error.get("code") in (500, 503):
+            cls = ServerError
+        return cls(
+            f"Gemini at {url} reported an error mid-reply ({status or error.get('code')}: "
+            f"{message}). The partial reply was kept.",
+            provider=self.name,
+            url=url,
+        )
+
+    async def _model_not_found(self, model: str) -> ProviderError:
+        try:
+            have = await self.list_models()
+        except ProviderError:
+            have = []
+        offer = ", ".join(have) if have else "none listed"
+        return ModelNotFoundError(
+            f"Gemini at {self.endpoint} has no model {model!r} (available: {offer}). "
+            "Choose another with --model.",
+            provider=self.name,
+            url=self.endpoint,
+        )
+
+    async def aclose(self) -> None:
+        await self.http.aclose()

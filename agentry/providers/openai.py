@@ -1,0 +1,254 @@
+"""OpenAI Chat Completions (``POST {base}/chat/completions`` streaming SSE, ``GET {base}/models``)
+and the servers that speak it: Groq, llama.cpp's server, vLLM, LM Studio, Ollama's /v1."""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.parse
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from agentry.errors import AuthenticationError, ModelNotFoundError, ProviderError, StreamError
+from agentry.events import ProviderEvent, ReasoningDelta, TextDelta, ToolCallEvent, UsageEvent
+from agentry.providers.base import MODEL_ENV, Provider
+from agentry.providers.http import HttpClient, Timeouts, cut_short, iter_sse, malformed
+
+
+def openai_base_url(endpoint: str) -> str:
+    """The API root for an endpoint: a bare server address (llama.cpp's
+    ``http://127.0.0.1:8080``) gets ``/v1``; an address with a path is used as given."""
+    endpoint = endpoint.strip().rstrip("/")
+    if "://" not in endpoint:
+        endpoint = f"http://{endpoint}"
+    if not urllib.parse.urlsplit(endpoint).path:
+        endpoint += "/v1"
+    return endpoint
+
+
+def to_wire(message: dict[str, Any]) -> dict[str, Any]:
+    """Chat Completions wants tool call arguments as JSON strings and results as role "tool"."""
+    role = message["role"]
+    wire: dict[str, Any] = {"role": role, "content": message.get("content")}
+    if role == "assistant" and message.get("tool_calls"):
+        wire["tool_calls"] = [
+            {
+                "id": call.get("id"),
+                "type": "function",
+                "function": {
+                    "name": call["function"]["name"],
+                    "arguments": _args_json(call["function"].get("arguments")),
+                },
+            }
+            for call in message["tool_calls"]
+        ]
+    elif role == "tool":
+        wire["tool_call_id"] = message.get("tool_call_id")
+        wire["content"] = message.get("content") or ""
+    elif wire["content"] is None:
+        wire["content"] = ""
+    return wire
+
+
+def _args_json(args: Any) -> str:
+    if isinstance(args, str):
+        return args or "{}"
+    return json.dumps(args or {}, ensure_ascii=False)
+
+
+@dataclass
+class _PartialCall:
+    """A tool call being assembled from index-keyed fragments."""
+
+    id: str = ""
+    name: str = ""
+    arguments: list[str] = field(default_factory=list)
+    whole: dict[str, Any] | None = None  # servers that send arguments as an object
+
+
+class OpenAIProvider(Provider):
+    name: ClassVar[str] = "openai"
+    label: ClassVar[str] = "OpenAI"
+    DEFAULT_BASE: ClassVar[str] = "https://api.openai.com/v1"
+    BASE_ENV: ClassVar[str | None] = "OPENAI_BASE_URL"
+    KEY_ENV: ClassVar[str] = "OPENAI_API_KEY"
+
+    def __init__(
+        self,
+        model: str | None = None,
+        api_key: str | None = None,
+        endpoint: str | None = None,
+        timeouts: Timeouts | None = None,
+        **_: Any,
+    ) -> None:
+        base = endpoint or (os.environ.get(self.BASE_ENV) if self.BASE_ENV else None)
+        self.endpoint = openai_base_url(base) if base else self.DEFAULT_BASE
+        self.model = model or os.environ.get(MODEL_ENV) or None
+        self.api_key = api_key or os.environ.get(self.KEY_ENV) or None
+        # The hosted service needs a key; a local server on a custom endpoint usually does not.
+        default_host = urllib.parse.urlsplit(self.DEFAULT_BASE).hostname
+        self.key_required = urllib.parse.urlsplit(self.endpoint).hostname == default_host
+        headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+        self.http = HttpClient(
+            self.name,
+            self.endpoint,
+            headers=headers,
+            key_env=self.KEY_ENV,
+            timeouts=timeouts,
+            secret=self.api_key,
+        )
+
+    def _check_key(self) -> None:
+        if self.key_required and not self.api_key:
+            raise AuthenticationError(
+                f"No API key for {self.label} at {self.endpoint}. Set {self.KEY_ENV} "
+                "(or pass api_key).",
+                provider=self.name,
+                url=self.endpoint,
+            )
+
+    async def list_models(self) -> list[str]:
+        self._check_key()
+        data = await self.http.get_json("/models")
+        return [m["id"] for m in data.get("data") or [] if isinstance(m, dict) and m.get("id")]
+
+    async def stream_chat(
+        self,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]] | None = None,
+        *,
+        model: str,
+    ) -> AsyncIterator[ProviderEvent]:
+        self._check_key()
+        payload: dict[str, Any] = {
+            "model": model,
+            "messages": [to_wire(m) for m in messages],
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+        if tools:
+            payload["tools"] = [{"type": "function", "function": t} for t in tools]
+        url = self.http.url("/chat/completions")
+        calls: dict[Any, _PartialCall] = {}
+        usage: dict[str, Any] = {}
+        duration: float | None = None
+        finished = False
+        try:
+            async with self.http.stream("/chat/completions", payload, model=model) as response:
+                async for _event, data in iter_sse(response):
+                    if data.strip() == "[DONE]":
+                        finished = True
+                        break
+                    try:
+                        chunk = json.loads(data)
+                    except json.JSONDecodeError:
+                        raise malformed(self.name, url, data) from None
+                    if not isinstance(chunk, dict):
+                        raise malformed(self.name, url, data)
+                    if chunk.get("error"):
+                        raise self._stream_error(url, chunk["error"])
+                    # include_usage sends a last chunk with empty choices; Groq reports usage
+                    # in x_groq; llama.cpp adds its own timings.
+                    usage = chunk.get("usage") or (chunk.get("x_groq") or {}).get("usage") or usage
+                    if isinstance(chunk.get("timings"), dict):
+                        ms = chunk["timings"].get("predicted_ms")
+                        duration = ms / 1000 if isinstance(ms, (int, float)) else duration
+                    for choice in chunk.get("choices") or []:
+                        if choice.get("index", 0) != 0:
+                            continue
+                        delta = choice.get("delta") or {}
+                        reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+                        if isinstance(reasoning, str) and reasoning:
+                            yield ReasoningDelta(reasoning)
+                        content = delta.get("content")
+                        if isinstance(content, str) and content:
+                            yield TextDelta(content)
+                        for fragment in delta.get("tool_calls") or []:
+                            _merge_fragment(calls, fragment)
+                        if choice.get("finish_reason"):
+                            finished = True
+        except ModelNotFoundError:
+            raise await self._model_not_found(model) from None
+        if not finished:
+            raise cut_short(self.name, url)
+        for n, call in enumerate(calls.values(), 1):
+            yield ToolCallEvent(
+                id=call.id or f"call_{n}", name=call.name, arguments=self._parse_args(url, call)
+            )
+        yield UsageEvent(
+            prompt_tokens=usage.get("prompt_tokens"),
+            completion_tokens=usage.get("completion_tokens"),
+            duration_s=duration,
+        )
+
+    def _parse_args(self, url: str, call: _PartialCall) -> dict[str, Any]:
+        if call.whole is not None:
+            return call.whole
+        text = "".join(call.arguments).strip()
+        if not text:
+            return {}
+        try:
+            args = json.loads(text)
+        except json.JSONDecodeError:
+            raise malformed(self.name, url, f"{call.name} arguments: {text}") from None
+        if not isinstance(args, dict):
+            raise malformed(self.name, url, f"{call.name} arguments: {text}")
+        return args
+
+    def _stream_error(self, url: str, error: Any) -> StreamError:
+        message = error.get("message") if isinstance(error, dict) else error
+        if self.api_key:
+            message = str(message).replace(self.api_key, "[API key]")
+        return StreamError(
+            f"{self.label} at {url} reported an error mid-reply: {message}. "
+            "The partial reply was kept.",
+            provider=self.name,
+            url=url,
+        )
+
+    async def _model_not_found(self, model: str) -> ProviderError:
+        try:
+            have = await self.list_models()
+        except ProviderError:
+            have = []
+        offer = ", ".join(have) if have else "none listed"
+        return ModelNotFoundError(
+            f"{self.label} at {self.endpoint} has no model {model!r} (available: {offer}). "
+            "Choose another with --model.",
+            provider=self.name,
+            url=self.endpoint,
+        )
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+
+def _merge_fragment(calls: dict[Any, _PartialCall], fragment: dict[str, Any]) -> None:
+    """Fold one streamed tool call fragment into ``calls``. Fragments are keyed by ``index``;
+    a server that leaves it out is keyed by id (a new id starts a new call)."""
+    if "index" in fragment:
+        key: Any = fragment["index"]
+    elif fragment.get("id"):
+        key = fragment["id"]
+    else:
+        key = next(reversed(calls), 0) if calls else 0
+    call = calls.setdefault(key, _PartialCall())
+    if fragment.get("id") and not call.id:
+        call.id = fragment["id"]
+    function = fragment.get("function") or {}
+    if function.get("name"):
+        call.name = call.name or function["name"]
+    args = function.get("arguments")
+    if isinstance(args, dict):
+        call.whole = args
+    elif isinstance(args, str):
+        call.arguments.append(args)
+
+
+class GroqProvider(OpenAIProvider):
+    name: ClassVar[str] = "groq"
+    label: ClassVar[str] = "Groq"
+    DEFAULT_BASE: ClassVar[str] = "https://api.groq.com/openai/v1"
+    BASE_ENV: ClassVar[str | None] = None
+    KEY_ENV: ClassVar[str] = "GROQ_API_KEY"
