@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import platform
 import statistics
+import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -41,3 +42,29 @@ def report(title: str, rows: list[tuple[str, str]]) -> None:
 
 def header(name: str) -> None:
     print(f"# {name}\n# machine: {machine()}")
+
+
+class ServerProcess:
+    """A protocol server (tests/servers) in its own process, so its CPU time and GIL stay out
+    of the figures of the client being measured."""
+
+    def __init__(self, protocol: str) -> None:
+        self.protocol = protocol
+        self.url = ""
+        self._proc: subprocess.Popen[str] | None = None
+
+    def __enter__(self) -> ServerProcess:
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.servers.serve", self.protocol],
+            cwd=ROOT, stdout=subprocess.PIPE, text=True,
+        )
+        assert self._proc.stdout is not None
+        self.url = self._proc.stdout.readline().strip()
+        if not self.url:
+            raise SystemExit(f"the {self.protocol} test server did not start")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._proc is not None
+        self._proc.terminate()
+        self._proc.wait(10)

@@ -41,16 +41,11 @@ def markdown_reply(n_tokens: int) -> str:
         "```python\ndef step_{i}(x):\n    return x * {i} + 1\n```\n\n",
         "1. numbered **bold** step {i}\n2. another *italic* step\n\n",
     ]
-    out: list[str] = []
-    count = 0
-    i = 0
-    while count < n_tokens:
-        block = blocks[i % len(blocks)].format(i=i)
-        toks = tokenize(block)
-        out.extend(toks)
-        count += len(toks)
-        i += 1
-    return "".join(out[:n_tokens])
+    text, i = "", 0
+    while len(tokenize(text)) < n_tokens:
+        text += "".join(blocks[j % len(blocks)].format(i=j) for j in range(i, i + 50))
+        i += 50
+    return "".join(tokenize(text)[:n_tokens])
 
 
 @dataclass
@@ -138,7 +133,7 @@ class ScriptedServer:
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._writers: set[asyncio.StreamWriter] = set()
-        self.port = 0
+        self.port = 0  # set before start() for a fixed port
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -151,7 +146,7 @@ class ScriptedServer:
         asyncio.set_event_loop(self._loop)
 
         async def serve() -> None:
-            self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+            self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
             self.port = self._server.sockets[0].getsockname()[1]
             self._ready.set()
 
