@@ -132,14 +132,12 @@ async def bench_local(threads: int, runs: int, max_tokens: int) -> None:
 
 async def bench_server(threads: int, runs: int, max_tokens: int) -> None:
     from agentry.providers.openai import OpenAIProvider
-    from tests.servers.llama import LlamaServer, with_request_options
+    from tests.servers.llama import LlamaServer
 
     with LlamaServer(n_threads=threads) as server:
         print(f"llama_cpp.server start-up (process + model load, until /v1/models answers): "
               f"{server.startup_seconds:.2f} s")
-        provider = OpenAIProvider(endpoint=server.url)
-        # OpenAIProvider has no temperature/max_tokens setting; add them to each request.
-        with_request_options(provider, temperature=0, max_tokens=max_tokens)
+        provider = OpenAIProvider(endpoint=server.url, temperature=0, max_tokens=max_tokens)
         try:
             report("(b) OpenAIProvider -> llama_cpp.server", await measure(provider, runs))
         finally:

@@ -4,6 +4,8 @@ The default model is SmolLM2-135M-Instruct, shipped as a GGUF file inside the ``
 wheel; any other GGUF file can be named with ``model=``. Nothing here needs a network or a
 server: the model is loaded on first use, in a worker thread, and every generation runs in a
 worker thread that hands tokens to the event loop, so the UI stays responsive while it runs.
+Closing or cancelling the stream stops the worker within a token (or a ~0.1 s batch of prompt
+reading) and frees the model for the next request.
 
 Tool calling: SmolLM2 has none, and llama.cpp's generic chat templates do not give small models
 a reliable tool-call format, so this provider never sends tool specs to the model and never

@@ -80,8 +80,15 @@ class OpenAIProvider(Provider):
         api_key: str | None = None,
         endpoint: str | None = None,
         timeouts: Timeouts | None = None,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
         **_: Any,
     ) -> None:
+        # Sampling settings sent with every request, where given (servers differ in defaults).
+        self.sampling = {
+            k: v for k, v in (("temperature", temperature), ("max_tokens", max_tokens))
+            if v is not None
+        }
         base = endpoint or (os.environ.get(self.BASE_ENV) if self.BASE_ENV else None)
         self.endpoint = openai_base_url(base) if base else self.DEFAULT_BASE
         self.model = model or os.environ.get(MODEL_ENV) or None
@@ -126,6 +133,7 @@ class OpenAIProvider(Provider):
             "messages": [to_wire(m) for m in messages],
             "stream": True,
             "stream_options": {"include_usage": True},
+            **self.sampling,
         }
         if tools:
             payload["tools"] = [{"type": "function", "function": t} for t in tools]

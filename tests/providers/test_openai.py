@@ -77,6 +77,18 @@ async def test_request_body(openai_server) -> None:
     assert body["stream"] is True and body["stream_options"] == {"include_usage": True}
     assert body["messages"] == [{"role": "user", "content": "Hello"}]
     assert body["tools"] == [{"type": "function", "function": TOOLS[0]}]
+    assert "temperature" not in body and "max_tokens" not in body  # server defaults apply
+
+
+async def test_sampling_settings_are_sent_when_given(openai_server) -> None:
+    provider = OpenAIProvider(temperature=0, max_tokens=48)
+    try:
+        openai_server.enqueue(Reply(text="ok"))
+        await collect(provider)
+    finally:
+        await provider.aclose()
+    body = posts(openai_server)[-1].body
+    assert (body["temperature"], body["max_tokens"]) == (0, 48)
 
 
 @pytest.mark.parametrize("field", ["reasoning_content", "reasoning"])

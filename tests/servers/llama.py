@@ -5,13 +5,11 @@ replies are real (temperature 0 makes them repeatable), and slow-ish on one thre
 Usage::
 
     with LlamaServer() as server:
-        provider = OpenAIProvider(endpoint=server.url, model=server.model)
-        with_request_options(provider, temperature=0, max_tokens=64)
+        provider = OpenAIProvider(endpoint=server.url, temperature=0, max_tokens=64)
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import socket
@@ -144,19 +142,3 @@ class LlamaServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-def with_request_options(provider: Any, **options: Any) -> Any:
-    """Add sampling options (``temperature``, ``max_tokens``, ``seed``...) to every chat request
-    an OpenAI-style provider sends. OpenAIProvider has no setting for them, and llama.cpp's
-    server samples at temperature 0.8 with no length limit by default, which makes replies
-    neither repeatable nor bounded. Wraps ``provider.http.stream``; returns the provider."""
-    stream = provider.http.stream
-
-    @contextlib.asynccontextmanager
-    async def stream_with_options(path: str, payload: dict[str, Any], *args: Any, **kw: Any):
-        async with stream(path, {**payload, **options}, *args, **kw) as response:
-            yield response
-
-    provider.http.stream = stream_with_options
-    return provider
