@@ -14,6 +14,7 @@ one). Files of the original Agentry load too: JSON with only ``session_id``, ``c
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -93,19 +94,21 @@ def decode(raw: bytes, session_id: str, fallback_time: str) -> SessionRecord:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise FormatError(f"not UTF-8 text (byte {exc.start})") from None
-    if text.lstrip().startswith("{"):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            hint = "; the file looks truncated" if exc.pos >= len(text.rstrip()) else ""
+        hint = "; the file looks truncated" if exc.reason == "unexpected end of data" else ""
+        raise FormatError(f"not UTF-8 text (byte {exc.start}){hint}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        if text.lstrip().startswith(("{", "[")):
+            hint = "; the file looks truncated" if _looks_truncated(text, exc) else ""
+            what = exc.msg.removesuffix(" at")  # "Unterminated string starting at"
             raise FormatError(
-                f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}){hint}"
+                f"not valid JSON ({what} at line {exc.lineno} column {exc.colno}){hint}"
             ) from None
-        source = "json" if isinstance(data, dict) and "format" in data else "legacy-json"
-    else:
         data = _decode_toon(text)
         source = "toon"
+    else:
+        source = "json" if isinstance(data, dict) and "format" in data else "legacy-json"
     if not isinstance(data, dict):
         raise FormatError(f"expected an object at the top, found {type(data).__name__}")
     if "messages" not in data:
@@ -130,6 +133,23 @@ def _decode_toon(text: str) -> Any:
     import toon_format  # only the original Agentry's files need it
 
     try:
-        return toon_format.decode(text)
+        data = toon_format.decode(text)
     except Exception as exc:  # the decoder raises several types; all mean "not TOON"
         raise FormatError(f"neither JSON nor TOON ({exc})") from None
+    if isinstance(data, str):  # the TOON decoder reads any one line of text as a bare string
+        raise FormatError("neither JSON nor TOON (it is a line of plain text)")
+    return data
+
+
+_NUMBER_PART = re.compile(r"[-+.eE0-9]+")
+
+
+def _looks_truncated(text: str, exc: json.JSONDecodeError) -> bool:
+    """Whether the JSON error is the text ending early, rather than something wrong in it."""
+    rest = text[exc.pos :].rstrip()
+    if not rest or exc.msg.startswith("Unterminated string"):  # ran out inside a string
+        return True
+    # Cut inside a literal or a number: the decoder points at the token's start.
+    return any(word.startswith(rest) for word in ("true", "false", "null")) or bool(
+        _NUMBER_PART.fullmatch(rest)
+    )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import threading
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -30,13 +32,29 @@ def default_history_dir() -> Path:
     return user_data_path("agentry", appauthor=False) / "session_history"
 
 
+# A save takes milliseconds; a temp file this old was left by a process killed mid-save.
+ORPHAN_TEMP_AGE_S = 3600
+
+
+def _remove_if_orphaned_temp(entry: os.DirEntry[str]) -> None:
+    if not (entry.name.startswith(".") and entry.name.endswith(".tmp")):
+        return
+    try:
+        if time.time() - entry.stat().st_mtime > ORPHAN_TEMP_AGE_S:
+            os.unlink(entry.path)
+    except FileNotFoundError:
+        pass
+
+
 def _iso(moment: datetime) -> str:
     return moment.isoformat()
 
 
 class SessionManager:
     def __init__(self, history_dir: str | os.PathLike[str] | None = None) -> None:
-        self.history_dir = Path(history_dir).expanduser() if history_dir else default_history_dir()
+        # Absolute, so a later chdir cannot send saves somewhere else.
+        folder = Path(history_dir).expanduser() if history_dir else default_history_dir()
+        self.history_dir = folder.absolute()
         self.history_dir.mkdir(parents=True, exist_ok=True)
         self._index = ListingIndex(self.history_dir)
         # created_at and metadata of files this manager last read or wrote, by stat key, so a
@@ -68,7 +86,12 @@ class SessionManager:
         except FormatError as exc:
             raise SessionCorruptError(path, str(exc)) from None
         with self._mutex:
-            self._headers[session_id] = (stat_key(st), record.created_at, record.metadata)
+            # A private copy: the caller gets record.metadata and may change it.
+            self._headers[session_id] = (
+                stat_key(st),
+                record.created_at,
+                copy.deepcopy(record.metadata),
+            )
         return record
 
     def load_session(self, session_id: str) -> list[dict[str, Any]] | None:
@@ -146,7 +169,12 @@ class SessionManager:
             atomic_write(path, fileformat.encode(record))
             key = stat_key(path.stat())
             with self._mutex:
-                self._headers[session_id] = (key, record.created_at, record.metadata)
+                # A private copy: record.metadata may be the caller's dict.
+                self._headers[session_id] = (
+                    key,
+                    record.created_at,
+                    copy.deepcopy(record.metadata),
+                )
                 self._index.put(path.name, key, self._summary(record, path, key[0]))
 
     def _stored_header(self, session_id: str, path: Path) -> tuple[str, dict[str, Any]] | None:
@@ -213,13 +241,16 @@ class SessionManager:
         ``include_corrupt``; then they come with an ``error`` and a ``message_count`` of None.
         Unchanged files are not parsed again (see ``ListingIndex``).
         """
-        rows: list[tuple[str, int, dict[str, Any]]] = []
+        rows: list[tuple[str, int, dict[str, Any], str]] = []
         seen: set[str] = set()
         with self._mutex:
             with os.scandir(self.history_dir) as entries:
                 for entry in entries:
                     session_id = session_id_from_file_name(entry.name)
-                    if session_id is None or not entry.is_file():
+                    if session_id is None:
+                        _remove_if_orphaned_temp(entry)
+                        continue
+                    if not entry.is_file():
                         continue
                     try:
                         st = entry.stat()
@@ -231,13 +262,15 @@ class SessionManager:
                     if summary is None:
                         summary = self._summarise_file(session_id, Path(entry.path), st)
                         self._index.put(entry.name, key, summary)
-                    rows.append((summary["last_activity"], st.st_mtime_ns, summary))
+                    # The path comes from the folder as named now, not from the index: the
+                    # folder may have moved, or been opened by another (relative) name.
+                    rows.append((summary["last_activity"], st.st_mtime_ns, summary, entry.path))
             self._index.retain(seen)
             self._index.flush()
         rows.sort(key=lambda r: (r[0], r[1]), reverse=True)
         return [
-            dict(summary)
-            for _, _, summary in rows
+            dict(summary, path=path)
+            for _, _, summary, path in rows
             if include_corrupt or "error" not in summary
         ]
 
