@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -121,7 +121,7 @@ class Agent:
 
     async def stream(
         self, message: str | None, session_id: str = "default"
-    ) -> AsyncIterator[StreamEvent]:
+    ) -> AsyncGenerator[StreamEvent, None]:
         """One user turn as events. ``message=None`` answers the session as it stands (retry).
 
         Ends with DoneEvent or ErrorEvent. If the consumer is cancelled or stops iterating, the
@@ -166,17 +166,19 @@ class Agent:
             if not reply.calls:
                 yield DoneEvent(reply.text)
                 return
-            for call in reply.calls:
-                result = await self._run_tool(call)
-                session.add_message({
-                    "role": "tool",
-                    "tool_call_id": call.id,
-                    "name": call.name,
-                    "content": result.content,
-                    "_created_at": _stamp(),
-                    **({"_error": True} if result.is_error else {}),
-                })
-                yield result
+            answered = 0
+            try:
+                for call in reply.calls:
+                    result = await self._run_tool(call)
+                    session.add_message(_tool_message(result))
+                    answered += 1
+                    yield result
+            finally:
+                # Stopped mid-tools: every call still gets an answer, or providers reject the
+                # history on the next request.
+                for call in reply.calls[answered:]:
+                    stopped = ToolResultEvent(call.id, call.name, "Stopped before it finished.", True)
+                    session.add_message({**_tool_message(stopped), "_interrupted": True})
         yield ErrorEvent(AgentryError(
             f"Stopped after {self.max_iterations} rounds of tool calls without a final answer "
             "(max_iterations)."
@@ -191,6 +193,19 @@ class Agent:
 
 def _stamp() -> str:
     return now().isoformat()
+
+
+def _tool_message(result: ToolResultEvent) -> dict[str, Any]:
+    message = {
+        "role": "tool",
+        "tool_call_id": result.id,
+        "name": result.name,
+        "content": result.content,
+        "_created_at": _stamp(),
+    }
+    if result.is_error:
+        message["_error"] = True
+    return message
 
 
 class _ReplyInProgress:

@@ -6,11 +6,16 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from agentry.providers.base import MODEL_ENV
 from agentry.sessions.storage import atomic_write
+
+if TYPE_CHECKING:
+    from agentry.providers import Provider
 
 CONFIG_DIR_ENV = "AGENTRY_CONFIG_DIR"
 PROVIDER_ENV = "AGENTRY_PROVIDER"
@@ -101,3 +106,25 @@ async def choose_provider(
     if local_available():
         return ProviderChoice("local", "no Ollama answered; using the bundled offline model")
     return ProviderChoice(None, NO_PROVIDER_HELP)
+
+
+def build_provider(
+    choice: ProviderChoice,
+    model: str | None = None,
+    endpoint: str | None = None,
+    settings: Settings | None = None,
+) -> Provider:
+    """The chosen provider, configured: ``model``/``endpoint`` as given, else the settings
+    file's when they are for this provider (a model named for another provider would not exist
+    on this one); AGENTRY_MODEL beats the file. No choice gives the stand-in that explains how
+    to connect one."""
+    from agentry.providers import make_provider
+    from agentry.providers.unavailable import UnavailableProvider
+
+    if choice.name is None:
+        return UnavailableProvider(choice.reason)
+    settings = settings or load_settings()
+    own = choice.name == settings.provider
+    model = model or os.environ.get(MODEL_ENV) or (settings.model if own else None)
+    endpoint = endpoint or (settings.endpoint if own else None)
+    return make_provider(choice.name, model=model, endpoint=endpoint)

@@ -247,3 +247,30 @@ async def test_retry_with_no_new_message(ollama_server) -> None:
     assert events[-1] == DoneEvent("second try")
     assert [m["role"] for m in agent.get_session("default").messages] == [
         "system", "user", "assistant"]
+
+
+async def test_cancel_while_a_tool_awaits_approval_answers_every_call(ollama_server, tmp_path):
+    asked = asyncio.Event()
+
+    async def approve(call, tool):
+        asked.set()
+        await asyncio.sleep(3600)  # the person never answers; the turn is cancelled instead
+
+    agent = Agent(llm="ollama", workspace=tmp_path, approve=approve)
+    agent.load_default_tools()
+    ollama_server.enqueue(Reply(tool_calls=[
+        ("create_file", {"path": "a.txt", "content": "1"}),
+        ("read_file", {"path": "a.txt"}),
+    ]))
+    task = asyncio.create_task(collect(agent, "go", session_id="t"))
+    await asyncio.wait_for(asked.wait(), 5)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    messages = agent.get_session("t").messages
+    call_ids = [c["id"] for c in messages[2]["tool_calls"]]
+    answers = [m for m in messages[3:] if m["role"] == "tool"]
+    assert [m["tool_call_id"] for m in answers] == call_ids
+    assert all(m["_interrupted"] and m["content"] == "Stopped before it finished." for m in answers)
+    # The next turn sends a history every provider accepts, and works.
+    assert await agent.chat("again", session_id="t") == "Echo: again"

@@ -20,7 +20,6 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any
 
 from agentry.providers.local import bundled_model_path, llama_cpp_installed
 

@@ -1,0 +1,548 @@
+"""The line client: ``agentry [--session ID] [--provider NAME] ...`` (also ``python -m agentry``).
+
+Choices worth knowing:
+
+- Lines are read with ``input()`` in the main thread, outside the event loop, so Ctrl-C at the
+  prompt is a plain KeyboardInterrupt (save and exit) and no reader thread is left blocked on
+  stdin at exit. Each turn runs on one long-lived ``asyncio.Runner`` (the provider's HTTP client
+  stays on one loop); the Runner turns Ctrl-C during a turn into cancelling that turn's task,
+  which works on every platform, and the agent keeps the partial reply marked interrupted.
+- With piped input there is no "You:" prompt: the input is not echoed, so the prompt would run
+  into the reply. Replies still start with ``[id] Assistant: ``, reasoning is left out, tools
+  that need approval are refused, and the exit code is 1 if anything failed (for scripts).
+- A corrupt session file named by --session stops the client with exit code 1. Starting under
+  another, made-up id would put the person's next messages somewhere they did not ask for; the
+  file is left as it is for them to inspect or move.
+- Every session the client starts or creates is saved at once, so /sessions and /resume see it;
+  after that it is saved after every turn, /clear, switch and exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import signal
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TextIO
+
+from agentry.agent import Agent, Approval
+from agentry.config import ProviderChoice, build_provider, choose_provider, load_settings
+from agentry.errors import AgentryError, ProviderError, SessionCorruptError
+from agentry.events import (
+    DoneEvent,
+    ErrorEvent,
+    ReasoningDelta,
+    StreamEvent,
+    TextDelta,
+    ToolCallEvent,
+    ToolResultEvent,
+)
+from agentry.providers import PROVIDER_NAMES, Provider
+from agentry.sessions import AgentSession, SessionManager, validate_session_id
+from agentry.tools import Tool
+
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+MODEL_PROBE_S = 3.0  # how long the start-up line may wait to learn the server's default model
+DIM, RESET = "\x1b[2m", "\x1b[0m"
+
+
+# -- arguments ------------------------------------------------------------------------------
+
+
+def _session_id(value: str) -> str:
+    try:
+        return validate_session_id(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="agentry", description="Chat with a model in sessions saved between runs."
+    )
+    parser.add_argument("--session", type=_session_id, default="default", metavar="ID",
+                        help="session to resume, or to start if new (default: default)")
+    parser.add_argument("--provider", choices=PROVIDER_NAMES, type=str.lower, metavar="NAME",
+                        help=f"one of {', '.join(PROVIDER_NAMES)}; default: the configured one, "
+                             "else Ollama if it answers, else the offline model")
+    parser.add_argument("--model", metavar="NAME", help="default: the server's first model")
+    parser.add_argument("--endpoint", metavar="URL", help="the provider's base URL")
+    parser.add_argument("--history-dir", metavar="DIR", help="where session files are kept")
+    return parser.parse_args(argv)
+
+
+# -- output ---------------------------------------------------------------------------------
+
+
+class Terminal:
+    """stdout and stderr, knowing whether stdout is mid-line so notes never run into a reply."""
+
+    def __init__(self, out: TextIO, err: TextIO) -> None:
+        self.out = out
+        self.err = err
+        self.is_terminal = out.isatty()
+        self.mid_line = False
+        self.failed = False  # an error was shown (the exit code of a script run)
+
+    def write(self, text: str) -> None:
+        if text:
+            self.out.write(text)
+            self.out.flush()  # each delta as it arrives, also into a pipe
+            self.mid_line = not text.endswith("\n")
+
+    def end_line(self) -> None:
+        if self.mid_line:
+            self.write("\n")
+
+    def line(self, text: str = "") -> None:
+        self.end_line()
+        self.write(text + "\n")
+
+    def note(self, text: str) -> None:
+        self.end_line()
+        print(text, file=self.err, flush=True)
+
+    def error(self, text: str) -> None:
+        self.failed = True
+        self.note(text)
+
+
+def _clip(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _result_summary(content: str) -> str:
+    """The first line of a tool result, and how many more there are."""
+    lines = content.strip().splitlines() or [""]
+    more = f" (+{len(lines) - 1} lines)" if len(lines) > 1 else ""
+    return _clip(lines[0], 100) + more
+
+
+def _arguments(arguments: dict[str, Any], indent: int | None = None) -> str:
+    return json.dumps(arguments, ensure_ascii=False, indent=indent)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _when(moment: datetime | str) -> str:
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment.strftime(TIME_FORMAT)
+
+
+class ReplyView:
+    """Shows one turn's events: text after ``[id] Assistant: ``, tool calls and results on
+    indented lines, reasoning dimmed (only on a terminal; it is in the session file anyway)."""
+
+    def __init__(self, term: Terminal, session_id: str) -> None:
+        self.term = term
+        self.header = f"[{session_id}] Assistant: "
+        self.streaming: type[TextDelta] | type[ReasoningDelta] | None = None
+        self.answered = False
+
+    def show(self, event: StreamEvent) -> None:
+        if isinstance(event, TextDelta):
+            self._stream(TextDelta, event.text)
+        elif isinstance(event, ReasoningDelta) and self.term.is_terminal:
+            self._stream(ReasoningDelta, f"{DIM}{event.text}{RESET}")
+        elif isinstance(event, ToolCallEvent):
+            self._line(f"  ⚙ {event.name} {_clip(_arguments(event.arguments))}")
+        elif isinstance(event, ToolResultEvent):
+            self._line(f"  ↳ {_result_summary(event.content)}")
+        elif isinstance(event, DoneEvent):
+            if not self.answered:  # an empty reply still gets its line
+                self._stream(TextDelta, "")
+            self.term.end_line()
+        elif isinstance(event, ErrorEvent):
+            self.term.error(f"Error: {event.message}")
+
+    def _stream(self, kind: type[TextDelta] | type[ReasoningDelta], text: str) -> None:
+        if self.streaming is not kind:
+            self.term.end_line()
+            self.term.write(self.header if kind is TextDelta else f"{DIM}  thinking: {RESET}")
+            self.streaming = kind
+            self.answered = self.answered or kind is TextDelta
+        self.term.write(text)
+
+    def _line(self, text: str) -> None:
+        self.term.line(text)
+        self.streaming = None
+
+
+# -- tool approval --------------------------------------------------------------------------
+
+
+def read_line(prompt: str) -> str:
+    """input() where Ctrl-C raises KeyboardInterrupt even during a turn: the Runner's own
+    handler there only cancels the task, which cannot interrupt a blocking read."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return input(prompt)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+class Approvals:
+    """Asks the person before a tool that needs approval runs. The read blocks the event loop on
+    purpose: the turn has nothing else to do while it waits, and no reader thread is left
+    behind when Ctrl-C stops the turn."""
+
+    def __init__(self, term: Terminal, interactive: bool) -> None:
+        self.term = term
+        self.interactive = interactive
+        self.stopped = False  # Ctrl-C at a question: refuse the rest of this turn's calls
+
+    async def __call__(self, call: ToolCallEvent, tool: Tool) -> Approval:
+        if self.stopped:
+            return False
+        if not self.interactive:
+            self.term.note(f"  {call.name} needs approval ({tool.permission}); refused because "
+                           "input is not a terminal.")
+            return False
+        self.term.line(f"  {call.name} needs approval ({tool.permission} permission). "
+                       f"Arguments:")
+        self.term.line("\n".join("    " + line for line in _arguments(call.arguments, 2)
+                                 .splitlines()))
+        try:
+            return self._ask()
+        except EOFError:
+            self.term.write("\n")  # off the question's line
+            return False
+        except KeyboardInterrupt:
+            self.term.write("\n")
+            # Refusing (rather than raising) keeps every tool call in the history answered.
+            self.stopped = True
+            task = asyncio.current_task()
+            if task is not None:
+                task.cancel()
+            return False
+
+    def _ask(self) -> Approval:
+        while True:
+            answer = read_line("Run it? [y]es / [n]o / [e]dit: ").strip().lower()
+            if answer in ("y", "yes"):
+                return True
+            if answer in ("n", "no"):
+                return False
+            if answer in ("e", "edit") and (edited := self._edited()) is not None:
+                return edited
+
+    def _edited(self) -> dict[str, Any] | None:
+        """Replacement arguments typed as a JSON object; None (an empty line) goes back."""
+        while True:
+            text = read_line("New arguments as JSON (empty line to go back): ").strip()
+            if not text:
+                return None
+            try:
+                arguments = json.loads(text)
+            except json.JSONDecodeError as exc:
+                self.term.note(f"Not valid JSON: {exc}")
+                continue
+            if isinstance(arguments, dict):
+                return arguments
+            self.term.note("The arguments must be a JSON object, like {\"path\": \"a.txt\"}.")
+
+
+# -- provider -------------------------------------------------------------------------------
+
+
+async def make_agent(args: argparse.Namespace, approvals: Approvals) -> tuple[Agent, str]:
+    """The agent, and the start-up line saying which provider and model and why."""
+    settings = load_settings()
+    choice = await choose_provider(args.provider, args.endpoint, settings)
+    provider = build_provider(choice, args.model, args.endpoint, settings)
+    agent = Agent(llm=provider, approve=approvals)
+    started = choice.reason if choice.name is None else await _started(provider, choice)
+    agent.load_default_tools()
+    return agent, started
+
+
+async def _started(provider: Provider, choice: ProviderChoice) -> str:
+    try:
+        model = await asyncio.wait_for(provider.resolve_model(), MODEL_PROBE_S)
+    except ProviderError as exc:
+        return f"Using {choice.name} ({choice.reason}); no model yet: {exc}"
+    except TimeoutError:
+        return (f"Using {choice.name} ({choice.reason}); no model yet: the server did not "
+                f"answer within {MODEL_PROBE_S:g} s")
+    return f"Using {choice.name}, model {model} ({choice.reason})"
+
+
+# -- the client -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Command:
+    usage: str
+    help: str
+    run: Callable[[ChatClient, list[str]], None]
+
+    @property
+    def name(self) -> str:
+        return self.usage.split()[0]
+
+    @property
+    def arity(self) -> int:
+        return len(self.usage.split()) - 1
+
+
+class ChatClient:
+    def __init__(
+        self, agent: Agent, manager: SessionManager, session: AgentSession, approvals: Approvals
+    ) -> None:
+        self.agent = agent
+        self.manager = manager
+        self.term = approvals.term
+        self.approvals = approvals
+        self.interactive = approvals.interactive
+        self.session_id = session.session_id
+        self.running = True
+        agent.sessions[session.session_id] = session
+
+    @property
+    def session(self) -> AgentSession:
+        return self.agent.get_session(self.session_id)
+
+    def save(self) -> bool:
+        try:
+            self.manager.save(self.session)
+        except (OSError, ValueError) as exc:  # SessionCorruptError is a ValueError
+            self.term.error(f"Could not save session '{self.session_id}': {exc}")
+            return False
+        return True
+
+    # -- the loop ---------------------------------------------------------------------------
+
+    def run(self, runner: asyncio.Runner) -> int:
+        while self.running:
+            try:
+                line = input(f"[{self.session_id}] You: " if self.interactive else "")
+            except (EOFError, KeyboardInterrupt):
+                if self.interactive:
+                    self.term.write("\n")  # off the prompt line, for the shell's prompt
+                break
+            try:
+                self.handle(line, runner)
+            except KeyboardInterrupt:  # a second Ctrl-C while a turn was stopping
+                break
+            if self.interactive:
+                self.term.line()  # the spec's example leaves a blank line after each exchange
+        self.save()
+        runner.run(self.agent.aclose())
+        return 1 if self.term.failed and not self.interactive else 0
+
+    def handle(self, line: str, runner: asyncio.Runner) -> None:
+        text = line.strip()
+        if text.startswith("//"):  # "//x" sends "/x"
+            text = text[1:]
+        elif text.startswith("/"):
+            self.command(text)
+            return
+        if text:
+            runner.run(self.turn(text))
+
+    async def turn(self, text: str) -> None:
+        self.approvals.stopped = False
+        view = ReplyView(self.term, self.session_id)
+        try:
+            stream = self.agent.stream(text, session_id=self.session_id)
+            async with contextlib.aclosing(stream) as events:
+                async for event in events:
+                    view.show(event)
+        except asyncio.CancelledError:  # Ctrl-C: the agent kept the partial reply
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()
+            self.term.note("(interrupted)")
+        except Exception as exc:  # one readable line, never a traceback; the session is kept
+            self.term.error(f"Error: {exc}" if isinstance(exc, AgentryError)
+                            else f"Error: {type(exc).__name__}: {exc}")
+        self.save()
+
+    # -- commands ---------------------------------------------------------------------------
+
+    def command(self, text: str) -> None:
+        name, *args = text.split()
+        command = COMMANDS.get(name.lower())
+        if command is None:
+            usages = ", ".join(c.usage for c in COMMANDS.values())
+            self.term.error(f"Unknown command {name}. Commands: {usages}")
+        elif len(args) != command.arity:
+            self.term.error(f"Usage: {command.usage}")
+        else:
+            command.run(self, args)
+
+    def _valid_id(self, session_id: str) -> bool:
+        try:
+            validate_session_id(session_id)
+        except ValueError as exc:
+            self.term.error(str(exc))
+            return False
+        return True
+
+    def _switch_to(self, session_id: str, loaded: AgentSession | None = None) -> None:
+        """Make ``session_id`` current: ``loaded`` from disk, or new (with the system message)."""
+        # Disk is the source of truth: the old session was just saved, so drop it from memory.
+        del self.agent.sessions[self.session_id]
+        if loaded is not None:
+            self.agent.sessions[session_id] = loaded
+        self.session_id = session_id
+
+    def status(self, _: list[str]) -> None:
+        session = self.session
+        self.term.line("Current Session Status:")
+        self.term.line(f"   Session ID: {session.session_id}")
+        self.term.line(f"   Messages: {len(session.messages)}")
+        self.term.line(f"   Created: {_when(session.created_at)}")
+        self.term.line(f"   Last Activity: {_when(session.last_activity)}")
+        self.term.line(f"   Saved: {'Yes' if self._saved() else 'No'}")
+
+    def _saved(self) -> bool:
+        """Whether the file holds exactly what is in memory (read back, not remembered)."""
+        try:
+            stored = self.manager.load(self.session_id)
+        except (OSError, SessionCorruptError):
+            return False
+        session = self.session
+        return (stored is not None and stored.messages == session.messages
+                and stored.metadata == session.metadata)
+
+    def sessions(self, _: list[str]) -> None:
+        rows = self.manager.list_sessions(include_corrupt=True)
+        if not rows:
+            self.term.line("No saved sessions.")
+            return
+        width = max(len(row["id"]) for row in rows)
+        self.term.line("Sessions (* is the current one):")
+        for row in rows:
+            mark = "*" if row["id"] == self.session_id else " "
+            count = row["message_count"]
+            if count is None:
+                detail = f"unreadable: {row['error']}"
+            else:
+                messages = _count(count, "message")
+                detail = f"{messages:<12} {_when(row['last_activity'])}  {row['title']}"
+            self.term.line(f" {mark} {row['id']:<{width}}  {detail}".rstrip())
+
+    def new(self, args: list[str]) -> None:
+        session_id = args[0]
+        if not self._valid_id(session_id):
+            return
+        if session_id == self.session_id or self.manager.session_exists(session_id):
+            self.term.error(f"Session '{session_id}' already exists; use /resume {session_id}.")
+            return
+        if not self.save():
+            return
+        self._switch_to(session_id)
+        self.save()
+        self.term.line(f"Created new session: '{session_id}'")
+
+    def resume(self, args: list[str]) -> None:
+        session_id = args[0]
+        if not self._valid_id(session_id):
+            return
+        if not self.manager.session_exists(session_id):
+            self.term.error(f"No saved session '{session_id}'. Start it with /new {session_id}.")
+            return
+        if not self.save():
+            return
+        try:
+            session = self.manager.load(session_id)
+        except (OSError, SessionCorruptError) as exc:
+            self.term.error(str(exc))
+            return
+        if session is None:  # deleted since the check above
+            self.term.error(f"No saved session '{session_id}'.")
+            return
+        self._switch_to(session_id, session)
+        messages = _count(len(session.messages), "message")
+        self.term.line(f"Resumed session: '{session_id}' ({messages})")
+
+    def clear(self, _: list[str]) -> None:
+        self.session.clear_history(keep_system=True)
+        if self.save():
+            self.term.line(f"Cleared session: '{self.session_id}' (the system message is kept)")
+
+    def tools(self, _: list[str]) -> None:
+        tools = [self.agent.tools.get(name) for name in self.agent.tools.names()]
+        width = max((len(t.name) for t in tools), default=0)
+        self.term.line("Tools (those not 'read' ask before they run):")
+        for tool in tools:
+            summary = tool.description.strip().splitlines()[0] if tool.description else ""
+            self.term.line(f"  {tool.name:<{width}}  {tool.permission:<7}  {summary}")
+
+    def help(self, _: list[str]) -> None:
+        width = max(len(c.usage) for c in COMMANDS.values())
+        self.term.line("Commands:")
+        for command in COMMANDS.values():
+            self.term.line(f"  {command.usage:<{width}}  {command.help}")
+        self.term.line("Anything else is sent to the model; start a line with // to send one "
+                       "that begins with /.")
+        self.term.line("Ctrl-C stops a reply; Ctrl-C or Ctrl-D at the prompt saves and exits.")
+
+    def exit(self, _: list[str]) -> None:
+        self.running = False
+
+
+COMMANDS = {c.name: c for c in (
+    Command("/status", "Show current session info", ChatClient.status),
+    Command("/sessions", "List all sessions", ChatClient.sessions),
+    Command("/new <id>", "Create new session", ChatClient.new),
+    Command("/resume <id>", "Resume session", ChatClient.resume),
+    Command("/clear", "Clear current session (the system message is kept)", ChatClient.clear),
+    Command("/tools", "List the tools the model may use", ChatClient.tools),
+    Command("/help", "Show this help", ChatClient.help),
+    Command("/exit", "Save the session and quit", ChatClient.exit),
+)}
+
+
+# -- start ----------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    for stream in (sys.stdout, sys.stderr):
+        stream.reconfigure(errors="replace")  # type: ignore[union-attr]  # any model text prints
+    term = Terminal(sys.stdout, sys.stderr)
+    try:
+        manager = SessionManager(args.history_dir)
+        stored = manager.load(args.session)
+    except SessionCorruptError as exc:
+        term.error(f"{exc} Start with another --session, or move the file away.")
+        return 1
+    except OSError as exc:
+        term.error(f"Cannot use the session history folder: {exc}")
+        return 1
+    approvals = Approvals(term, interactive=sys.stdin.isatty())
+    if approvals.interactive:
+        with contextlib.suppress(ImportError):  # not on Windows
+            import readline  # noqa: F401 - line editing and history for input()
+    with asyncio.Runner() as runner:
+        try:
+            return _chat(args, runner, manager, stored, approvals)
+        except KeyboardInterrupt:  # while starting, or a second one while saving at exit
+            return 130
+
+
+def _chat(
+    args: argparse.Namespace, runner: asyncio.Runner, manager: SessionManager,
+    stored: AgentSession | None, approvals: Approvals,
+) -> int:
+    term = approvals.term
+    try:
+        agent, started = runner.run(make_agent(args, approvals))
+    except (AgentryError, ValueError, ImportError) as exc:
+        term.error(f"Cannot start: {exc}")
+        return 1
+    term.note(started)
+    client = ChatClient(agent, manager, stored or agent.get_session(args.session), approvals)
+    if stored is None:
+        client.save()
+    return client.run(runner)

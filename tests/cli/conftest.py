@@ -1,0 +1,61 @@
+"""Fixtures that run the real client in a subprocess, through a pipe or a pseudo-terminal."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.cli.terminal import PtyProcess
+
+
+class Cli:
+    """Runs ``python -m agentry`` with a history folder and a workspace (its cwd) of the test."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.history = tmp_path / "history"
+        self.workspace = tmp_path / "ws"
+        self.workspace.mkdir()
+        self.env_overrides: dict[str, str] = {}
+        self._ptys: list[PtyProcess] = []
+
+    def command(self, *args: str, provider: str | None = "ollama") -> list[str]:
+        chosen = ["--provider", provider] if provider else []
+        return [sys.executable, "-m", "agentry", "--history-dir", str(self.history), *chosen,
+                *args]
+
+    def env(self) -> dict[str, str]:
+        # Read at call time: the ollama_server fixture has set OLLAMA_HOST by then.
+        return {**os.environ, "TERM": "xterm", **self.env_overrides}
+
+    def pipe(self, stdin: str, *args: str, provider: str | None = "ollama",
+             program: list[str] | None = None) -> subprocess.CompletedProcess[str]:
+        command = (program or self.command(provider=provider)[:3]) + self.command(
+            *args, provider=provider)[3:]
+        return subprocess.run(command, input=stdin, capture_output=True, text=True,
+                              env=self.env(), cwd=self.workspace, timeout=20)
+
+    def pty(self, *args: str, provider: str | None = "ollama") -> PtyProcess:
+        process = PtyProcess(self.command(*args, provider=provider), self.env(), self.workspace)
+        self._ptys.append(process)
+        return process
+
+    def stored(self, session_id: str) -> dict[str, Any]:
+        return json.loads((self.history / f"{session_id}_chat.toon").read_text())
+
+    def close(self) -> None:
+        for process in self._ptys:
+            process.close()
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Iterator[Cli]:
+    runner = Cli(tmp_path)
+    yield runner
+    runner.close()
