@@ -17,27 +17,13 @@ from agentry.errors import (
     StreamError,
 )
 from agentry.events import ProviderEvent, ReasoningDelta, TextDelta, ToolCallEvent, UsageEvent
-from agentry.providers.base import MODEL_ENV, Provider
+from agentry.providers.base import MODEL_ENV, HttpProvider, call_arguments, content_text
 from agentry.providers.http import HttpClient, Timeouts, cut_short, iter_sse, malformed
 
 DEFAULT_BASE = "https://api.anthropic.com"
 KEY_ENV = "ANTHROPIC_API_KEY"
 API_VERSION = "2023-06-01"
 DEFAULT_MAX_TOKENS = 4096
-
-
-def _text(content: Any) -> str:
-    """Plain text of a message's content (a string, or OpenAI-style parts)."""
-    if isinstance(content, list):
-        return "".join(
-            p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text"
-        )
-    return content or ""
-
-
-def _args(call: dict[str, Any]) -> dict[str, Any]:
-    args = call["function"].get("arguments") or {}
-    return json.loads(args) if isinstance(args, str) else args
 
 
 def to_wire(
@@ -53,7 +39,7 @@ def to_wire(
         role = message["role"]
         blocks: list[dict[str, Any]] = []
         if role == "system":
-            if text := _text(message.get("content")):
+            if text := content_text(message.get("content")):
                 system.append(text)
             continue
         if role == "tool":
@@ -61,20 +47,20 @@ def to_wire(
             blocks.append({
                 "type": "tool_result",
                 "tool_use_id": message.get("tool_call_id"),
-                "content": _text(message.get("content")),
+                "content": content_text(message.get("content")),
             })
         elif role == "assistant":
             calls = message.get("tool_calls") or []
             if calls and thinking and calls[0].get("id") in thinking:
                 blocks.extend(thinking[calls[0]["id"]])
-            if text := _text(message.get("content")):
+            if text := content_text(message.get("content")):
                 blocks.append({"type": "text", "text": text})
             blocks.extend(
                 {"type": "tool_use", "id": c.get("id"), "name": c["function"]["name"],
-                 "input": _args(c)}
+                 "input": call_arguments(c)}
                 for c in calls
             )
-        elif text := _text(message.get("content")):
+        elif text := content_text(message.get("content")):
             blocks.append({"type": "text", "text": text})
         if not blocks:
             continue  # the API refuses empty turns
@@ -88,8 +74,9 @@ def to_wire(
     return "\n\n".join(system), turns
 
 
-class AnthropicProvider(Provider):
+class AnthropicProvider(HttpProvider):
     name = "anthropic"
+    label = "Anthropic"
 
     def __init__(
         self,
@@ -269,23 +256,6 @@ class AnthropicProvider(Provider):
             cls = AuthenticationError
             text += f" Check {KEY_ENV}."
         return cls(text, provider=self.name, url=url)
-
-    async def _model_not_found(self, model: str) -> ProviderError:
-        try:
-            have = await self.list_models()
-        except ProviderError:
-            have = []
-        offer = ", ".join(have) if have else "none listed"
-        return ModelNotFoundError(
-            f"Anthropic at {self.endpoint} has no model {model!r} (available: {offer}). "
-            "Choose another with --model.",
-            provider=self.name,
-            url=self.endpoint,
-        )
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
-
 
 def _add_usage(total: dict[str, int], usage: Any) -> None:
     """Prompt tokens include cached ones; message_delta's counts are cumulative."""

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import abc
+import json
 from collections.abc import AsyncIterator
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from agentry.errors import ModelNotFoundError
+from agentry.errors import ModelNotFoundError, ProviderError
 from agentry.events import ProviderEvent
+
+if TYPE_CHECKING:
+    from agentry.providers.http import HttpClient
 
 MODEL_ENV = "AGENTRY_MODEL"
 
@@ -52,3 +56,45 @@ class Provider(abc.ABC):
 
     async def aclose(self) -> None:
         """Release connections."""
+
+
+class HttpProvider(Provider):
+    """A provider that talks HTTP through one ``HttpClient``."""
+
+    label: ClassVar[str]  # the service's name as people write it, for messages
+    http: HttpClient
+
+    def missing_model_hint(self, model: str) -> str:
+        return "Choose another with --model."
+
+    async def _model_not_found(self, model: str) -> ModelNotFoundError:
+        """The error for an unknown model, naming what the server does have."""
+        try:
+            have = await self.list_models()
+        except ProviderError:
+            have = []
+        offer = ", ".join(have) if have else "none listed"
+        return ModelNotFoundError(
+            f"{self.label} at {self.endpoint} has no model {model!r} (available: {offer}). "
+            f"{self.missing_model_hint(model)}",
+            provider=self.name,
+            url=self.endpoint,
+        )
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+
+def content_text(content: Any) -> str:
+    """Plain text of a message's content (a string, or OpenAI-style parts)."""
+    if isinstance(content, list):
+        return "".join(
+            p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text"
+        )
+    return content or ""
+
+
+def call_arguments(call: dict[str, Any]) -> dict[str, Any]:
+    """A stored tool call's arguments as a dict (OpenAI-style calls carry a JSON string)."""
+    args = call["function"].get("arguments") or {}
+    return json.loads(args) if isinstance(args, str) else args

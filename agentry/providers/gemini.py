@@ -19,7 +19,7 @@ from agentry.errors import (
     StreamError,
 )
 from agentry.events import ProviderEvent, ReasoningDelta, TextDelta, ToolCallEvent, UsageEvent
-from agentry.providers.base import MODEL_ENV, Provider
+from agentry.providers.base import MODEL_ENV, HttpProvider, call_arguments, content_text
 from agentry.providers.http import HttpClient, Timeouts, cut_short, iter_sse, malformed
 
 DEFAULT_BASE = "https://generativelanguage.googleapis.com"
@@ -84,19 +84,6 @@ def gemini_schema(schema: Any) -> Any:
     return clean(schema)
 
 
-def _text(content: Any) -> str:
-    if isinstance(content, list):
-        return "".join(
-            p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text"
-        )
-    return content or ""
-
-
-def _args(call: dict[str, Any]) -> dict[str, Any]:
-    args = call["function"].get("arguments") or {}
-    return json.loads(args) if isinstance(args, str) else args
-
-
 def to_wire(
     messages: list[dict[str, Any]], signatures: dict[str, str], model: str = ""
 ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
@@ -110,17 +97,19 @@ def to_wire(
         role = message["role"]
         parts: list[dict[str, Any]] = []
         if role == "system":
-            if text := _text(message.get("content")):
+            if text := content_text(message.get("content")):
                 system.append(text)
             continue
         if role == "assistant":
             role = "model"
-            if text := _text(message.get("content")):
+            if text := content_text(message.get("content")):
                 parts.append({"text": text})
             for n, call in enumerate(message.get("tool_calls") or []):
                 names[call.get("id") or ""] = call["function"]["name"]
                 part: dict[str, Any] = {
-                    "functionCall": {"name": call["function"]["name"], "args": _args(call)}
+                    "functionCall": {
+                        "name": call["function"]["name"], "args": call_arguments(call)
+                    }
                 }
                 signature = signatures.get(call.get("id") or "")
                 if signature is None and n == 0 and needs_signature:
@@ -134,10 +123,10 @@ def to_wire(
             parts.append({
                 "functionResponse": {
                     "name": name,
-                    "response": {"content": _text(message.get("content"))},
+                    "response": {"content": content_text(message.get("content"))},
                 }
             })
-        elif text := _text(message.get("content")):
+        elif text := content_text(message.get("content")):
             parts.append({"text": text})
         if not parts:
             continue
@@ -149,8 +138,9 @@ def to_wire(
     return instruction, contents
 
 
-class GeminiProvider(Provider):
+class GeminiProvider(HttpProvider):
     name = "gemini"
+    label = "Gemini"
 
     def __init__(
         self,
@@ -331,19 +321,3 @@ class GeminiProvider(Provider):
             provider=self.name,
             url=url,
         )
-
-    async def _model_not_found(self, model: str) -> ProviderError:
-        try:
-            have = await self.list_models()
-        except ProviderError:
-            have = []
-        offer = ", ".join(have) if have else "none listed"
-        return ModelNotFoundError(
-            f"Gemini at {self.endpoint} has no model {model!r} (available: {offer}). "
-            "Choose another with --model.",
-            provider=self.name,
-            url=self.endpoint,
-        )
-
-    async def aclose(self) -> None:
-        await self.http.aclose()

@@ -47,7 +47,9 @@ class Timeouts:
         except ValueError:
             read = -1.0
         if read <= 0:
-            raise ValueError(f"{READ_TIMEOUT_ENV} must be a positive number of seconds, not {value!r}")
+            raise ValueError(
+                f"{READ_TIMEOUT_ENV} must be a positive number of seconds, not {value!r}"
+            )
         return cls(read=read)
 
     def httpx(self) -> httpx.Timeout:

@@ -9,9 +9,9 @@ import urllib.parse
 from collections.abc import AsyncIterator
 from typing import Any
 
-from agentry.errors import ModelNotFoundError, ProviderError, StreamError
+from agentry.errors import ModelNotFoundError, StreamError
 from agentry.events import ProviderEvent, ReasoningDelta, TextDelta, ToolCallEvent, UsageEvent
-from agentry.providers.base import MODEL_ENV, Provider
+from agentry.providers.base import MODEL_ENV, HttpProvider, call_arguments
 from agentry.providers.http import HttpClient, Timeouts, cut_short, malformed
 
 DEFAULT_PORT = 11434
@@ -45,7 +45,7 @@ def to_wire(message: dict[str, Any]) -> dict[str, Any]:
     wire: dict[str, Any] = {"role": message["role"], "content": message.get("content") or ""}
     if message.get("tool_calls"):
         wire["tool_calls"] = [
-            {"function": {"name": c["function"]["name"], "arguments": _args(c)}}
+            {"function": {"name": c["function"]["name"], "arguments": call_arguments(c)}}
             for c in message["tool_calls"]
         ]
     if message["role"] == "tool" and message.get("name"):
@@ -55,13 +55,12 @@ def to_wire(message: dict[str, Any]) -> dict[str, Any]:
     return wire
 
 
-def _args(call: dict[str, Any]) -> dict[str, Any]:
-    args = call["function"].get("arguments") or {}
-    return json.loads(args) if isinstance(args, str) else args
-
-
-class OllamaProvider(Provider):
+class OllamaProvider(HttpProvider):
     name = "ollama"
+    label = "Ollama"
+
+    def missing_model_hint(self, model: str) -> str:
+        return f"Run `ollama pull {model}` or choose another with --model."
 
     def __init__(
         self,
@@ -137,7 +136,7 @@ class OllamaProvider(Provider):
                         yield ToolCallEvent(
                             id=call.get("id") or f"call_{calls}",
                             name=function.get("name", ""),
-                            arguments=_args(call),
+                            arguments=call_arguments(call),
                         )
                     if chunk.get("done"):
                         yield UsageEvent(
@@ -151,19 +150,3 @@ class OllamaProvider(Provider):
         except ModelNotFoundError:
             raise await self._model_not_found(model) from None
         raise cut_short(self.name, url)
-
-    async def _model_not_found(self, model: str) -> ProviderError:
-        try:
-            have = await self.list_models()
-        except ProviderError:
-            have = []
-        offer = ", ".join(have) if have else "none"
-        return ModelNotFoundError(
-            f"Ollama at {self.endpoint} has no model {model!r} (installed: {offer}). "
-            f"Run `ollama pull {model}` or choose another with --model.",
-            provider=self.name,
-            url=self.endpoint,
-        )
-
-    async def aclose(self) -> None:
-        await self.http.aclose()

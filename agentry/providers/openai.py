@@ -10,9 +10,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from agentry.errors import AuthenticationError, ModelNotFoundError, ProviderError, StreamError
+from agentry.errors import AuthenticationError, ModelNotFoundError, StreamError
 from agentry.events import ProviderEvent, ReasoningDelta, TextDelta, ToolCallEvent, UsageEvent
-from agentry.providers.base import MODEL_ENV, Provider
+from agentry.providers.base import MODEL_ENV, HttpProvider
 from agentry.providers.http import HttpClient, Timeouts, cut_short, iter_sse, malformed
 
 
@@ -67,7 +67,7 @@ class _PartialCall:
     whole: dict[str, Any] | None = None  # servers that send arguments as an object
 
 
-class OpenAIProvider(Provider):
+class OpenAIProvider(HttpProvider):
     name: ClassVar[str] = "openai"
     label: ClassVar[str] = "OpenAI"
     DEFAULT_BASE: ClassVar[str] = "https://api.openai.com/v1"
@@ -214,23 +214,6 @@ class OpenAIProvider(Provider):
             provider=self.name,
             url=url,
         )
-
-    async def _model_not_found(self, model: str) -> ProviderError:
-        try:
-            have = await self.list_models()
-        except ProviderError:
-            have = []
-        offer = ", ".join(have) if have else "none listed"
-        return ModelNotFoundError(
-            f"{self.label} at {self.endpoint} has no model {model!r} (available: {offer}). "
-            "Choose another with --model.",
-            provider=self.name,
-            url=self.endpoint,
-        )
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
-
 
 def _merge_fragment(calls: dict[Any, _PartialCall], fragment: dict[str, Any]) -> None:
     """Fold one streamed tool call fragment into ``calls``. Fragments are keyed by ``index``;
