@@ -177,7 +177,9 @@ class Agent:
                 # Stopped mid-tools: every call still gets an answer, or providers reject the
                 # history on the next request.
                 for call in reply.calls[answered:]:
-                    stopped = ToolResultEvent(call.id, call.name, "Stopped before it finished.", True)
+                    stopped = ToolResultEvent(
+                        call.id, call.name, "Stopped before it finished.", is_error=True
+                    )
                     session.add_message({**_tool_message(stopped), "_interrupted": True})
         yield ErrorEvent(AgentryError(
             f"Stopped after {self.max_iterations} rounds of tool calls without a final answer "

@@ -42,7 +42,8 @@ def _fsync_dir(folder: Path) -> None:
 
 @contextlib.contextmanager
 def locked(folder: Path, name: str) -> Iterator[None]:
-    """Hold an exclusive ``flock`` on ``<folder>/.locks/<name>.lock`` (released on process death)."""
+    """Hold an exclusive ``flock`` on ``<folder>/.locks/<name>.lock``; the kernel drops it if
+    the process dies, so a killed writer never leaves a session locked."""
     lock_dir = folder / LOCK_DIR
     lock_dir.mkdir(exist_ok=True)
     fd = os.open(lock_dir / f"{name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
