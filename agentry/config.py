@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from agentry.providers.base import MODEL_ENV
@@ -77,6 +76,8 @@ NO_PROVIDER_HELP = (
 
 async def ollama_answers(endpoint: str | None = None, timeout: float = 1.0) -> str | None:
     """The Ollama URL if a server answers there within ``timeout``, else None."""
+    import httpx  # here, not at the top: the TUI reads settings before its first frame
+
     from agentry.providers.ollama import parse_ollama_host
 
     url = endpoint or parse_ollama_host(os.environ.get("OLLAMA_HOST"))

@@ -152,6 +152,12 @@ class ScriptedServer:
 
         self._loop.run_until_complete(serve())
         self._loop.run_forever()
+        # Stopped: end the connection handlers still waiting, then close the loop.
+        pending = asyncio.all_tasks(self._loop)
+        for task in pending:
+            task.cancel()
+        self._loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        self._loop.close()
 
     def stop(self) -> None:
         def shutdown() -> None:
@@ -163,7 +169,6 @@ class ScriptedServer:
 
         self._loop.call_soon_threadsafe(shutdown)
         self._thread.join(10)
-        self._loop.close()
 
     def __enter__(self) -> ScriptedServer:
         return self.start()

@@ -1,0 +1,1 @@
+"""agentry-tui: a full-screen terminal chat client for Agentry sessions."""

@@ -1,0 +1,47 @@
+"""The command line: agentry-tui [--session ID] [--provider NAME] [--model NAME]
+[--endpoint URL] [--history-dir DIR], also ``python -m agentry_tui``."""
+
+from __future__ import annotations
+
+import argparse
+
+from agentry.sessions.ids import ID_RULE, is_valid_session_id
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="agentry-tui",
+        description="A full-screen terminal chat client for Agentry sessions.",
+    )
+    parser.add_argument("--session", metavar="ID",
+                        help="open this session (created if new); default: the most recent")
+    parser.add_argument("--provider", metavar="NAME",
+                        help="ollama, openai, anthropic, gemini, groq or local; default: "
+                             "AGENTRY_PROVIDER, the settings file, else Ollama if it answers")
+    parser.add_argument("--model", metavar="NAME", help="the model; default: the provider's first")
+    parser.add_argument("--endpoint", metavar="URL", help="the provider's base URL")
+    parser.add_argument("--history-dir", metavar="DIR",
+                        help="where sessions are kept; default: AGENTRY_HISTORY_DIR or the user "
+                             "data folder")
+    args = parser.parse_args(argv)
+    if args.session is not None and not is_valid_session_id(args.session):
+        parser.error(f"--session {args.session!r}: {ID_RULE}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    from agentry_tui.app import AgentryApp  # after argument errors, which need no Textual
+
+    AgentryApp(
+        session_id=args.session,
+        provider=args.provider,
+        model=args.model,
+        endpoint=args.endpoint,
+        history_dir=args.history_dir,
+    ).run()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

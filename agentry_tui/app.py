@@ -1,0 +1,533 @@
+"""AgentryApp: the screen layout, keys, slash commands and command palette, over the store.
+
+Data flows down (the app hands store entries to the widgets when the store says they changed)
+and requests flow up (widgets post messages; the app turns them into store calls).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.theme import Theme
+from textual.widgets import Footer, Input
+
+from agentry.config import load_settings, save_settings
+from agentry.errors import AgentryError, ProviderError
+from agentry.sessions import is_valid_session_id
+from agentry.sessions.session import now as wall_clock
+from agentry_tui import commands
+from agentry_tui.commands import SessionLine, SlashCommand, UsageError
+from agentry_tui.formatting import content_text
+from agentry_tui.keys import bindings, help_rows
+from agentry_tui.store import (
+    ApprovalRequested,
+    Connection,
+    SessionEntry,
+    SessionListChanged,
+    SessionStore,
+    SessionUpdated,
+    StreamDelta,
+)
+from agentry_tui.widgets.chat import MessageList
+from agentry_tui.widgets.markdown import markdown_theme
+from agentry_tui.widgets.messages import NewContentHint
+from agentry_tui.widgets.metadata import MetadataPanel
+from agentry_tui.widgets.prompt import Prompt
+from agentry_tui.widgets.sidebar import Sidebar
+from agentry_tui.widgets.status import StatusBar
+
+if TYPE_CHECKING:
+    from textual.command import Provider
+
+ERRORS = (AgentryError, ValueError, OSError)  # what a command may fail with: shown, not raised
+
+
+def _palette() -> type[Provider]:
+    """Our command palette entries, imported when the palette first opens."""
+    from agentry_tui.palette import AgentryCommands
+
+    return AgentryCommands
+
+
+class AgentryApp(App[None], inherit_bindings=False):  # our key order in the footer
+    CSS_PATH = "styles/app.tcss"
+    TITLE = "agentry"
+    COMMANDS = App.COMMANDS | {_palette}
+    BINDINGS = bindings()
+
+    show_sidebar = reactive(True)
+    show_metadata = reactive(False)
+
+    def __init__(
+        self,
+        *,
+        session_id: str | None = None,
+        provider: str | None = None,
+        model: str | None = None,
+        endpoint: str | None = None,
+        history_dir: str | Path | None = None,
+        workspace: str | Path | None = None,
+        clock: Callable[[], datetime] = wall_clock,
+    ) -> None:
+        super().__init__()
+        theme = load_settings().theme
+        if theme in self.available_themes:
+            self.theme = theme
+        self.store = SessionStore(
+            self,
+            history_dir,
+            clock=clock,
+            provider=provider,
+            model=model,
+            endpoint=endpoint,
+            workspace=Path(workspace) if workspace else None,
+        )
+        self._first_session = session_id
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="main"):
+            yield Sidebar(id="sidebar")
+            with Vertical(id="chat"):
+                yield MessageList(self.store.clock, id="messages")
+                yield NewContentHint("↓ new", id="new-hint")
+                yield Prompt(id="prompt")
+            yield MetadataPanel(id="metadata")
+        yield StatusBar(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.watch(self.store, "active_id", self._active_changed, init=False)
+        self.watch(self.store, "connection", self._connection_changed, init=False)
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        self.console.push_theme(markdown_theme(self.get_css_variables()))
+        self.store.start(self._first_session)
+        # Choosing the provider may probe the network and builds an HTTP client: after the frame.
+        self.call_after_refresh(self.store.connect)
+        self.query_one(Prompt).focus()
+        self.set_interval(30, self._tick)
+
+    # -- small helpers --------------------------------------------------------------------
+
+    @property
+    def active(self) -> SessionEntry | None:
+        return self.store.active
+
+    def _notice(self, text: str, kind: str = "info") -> None:
+        if self.store.active_id is not None:
+            self.store.notify_session(self.store.active_id, text, kind)
+
+    def _refresh_status(self) -> None:
+        self.query_one(StatusBar).show(self.store.connection, self.active)
+        self.query_one(MetadataPanel).show(self.active, self.store.connection)
+
+    def _tick(self) -> None:
+        """Relative times ("5m ago") move on."""
+        self.query_one(Sidebar).refresh_times(self.store.entries, self.store.clock())
+
+    # -- from the store -------------------------------------------------------------------
+
+    async def _active_changed(self, old: str | None, new: str | None) -> None:
+        prompt = self.query_one(Prompt)
+        if old is not None and (previous := self.store.get(old)) is not None:
+            previous.draft = prompt.text
+        entry = self.active
+        if entry is None:
+            return
+        messages = self.query_one(MessageList)
+        messages.model = self.store.connection.model
+        await messages.show(entry)
+        self.query_one("#new-hint").display = False
+        self.query_one(Sidebar).set_active(entry.id)
+        prompt.set_draft(entry.draft)
+        session = entry.session
+        prompt.set_history(
+            [content_text(m.get("content")) for m in session.messages if m.get("role") == "user"]
+            if session is not None
+            else []
+        )
+        self._refresh_status()
+        self.refresh_bindings()
+
+    def _connection_changed(self, connection: Connection) -> None:
+        self.query_one(MessageList).model = connection.model
+        self._refresh_status()
+
+    def on_session_list_changed(self, _: SessionListChanged) -> None:
+        self.query_one(Sidebar).show(self.store.entries, self.store.active_id, self.store.clock())
+
+    async def on_session_updated(self, message: SessionUpdated) -> None:
+        entry = self.store.get(message.session_id)
+        if entry is None:
+            return
+        self.query_one(Sidebar).update_row(entry, self.store.clock())
+        if entry is self.active:
+            await self.query_one(MessageList).sync(entry)
+            self._refresh_status()
+            self.refresh_bindings()
+
+    async def on_stream_delta(self, message: StreamDelta) -> None:
+        entry = self.store.get(message.session_id)
+        if entry is not None and entry is self.active:
+            await self.query_one(MessageList).pull(entry)
+
+    def on_approval_requested(self, request: ApprovalRequested) -> None:
+        from agentry_tui.screens.approval import ApprovalScreen
+
+        screen = ApprovalScreen(request.session_id, request.call, request.tool)
+
+        def answer(result: bool | dict | None) -> None:
+            if not request.future.done():
+                request.future.set_result(False if result is None else result)
+
+        def withdrawn(future: object) -> None:
+            # The reply was stopped while the question was open: close it if it is on top.
+            if request.future.cancelled() and self.screen_stack[-1:] == [screen]:
+                screen.dismiss(None)
+
+        request.future.add_done_callback(withdrawn)
+        self.push_screen(screen, answer)
+
+    # -- from the widgets -----------------------------------------------------------------
+
+    def on_sidebar_open_requested(self, message: Sidebar.OpenRequested) -> None:
+        if self.store.get(message.session_id) is not None:
+            self.store.open(message.session_id)
+            self.query_one(Prompt).focus()
+
+    def on_message_list_new_content(self, _: MessageList.NewContent) -> None:
+        self.query_one("#new-hint").display = True
+
+    def on_message_list_reached_end(self, _: MessageList.ReachedEnd) -> None:
+        self.query_one("#new-hint").display = False
+
+    def on_new_content_hint_pressed(self, _: NewContentHint.Pressed) -> None:
+        self.query_one(MessageList).scroll_end(animate=False)
+        self.query_one(NewContentHint).display = False
+
+    async def on_prompt_submitted(self, message: Prompt.Submitted) -> None:
+        prompt = self.query_one(Prompt)
+        text = message.text.strip("\n")
+        if commands.is_command(text.lstrip()):
+            prompt.clear()
+            prompt.remember(text)
+            self._run_command(text.strip())
+            return
+        reason = self.store.send(commands.unescape(text))
+        if reason is not None:
+            self.notify(reason, severity="warning", timeout=6)
+            return
+        prompt.remember(text)
+        prompt.clear()
+        self.query_one(MessageList).scroll_end(animate=False)
+
+    # -- slash commands -------------------------------------------------------------------
+
+    def _run_command(self, text: str) -> None:
+        try:
+            command = commands.parse(text)
+        except UsageError as exc:
+            self._notice(str(exc), "error")
+            return
+        self._command(command)
+
+    @work(group="commands", exit_on_error=False)
+    async def _command(self, command: SlashCommand) -> None:
+        handler = getattr(self, f"_cmd_{command.name}")
+        try:
+            await handler(command)
+        except ERRORS as exc:
+            self._notice(str(exc), "error")
+
+    async def _cmd_status(self, _: SlashCommand) -> None:
+        entry = self.active
+        if entry is None:
+            return
+        self._notice(
+            commands.status_text(
+                entry.id,
+                entry.message_count or 0,
+                entry.created_at,
+                entry.last_activity,
+                entry.saved,
+            )
+        )
+
+    async def _cmd_sessions(self, _: SlashCommand) -> None:
+        lines = [
+            SessionLine(e.id, e.message_count, e.last_activity, e.title) for e in self.store.entries
+        ]
+        self._notice(commands.sessions_text(lines, self.store.active_id, self.store.clock()))
+
+    async def _cmd_new(self, command: SlashCommand) -> None:
+        entry = self.store.create(command.args[0])
+        self.store.notify_session(entry.id, commands.created_text(entry.id))
+
+    async def _cmd_resume(self, command: SlashCommand) -> None:
+        session_id = command.args[0]
+        if self.store.get(session_id) is None:
+            raise AgentryError(f"No session named '{session_id}'. /sessions lists them.")
+        entry = self.store.open(session_id)
+        if entry.session is not None:
+            self.store.notify_session(
+                entry.id, commands.resumed_text(entry.id, len(entry.session.messages))
+            )
+
+    async def _cmd_clear(self, _: SlashCommand) -> None:
+        if (entry := self.active) is not None:
+            self.store.clear(entry.id)
+            self._notice(f"Cleared session '{entry.id}' (its system message stays).")
+
+    async def _cmd_help(self, _: SlashCommand) -> None:
+        self._notice(commands.help_text(help_rows()))
+
+    async def _cmd_model(self, command: SlashCommand) -> None:
+        connection = self.store.connection
+        try:
+            models = await self.store.list_models()
+        except ProviderError as exc:
+            if not command.args:
+                raise
+            self.store.set_model(command.args[0])  # cannot check it now; the next reply will
+            self._notice(f"Model set to '{command.args[0]}' (not checked: {exc})")
+            return
+        if not command.args:
+            listing = "\n".join(
+                f"  {'*' if m == connection.model else ' '} {m}" for m in models
+            ) or "  (none installed)"
+            self._notice(
+                f"Model: {connection.model or 'default'} ({connection.provider})\n"
+                f"Available:\n{listing}"
+            )
+            return
+        name = command.args[0]
+        if models and name not in models:
+            raise AgentryError(
+                f"{connection.provider} has no model '{name}'. Available: {', '.join(models)}."
+            )
+        self.store.set_model(name)
+        self._notice(f"Model set to '{name}'.")
+
+    async def _cmd_system(self, command: SlashCommand) -> None:
+        entry = self.active
+        if entry is None or entry.session is None:
+            return
+        if not command.rest:
+            current = next(
+                (m.get("content") for m in entry.session.messages if m.get("role") == "system"),
+                None,
+            )
+            self._notice(f"System message: {current or '(none)'}\nUsage: /system <text> sets it.")
+            return
+        self.store.set_system(entry.id, command.rest)
+        self._notice("System message set.")
+
+    async def _cmd_rename(self, command: SlashCommand) -> None:
+        if (entry := self.active) is not None:
+            await self.store.rename(entry.id, command.args[0])
+            self._notice(f"Renamed session to '{command.args[0]}'.")
+
+    async def _cmd_delete(self, _: SlashCommand) -> None:
+        self.action_delete_session()
+
+    async def _cmd_export(self, command: SlashCommand) -> None:
+        args = list(command.args)
+        fmt = args.pop(0) if args and args[0] in commands.EXPORT_FORMATS else None
+        await self._export(fmt, args[0] if args else None)
+
+    async def _export(self, fmt: str | None, target: str | None) -> None:
+        if (entry := self.active) is None:
+            return
+        paths = await self.store.export(entry.id, fmt, target)
+        self._notice("Exported to " + ", ".join(str(p) for p in paths))
+
+    # -- actions (keys and the command palette) -------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        entry = self.active
+        if action == "stop":
+            return entry is not None and entry.streaming
+        if action == "retry":
+            return None if entry is None or entry.streaming or entry.corrupt else True
+        return True
+
+    def action_new_session(self) -> None:
+        entry = self.store.create()
+        self.store.notify_session(entry.id, commands.created_text(entry.id))
+        self.query_one(Prompt).focus()
+
+    def _step(self, offset: int) -> None:
+        ids = self.query_one(Sidebar).visible_ids() or self.store.order
+        if not ids:
+            return
+        current = self.store.active_id
+        index = ids.index(current) + offset if current in ids else 0
+        self.store.open(ids[index % len(ids)])
+
+    def action_next_session(self) -> None:
+        self._step(1)
+
+    def action_previous_session(self) -> None:
+        self._step(-1)
+
+    def action_jump(self, n: int) -> None:
+        ids = self.query_one(Sidebar).visible_ids()
+        if 0 < n <= len(ids):
+            self.store.open(ids[n - 1])
+
+    def action_rename_session(self) -> None:
+        from agentry_tui.screens.rename import RenameScreen
+
+        entry = self.active
+        if entry is None:
+            return
+
+        def check(new_id: str) -> str | None:
+            if not is_valid_session_id(new_id):
+                return "Use 1-128 letters, digits, '.', '_' or '-' (not starting with '.')."
+            if self.store.get(new_id) is not None:
+                return f"A session named '{new_id}' already exists."
+            return None
+
+        async def rename(new_id: str | None) -> None:
+            if new_id:
+                try:
+                    await self.store.rename(entry.id, new_id)
+                except ERRORS as exc:
+                    self._notice(str(exc), "error")
+
+        self.push_screen(RenameScreen(entry.id, check), rename)
+
+    def action_delete_session(self) -> None:
+        from agentry_tui.screens.confirm import ConfirmScreen
+
+        entry = self.active
+        if entry is None:
+            return
+
+        async def delete(yes: bool | None) -> None:
+            if yes:
+                try:
+                    await self.store.delete(entry.id)
+                except ERRORS as exc:
+                    self._notice(str(exc), "error")
+
+        self.push_screen(
+            ConfirmScreen(
+                "Delete session",
+                f"Delete session '{entry.id}' and its file?\n{entry.path.name}\n"
+                "This cannot be undone.",
+                "Delete",
+            ),
+            delete,
+        )
+
+    def action_clear_session(self) -> None:
+        from agentry_tui.screens.confirm import ConfirmScreen
+
+        entry = self.active
+        if entry is None:
+            return
+
+        def clear(yes: bool | None) -> None:
+            if yes:
+                try:
+                    self.store.clear(entry.id)
+                except ERRORS as exc:
+                    self._notice(str(exc), "error")
+
+        self.push_screen(
+            ConfirmScreen(
+                "Clear session",
+                f"Remove every message of '{entry.id}' but the system message?",
+                "Clear",
+            ),
+            clear,
+        )
+
+    def action_stop(self) -> None:
+        if self.store.active_id is not None:
+            self.store.stop(self.store.active_id)
+
+    def action_retry(self) -> None:
+        if self.store.active_id is not None:
+            reason = self.store.retry(self.store.active_id)
+            if reason is not None:
+                self.notify(reason, severity="warning")
+
+    def action_copy_reply(self) -> None:
+        entry = self.active
+        session = entry.session if entry else None
+        reply = next(
+            (
+                content_text(m.get("content"))
+                for m in reversed(session.messages if session else [])
+                if m.get("role") == "assistant" and m.get("content")
+            ),
+            None,
+        )
+        if reply is None:
+            self.notify("There is no reply to copy yet.", severity="warning")
+            return
+        self.copy_to_clipboard(reply)
+        self.notify(f"Copied the last reply ({len(reply)} characters).")
+
+    @work(group="commands", exit_on_error=False)
+    async def action_export(self) -> None:
+        try:
+            await self._export(None, None)
+        except ERRORS as exc:
+            self._notice(str(exc), "error")
+
+    def action_toggle_sidebar(self) -> None:
+        self.show_sidebar = not self.show_sidebar
+
+    def action_toggle_metadata(self) -> None:
+        self.show_metadata = not self.show_metadata
+
+    def watch_show_sidebar(self, show: bool) -> None:
+        self.query_one(Sidebar).display = show
+
+    def watch_show_metadata(self, show: bool) -> None:
+        panel = self.query_one(MetadataPanel)
+        panel.display = show
+        if show:
+            panel.show(self.active, self.store.connection)
+
+    def action_focus_filter(self) -> None:
+        self.show_sidebar = True
+        self.query_one("#session-filter", Input).focus()
+
+    def action_help(self) -> None:
+        self._notice(commands.help_text(help_rows()))
+
+    async def action_quit(self) -> None:
+        await self.store.shutdown()
+        self.exit()
+
+    # -- settings -------------------------------------------------------------------------
+
+    async def _theme_changed(self, theme: Theme) -> None:
+        self.console.pop_theme()
+        self.console.push_theme(markdown_theme(self.get_css_variables()))
+        self._save_theme(theme.name)
+        if (entry := self.active) is not None:
+            await self.query_one(MessageList).show(entry)  # finished messages have fixed colours
+
+    @work(thread=True, group="settings", exit_on_error=False)
+    def _save_theme(self, name: str) -> None:
+        settings = load_settings()
+        settings.theme = name
+        try:
+            save_settings(settings)
+        except OSError as exc:
+            self.call_from_thread(
+                self.notify, f"Could not save the theme: {exc}", severity="warning"
+            )
+

@@ -1,0 +1,59 @@
+"""A session as a Markdown document or a JSON file (pure: the store writes the files)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from agentry.sessions import AgentSession
+from agentry_tui.formatting import content_text, stamp
+
+_HEADINGS = {"system": "System", "user": "You", "assistant": "Assistant", "tool": "Tool"}
+
+
+def to_markdown(session: AgentSession) -> str:
+    lines = [
+        f"# Session {session.session_id}",
+        "",
+        f"Created {stamp(session.created_at)} · last activity {stamp(session.last_activity)} · "
+        f"{len(session.messages)} messages",
+        "",
+    ]
+    for message in session.messages:
+        role = message.get("role", "")
+        heading = _HEADINGS.get(role, role.title())
+        if role == "tool" and message.get("name"):
+            heading += f" ({message['name']})"
+        if message.get("_model"):
+            heading += f" · {message['_model']}"
+        lines += [f"## {heading}", ""]
+        if message.get("_reasoning"):
+            lines += ["<details><summary>Reasoning</summary>", "", message["_reasoning"], "",
+                      "</details>", ""]
+        text = content_text(message.get("content"))
+        if role == "tool":
+            text = f"```\n{text}\n```"
+        if text:
+            lines += [text, ""]
+        for call in message.get("tool_calls") or []:
+            function = call.get("function", {})
+            args = function.get("arguments")
+            args_text = args if isinstance(args, str) else json.dumps(args, indent=2)
+            lines += [f"Tool call `{function.get('name', '')}`:", "", "```json", args_text,
+                      "```", ""]
+        if message.get("_error"):
+            lines += [f"> Error: {message['_error']}", ""]
+        elif message.get("_interrupted"):
+            lines += ["> (interrupted)", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def to_json(session: AgentSession) -> str:
+    data: dict[str, Any] = {
+        "session_id": session.session_id,
+        "created_at": session.created_at.isoformat(),
+        "last_activity": session.last_activity.isoformat(),
+        "metadata": session.metadata,
+        "messages": session.messages,
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,91 @@
+"""Pure text helpers shared by the widgets, the slash commands and the exports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An ISO date-time string (as sessions store them) as a datetime, None if it is not one."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def relative_time(moment: datetime | None, now: datetime) -> str:
+    """'just now', '5m ago', '3h ago', '2d ago', else the date: how a list shows last activity."""
+    if moment is None:
+        return "—"
+    if moment.tzinfo is not None and now.tzinfo is None:
+        moment = moment.astimezone().replace(tzinfo=None)
+    seconds = (now - moment).total_seconds()
+    if seconds < 45:
+        return "just now"
+    if seconds < 3600:
+        return f"{max(1, round(seconds / 60))}m ago"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)}h ago"
+    if seconds < 7 * 86400:
+        return f"{int(seconds // 86400)}d ago"
+    return moment.strftime("%Y-%m-%d")
+
+
+def stamp(moment: datetime | None) -> str:
+    """The spec's /status form: 2025-11-22 20:30:15."""
+    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else "—"
+
+
+def clock_time(moment: datetime | None, now: datetime) -> str:
+    """HH:MM for today, else the date too: the time on a message header."""
+    if moment is None:
+        return ""
+    if moment.date() == now.date():
+        return moment.strftime("%H:%M")
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def human_size(size: int | None) -> str:
+    if size is None:
+        return "—"
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def tokens_per_second(usage: Any) -> float | None:
+    """completion_tokens / duration_s of a message's ``_usage``, when both are known."""
+    if not isinstance(usage, dict):
+        return None
+    tokens, seconds = usage.get("completion_tokens"), usage.get("duration_s")
+    if not isinstance(tokens, int | float) or not isinstance(seconds, int | float):
+        return None
+    if tokens <= 0 or seconds <= 0:  # a reply that only asked for tools has no speed to show
+        return None
+    return tokens / seconds
+
+
+def home_relative(path: Path) -> str:
+    """The path with the home folder written as ~ (shorter, and the same on every machine)."""
+    try:
+        return "~/" + str(path.relative_to(Path.home()))
+    except ValueError:
+        return str(path)
+
+
+def content_text(content: Any) -> str:
+    """A message's content as text; multi-part content keeps its text parts."""
+    if isinstance(content, list):
+        return "\n".join(
+            str(p.get("text", "")) for p in content if isinstance(p, dict) and p.get("text")
+        )
+    return "" if content is None else str(content)

@@ -1,0 +1,290 @@
+"""The chat pane: the scrolling list that keeps the message widgets in step with a session.
+
+A long session opens with about a screenful of its newest messages; once the frame is drawn
+more are built above them, and older ones come when the reader scrolls to the top.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Button, Static
+
+from agentry_tui.formatting import content_text
+from agentry_tui.store import Notice, SessionEntry
+from agentry_tui.widgets.messages import (
+    AssistantMessage,
+    LoadEarlier,
+    NoticeView,
+    SystemMessage,
+    ToolCallView,
+    ToolResultView,
+    UserMessage,
+)
+
+# Building message widgets is what makes a long session slow to open, so a session opens with
+# about a screenful (FIRST_LINES), the frame is drawn, and then up to RECENT messages or
+# LINE_BUDGET lines more are built above it; older ones come when the reader scrolls to the top.
+FIRST_LINES = 40
+RECENT = 50
+LINE_BUDGET = 200
+
+
+def estimated_lines(message: dict[str, Any], width: int) -> int:
+    """Roughly how tall a message will be, without building it."""
+    text = content_text(message.get("content"))
+    return 3 + sum(1 + len(line) // width for line in text.splitlines()) + 2 * len(
+        message.get("tool_calls") or []
+    )
+
+
+def window_start(
+    messages: list[dict[str, Any]], end: int, width: int, budget: int = LINE_BUDGET
+) -> int:
+    """Where a block of messages ending at ``end`` should start to fit the line budget."""
+    start, lines = end, 0
+    while start > 0 and end - start < RECENT and lines < budget:
+        start -= 1
+        lines += estimated_lines(messages[start], width)
+    return start
+
+
+class MessageList(VerticalScroll):
+    """The messages of one session, kept in step with its SessionEntry by ``sync``."""
+
+    class NewContent(Message):
+        """Something was added below while the person was reading further up."""
+
+    class ReachedEnd(Message):
+        """The person scrolled back down to the newest message."""
+
+    def __init__(self, clock: Callable[[], datetime], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._clock = clock
+        self.entry: SessionEntry | None = None
+        self.model: str | None = None  # shown on a reply until its message names one
+        self._start = 0  # index of the first message built
+        self._end = 0  # messages built up to here
+        self._notices = 0  # notices built
+        self._live: AssistantMessage | None = None
+        self._calls: dict[str, ToolCallView] = {}  # the newest call of each id, for its result
+        self._corrupt: str | None = None
+        self._settled = False  # opened and scrolled to the end: scrolling to the top loads more
+        self._shows = 0  # counts rebuilds, so a late step of an earlier one is dropped
+        self._following = True  # at the newest message (Textual's anchor keeps it there)
+
+    def on_mount(self) -> None:
+        self.watch(self, "scroll_y", self._scrolled, init=False)
+
+    # -- building -------------------------------------------------------------------------
+
+    def _text_width(self) -> int:
+        width = self.size.width or self.app.size.width - 40  # not laid out yet: a fair guess
+        return max(20, width - 6)
+
+    def _widget_for(self, message: dict[str, Any], now: datetime) -> Widget | None:
+        role = message.get("role")
+        if role == "user":
+            return UserMessage(message, now)
+        if role == "assistant":
+            view = AssistantMessage(message, now)
+            self._calls.update((c.call_id, c) for c in view.calls if c.call_id)
+            return view
+        if role == "system":
+            return SystemMessage(message)
+        if role == "tool":
+            call = self._calls.pop(message.get("tool_call_id") or "", None)
+            if call is not None:
+                call.set_result(content_text(message.get("content")), bool(message.get("_error")))
+                return None
+            return ToolResultView(message)
+        return None
+
+    def _build(self, entry: SessionEntry, lo: int, hi: int) -> list[Widget]:
+        """Widgets for messages[lo:hi], each notice before the message that came after it."""
+        assert entry.session is not None
+        messages = entry.session.messages
+        now = self._clock()
+        at: dict[int, list[Notice]] = {}
+        for notice in entry.notices:
+            at.setdefault(min(notice.after, len(messages)), []).append(notice)
+        widgets: list[Widget] = []
+        for index in range(lo, hi):
+            widgets += [NoticeView(n) for n in at.get(index, [])]
+            if (widget := self._widget_for(messages[index], now)) is not None:
+                widgets.append(widget)
+        if hi == len(messages):
+            widgets += [NoticeView(n) for n in at.get(len(messages), [])]
+        return widgets
+
+    async def show(self, entry: SessionEntry) -> None:
+        """Build the session from scratch: its newest messages, notices and reply in flight."""
+        if self._live is not None:
+            await self._live.stop_stream()
+        self.entry = entry
+        self._live = None
+        self._calls = {}
+        self._corrupt = entry.corrupt
+        self._settled = False
+        self._following = True
+        widgets: list[Widget] = []
+        if entry.session is None:
+            widgets.append(NoticeView(Notice(corrupt_text(entry.corrupt), "error")))
+            self._start = self._end = self._notices = 0
+        else:
+            count = len(entry.session.messages)
+            self._start = window_start(
+                entry.session.messages, count, self._text_width(), FIRST_LINES
+            )
+            if self._start:
+                widgets.append(LoadEarlier(self._start))
+            widgets += self._build(entry, self._start, count)
+            if _only_system(entry.session.messages):
+                widgets.append(Static(EMPTY_HINT, id="empty-hint"))
+            self._end = count
+            self._notices = len(entry.notices)
+            if entry.partial is not None:
+                self._live = AssistantMessage(None, self._clock(), entry.partial, self.model)
+                widgets.append(self._live)
+        with self.app.batch_update():
+            await self.remove_children()
+            await self.mount_all(widgets)
+        self.anchor()
+        self._shows += 1
+        if self._start:
+            self.call_after_refresh(self._fill_back, self._shows)
+        else:
+            self.call_after_refresh(self._settle)
+
+    def _fill_back(self, show: int) -> None:
+        if show == self._shows:  # not rebuilt since
+            self._shows += 1  # and only once
+            self.run_worker(self._load_and_settle(), exclusive=True, group="earlier")
+
+    def _settle(self) -> None:
+        self._settled = True
+
+    async def sync(self, entry: SessionEntry) -> None:
+        """Bring the list up to date with the entry, building only what is new."""
+        if not self.is_attached or entry is not self.entry:  # closing, or not shown (yet)
+            return
+        session = entry.session
+        if (
+            session is None
+            or entry.corrupt != self._corrupt
+            or len(session.messages) < self._end
+            or len(entry.notices) < self._notices
+        ):
+            await self.show(entry)
+            return
+        now = self._clock()
+        if self._end < len(session.messages) and (hint := self.query("#empty-hint")):
+            await hint.remove()
+        added: list[Widget] = []
+        for message in session.messages[self._end :]:
+            if self._live is not None and message.get("role") == "assistant":
+                await self._live.finish(message)
+                self._calls.update((c.call_id, c) for c in self._live.calls if c.call_id)
+                self._live = None
+            elif (widget := self._widget_for(message, now)) is not None:
+                added.append(widget)
+        self._end = len(session.messages)
+        added += [NoticeView(n) for n in entry.notices[self._notices :]]
+        self._notices = len(entry.notices)
+        if added:
+            await self.mount_all(added, before=self._live)
+        if entry.partial is not None and self._live is None:
+            self._live = AssistantMessage(None, now, entry.partial, self.model)
+            await self.mount(self._live)
+        elif entry.partial is None and self._live is not None:
+            await self._live.stop_stream()  # stopped before the reply had any content
+            await self._live.remove()
+            self._live = None
+        elif entry.partial is not None and self._live is not None:
+            await self._live.pull(entry.partial)
+        self._note_new_content()
+
+    async def pull(self, entry: SessionEntry) -> None:
+        """More of the reply in flight arrived."""
+        if entry is self.entry and self._live is not None and entry.partial is not None:
+            await self._live.pull(entry.partial)
+            self._note_new_content()
+
+    async def load_earlier(self) -> None:
+        entry = self.entry
+        if entry is None or entry.session is None or self._start == 0:
+            return
+        lo = window_start(entry.session.messages, self._start, self._text_width())
+        # Results are matched to calls top-down: the older block starts with no open calls.
+        later_calls, self._calls = self._calls, {}
+        widgets = self._build(entry, lo, self._start)
+        self._calls = later_calls
+        first = next((c for c in self.children if c.id != "load-earlier"), None)
+        height_before = self.virtual_size.height
+        following = self.is_vertical_scroll_end  # then the anchor keeps the newest in view
+        await self.mount_all(widgets, before=first)
+        self._start = lo
+        for button in self.query(LoadEarlier):
+            if lo == 0:
+                await button.remove()
+            else:
+                button.label = LoadEarlier.label_for(lo)
+
+        def keep_place() -> None:
+            """Keep the reader's message where it was on screen, above the new ones."""
+            grown = self.virtual_size.height - height_before
+            self.scroll_to(
+                y=self.scroll_y + grown, animate=False, immediate=True, release_anchor=False
+            )
+
+        if not following:
+            self.call_after_refresh(keep_place)
+
+    # -- scrolling ------------------------------------------------------------------------
+
+    def _scrolled(self, old: float, y: float) -> None:
+        if self.is_vertical_scroll_end:
+            if not self._following:
+                self._following = True
+                self.post_message(self.ReachedEnd())
+        elif y < old:
+            self._following = False  # the reader went up: new content must not pull them down
+        if y <= 0 and self._settled and self._start > 0 and self.max_scroll_y > 0:
+            self._settled = False
+            self.run_worker(self._load_and_settle(), exclusive=True, group="earlier")
+
+    async def _load_and_settle(self) -> None:
+        await self.load_earlier()
+        self.call_after_refresh(self._settle)
+
+    def _note_new_content(self) -> None:
+        if not self._following:
+            self.post_message(self.NewContent())
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "load-earlier":
+            event.stop()
+            self.run_worker(self.load_earlier(), exclusive=True, group="earlier")
+
+
+EMPTY_HINT = (
+    "A new session. Type a message below and press Enter; ctrl+j starts a new line.\n"
+    "/help lists the commands and keys; ctrl+p opens the command palette."
+)
+
+
+def _only_system(messages: list[dict[str, Any]]) -> bool:
+    return all(m.get("role") == "system" for m in messages)
+
+
+def corrupt_text(problem: str | None) -> str:
+    return (
+        f"This session cannot be opened.\n\n{problem}\n\n"
+        "Nothing will be written to it. Repair or move the file, or delete the session (F8); "
+        "ctrl+n starts a new one."
+    )

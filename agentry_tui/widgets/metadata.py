@@ -1,0 +1,79 @@
+"""The metadata panel: everything known about the session on screen."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Static
+
+from agentry_tui.formatting import home_relative, human_size, stamp
+from agentry_tui.store import Connection, SessionEntry
+
+ROLES = ("system", "user", "assistant", "tool")
+
+
+def token_totals(messages: list[dict[str, Any]]) -> tuple[int, int]:
+    prompt = completion = 0
+    for message in messages:
+        usage = message.get("_usage")
+        if isinstance(usage, dict):
+            prompt += usage.get("prompt_tokens") or 0
+            completion += usage.get("completion_tokens") or 0
+    return prompt, completion
+
+
+def details(entry: SessionEntry, connection: Connection) -> list[tuple[str, str]]:
+    """(label, value) rows for the panel."""
+    rows = [("Session", entry.id), ("Title", entry.title or "—")]
+    rows += [("Created", stamp(entry.created_at)), ("Last activity", stamp(entry.last_activity))]
+    session = entry.session
+    if session is not None:
+        roles = Counter(m.get("role") for m in session.messages)
+        rows.append(("Messages", str(len(session.messages))))
+        rows += [(f"  {role}", str(roles.get(role, 0))) for role in ROLES]
+    else:
+        rows.append(("Messages", "unreadable"))
+    rows += [("File", entry.path.name), ("Folder", home_relative(entry.path.parent))]
+    rows.append(("Size", human_size(entry.size)))
+    rows += [("Provider", connection.provider or "—"), ("Model", connection.model or "—")]
+    if session is not None:
+        last = next(
+            (m for m in reversed(session.messages) if m.get("role") == "assistant" and
+             m.get("_model")),
+            None,
+        )
+        if last is not None:
+            rows.append(("Last reply by", f"{last['_model']} ({last.get('_provider', '?')})"))
+        prompt, completion = token_totals(session.messages)
+        rows += [("Prompt tokens", f"{prompt:,}"), ("Reply tokens", f"{completion:,}")]
+        for key, value in session.metadata.items():
+            text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+            rows.append((f"· {key}", text))
+    if entry.corrupt:
+        rows.append(("Problem", entry.corrupt))
+    return rows
+
+
+LABEL_WIDTH = 14
+
+
+def _row(label: str, value: str) -> Content:
+    if len(value) <= 22 or label.startswith("  "):
+        return Content.assemble((label.ljust(LABEL_WIDTH), "dim"), value)
+    return Content.assemble((label, "dim"), "\n  ", value)  # long values get a line of their own
+
+
+class MetadataPanel(VerticalScroll):
+    def compose(self) -> ComposeResult:
+        yield Static("SESSION INFO", id="metadata-heading")
+        yield Static(id="metadata-body")
+
+    def show(self, entry: SessionEntry | None, connection: Connection) -> None:
+        if entry is not None:
+            rows = [_row(label, value) for label, value in details(entry, connection)]
+            self.query_one("#metadata-body", Static).update(Content("\n").join(rows))

@@ -1,0 +1,80 @@
+"""The message box: a multi-line TextArea where Enter sends and ctrl+j adds a line."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.message import Message
+from textual.widgets import TextArea
+
+# ctrl+j is the newline byte itself, so it works in every terminal and inside tmux; the others
+# work where the terminal reports them.
+NEWLINE_KEYS = frozenset({"ctrl+j", "shift+enter", "alt+enter", "ctrl+enter"})
+
+
+class Prompt(TextArea):
+    """Enter sends; ctrl+j (or shift+enter) adds a line; up on the first line and down on the
+    last one walk through the prompts sent before."""
+
+    class Submitted(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(
+            id=id,
+            soft_wrap=True,
+            tab_behavior="focus",
+            placeholder="Message (Enter sends, ctrl+j new line, /help for commands)",
+            compact=True,
+        )
+        self._history: list[str] = []
+        self._place = 0  # position in the history; len(history) means the draft
+        self._draft = ""
+
+    def set_history(self, prompts: list[str]) -> None:
+        self._history = list(prompts)
+        self._place = len(self._history)
+
+    def remember(self, text: str) -> None:
+        if not self._history or self._history[-1] != text:
+            self._history.append(text)
+        self._place = len(self._history)
+
+    def set_draft(self, text: str) -> None:
+        self.load_text(text)
+        self.move_cursor(self.document.end)
+        self._place = len(self._history)
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            if self.text.strip():
+                self.post_message(self.Submitted(self.text))
+            return
+        if event.key in NEWLINE_KEYS:
+            event.stop()
+            event.prevent_default()
+            start, end = self.selection
+            self.replace("\n", start, end, maintain_selection_offset=False)
+            return
+        row = self.cursor_location[0]
+        if event.key == "up" and row == 0 and self._walk(-1):
+            event.stop()
+            return
+        if event.key == "down" and row == self.document.line_count - 1 and self._walk(1):
+            event.stop()
+            return
+        await super()._on_key(event)
+
+    def _walk(self, step: int) -> bool:
+        place = self._place + step
+        if not 0 <= place <= len(self._history):
+            return False
+        if self._place == len(self._history):
+            self._draft = self.text
+        self._place = place
+        self.load_text(self._history[place] if place < len(self._history) else self._draft)
+        self.move_cursor(self.document.end if step > 0 else (0, len(self.document[0])))
+        return True

@@ -1,0 +1,145 @@
+"""The session list: a filter box over an OptionList with one two-line row per session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option, OptionDoesNotExist
+
+from agentry_tui.formatting import relative_time
+from agentry_tui.store import Generation, SessionEntry
+
+FIRST_ROWS = 40
+
+
+def row_prompt(entry: SessionEntry, now: datetime) -> Content:
+    """Two lines: a mark and the title (or id); then the id, message count and last activity."""
+    if entry.corrupt is not None:
+        mark = ("✗ ", "$text-error")
+    elif entry.generation is Generation.STREAMING:
+        mark = ("● ", "$text-accent")
+    elif entry.generation is Generation.ERROR:
+        mark = ("✗ ", "$text-error")
+    else:
+        mark = ("  ", "")
+    first = entry.title or entry.id
+    if entry.corrupt is not None:
+        detail = Content.styled("corrupt file", "$text-error")
+    else:
+        count = entry.message_count or 0
+        detail = Content(
+            f"{relative_time(entry.last_activity, now)} · {count} msg{'s' if count != 1 else ''}"
+        )
+    # The id goes last: when the row is too narrow it is what gets cut.
+    second = Content.assemble("  ", detail, f" · {entry.id}" if entry.title else "")
+    return Content.assemble(mark, (first, "bold"), "\n", second.stylize("dim"))
+
+
+def matches(entry: SessionEntry, text: str) -> bool:
+    text = text.casefold()
+    return text in entry.id.casefold() or text in entry.title.casefold()
+
+
+class SessionList(OptionList):
+    """The rows; Enter or a click opens a session."""
+
+
+class Sidebar(Vertical):
+    class OpenRequested(Message):
+        def __init__(self, session_id: str) -> None:
+            super().__init__()
+            self.session_id = session_id
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._entries: list[SessionEntry] = []
+        self._active: str | None = None
+        self._now = datetime.now()
+        self._builds = 0  # bumped on each rebuild, so a late half of an old one is dropped
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="Filter sessions (ctrl+f)", id="session-filter", compact=True)
+        yield Static(id="sessions-heading")
+        yield SessionList(id="session-list")
+
+    @property
+    def filter_text(self) -> str:
+        return self.query_one("#session-filter", Input).value.strip()
+
+    def visible_ids(self) -> list[str]:
+        text = self.filter_text
+        return [e.id for e in self._entries if not text or matches(e, text)]
+
+    def show(self, entries: Iterable[SessionEntry], active_id: str | None, now: datetime) -> None:
+        """Rebuild the rows (the list changed, or the filter did)."""
+        self._entries = list(entries)
+        self._active = active_id
+        self._now = now
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        rows = self.query_one(SessionList)
+        text = self.filter_text
+        shown = [e for e in self._entries if not text or matches(e, text)]
+        # A screenful first; with a thousand sessions the rest follows after the frame.
+        self._builds += 1
+        rows.set_options(Option(row_prompt(e, self._now), id=e.id) for e in shown[:FIRST_ROWS])
+        if len(shown) > FIRST_ROWS:
+            self.call_after_refresh(self._add_rest, self._builds, shown[FIRST_ROWS:])
+        count = f"{len(shown)} of {len(self._entries)}" if text else str(len(shown))
+        self.query_one("#sessions-heading", Static).update(f"SESSIONS  {count}")
+        self._highlight_active()
+
+    def _add_rest(self, build: int, rest: list[SessionEntry]) -> None:
+        if build == self._builds:  # not rebuilt since
+            rows = self.query_one(SessionList)
+            rows.add_options(Option(row_prompt(e, self._now), id=e.id) for e in rest)
+            self._highlight_active()
+
+    def _highlight_active(self) -> None:
+        rows = self.query_one(SessionList)
+        ids = [e.id for e in self._entries]
+        if self._active in ids:
+            try:
+                rows.highlighted = rows.get_option_index(self._active)
+            except OptionDoesNotExist:  # filtered out
+                return
+
+    def set_active(self, active_id: str | None) -> None:
+        self._active = active_id
+        self._highlight_active()
+
+    def update_row(self, entry: SessionEntry, now: datetime) -> None:
+        """One session's row changed (message count, reply state)."""
+        rows = self.query_one(SessionList)
+        try:
+            rows.replace_option_prompt(entry.id, row_prompt(entry, now))
+        except OptionDoesNotExist:  # filtered out, or not listed yet
+            return
+
+    def refresh_times(self, entries: list[SessionEntry], now: datetime) -> None:
+        """Rows active in the last day say "5m ago" or "3h ago"; older ones rarely change."""
+        self._now = now
+        for entry in entries:
+            if entry.last_activity is not None and (now - entry.last_activity).days < 1:
+                self.update_row(entry, now)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._rebuild()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if ids := self.visible_ids():
+            self.post_message(self.OpenRequested(ids[0]))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option_id is not None:
+            self.post_message(self.OpenRequested(event.option_id))

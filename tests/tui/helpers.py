@@ -1,0 +1,51 @@
+"""Reading what the app shows, and driving it, in Pilot tests."""
+
+from __future__ import annotations
+
+from textual.pilot import Pilot
+from textual.widget import Widget
+from textual.widgets import Static
+
+from agentry_tui.app import AgentryApp
+from agentry_tui.store import SessionEntry
+from agentry_tui.widgets.messages import AssistantMessage, NoticeView
+from tests.tui.scenes import send, settle, wait_until
+
+__all__ = ["send", "settle", "wait_until"]
+
+
+def text_of(widget: Widget) -> str:
+    return str(widget.render())
+
+
+def status_text(app: AgentryApp) -> str:
+    return text_of(app.query_one("#status-line", Static)) + "\n" + text_of(
+        app.query_one("#status-problem", Static)
+    )
+
+
+def notices(app: AgentryApp) -> list[str]:
+    return [text_of(n) for n in app.query(NoticeView)]
+
+
+def replies(app: AgentryApp) -> list[str]:
+    """The Markdown source of each reply on screen."""
+    return [view.query_one("#body").source for view in app.query(AssistantMessage)]
+
+
+def active(app: AgentryApp) -> SessionEntry:
+    entry = app.store.active
+    assert entry is not None
+    return entry
+
+
+async def ready(pilot: Pilot) -> AgentryApp:
+    """Connected (or known not to be) and idle."""
+    await settle(pilot)
+    app = pilot.app
+    assert isinstance(app, AgentryApp)
+    return app
+
+
+async def idle(pilot: Pilot, entry: SessionEntry, timeout: float = 10.0) -> None:
+    await wait_until(pilot, lambda: not entry.streaming and entry.saved, timeout)

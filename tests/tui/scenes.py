@@ -1,0 +1,227 @@
+"""Fixed sessions and the steps that bring the app to each screen worth a picture.
+
+Shared by the snapshot tests and screenshots/make_screenshots.py, so both show the same thing.
+Everything that could vary between runs is pinned: the clock, the timestamps the agent writes,
+the session files, the home folder shown in paths, the cursor blink.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from textual.pilot import Pilot
+
+from agentry.errors import ProviderError
+from agentry.sessions import AgentSession, SessionManager
+from agentry_tui.app import AgentryApp
+from agentry_tui.store import Generation, PartialReply, SessionUpdated
+from agentry_tui.widgets.prompt import Prompt
+
+NOW = datetime(2025, 11, 22, 20, 40, 0)
+SYSTEM = {"role": "system", "content": "You are a helpful AI assistant."}
+
+REPLY = """Use slicing, or `reversed()` when you only need to walk it:
+
+```python
+numbers = [1, 2, 3, 4]
+backwards = numbers[::-1]      # a new list
+for n in reversed(numbers):    # no copy
+    print(n)
+```
+
+`list.reverse()` turns the list around **in place** and returns `None`."""
+
+
+def at(minutes_ago: float) -> str:
+    return (NOW - timedelta(minutes=minutes_ago)).isoformat()
+
+
+def assistant(text: str, minutes_ago: float, tokens: int = 64, **extra: Any) -> dict[str, Any]:
+    return {
+        "role": "assistant",
+        "content": text,
+        "_created_at": at(minutes_ago),
+        "_provider": "ollama",
+        "_model": "llama3.2:latest",
+        "_usage": {"prompt_tokens": 26, "completion_tokens": tokens, "duration_s": 2.0},
+        **extra,
+    }
+
+
+def user(text: str, minutes_ago: float) -> dict[str, Any]:
+    return {"role": "user", "content": text, "_created_at": at(minutes_ago)}
+
+
+def seed(
+    history: Path,
+    session_id: str,
+    messages: list[dict[str, Any]],
+    created_minutes_ago: float,
+    last_minutes_ago: float,
+    metadata: dict[str, Any] | None = None,
+) -> None:
+    SessionManager(history).save(
+        AgentSession(
+            session_id,
+            messages,
+            created_at=NOW - timedelta(minutes=created_minutes_ago),
+            last_activity=NOW - timedelta(minutes=last_minutes_ago),
+            metadata=metadata or {},
+        )
+    )
+
+
+def seed_demo(history: Path) -> None:
+    """Three sessions: a short conversation (newest), and two older ones for the list."""
+    seed(history, "release-notes", [SYSTEM, user("Draft release notes for 0.2", 3 * 24 * 60),
+                                    assistant("Here is a draft…", 3 * 24 * 60 - 1)],
+         3 * 24 * 60, 3 * 24 * 60 - 1)
+    seed(history, "sql-tuning", [SYSTEM, user("Why is this query slow?", 200),
+                                 assistant("It scans the whole table; add an index.", 199)],
+         200, 199)
+    seed(
+        history,
+        "python-lists",
+        [SYSTEM, user("How do I reverse a list in Python?", 6), assistant(REPLY, 5, tokens=96)],
+        6,
+        5,
+        metadata={"project": "tutorial", "tags": ["python"]},
+    )
+
+
+def demo_app(history: Path, workspace: Path, **options: Any) -> AgentryApp:
+    return AgentryApp(
+        provider="ollama", history_dir=history, workspace=workspace, clock=lambda: NOW, **options
+    )
+
+
+def pin_agent_clock(monkeypatch_setattr: Callable[[str, Any], None]) -> None:
+    """The agent stamps replies with the wall clock; pin it to NOW for pictures."""
+    fixed = lambda: NOW  # noqa: E731
+    monkeypatch_setattr("agentry.agent.now", fixed)
+    monkeypatch_setattr("agentry.sessions.session.now", fixed)
+
+
+async def wait_until(pilot: Pilot, check: Callable[[], bool], timeout: float = 10.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not check():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {check}")
+        await pilot.pause(0.05)
+
+
+async def settle(pilot: Pilot) -> None:
+    """Connected, idle, and the cursor steady."""
+    app = pilot.app
+    assert isinstance(app, AgentryApp)
+    await wait_until(pilot, lambda: app.store.connection.state != "connecting")
+    await wait_until(pilot, lambda: not any(e.streaming for e in app.store.entries))
+    app.query_one(Prompt).cursor_blink = False
+    await pilot.pause(0.2)
+
+
+async def steady(pilot: Pilot) -> None:
+    """Let the footer and any animation finish before the picture."""
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause(0.3)
+
+
+def mask_port(app: AgentryApp) -> None:
+    """Errors name the server's URL; the test server's port is random, so show Ollama's."""
+    assert app.store.agent is not None
+    provider = app.store.agent.provider
+    port = urlsplit(provider.endpoint).port
+    original = provider.stream_chat
+
+    async def stream_chat(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+        try:
+            async for event in original(*args, **kwargs):
+                yield event
+        except ProviderError as exc:
+            text = str(exc).replace(f":{port}", ":11434")
+            raise type(exc)(text, provider=exc.provider, url=exc.url) from None
+
+    provider.stream_chat = stream_chat  # type: ignore[method-assign]
+
+
+async def send(pilot: Pilot, text: str) -> None:
+    await pilot.pause()  # let a session switch finish first: it loads that session's draft
+    prompt = pilot.app.query_one(Prompt)
+    prompt.load_text(text)
+    await pilot.press("enter")
+
+
+# -- scenes -------------------------------------------------------------------------------
+
+
+async def main_screen(pilot: Pilot) -> None:
+    await settle(pilot)
+    await steady(pilot)
+
+
+async def metadata_panel(pilot: Pilot) -> None:
+    await settle(pilot)
+    await pilot.press("ctrl+o")
+    await steady(pilot)
+
+
+async def error_shown(pilot: Pilot) -> None:
+    """A reply that failed with a server error, ready to retry."""
+    await settle(pilot)
+    mask_port(pilot.app)  # type: ignore[arg-type]
+    await send(pilot, "Summarise the changelog #status:500")
+    await settle(pilot)
+    await steady(pilot)
+
+
+async def tool_approval(pilot: Pilot) -> None:
+    await settle(pilot)
+    await send(pilot, '#tool:create_file {"path": "notes/todo.md", "content": "- ship 0.2\\n"}')
+    await wait_until(pilot, lambda: pilot.app.screen.id == "approval-screen")
+    pilot.app.query_one(Prompt).cursor_blink = False
+    await steady(pilot)
+
+
+async def streaming_reply(pilot: Pilot) -> None:
+    """A reply half way through, fed to the store at a fixed point (no timing involved)."""
+    await settle(pilot)
+    app = pilot.app
+    assert isinstance(app, AgentryApp)
+    entry = app.store.active
+    assert entry is not None and entry.session is not None
+    entry.session.messages.append(user("Show me a generator that yields squares", 0))
+    entry.generation = Generation.STREAMING
+    entry.version += 1
+    entry.message_count = len(entry.session.messages)
+    entry.partial = PartialReply(
+        base=len(entry.session.messages),
+        text="A generator keeps its place between values:\n\n```python\ndef squares(n):\n"
+             "    for i in range(n):\n        yield i * i\n```\n\nEach call to `next()` runs",
+    )
+    app.post_message(SessionUpdated(entry.id))
+    await steady(pilot)
+
+
+async def command_palette(pilot: Pilot) -> None:
+    await settle(pilot)
+    await pilot.press("ctrl+p")
+    await pilot.pause(0.3)
+    await pilot.press(*"session")
+    await pilot.pause(0.5)
+    await steady(pilot)
+
+
+SCENES: dict[str, Callable[[Pilot], Any]] = {
+    "main_screen": main_screen,
+    "metadata_panel": metadata_panel,
+    "error_shown": error_shown,
+    "tool_approval": tool_approval,
+    "streaming_reply": streaming_reply,
+    "command_palette": command_palette,
+}

@@ -1,0 +1,317 @@
+"""Replies: streaming, following them across sessions, stopping, retrying, saving, the prompt."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Markdown
+
+from agentry.sessions import SessionManager
+from agentry_tui.store import Generation
+from agentry_tui.widgets.chat import MessageList
+from agentry_tui.widgets.messages import AssistantMessage, LoadEarlier, UserMessage
+from agentry_tui.widgets.prompt import Prompt
+from tests.servers.base import Reply
+from tests.tui.conftest import SIZE
+from tests.tui.helpers import (
+    active,
+    idle,
+    notices,
+    ready,
+    replies,
+    send,
+    status_text,
+    wait_until,
+)
+from tests.tui.scenes import SYSTEM, assistant, seed, user
+
+
+def on_disk(history: Path, session_id: str) -> list[dict]:
+    session = SessionManager(history).load(session_id)
+    assert session is not None
+    return session.messages
+
+
+async def test_send_streams_the_reply_and_saves_it(app, history: Path) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press(*"hello there", "enter")
+        entry = active(app)
+        await wait_until(pilot, lambda: entry.streaming or entry.message_count == 3)
+        await idle(pilot, entry)
+        await pilot.pause()
+        assert replies(app) == ["Echo: hello there"]
+        assert [v.message["content"] for v in app.query(UserMessage)] == ["hello there"]
+        assert app.query_one(Prompt).text == ""
+        status = status_text(app)
+        assert "Saved: Yes" in status and "3 messages" in status and "tok/s" in status
+    saved = on_disk(history, "default")
+    assert [m["role"] for m in saved] == ["system", "user", "assistant"]
+    assert saved[-1]["content"] == "Echo: hello there"
+    assert saved[-1]["_model"] == "llama3.2:latest"
+
+
+async def test_reply_streams_through_markdown_stream(app, ollama_server) -> None:
+    """Mid-reply the text grows in the live widget, which is fed, not rebuilt."""
+    ollama_server.enqueue(Reply(text="one two three four five six seven eight", delay=0.15))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, "count")
+        entry = active(app)
+        await wait_until(pilot, lambda: entry.partial is not None and len(entry.partial.text) > 8)
+        await pilot.pause(0.1)
+        live = app.query_one(AssistantMessage)
+        assert live.has_class("-live")
+        body = live.query_one("#body", Markdown)
+        first = body.source
+        assert first and "one" in first
+        await idle(pilot, entry)
+        await pilot.pause()
+        assert app.query_one(AssistantMessage) is live  # the same widget, finished in place
+        assert body.source == "one two three four five six seven eight"
+        assert "◉ streaming" not in status_text(app)
+
+
+async def test_switch_sessions_mid_stream_and_come_back(app, history: Path) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, "#slow #long:60 first session")
+        first = active(app)
+        await wait_until(pilot, lambda: first.partial is not None and first.partial.text)
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        second = active(app)
+        assert second is not first and first.streaming
+        await send(pilot, "meanwhile")
+        await idle(pilot, second)
+        await pilot.pause()
+        assert replies(app) == ["Echo: meanwhile"]
+        await idle(pilot, first, timeout=20)
+        app.store.open(first.id)
+        await pilot.pause(0.3)
+        final = first.session.messages[-1]["content"]
+        assert len(final.split()) >= 50
+        assert replies(app) == [final]
+    assert on_disk(history, first.id)[-1]["content"] == final
+
+
+async def test_come_back_while_still_streaming(app) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, "#slow #long:60 going on")
+        first = active(app)
+        await wait_until(pilot, lambda: first.partial is not None and first.partial.text)
+        await pilot.press("ctrl+n")
+        await pilot.pause(0.3)
+        app.store.open(first.id)  # back before it ends: the reply so far, then the rest
+        await pilot.pause(0.1)
+        assert first.streaming
+        await idle(pilot, first, timeout=20)
+        await pilot.pause(0.2)
+        assert replies(app) == [first.session.messages[-1]["content"]]
+
+
+async def test_two_sessions_stream_at_once(app, history: Path) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, "#slow #long:40 left")
+        left = active(app)
+        await pilot.press("ctrl+n")
+        await send(pilot, "#slow #long:40 right")
+        right = active(app)
+        await wait_until(pilot, lambda: left.streaming and right.streaming)
+        assert "●" in str(app.query_one("#session-list").get_option(left.id).prompt)
+        await idle(pilot, left, timeout=20)
+        await idle(pilot, right, timeout=20)
+    for entry in (left, right):
+        saved = on_disk(history, entry.id)
+        assert saved[-1]["role"] == "assistant" and len(saved[-1]["content"].split()) >= 30
+        assert "_interrupted" not in saved[-1]
+
+
+async def test_quit_mid_stream_keeps_the_partial_reply(app, history: Path) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, "#slow #long:400 a long one")
+        entry = active(app)
+        await wait_until(pilot, lambda: entry.partial is not None and len(entry.partial.text) > 20)
+        await pilot.press("ctrl+q")
+    saved = on_disk(history, entry.id)
+    assert saved[-2]["content"] == "#slow #long:400 a long one"
+    assert saved[-1]["role"] == "assistant"
+    assert saved[-1]["_interrupted"] is True
+    assert len(saved[-1]["content"]) > 20
+
+
+async def test_escape_stops_the_reply(app, history: Path) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, "#slow #long:400 stop me")
+        entry = active(app)
+        await wait_until(pilot, lambda: entry.partial is not None and len(entry.partial.text) > 10)
+        await pilot.press("escape")
+        await idle(pilot, entry)
+        await pilot.pause()
+        assert entry.generation is Generation.IDLE
+        view = app.query(AssistantMessage).last()
+        assert "stopped" in str(view.query_one("#footer").render())
+    saved = on_disk(history, entry.id)
+    assert saved[-1]["_interrupted"] is True and len(saved[-1]["content"].split()) < 400
+
+
+async def test_stop_before_any_text(app, ollama_server) -> None:
+    ollama_server.enqueue(Reply(hang=True))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, "hang")
+        entry = active(app)
+        await wait_until(pilot, lambda: entry.streaming)
+        await pilot.press("escape")
+        await idle(pilot, entry)
+        assert entry.session.messages[-1]["role"] == "user"  # nothing came, nothing added
+        assert not app.query(AssistantMessage)
+
+
+async def test_retry_after_an_error(app, ollama_server, history: Path) -> None:
+    ollama_server.enqueue(Reply(status=500, error="overloaded"))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, "try me")
+        entry = active(app)
+        await wait_until(pilot, lambda: entry.error is not None)
+        await pilot.pause()
+        assert entry.generation is Generation.ERROR
+        assert any("HTTP 500" in n and "overloaded" in n for n in notices(app))
+        assert "reply failed" in status_text(app) and "ctrl+r retries" in status_text(app)
+        assert "✗" in str(app.query_one("#session-list").get_option(entry.id).prompt)
+        await pilot.press("ctrl+r")
+        await idle(pilot, entry)
+        await pilot.pause()
+        assert entry.error is None
+        assert replies(app) == ["Echo: try me"]
+    assert [m["role"] for m in on_disk(history, entry.id)] == ["system", "user", "assistant"]
+
+
+async def test_retry_replaces_a_cut_reply(app, ollama_server, history: Path) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, "#cut please")
+        entry = active(app)
+        await wait_until(pilot, lambda: entry.error is not None)
+        assert entry.session.messages[-1]["_error"]  # the partial reply, kept and marked
+        await pilot.pause()
+        assert "failed" in str(app.query(AssistantMessage).last().query_one("#footer").render())
+        ollama_server.enqueue(Reply(text="the whole reply"))  # the message itself says #cut
+        await pilot.press("ctrl+r")
+        await idle(pilot, entry)
+        await pilot.pause()
+        assert replies(app) == ["the whole reply"]
+    assert [m["role"] for m in on_disk(history, entry.id)] == ["system", "user", "assistant"]
+    assert on_disk(history, entry.id)[-1]["content"] == "the whole reply"
+
+
+async def test_unknown_model_is_a_readable_error(make_app, ollama_server) -> None:
+    app = make_app(model="nope:1b")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, "hi")
+        entry = active(app)
+        await wait_until(pilot, lambda: entry.error is not None)
+        assert "nope:1b" in entry.error and "ollama pull" in entry.error
+
+
+async def test_prompt_keys(app) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        prompt = app.query_one(Prompt)
+        await pilot.press(*"line one", "ctrl+j", *"line two")
+        assert prompt.text == "line one\nline two"
+        await pilot.press("shift+enter", *"three")
+        assert prompt.text == "line one\nline two\nthree"
+        await pilot.press("enter")
+        entry = active(app)
+        await idle(pilot, entry)
+        assert entry.session.messages[1]["content"] == "line one\nline two\nthree"
+        await send(pilot, "second")
+        await idle(pilot, entry)
+        await pilot.press("up")
+        assert prompt.text == "second"
+        await pilot.press("up")
+        assert prompt.text == "line one\nline two\nthree"
+        await pilot.press("down", "down", "down")  # down on the last line moves forward
+        assert prompt.text == "second" or prompt.text == ""
+        await pilot.press("down")
+        assert prompt.text == ""
+
+
+async def test_drafts_stay_with_their_session(app) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        first = active(app)
+        await pilot.press(*"half written")
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert app.query_one(Prompt).text == ""
+        app.store.open(first.id)
+        await pilot.pause()
+        assert app.query_one(Prompt).text == "half written"
+
+
+async def test_long_session_opens_with_recent_messages(app, history: Path) -> None:
+    messages = [SYSTEM]
+    for n in range(100):
+        messages += [user(f"question {n}", 300 - n), assistant(f"answer {n}", 300 - n)]
+    seed(history, "long", messages, 400, 100)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        listing = app.query_one(MessageList)
+        built = len(app.query(UserMessage)) + len(app.query(AssistantMessage))
+        assert 20 <= built <= 60  # a screenful, then more up to about fifty
+        assert replies(app)[-1] == "answer 99"
+        assert listing.is_vertical_scroll_end  # opened at the newest message
+        app.query_one(LoadEarlier).press()
+        await pilot.pause(0.3)
+        assert len(app.query(UserMessage)) + len(app.query(AssistantMessage)) > built
+        for _ in range(10):  # each time the reader reaches the top, older messages come in
+            listing.scroll_home(animate=False)
+            await pilot.pause(0.3)
+            if not app.query(LoadEarlier):
+                break
+        assert len(app.query(UserMessage)) == 100
+        assert not app.query(LoadEarlier)
+        assert app.query(UserMessage).first().message["content"] == "question 0"
+
+
+async def test_opening_a_long_session_still_follows_new_replies(app, history: Path) -> None:
+    messages = [SYSTEM]
+    for n in range(100):
+        messages += [user(f"question {n}", 300 - n), assistant(f"answer {n}", 300 - n)]
+    seed(history, "long", messages, 400, 100)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.pause(0.3)
+        await send(pilot, "#long:200 a tall reply")
+        await idle(pilot, active(app))
+        await pilot.pause(0.3)
+        assert app.query_one(MessageList).is_vertical_scroll_end
+
+
+async def test_new_content_hint_when_scrolled_up(app) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, "#long:300 fill the screen")
+        entry = active(app)
+        await idle(pilot, entry)
+        await send(pilot, "#slow #long:200 more")
+        await wait_until(pilot, lambda: entry.partial is not None and entry.partial.text)
+        listing = app.query_one(MessageList)
+        listing.scroll_to(y=0, animate=False)  # the reader goes up to read
+        await wait_until(pilot, lambda: app.query_one("#new-hint").display)
+        await pilot.pause(0.3)
+        assert listing.scroll_y < listing.max_scroll_y  # it stayed where the reader went
+        await pilot.click("#new-hint")
+        await pilot.pause()
+        assert not app.query_one("#new-hint").display
+        assert listing.is_vertical_scroll_end
+        app.action_stop()
+        await idle(pilot, entry)

@@ -1,0 +1,263 @@
+"""Every key of the key map, the command palette, and the remembered theme."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from textual.command import CommandPalette
+from textual.widgets import Input
+
+from agentry.sessions import SessionManager
+from agentry_tui.keys import ACTIONS, JUMPS
+from agentry_tui.screens.confirm import ConfirmScreen
+from agentry_tui.screens.rename import RenameScreen
+from agentry_tui.widgets.metadata import MetadataPanel
+from agentry_tui.widgets.sidebar import Sidebar
+from tests.tui.conftest import SIZE
+from tests.tui.helpers import active, idle, notices, ready, send, text_of, wait_until
+from tests.tui.scenes import SYSTEM, assistant, seed, user
+
+
+def seed_three(history: Path) -> None:
+    for n, name in enumerate(["first", "second", "third"]):  # "first" is the newest
+        seed(history, name, [SYSTEM, user(f"q {name}", 10 + n), assistant(f"a {name}", 9 + n)],
+             20 + n, 9 + n)
+
+
+def test_every_action_has_a_description_and_help() -> None:
+    for action in (*ACTIONS, *JUMPS):
+        assert action.description and action.help
+
+
+async def test_new_session_key(app, history: Path) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        created = active(app).id
+        assert created.startswith("chat-") and created != "default"
+        assert notices(app)[-1] == f"Created new session: '{created}'"
+        await wait_until(pilot, lambda: SessionManager(history).session_exists(created))
+
+
+async def test_next_previous_and_jump_keys(app, history: Path) -> None:
+    seed_three(history)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert active(app).id == "first"
+        await pilot.press("alt+down")
+        await pilot.pause()
+        assert active(app).id == "second"
+        await pilot.press("ctrl+pagedown")
+        await pilot.pause()
+        assert active(app).id == "third"
+        await pilot.press("alt+down")  # wraps around
+        await pilot.pause()
+        assert active(app).id == "first"
+        await pilot.press("alt+up")
+        await pilot.pause()
+        assert active(app).id == "third"
+        await pilot.press("alt+2")
+        await pilot.pause()
+        assert active(app).id == "second"
+        await pilot.press("alt+9")  # no ninth session: nothing happens
+        await pilot.pause()
+        assert active(app).id == "second"
+
+
+async def test_rename_key(app, history: Path) -> None:
+    seed_three(history)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("f2")
+        await pilot.pause()
+        assert isinstance(app.screen, RenameScreen)
+        field = app.screen.query_one(Input)
+        field.value = "second"  # taken
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, RenameScreen)
+        assert "already exists" in text_of(app.screen.query_one("#rename-error"))
+        field.value = "bad id!"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "letters, digits" in text_of(app.screen.query_one("#rename-error"))
+        field.value = "renamed"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: active(app).id == "renamed")
+        await pilot.press("f2", "escape")
+        await pilot.pause()
+        assert active(app).id == "renamed"
+    manager = SessionManager(history)
+    assert manager.session_exists("renamed") and not manager.session_exists("first")
+
+
+async def test_delete_key_asks_first(app, history: Path) -> None:
+    seed_three(history)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("f8")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert SessionManager(history).session_exists("first")
+        await pilot.press("f8")
+        await pilot.pause()
+        await pilot.click("#yes")
+        await wait_until(pilot, lambda: active(app).id == "second")
+        assert "first" not in app.store.order
+    assert not SessionManager(history).session_exists("first")
+
+
+async def test_deleting_the_last_session_starts_a_new_one(app, history: Path) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("f8", "y")
+        await wait_until(pilot, lambda: active(app).id != "default")
+        assert app.store.order == [active(app).id]
+
+
+async def test_clear_key_asks_first(app, history: Path) -> None:
+    seed_three(history)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await pilot.pause()
+        assert len(active(app).session.messages) == 3
+        await pilot.press("ctrl+l", "y")
+        await pilot.pause()
+        assert [m["role"] for m in active(app).session.messages] == ["system"]
+        await idle(pilot, active(app))
+    assert len(SessionManager(history).load("first").messages) == 1
+
+
+async def test_toggle_sidebar_and_metadata(app, history: Path) -> None:
+    seed(history, "meta", [SYSTEM, user("q", 10), assistant("a", 9)], 20, 9,
+         metadata={"project": "apollo"})
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        sidebar, panel = app.query_one(Sidebar), app.query_one(MetadataPanel)
+        assert sidebar.display and not panel.display
+        await pilot.press("ctrl+s")
+        assert not sidebar.display
+        await pilot.press("ctrl+s", "ctrl+o")
+        await pilot.pause()
+        assert sidebar.display and panel.display
+        shown = text_of(panel.query_one("#metadata-body"))
+        for expected in ("meta", "Messages      3", "  user        1", "  assistant   1",
+                         "meta_chat.toon", "Size", "ollama", "llama3.2:latest",
+                         "Prompt tokens 26", "Reply tokens  64", "project", "apollo"):
+            assert expected in shown, expected
+        await pilot.press("ctrl+o")
+        assert not panel.display
+
+
+async def test_stop_and_retry_keys(app) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, "#slow #long:300 long")
+        entry = active(app)
+        await wait_until(pilot, lambda: entry.partial is not None and entry.partial.text)
+        assert app.check_action("retry", ()) is None  # shown but disabled while streaming
+        await pilot.press("escape")
+        await idle(pilot, entry)
+        assert entry.session.messages[-1]["_interrupted"]
+        assert app.check_action("stop", ()) is False
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: entry.streaming)
+        await pilot.press("escape")
+        await idle(pilot, entry)
+        assert sum(m["role"] == "assistant" for m in entry.session.messages) == 1
+
+
+async def test_copy_reply_key(app) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("alt+c")  # nothing to copy yet: says so
+        await send(pilot, "copy this")
+        await idle(pilot, active(app))
+        await pilot.press("alt+c")
+        assert app.clipboard == "Echo: copy this"
+
+
+async def test_export_key(app, workspace: Path) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, "to files")
+        await idle(pilot, active(app))
+        await pilot.press("alt+e")
+        await wait_until(pilot, lambda: (workspace / "default.json").exists())
+        await wait_until(pilot, lambda: (workspace / "default.md").exists())
+        assert json.loads((workspace / "default.json").read_text())["messages"][-1]["content"] \
+            == "Echo: to files"
+
+
+async def test_help_key(app) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert "Commands:" in notices(app)[-1] and "Keys:" in notices(app)[-1]
+
+
+async def test_quit_key(app) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_command_palette_runs_actions(app) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        before = active(app).id
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"start a new session")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: active(app).id != before)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"metadata panel")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.query_one(MetadataPanel).display)
+
+
+async def test_theme_is_remembered(make_app, ollama_server, tmp_path: Path) -> None:
+    settings = Path(os.environ["AGENTRY_CONFIG_DIR"]) / "settings.json"
+    first = make_app()
+    async with first.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("alt+t")  # Textual's theme picker
+        await pilot.pause(0.3)
+        await pilot.press(*"nord")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: first.theme == "nord")
+        await wait_until(pilot, lambda: settings.exists())
+    assert json.loads(settings.read_text())["theme"] == "nord"
+    second = make_app()
+    async with second.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert second.theme == "nord"
+
+
+async def test_palette_lists_every_action(app) -> None:
+    from agentry_tui.palette import AgentryCommands
+
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        provider = AgentryCommands(app.screen)
+        titles = [hit.display async for hit in provider.discover()]
+        for action in ACTIONS:
+            if action.action != "change_theme":  # Textual's own "Theme" entry
+                assert action.help in titles

@@ -1,0 +1,28 @@
+"""Snapshots of the main screens (tests/tui/scenes.py sets each one up).
+
+Update after looking at them: pytest tests/tui/test_snapshots.py --snapshot-update
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agentry_tui.app import AgentryApp
+from tests.tui import scenes
+
+
+@pytest.fixture
+def demo(tmp_path: Path, ollama_server, monkeypatch: pytest.MonkeyPatch) -> AgentryApp:
+    monkeypatch.setenv("HOME", str(tmp_path))  # the history folder shows as ~/history
+    scenes.pin_agent_clock(monkeypatch.setattr)
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    scenes.seed_demo(tmp_path / "history")
+    return scenes.demo_app(tmp_path / "history", workspace)
+
+
+@pytest.mark.parametrize("scene", list(scenes.SCENES))
+def test_snapshot(scene: str, demo: AgentryApp, snap_compare) -> None:
+    assert snap_compare(demo, terminal_size=(120, 36), run_before=scenes.SCENES[scene])
