@@ -164,6 +164,8 @@ class LocalProvider(Provider):
 
     ``temperature``/``seed``/``max_tokens`` apply to every request (None: llama.cpp's
     defaults, which are temperature 0.2, a random seed, and no limit but the context).
+    ``repeat_penalty`` defaults to 1.1, as llama.cpp's server has it: without one, a model this
+    small easily falls into repeating a phrase until the context is full.
     """
 
     name = "local"
@@ -176,6 +178,7 @@ class LocalProvider(Provider):
         temperature: float | None = None,
         seed: int | None = None,
         max_tokens: int | None = None,
+        repeat_penalty: float = 1.1,
         **_: Any,
     ) -> None:
         self._requested = str(model) if model else None
@@ -191,6 +194,7 @@ class LocalProvider(Provider):
         self.temperature = temperature
         self.seed = seed
         self.max_tokens = max_tokens
+        self.repeat_penalty = repeat_penalty
         self.load_seconds: float | None = None
         self._llama: Any = None
         self._formatter: Any = None
@@ -363,7 +367,7 @@ class LocalProvider(Provider):
                 )
             if not _prefill(llama, prompt, stop):
                 return "stopped", None
-        options: dict[str, Any] = {}
+        options: dict[str, Any] = {"repeat_penalty": self.repeat_penalty}
         if self.temperature is not None:
             options["temperature"] = self.temperature
         if self.seed is not None:

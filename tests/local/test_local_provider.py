@@ -204,7 +204,9 @@ async def test_prompt_read_in_batches_gives_llama_cpps_own_answer(provider: Loca
     events = await collect(provider, messages)
     llama = provider._llama
     llama.reset()  # no cache: llama.cpp reads the whole prompt itself
-    direct = llama.create_chat_completion(messages=messages, temperature=0, max_tokens=48)
+    direct = llama.create_chat_completion(
+        messages=messages, temperature=0, max_tokens=48, repeat_penalty=provider.repeat_penalty
+    )
     assert text_of(events) == direct["choices"][0]["message"]["content"]
     assert events[-1].prompt_tokens == direct["usage"]["prompt_tokens"]
 
