@@ -46,6 +46,9 @@ def status_line(connection: Connection, entry: SessionEntry | None) -> Content:
             saved = entry.saved
             parts += ["  │  ", ("Saved: Yes" if saved else "Saved: No",
                                  "" if saved else "$text-warning")]
+    if connection.state == "connected" and connection.detail:
+        # Why this provider: last, so a narrow terminal cuts it first.
+        parts += ["  │  ", (connection.detail, "$text-muted")]
     return Content.assemble(*parts)
 
 
