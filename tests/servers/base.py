@@ -152,11 +152,10 @@ class ScriptedServer:
 
         self._loop.run_until_complete(serve())
         self._loop.run_forever()
-        # Stopped: end the connection handlers still waiting, then close the loop.
+        # Stopped: the aborted connections end their handlers; let them finish, then close.
         pending = asyncio.all_tasks(self._loop)
-        for task in pending:
-            task.cancel()
-        self._loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        if pending:
+            self._loop.run_until_complete(asyncio.wait(pending, timeout=2))
         self._loop.close()
 
     def stop(self) -> None:
