@@ -202,13 +202,15 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the foo
             self.query_one(Prompt).focus()
 
     def on_message_list_new_content(self, _: MessageList.NewContent) -> None:
-        self.query_one("#new-hint").display = True
+        # Posted before the reader came back down, it may arrive after: then it is stale.
+        if not self.query_one(MessageList).following:
+            self.query_one("#new-hint").display = True
 
     def on_message_list_reached_end(self, _: MessageList.ReachedEnd) -> None:
         self.query_one("#new-hint").display = False
 
     def on_new_content_hint_pressed(self, _: NewContentHint.Pressed) -> None:
-        self.query_one(MessageList).scroll_end(animate=False)
+        self.query_one(MessageList).follow()
         self.query_one(NewContentHint).display = False
 
     async def on_prompt_submitted(self, message: Prompt.Submitted) -> None:
@@ -225,7 +227,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the foo
             return
         prompt.remember(text)
         prompt.clear()
-        self.query_one(MessageList).scroll_end(animate=False)
+        self.query_one(MessageList).follow()
 
     # -- slash commands -------------------------------------------------------------------
 

@@ -59,6 +59,7 @@ if TYPE_CHECKING:
 Clock = Callable[[], datetime]
 
 FRAME_S = 1 / 60  # stream deltas are handed to the views at most once a frame
+TURN_S = 0.005  # the longest a reply worker holds the event loop between events
 # The session a reply worker serves, so the agent's one approval callback knows who is asking.
 _serving: ContextVar[str] = ContextVar("agentry_tui_serving")
 
@@ -384,10 +385,17 @@ class SessionStore(DOMNode):
     async def _reply(self, entry: SessionEntry) -> None:
         assert self.agent is not None
         _serving.set(entry.id)
+        loop = asyncio.get_running_loop()
         try:
             async with contextlib.aclosing(self.agent.stream(None, entry.id)) as events:
+                turn_ends = loop.time() + TURN_S
                 async for event in events:
                     self._take(entry, event)
+                    # A fast server fills the socket buffer faster than we read it, and reading
+                    # buffered lines never waits: give key presses and paints their turn.
+                    if loop.time() >= turn_ends:
+                        await asyncio.sleep(0)
+                        turn_ends = loop.time() + TURN_S
         except asyncio.CancelledError:
             # The agent has kept the partial reply in the session, marked interrupted.
             self._finish(entry)

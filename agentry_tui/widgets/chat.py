@@ -262,6 +262,16 @@ class MessageList(VerticalScroll):
         await self.load_earlier()
         self.call_after_refresh(self._settle)
 
+    @property
+    def following(self) -> bool:
+        return self._following
+
+    def follow(self) -> None:
+        """Go to the newest message and stay there as replies grow (the reader asked to)."""
+        self._following = True
+        self.scroll_end(animate=False)
+        self.anchor()
+
     def _note_new_content(self) -> None:
         if not self._following:
             self.post_message(self.NewContent())

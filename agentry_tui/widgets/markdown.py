@@ -8,12 +8,14 @@ colours taken from the Textual theme (``markdown_theme``, pushed onto the app's 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.markdown import CodeBlock
 from rich.markdown import Markdown as RichMarkdown
+from rich.segment import Segment
 from rich.syntax import Syntax
 from rich.theme import Theme as RichTheme
 from textual.widgets import Static
@@ -59,11 +61,40 @@ def markdown_theme(variables: dict[str, str]) -> RichTheme:
     )
 
 
+class _RenderedOnce:
+    """A renderable that renders its Markdown once per width and theme and replays the lines.
+
+    Textual renders a Static's content to learn its height and again to paint it, and every
+    layout change (each frame of a streaming reply below) asks again; Markdown with highlighted
+    code is far too costly to render that often.
+    """
+
+    def __init__(self, markdown: RichMarkdown, theme: Callable[[], str]) -> None:
+        self.markdown = markdown
+        self._theme = theme
+        self._key: tuple[int, str] | None = None
+        self._lines: list[list[Segment]] = []
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        key = (options.max_width, self._theme())
+        if key != self._key:
+            self._lines = console.render_lines(self.markdown, options, pad=False)
+            self._key = key
+        new_line = Segment.line()
+        for line in self._lines:
+            yield from line
+            yield new_line
+
+
 class MarkdownText(Static):
     """Markdown, rendered once, in one widget. ``source`` is the text."""
 
     def __init__(self, source: str, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(self._renderable(source), id=id, classes=classes)
+        super().__init__(
+            _RenderedOnce(self._renderable(source), lambda: self.app.theme),
+            id=id,
+            classes=classes,
+        )
         self.source = source
 
     def _renderable(self, source: str) -> RichMarkdown:

@@ -2,7 +2,9 @@
 
 Finished replies render their Markdown in one cheap widget (MarkdownText); a reply being
 streamed is fed through Textual's Markdown and MarkdownStream, which append in place, and
-becomes a MarkdownText when it ends.
+becomes a MarkdownText when it ends. While it streams, the blocks it has finished are moved
+out of the live Markdown into MarkdownText pieces, so each update costs the same however
+long the reply grows (linear time overall, not quadratic).
 """
 
 from __future__ import annotations
@@ -26,6 +28,24 @@ if TYPE_CHECKING:
     from textual.widgets.markdown import MarkdownStream
 
 RESULT_LIMIT = 4000  # characters of a tool result shown; the rest is cut with a note
+# Characters the live Markdown may hold before its finished blocks are frozen into a
+# MarkdownText: small enough that re-parsing the tail is cheap, large enough to freeze rarely.
+FREEZE_AT = 2000
+_FENCES = ("```", "~~~")
+
+
+def settled_length(text: str) -> int:
+    """How much of ``text`` is finished Markdown blocks: up to the last blank line that is not
+    inside a code fence. What follows may still change as more text arrives."""
+    settled = position = 0
+    in_fence = False
+    for line in text.splitlines(keepends=True):
+        position += len(line)
+        if line.lstrip().startswith(_FENCES):
+            in_fence = not in_fence
+        elif not in_fence and not line.strip() and line.endswith("\n"):
+            settled = position
+    return settled
 
 
 def _arguments(value: Any) -> str:
@@ -161,6 +181,8 @@ class AssistantMessage(MessageView):
         self._model = model
         self.live = partial is not None
         self.shown = len(partial.text) if partial else 0  # characters handed to the Markdown
+        self._tail = ""  # the text in the live Markdown (after the frozen pieces)
+        self._frozen: list[str] = []  # the text of the frozen pieces, in order
         self._text = partial.text if partial else content_text(self.message.get("content"))
         self._reasoning = partial.reasoning if partial else self.message.get("_reasoning", "")
         self._stream: MarkdownStream | None = None
@@ -204,7 +226,12 @@ class AssistantMessage(MessageView):
         if self.live:
             from textual.widgets import Markdown  # not needed for the first frame
 
-            body = Markdown(self._text, classes="body", id="body")
+            settled = settled_length(self._text)
+            if settled:
+                self._frozen.append(self._text[:settled])
+                yield MarkdownText(self._frozen[-1], classes="body -frozen")
+            self._tail = self._text[settled:]
+            body = Markdown(self._tail, classes="body", id="body")
         else:
             body = MarkdownText(self._text, classes="body", id="body")
         body.display = bool(self._text) or self.live
@@ -241,7 +268,7 @@ class AssistantMessage(MessageView):
         if self._stream is not None and len(partial.text) > self.shown:
             fresh = partial.text[self.shown :]
             self.shown = len(partial.text)
-            await self._stream.write(fresh)
+            await self._append(fresh)
         if partial.reasoning != self._reasoning:
             await self._show_reasoning(partial.reasoning)
         if len(partial.calls) > len(self._pending):
@@ -250,26 +277,54 @@ class AssistantMessage(MessageView):
             self._pending.extend(new)
             await self.mount_all(new)
 
+    async def _append(self, fresh: str) -> None:
+        """Hand new text to the live Markdown, first freezing its finished blocks if it has
+        grown past FREEZE_AT (a burst of text arriving at once is frozen straight away)."""
+        from textual.widgets import Markdown
+
+        assert self._stream is not None
+        self._tail += fresh
+        settled = settled_length(self._tail) if len(self._tail) > FREEZE_AT else 0
+        if not settled:
+            await self._stream.write(fresh)
+            return
+        done, self._tail = self._tail[:settled], self._tail[settled:]
+        self._frozen.append(done)
+        await self._stream.stop()
+        live = self.query_one("#body", Markdown)
+        with self.app.batch_update():
+            await self.mount(MarkdownText(done, classes="body -frozen"), before=live)
+            await live.update(self._tail)
+        self._stream = Markdown.get_stream(live)
+
     async def finish(self, message: dict[str, Any]) -> None:
         """The agent committed the reply: show the rest, its tool calls and how it ended."""
         self.message = message
         text = content_text(message.get("content"))
         if self._stream is not None:
-            if len(text) > self.shown:
-                await self._stream.write(text[self.shown :])
-            await self._stream.stop()
+            await self._stream.stop()  # the whole text is rendered anew just below
             self._stream = None
         self.shown = len(text)
         self.live = False
         if not self.is_attached:  # the app is closing
             return
         self.remove_class("-live")
+        frozen = self.query(".-frozen")
+        done = "".join(self._frozen)
         with self.app.batch_update():
-            await self.query_one("#body").remove()
-            body = MarkdownText(text, classes="body", id="body")
-            body.display = bool(text)
-            reasoning = self.query("#reasoning")
-            await self.mount(body, after=reasoning.first() if reasoning else "#header")
+            if frozen and text.startswith(done):
+                # Keep the pieces already rendered; only the tail becomes a MarkdownText.
+                await self.query_one("#body").remove()
+                rest = text[len(done) :]
+                body = MarkdownText(rest, classes="body", id="body")
+                body.display = bool(rest.strip())
+                await self.mount(body, after=frozen.last())
+            else:
+                await self.query(".body").remove()
+                body = MarkdownText(text, classes="body", id="body")
+                body.display = bool(text)
+                reasoning = self.query("#reasoning")
+                await self.mount(body, after=reasoning.first() if reasoning else "#header")
         if message.get("_reasoning"):
             await self._show_reasoning(message["_reasoning"])
         await self.query(ToolCallView).remove()

@@ -29,8 +29,12 @@ def notices(app: AgentryApp) -> list[str]:
 
 
 def replies(app: AgentryApp) -> list[str]:
-    """The Markdown source of each reply on screen."""
-    return [view.query_one("#body").source for view in app.query(AssistantMessage)]
+    """The Markdown source of each reply on screen (a long reply is shown in several pieces:
+    the blocks frozen while it streamed, then the rest)."""
+    return [
+        "".join(piece.source for piece in view.query(".body"))
+        for view in app.query(AssistantMessage)
+    ]
 
 
 def active(app: AgentryApp) -> SessionEntry:

@@ -7,7 +7,9 @@ the session files, the home folder shown in paths, the cursor blink.
 
 from __future__ import annotations
 
+
 import asyncio
+import time
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -213,8 +215,25 @@ async def command_palette(pilot: Pilot) -> None:
     await pilot.press("ctrl+p")
     await pilot.pause(0.3)
     await pilot.press(*"session")
-    await pilot.pause(0.5)
+    await _palette_settled(pilot)
     await steady(pilot)
+
+
+async def _palette_settled(pilot: Pilot, timeout: float = 10.0) -> None:
+    """The palette searches in a worker: wait until its list holds the hits and their count
+    has stopped changing (a busy machine can take well over the usual half second)."""
+    from textual.command import CommandList
+
+    commands = pilot.app.screen.query_one(CommandList)
+    deadline = time.monotonic() + timeout
+    last = -1
+    while time.monotonic() < deadline:
+        await pilot.pause(0.2)
+        count = commands.option_count
+        if count and count == last and not pilot.app.screen.workers:
+            return
+        last = count
+    raise AssertionError("the command palette did not settle")
 
 
 SCENES: dict[str, Callable[[Pilot], Any]] = {

@@ -114,7 +114,9 @@ async def test_come_back_while_still_streaming(app) -> None:
 async def test_two_sessions_stream_at_once(app, history: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await send(pilot, "#slow #long:40 left")
+        # Long enough (10 s) that it is still arriving when the second one starts on a busy
+        # machine.
+        await send(pilot, "#slow #long:200 left")
         left = active(app)
         await pilot.press("ctrl+n")
         await send(pilot, "#slow #long:40 right")
