@@ -17,14 +17,21 @@ from agentry_tui.store import Connection, SessionEntry
 ROLES = ("system", "user", "assistant", "tool")
 
 
-def token_totals(messages: list[dict[str, Any]]) -> tuple[int, int]:
-    prompt = completion = 0
+def token_totals(messages: list[dict[str, Any]]) -> tuple[int | None, int | None]:
+    """Prompt and reply tokens over the session; None where no reply reported them (some
+    servers, llama.cpp's among them, send no usage when streaming)."""
+    totals: dict[str, int | None] = {"prompt_tokens": None, "completion_tokens": None}
     for message in messages:
         usage = message.get("_usage")
         if isinstance(usage, dict):
-            prompt += usage.get("prompt_tokens") or 0
-            completion += usage.get("completion_tokens") or 0
-    return prompt, completion
+            for key, total in totals.items():
+                if isinstance(count := usage.get(key), int):
+                    totals[key] = (total or 0) + count
+    return totals["prompt_tokens"], totals["completion_tokens"]
+
+
+def _count(value: int | None) -> str:
+    return "not reported" if value is None else f"{value:,}"
 
 
 def details(entry: SessionEntry, connection: Connection) -> list[tuple[str, str]]:
@@ -50,7 +57,7 @@ def details(entry: SessionEntry, connection: Connection) -> list[tuple[str, str]
         if last is not None:
             rows.append(("Last reply by", f"{last['_model']} ({last.get('_provider', '?')})"))
         prompt, completion = token_totals(session.messages)
-        rows += [("Prompt tokens", f"{prompt:,}"), ("Reply tokens", f"{completion:,}")]
+        rows += [("Prompt tokens", _count(prompt)), ("Reply tokens", _count(completion))]
         for key, value in session.metadata.items():
             text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
             rows.append((f"· {key}", text))
