@@ -325,6 +325,8 @@ class AssistantMessage(MessageView):
                 body.display = bool(text)
                 reasoning = self.query("#reasoning")
                 await self.mount(body, after=reasoning.first() if reasoning else "#header")
+        if not self.is_attached:  # the view was replaced (session switched, app closing)
+            return
         if message.get("_reasoning"):
             await self._show_reasoning(message["_reasoning"])
         await self.query(ToolCallView).remove()
@@ -332,7 +334,8 @@ class AssistantMessage(MessageView):
         self.calls = _call_views(message)
         if self.calls:
             await self.mount_all(self.calls)
-        self.query_one("#header", RoleLine).update(self._header())
+        for header in self.query("#header").results(RoleLine):
+            header.update(self._header())
         if outcome := self._outcome():
             await self.mount(Static(outcome, id="footer", markup=False))
         self.set_class(bool(message.get("_error")), "-error")
