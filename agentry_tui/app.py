@@ -160,21 +160,25 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the foo
         self._refresh_status()
 
     def on_session_list_changed(self, _: SessionListChanged) -> None:
+        if not self.is_running:  # the store's last words can land while the screen comes down
+            return
         self.query_one(Sidebar).show(self.store.entries, self.store.active_id, self.store.clock())
 
     async def on_session_updated(self, message: SessionUpdated) -> None:
         entry = self.store.get(message.session_id)
-        if entry is None:
+        if entry is None or not self.is_running:
             return
         self.query_one(Sidebar).update_row(entry, self.store.clock())
         if entry is self.active:
             await self.query_one(MessageList).sync(entry)
+            if not self.is_running:
+                return
             self._refresh_status()
             self.refresh_bindings()
 
     async def on_stream_delta(self, message: StreamDelta) -> None:
         entry = self.store.get(message.session_id)
-        if entry is not None and entry is self.active:
+        if entry is not None and entry is self.active and self.is_running:
             await self.query_one(MessageList).pull(entry)
 
     def on_approval_requested(self, request: ApprovalRequested) -> None:
