@@ -68,3 +68,19 @@ class ServerProcess:
         assert self._proc is not None
         self._proc.terminate()
         self._proc.wait(10)
+
+
+def revision(*paths: str) -> str:
+    """The commit measured, and which of ``paths`` had uncommitted changes (figures of a
+    working tree that is being edited are only comparable with the same edits)."""
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", *args], cwd=ROOT, check=False, capture_output=True,
+                                  text=True, timeout=10).stdout
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    commit = git("rev-parse", "--short", "HEAD").strip() or "unknown commit"
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", *paths).splitlines()
+    return commit + (f" + uncommitted changes to {', '.join(line[3:] for line in dirty)}"
+                     if dirty else "")
