@@ -24,11 +24,13 @@ the chat pane and the prompt are (the tmux runs need it).
 from __future__ import annotations
 
 import asyncio
+import atexit
 import json
 import os
 import re
 import resource
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -558,6 +560,7 @@ def isolated_env() -> dict[str, str]:
     PYCACHE) even where PYTHONDONTWRITEBYTECODE is set, as an installed app has it. Imports the
     app once with it, so the first measured run does not compile."""
     folder = Path(tempfile.mkdtemp(prefix="agentry-bench-config-"))
+    atexit.register(shutil.rmtree, folder, True)
     env = {"AGENTRY_CONFIG_DIR": str(folder), "AGENTRY_PROVIDER": "", "AGENTRY_MODEL": "",
            "PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": str(PYCACHE)}
     warm = ("import agentry_tui.__main__, agentry_tui.app, agentry_tui.widgets.markdown, "
