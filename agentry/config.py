@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict, ValidationError
-
+from agentry.messages import optional_str
 from agentry.providers.base import MODEL_ENV
 from agentry.sessions.storage import atomic_write
 
@@ -20,14 +19,28 @@ CONFIG_DIR_ENV = "AGENTRY_CONFIG_DIR"
 PROVIDER_ENV = "AGENTRY_PROVIDER"
 
 
-class Settings(BaseModel):
-    """What a person configures once: ``<config dir>/settings.json``."""
+@dataclass
+class Settings:
+    """What a person configures once: ``<config dir>/settings.json``. (A dataclass checked by
+    hand, not a pydantic model: read at every start-up, where importing pydantic costs 0.2 s.)"""
 
-    model_config = ConfigDict(extra="ignore")
     provider: str | None = None
     model: str | None = None
     endpoint: str | None = None
     theme: str | None = None
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> Settings:
+        """Settings from the file's text; unknown keys are ignored. ValueError if it is not a
+        JSON object or a known key's value is not a string."""
+        data = json.loads(raw)
+        if not isinstance(data, dict):
+            raise ValueError("settings.json must hold a JSON object")
+        values = {f.name: data[f.name] for f in fields(cls) if f.name in data}
+        for key, value in values.items():
+            if not optional_str(value):
+                raise ValueError(f"settings.json: {key!r} must be a string")
+        return cls(**values)
 
 
 def config_dir() -> Path:
@@ -47,15 +60,16 @@ def load_settings() -> Settings:
     """The saved settings; a missing or unreadable file gives the defaults (never an error at
     start-up: the file is only preferences)."""
     try:
-        return Settings.model_validate_json(settings_path().read_bytes())
-    except (OSError, ValidationError, ValueError):
+        return Settings.from_json(settings_path().read_bytes())
+    except (OSError, ValueError):
         return Settings()
 
 
 def save_settings(settings: Settings) -> None:
     path = settings_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, json.dumps(settings.model_dump(exclude_none=True), indent=2).encode())
+    values = {k: v for k, v in asdict(settings).items() if v is not None}
+    atomic_write(path, json.dumps(values, indent=2).encode())
 
 
 @dataclass(frozen=True)

@@ -176,10 +176,10 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the foo
             self._refresh_status()
             self.refresh_bindings()
 
-    async def on_stream_delta(self, message: StreamDelta) -> None:
+    def on_stream_delta(self, message: StreamDelta) -> None:
         entry = self.store.get(message.session_id)
         if entry is not None and entry is self.active and self.is_running:
-            await self.query_one(MessageList).pull(entry)
+            self.query_one(MessageList).pull(entry)
 
     def on_approval_requested(self, request: ApprovalRequested) -> None:
         from agentry_tui.screens.approval import ApprovalScreen
@@ -207,11 +207,12 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the foo
 
     def on_message_list_new_content(self, _: MessageList.NewContent) -> None:
         # Posted before the reader came back down, it may arrive after: then it is stale.
-        if not self.query_one(MessageList).following:
+        if self.is_running and not self.query_one(MessageList).following:
             self.query_one("#new-hint").display = True
 
     def on_message_list_reached_end(self, _: MessageList.ReachedEnd) -> None:
-        self.query_one("#new-hint").display = False
+        if self.is_running:
+            self.query_one("#new-hint").display = False
 
     def on_new_content_hint_pressed(self, _: NewContentHint.Pressed) -> None:
         self.query_one(MessageList).follow()

@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pydantic import ValidationError
 
-from agentry.messages import MESSAGES
+from agentry.messages import message_problem
 
 FORMAT_NAME = "agentry-session"
 FORMAT_VERSION = 1
@@ -67,14 +66,8 @@ def validate_messages(messages: Any) -> None:
     """Raise FormatError unless ``messages`` is a list of valid message dicts."""
     if not isinstance(messages, list):
         raise FormatError(f"'messages' must be a list, not {type(messages).__name__}")
-    try:
-        MESSAGES.validate_python(messages)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = list(err["loc"])
-        where = f"message {loc[0]}" if loc else "messages"
-        field_path = ".".join(str(p) for p in loc[1:]) or "message"
-        raise FormatError(f"{where}: {field_path}: {err['msg']}") from None
+    if problem := message_problem(messages):
+        raise FormatError(problem)
 
 
 def _check_time(value: Any, key: str) -> str:

@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from agentry.sessions.ids import session_id_from_file_name
 from agentry.sessions.storage import atomic_write
 
 INDEX_NAME = ".index.json"
@@ -39,10 +40,15 @@ class ListingIndex:
                 data = json.loads(self._path.read_bytes())
                 if data.get("version") == INDEX_VERSION:
                     for name, (key, summary) in data["entries"].items():
-                        self._entries[name] = (tuple(key), summary)
+                        # Only names that follow the id rule: listing trusts the index on that.
+                        if session_id_from_file_name(name) is not None:
+                            self._entries[name] = (tuple(key), summary)
             except (OSError, ValueError, TypeError, KeyError, AttributeError):
                 self._entries = {}  # missing or unreadable: rebuilt from the files
         return self._entries
+
+    def has(self, name: str) -> bool:
+        return name in self._load()
 
     def get(self, name: str, key: StatKey) -> dict[str, Any] | None:
         entry = self._load().get(name)

@@ -244,10 +244,13 @@ class SessionManager:
         rows: list[tuple[str, int, dict[str, Any], str]] = []
         seen: set[str] = set()
         with self._mutex:
+            index = self._index
             with os.scandir(self.history_dir) as entries:
                 for entry in entries:
-                    session_id = session_id_from_file_name(entry.name)
-                    if session_id is None:
+                    name = entry.name
+                    # Names in the index were checked when they were put there (the id rule's
+                    # regex is a good part of a warm listing's time).
+                    if not index.has(name) and session_id_from_file_name(name) is None:
                         _remove_if_orphaned_temp(entry)
                         continue
                     if not entry.is_file():
@@ -256,17 +259,19 @@ class SessionManager:
                         st = entry.stat()
                     except FileNotFoundError:
                         continue  # deleted while listing
-                    seen.add(entry.name)
+                    seen.add(name)
                     key = stat_key(st)
-                    summary = self._index.get(entry.name, key)
+                    summary = index.get(name, key)
                     if summary is None:
+                        session_id = session_id_from_file_name(name)
+                        assert session_id is not None  # (index names passed the rule)
                         summary = self._summarise_file(session_id, Path(entry.path), st)
-                        self._index.put(entry.name, key, summary)
+                        index.put(name, key, summary)
                     # The path comes from the folder as named now, not from the index: the
                     # folder may have moved, or been opened by another (relative) name.
                     rows.append((summary["last_activity"], st.st_mtime_ns, summary, entry.path))
-            self._index.retain(seen)
-            self._index.flush()
+            index.retain(seen)
+            index.flush()
         rows.sort(key=lambda r: (r[0], r[1]), reverse=True)
         return [
             dict(summary, path=path)

@@ -124,8 +124,6 @@ class MessageList(VerticalScroll):
 
     async def show(self, entry: SessionEntry) -> None:
         """Build the session from scratch: its newest messages, notices and reply in flight."""
-        if self._live is not None:
-            await self._live.stop_stream()
         self.entry = entry
         self._live = None
         self._calls = {}
@@ -202,17 +200,16 @@ class MessageList(VerticalScroll):
             self._live = AssistantMessage(None, now, entry.partial, self.model)
             await self.mount(self._live)
         elif entry.partial is None and self._live is not None:
-            await self._live.stop_stream()  # stopped before the reply had any content
-            await self._live.remove()
+            await self._live.remove()  # stopped before the reply had any content
             self._live = None
         elif entry.partial is not None and self._live is not None:
-            await self._live.pull(entry.partial)
+            self._live.pull(entry.partial)
         self._note_new_content()
 
-    async def pull(self, entry: SessionEntry) -> None:
+    def pull(self, entry: SessionEntry) -> None:
         """More of the reply in flight arrived."""
         if entry is self.entry and self._live is not None and entry.partial is not None:
-            await self._live.pull(entry.partial)
+            self._live.pull(entry.partial)
             self._note_new_content()
 
     async def load_earlier(self) -> None:

@@ -1,51 +1,30 @@
 """The message widgets of the chat pane: one per message, each showing its role at a glance.
 
-Finished replies render their Markdown in one cheap widget (MarkdownText); a reply being
-streamed is fed through Textual's Markdown and MarkdownStream, which append in place, and
-becomes a MarkdownText when it ends. While it streams, the blocks it has finished are moved
-out of the live Markdown into MarkdownText pieces, so each update costs the same however
-long the reply grows (linear time overall, not quadratic).
+A reply's Markdown is one MarkdownText. While it streams, the text is appended to it, and once
+its finished blocks pass FREEZE_AT characters they move into a MarkdownText piece of their own
+above it, so the widget that changes every frame stays small (linear time overall).
 """
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widget import Widget
 from textual.widgets import Button, Collapsible, Static
 
 from agentry_tui.formatting import clock_time, content_text, parse_time, tokens_per_second
 from agentry_tui.store import Notice, PartialReply
 from agentry_tui.widgets.markdown import MarkdownText
 
-if TYPE_CHECKING:
-    from textual.widgets.markdown import MarkdownStream
-
 RESULT_LIMIT = 4000  # characters of a tool result shown; the rest is cut with a note
-# Characters the live Markdown may hold before its finished blocks are frozen into a
-# MarkdownText: small enough that re-parsing the tail is cheap, large enough to freeze rarely.
+# Characters of finished blocks the live widget may hold before they move to a piece of their
+# own: small enough that its lines are cheap to replay each frame, large enough to split rarely.
 FREEZE_AT = 2000
-_FENCES = ("```", "~~~")
-
-
-def settled_length(text: str) -> int:
-    """How much of ``text`` is finished Markdown blocks: up to the last blank line that is not
-    inside a code fence. What follows may still change as more text arrives."""
-    settled = position = 0
-    in_fence = False
-    for line in text.splitlines(keepends=True):
-        position += len(line)
-        if line.lstrip().startswith(_FENCES):
-            in_fence = not in_fence
-        elif not in_fence and not line.strip() and line.endswith("\n"):
-            settled = position
-    return settled
 
 
 def _arguments(value: Any) -> str:
@@ -180,12 +159,9 @@ class AssistantMessage(MessageView):
         self._now = now
         self._model = model
         self.live = partial is not None
-        self.shown = len(partial.text) if partial else 0  # characters handed to the Markdown
-        self._tail = ""  # the text in the live Markdown (after the frozen pieces)
-        self._frozen: list[str] = []  # the text of the frozen pieces, in order
         self._text = partial.text if partial else content_text(self.message.get("content"))
         self._reasoning = partial.reasoning if partial else self.message.get("_reasoning", "")
-        self._stream: MarkdownStream | None = None
+        self._body = MarkdownText("" if self.live else self._text, classes="body", id="body")
         # Built here, not in compose, so results further down can be matched to them at once.
         self.calls = _call_views(self.message)
         self._pending = [ToolCallView(c.name, c.arguments, c.id) for c in partial.calls] \
@@ -221,25 +197,19 @@ class AssistantMessage(MessageView):
         yield RoleLine(self._header(), id="header")
         if self._reasoning:
             yield self._reasoning_view()
-        # Live: Textual's Markdown, which a MarkdownStream appends to. Finished: one cheap widget.
-        body: Widget
         if self.live:
-            from textual.widgets import Markdown  # not needed for the first frame
-
-            settled = settled_length(self._text)
-            if settled:
-                self._frozen.append(self._text[:settled])
-                yield MarkdownText(self._frozen[-1], classes="body -frozen")
-            self._tail = self._text[settled:]
-            body = Markdown(self._tail, classes="body", id="body")
-        else:
-            body = MarkdownText(self._text, classes="body", id="body")
-        body.display = bool(self._text) or self.live
-        yield body
+            self._body.append(self._text)
+            if self._body.settled > FREEZE_AT:
+                yield self._split_body()
+        self._body.display = bool(self._text) or self.live
+        yield self._body
         yield from self.calls
         yield from self._pending
         if outcome := self._outcome():
             yield Static(outcome, id="footer", markup=False)
+
+    def _split_body(self) -> MarkdownText:
+        return self._body.split_settled(classes="body -frozen")
 
     def _reasoning_view(self) -> Collapsible:
         return Collapsible(
@@ -249,86 +219,58 @@ class AssistantMessage(MessageView):
             id="reasoning",
         )
 
-    async def _show_reasoning(self, text: str) -> None:
+    def _show_reasoning(self, text: str) -> None:
         self._reasoning = text
         if found := self.query("#reasoning-text"):
             found.first(Static).update(text)
         else:
-            await self.mount(self._reasoning_view(), after=self.query_one("#header"))
+            self.mount(self._reasoning_view(), after=self.query_one("#header"))
 
     def on_mount(self) -> None:
-        if self.live:
-            from textual.widgets import Markdown
-
-            self._stream = Markdown.get_stream(self.query_one("#body", Markdown))
         self.set_class(bool(self.message.get("_error")), "-error")
 
-    async def pull(self, partial: PartialReply) -> None:
-        """Show what arrived since the last pull."""
-        if self._stream is not None and len(partial.text) > self.shown:
-            fresh = partial.text[self.shown :]
-            self.shown = len(partial.text)
-            await self._append(fresh)
+    def pull(self, partial: PartialReply) -> None:
+        """Show what arrived since the last pull. Returns at once: the text is rendered when the
+        next frame is painted."""
+        if self.live and len(partial.text) > len(self._text):
+            self._append(partial.text[len(self._text) :])
         if partial.reasoning != self._reasoning:
-            await self._show_reasoning(partial.reasoning)
+            self._show_reasoning(partial.reasoning)
         if len(partial.calls) > len(self._pending):
             fresh = partial.calls[len(self._pending) :]
             new = [ToolCallView(c.name, c.arguments, c.id) for c in fresh]
             self._pending.extend(new)
-            await self.mount_all(new)
+            self.mount_all(new)
 
-    async def _append(self, fresh: str) -> None:
-        """Hand new text to the live Markdown, first freezing its finished blocks if it has
-        grown past FREEZE_AT (a burst of text arriving at once is frozen straight away)."""
-        from textual.widgets import Markdown
-
-        assert self._stream is not None
-        self._tail += fresh
-        settled = settled_length(self._tail) if len(self._tail) > FREEZE_AT else 0
-        if not settled:
-            await self._stream.write(fresh)
-            return
-        done, self._tail = self._tail[:settled], self._tail[settled:]
-        self._frozen.append(done)
-        await self._stream.stop()
-        live = self.query_one("#body", Markdown)
-        with self.app.batch_update():
-            await self.mount(MarkdownText(done, classes="body -frozen"), before=live)
-            await live.update(self._tail)
-        self._stream = Markdown.get_stream(live)
+    def _append(self, text: str) -> None:
+        self._text += text
+        self._body.append(text)
+        self._body.display = bool(self._text) or self.live
+        if self._body.settled > FREEZE_AT:
+            self.mount(self._split_body(), before=self._body)
 
     async def finish(self, message: dict[str, Any]) -> None:
         """The agent committed the reply: show the rest, its tool calls and how it ended."""
         self.message = message
         text = content_text(message.get("content"))
-        if self._stream is not None:
-            await self._stream.stop()  # the whole text is rendered anew just below
-            self._stream = None
-        self.shown = len(text)
         self.live = False
         if not self.is_attached:  # the app is closing
             return
         self.remove_class("-live")
-        frozen = self.query(".-frozen")
-        done = "".join(self._frozen)
-        with self.app.batch_update():
-            if frozen and text.startswith(done):
-                # Keep the pieces already rendered; only the tail becomes a MarkdownText.
-                await self.query_one("#body").remove()
-                rest = text[len(done) :]
-                body = MarkdownText(rest, classes="body", id="body")
-                body.display = bool(rest.strip())
-                await self.mount(body, after=frozen.last())
-            else:
+        if text.startswith(self._text):  # as streamed: only what came after the last pull is new
+            self._append(text[len(self._text) :])
+        else:  # the committed text differs from what streamed: render it anew
+            body = MarkdownText(text, classes="body", id="body")
+            body.display = bool(text)
+            with self.app.batch_update():
                 await self.query(".body").remove()
-                body = MarkdownText(text, classes="body", id="body")
-                body.display = bool(text)
                 reasoning = self.query("#reasoning")
                 await self.mount(body, after=reasoning.first() if reasoning else "#header")
+            self._body, self._text = body, text
         if not self.is_attached:  # the view was replaced (session switched, app closing)
             return
         if message.get("_reasoning"):
-            await self._show_reasoning(message["_reasoning"])
+            self._show_reasoning(message["_reasoning"])
         await self.query(ToolCallView).remove()
         self._pending = []
         self.calls = _call_views(message)
@@ -339,11 +281,6 @@ class AssistantMessage(MessageView):
         if outcome := self._outcome():
             await self.mount(Static(outcome, id="footer", markup=False))
         self.set_class(bool(message.get("_error")), "-error")
-
-    async def stop_stream(self) -> None:
-        if self._stream is not None:
-            await self._stream.stop()
-            self._stream = None
 
 
 class NoticeView(Static):

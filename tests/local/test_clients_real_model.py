@@ -138,9 +138,9 @@ class RecordingApp(AgentryApp):
         # (session id, streaming, the store's partial text, the live reply widget's text)
         self.frames: list[tuple[str, bool, str, str]] = []
 
-    async def on_stream_delta(self, message: StreamDelta) -> None:
+    def on_stream_delta(self, message: StreamDelta) -> None:
         message.prevent_default()  # the base handler runs here, not again after this one
-        await super().on_stream_delta(message)
+        super().on_stream_delta(message)
         entry = self.store.get(message.session_id)
         if entry is None:
             return

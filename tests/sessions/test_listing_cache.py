@@ -323,3 +323,22 @@ def test_paths_follow_how_the_folder_was_named(tmp_path: Path) -> None:
     for rel, absolute in zip(relative_rows, absolute_rows):
         assert Path(rel["path"]).resolve() == Path(absolute["path"])
         assert Path(absolute["path"]).is_absolute()
+
+
+def test_index_entries_with_names_outside_the_id_rule_are_dropped(tmp_path: Path) -> None:
+    """Listing trusts the index that its names follow the id rule; an index edited to hold a
+    file the rule refuses must not smuggle that file (or its made-up summary) into the list."""
+    folder = tmp_path / "history"
+    manager = SessionManager(folder)
+    manager.save_session("fine", [{"role": "user", "content": "hi"}])
+    manager.list_sessions()
+    sneaky = folder / ".sneaky_chat.toon"  # starts with '.': not a session file name
+    sneaky.write_bytes((folder / "fine_chat.toon").read_bytes())
+    data = json.loads((folder / INDEX).read_bytes())
+    st = sneaky.stat()
+    data["entries"][sneaky.name] = [[st.st_size, st.st_mtime_ns, st.st_ino],
+                                    dict(data["entries"]["fine_chat.toon"][1], id=".sneaky")]
+    (folder / INDEX).write_text(json.dumps(data))
+
+    rows = SessionManager(folder).list_sessions(include_corrupt=True)
+    assert [row["id"] for row in rows] == ["fine"]

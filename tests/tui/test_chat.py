@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Markdown
-
 from agentry.sessions import SessionManager
 from agentry_tui.store import Generation
 from agentry_tui.widgets.chat import MessageList
+from agentry_tui.widgets.markdown import MarkdownText
 from agentry_tui.widgets.messages import AssistantMessage, LoadEarlier, UserMessage
 from agentry_tui.widgets.prompt import Prompt
 from tests.servers.base import Reply
@@ -51,7 +50,7 @@ async def test_send_streams_the_reply_and_saves_it(app, history: Path) -> None:
     assert saved[-1]["_model"] == "llama3.2:latest"
 
 
-async def test_reply_streams_through_markdown_stream(app, ollama_server) -> None:
+async def test_reply_streams_into_one_growing_widget(app, ollama_server) -> None:
     """Mid-reply the text grows in the live widget, which is fed, not rebuilt."""
     ollama_server.enqueue(Reply(text="one two three four five six seven eight", delay=0.15))
     async with app.run_test(size=SIZE) as pilot:
@@ -62,7 +61,7 @@ async def test_reply_streams_through_markdown_stream(app, ollama_server) -> None
         await pilot.pause(0.1)
         live = app.query_one(AssistantMessage)
         assert live.has_class("-live")
-        body = live.query_one("#body", Markdown)
+        body = live.query_one("#body", MarkdownText)
         first = body.source
         assert first and "one" in first
         await idle(pilot, entry)
@@ -317,3 +316,19 @@ async def test_new_content_hint_when_scrolled_up(app) -> None:
         assert listing.is_vertical_scroll_end
         app.action_stop()
         await idle(pilot, entry)
+
+
+async def test_long_reply_streams_in_pieces_and_ends_whole(app, history: Path) -> None:
+    """Finished blocks move out of the growing widget as a long reply streams; together the
+    pieces show exactly the text that was saved."""
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, "#long:1200 a long one")
+        entry = active(app)
+        await idle(pilot, entry)
+        await pilot.pause()
+        view = app.query(AssistantMessage).last()
+        assert view.query(".-frozen")  # how many depends on how the text arrived
+        saved = on_disk(history, entry.id)
+        assert replies(app)[-1] == saved[-1]["content"]
+        assert len(saved[-1]["content"]) > 6000
