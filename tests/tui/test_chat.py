@@ -306,6 +306,11 @@ async def test_new_content_hint_when_scrolled_up(app) -> None:
         await send(pilot, "#slow #long:200 more")
         await wait_until(pilot, lambda: entry.partial is not None and entry.partial.text)
         listing = app.query_one(MessageList)
+        # Sending scrolls to the end after the next frame; the reader goes up once that is done
+        # (on a loaded machine it can come after the first words, and bring the reader back).
+        await wait_until(pilot, lambda: listing.is_vertical_scroll_end)
+        await pilot.pause()
+        await pilot.pause()
         listing.scroll_to(y=0, animate=False)  # the reader goes up to read
         await wait_until(pilot, lambda: app.query_one("#new-hint").display)
         await pilot.pause(0.3)
