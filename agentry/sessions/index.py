@@ -47,12 +47,9 @@ class ListingIndex:
                 self._entries = {}  # missing or unreadable: rebuilt from the files
         return self._entries
 
-    def has(self, name: str) -> bool:
-        return name in self._load()
-
-    def get(self, name: str, key: StatKey) -> dict[str, Any] | None:
-        entry = self._load().get(name)
-        return entry[1] if entry is not None and entry[0] == key else None
+    def entries(self) -> dict[str, tuple[StatKey, dict[str, Any]]]:
+        """File name → (stat key, summary); read-only for callers (``put`` changes it)."""
+        return self._load()
 
     def put(self, name: str, key: StatKey, summary: dict[str, Any]) -> None:
         self._load()[name] = (key, summary)

@@ -241,16 +241,18 @@ class SessionManager:
         ``include_corrupt``; then they come with an ``error`` and a ``message_count`` of None.
         Unchanged files are not parsed again (see ``ListingIndex``).
         """
-        rows: list[tuple[str, int, dict[str, Any], str]] = []
+        rows: list[tuple[str, int, str, dict[str, Any]]] = []
         seen: set[str] = set()
         with self._mutex:
             index = self._index
+            known = index.entries()
             with os.scandir(self.history_dir) as entries:
                 for entry in entries:
                     name = entry.name
+                    cached = known.get(name)
                     # Names in the index were checked when they were put there (the id rule's
                     # regex is a good part of a warm listing's time).
-                    if not index.has(name) and session_id_from_file_name(name) is None:
+                    if cached is None and session_id_from_file_name(name) is None:
                         _remove_if_orphaned_temp(entry)
                         continue
                     if not entry.is_file():
@@ -261,21 +263,22 @@ class SessionManager:
                         continue  # deleted while listing
                     seen.add(name)
                     key = stat_key(st)
-                    summary = index.get(name, key)
-                    if summary is None:
+                    if cached is not None and cached[0] == key:
+                        summary = cached[1]
+                    else:
                         session_id = session_id_from_file_name(name)
                         assert session_id is not None  # (index names passed the rule)
                         summary = self._summarise_file(session_id, Path(entry.path), st)
                         index.put(name, key, summary)
                     # The path comes from the folder as named now, not from the index: the
                     # folder may have moved, or been opened by another (relative) name.
-                    rows.append((summary["last_activity"], st.st_mtime_ns, summary, entry.path))
+                    rows.append((summary["last_activity"], st.st_mtime_ns, entry.path, summary))
             index.retain(seen)
             index.flush()
-        rows.sort(key=lambda r: (r[0], r[1]), reverse=True)
+        rows.sort(reverse=True)  # by activity, then mtime; paths are unique, so never by dict
         return [
             dict(summary, path=path)
-            for _, _, summary, path in rows
+            for _, _, path, summary in rows
             if include_corrupt or "error" not in summary
         ]
 
