@@ -24,6 +24,7 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from textual import work
 from textual.dom import DOMNode
 from textual.message import Message
 from textual.message_pump import MessagePump
@@ -108,7 +109,7 @@ class SessionEntry:
     id: str
     path: Path
     title: str = ""
-    message_count: int | None = 0  # None when the file is corrupt
+    message_count: int | None = 0  # None when the file is corrupt or not read yet (pending)
     created_at: datetime | None = None
     last_activity: datetime | None = None
     size: int | None = None
@@ -121,6 +122,7 @@ class SessionEntry:
     draft: str = ""  # the unsent prompt text, kept while the person is elsewhere
     version: int = 0  # bumped on every change that should reach the disk
     saved_version: int = 0
+    pending: bool = False  # listed from its file's name and mtime; not read yet
 
     @property
     def saved(self) -> bool:
@@ -151,6 +153,7 @@ class SessionEntry:
             last_activity=parse_time(row.get("last_activity")),
             size=row.get("size"),
             corrupt=row.get("error"),
+            pending=bool(row.get("pending")),
         )
 
 
@@ -245,24 +248,52 @@ class SessionStore(DOMNode):
     # -- opening and creating -------------------------------------------------------------
 
     def start(self, session_id: str | None = None) -> None:
-        """List the sessions (from the index) and open the named one (created if new), else the
-        newest readable one, else a new one."""
-        for row in self.manager.list_sessions(include_corrupt=True):
+        """List the sessions and open the named one (created if new), else the newest readable
+        one, else a new one.
+
+        The listing reads no file: sessions the index does not know yet (a first start, files
+        from elsewhere) are listed by name and mtime, and read by a worker after the first frame.
+        """
+        for row in self.manager.list_sessions(include_corrupt=True, parse=False):
             entry = SessionEntry.from_summary(row)
             self._entries[entry.id] = entry
             self._order.append(entry.id)
         self._post(SessionListChanged())
+        if any(entry.pending for entry in self._entries.values()):
+            self.app.call_after_refresh(self._complete_listing)  # after the first frame
         if session_id is not None:
             if session_id in self._entries:
                 self.open(session_id)
             else:
                 self.create(session_id)
             return
-        newest = next((e for e in self.entries if e.corrupt is None), None)
-        if newest is not None:
-            self.open(newest.id)
-        else:
-            self.create(None if "default" in self._entries else "default")
+        for entry in self.entries:
+            if entry.corrupt is None:
+                self._load(entry)  # a pending file may turn out corrupt: then the next one
+                if entry.corrupt is None:
+                    self.open(entry.id)
+                    return
+        self.create(None if "default" in self._entries else "default")
+
+    @work(group="listing", exit_on_error=False)
+    async def _complete_listing(self) -> None:
+        rows = await asyncio.to_thread(self.manager.list_sessions, include_corrupt=True)
+        self._merge_listing(rows)
+
+    def _merge_listing(self, rows: list[dict[str, Any]]) -> None:
+        """The full listing came: fill in what the quick one could not say."""
+        for row in rows:
+            entry = self._entries.get(row["id"])
+            if entry is not None and entry.pending and entry.session is None:
+                fresh = SessionEntry.from_summary(row)
+                entry.title, entry.message_count = fresh.title, fresh.message_count
+                entry.created_at, entry.last_activity = fresh.created_at, fresh.last_activity
+                entry.size, entry.corrupt = fresh.size, fresh.corrupt
+            if entry is not None:
+                entry.pending = False
+        rank = {row["id"]: n for n, row in enumerate(rows)}
+        self._order.sort(key=lambda sid: rank.get(sid, -1))  # sessions made since stay on top
+        self._post(SessionListChanged())
 
     def open(self, session_id: str) -> SessionEntry:
         entry = self._entries[session_id]

@@ -80,6 +80,23 @@ def _check_time(value: Any, key: str) -> str:
     return value
 
 
+_HEADER_TIME = re.compile(rb'^  "(created_at|last_activity)": "([^"\\]{1,40})",?$', re.MULTILINE)
+PEEK_BYTES = 1024  # the header's times are within this (only the id, at most 128, comes before)
+
+
+def peek_times(head: bytes) -> dict[str, str]:
+    """``created_at`` and ``last_activity`` from the first PEEK_BYTES of a file we wrote, without
+    parsing the rest; only valid ISO times, and nothing for other layouts. For ordering a quick
+    listing: the file is checked in full when it is read."""
+    times = {}
+    for key, value in _HEADER_TIME.findall(head):
+        try:
+            times[key.decode()] = _check_time(value.decode(), key.decode())
+        except (FormatError, UnicodeDecodeError):
+            continue
+    return times
+
+
 def decode(raw: bytes, session_id: str, fallback_time: str) -> SessionRecord:
     """Parse a session file's bytes. ``fallback_time`` stands in for missing timestamps."""
     if not raw.strip():

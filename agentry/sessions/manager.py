@@ -36,6 +36,24 @@ def default_history_dir() -> Path:
 ORPHAN_TEMP_AGE_S = 3600
 
 
+def _mtime(st: os.stat_result) -> str:
+    return _iso(datetime.fromtimestamp(st.st_mtime).replace(microsecond=0))
+
+
+def _pending_summary(session_id: str, path: str, st: os.stat_result) -> dict[str, Any]:
+    """What a listing that parses nothing can say of a file not (or no longer) indexed: its
+    times from the header if it has ours, else from its mtime."""
+    try:
+        with open(path, "rb") as file:
+            times = fileformat.peek_times(file.read(fileformat.PEEK_BYTES))
+    except OSError:
+        times = {}
+    when = _mtime(st)
+    return {"id": session_id, "created_at": times.get("created_at", when),
+            "last_activity": times.get("last_activity", when), "message_count": None,
+            "title": "", "size": st.st_size, "pending": True}
+
+
 def _remove_if_orphaned_temp(entry: os.DirEntry[str]) -> None:
     if not (entry.name.startswith(".") and entry.name.endswith(".tmp")):
         return
@@ -233,13 +251,19 @@ class SessionManager:
             "size": size,
         }
 
-    def list_sessions(self, include_corrupt: bool = False) -> list[dict[str, Any]]:
+    def list_sessions(
+        self, include_corrupt: bool = False, *, parse: bool = True
+    ) -> list[dict[str, Any]]:
         """Summaries of every session, newest activity first.
 
         Each has ``id``, ``created_at``, ``last_activity``, ``message_count``, ``title``,
         ``path`` and ``size``. Files that cannot be read are left out unless
         ``include_corrupt``; then they come with an ``error`` and a ``message_count`` of None.
         Unchanged files are not parsed again (see ``ListingIndex``).
+
+        ``parse=False`` parses no file: one that is new or changed since it was indexed comes
+        with ``pending: True``, its times from the file's mtime and a ``message_count`` of None
+        (a quick first listing; a later full one fills them in).
         """
         rows: list[tuple[str, int, str, dict[str, Any]]] = []
         seen: set[str] = set()
@@ -265,6 +289,10 @@ class SessionManager:
                     key = stat_key(st)
                     if cached is not None and cached[0] == key:
                         summary = cached[1]
+                    elif not parse:
+                        session_id = session_id_from_file_name(name)
+                        assert session_id is not None  # (index names passed the rule)
+                        summary = _pending_summary(session_id, entry.path, st)
                     else:
                         session_id = session_id_from_file_name(name)
                         assert session_id is not None  # (index names passed the rule)
@@ -283,7 +311,7 @@ class SessionManager:
         ]
 
     def _summarise_file(self, session_id: str, path: Path, st: os.stat_result) -> dict[str, Any]:
-        fallback = _iso(datetime.fromtimestamp(st.st_mtime).replace(microsecond=0))
+        fallback = _mtime(st)
         try:
             record = fileformat.decode(path.read_bytes(), session_id, fallback)
         except (FormatError, OSError) as exc:

@@ -33,9 +33,8 @@ def row_prompt(entry: SessionEntry, now: datetime) -> Content:
         detail = Content.styled("corrupt file", "$text-error")
     else:
         count = entry.message_count or 0
-        detail = Content(
-            f"{relative_time(entry.last_activity, now)} · {count} msg{'s' if count != 1 else ''}"
-        )
+        messages = "… msgs" if entry.pending else f"{count} msg{'s' if count != 1 else ''}"
+        detail = Content(f"{relative_time(entry.last_activity, now)} · {messages}")
     # The id goes last: when the row is too narrow it is what gets cut.
     second = Content.assemble("  ", detail, f" · {entry.id}" if entry.title else "")
     return Content.assemble(mark, (first, "bold"), "\n", second.stylize("dim"))

@@ -342,3 +342,37 @@ def test_index_entries_with_names_outside_the_id_rule_are_dropped(tmp_path: Path
 
     rows = SessionManager(folder).list_sessions(include_corrupt=True)
     assert [row["id"] for row in rows] == ["fine"]
+
+
+def test_quick_listing_reads_no_file_and_orders_by_the_header(
+    tmp_path: Path, decodes: DecodeCounter
+) -> None:
+    """``parse=False`` (the TUI's first frame): files the index does not know are listed as
+    pending, ordered by the times in their header (not their mtime), and parsed by nobody."""
+    folder = tmp_path / "history"
+    manager = SessionManager(folder)
+    for n, name in enumerate(["old", "new", "middle"]):  # written in this order: mtimes differ
+        manager.save_session(name, [{"role": "user", "content": name}])
+        path = folder / f"{name}_chat.toon"
+        record = fileformat.decode(path.read_bytes(), name, "2024-01-01T00:00:00")
+        when = ["2024-01-01T10:00:00", "2024-03-01T10:00:00", "2024-02-01T10:00:00"][n]
+        path.write_bytes(fileformat.encode(SessionRecord(
+            name, when, when, record.metadata, record.messages)))
+    (folder / "middle_chat.toon").write_bytes(b"{ not json")  # corrupt: only a full read knows
+    assert not (folder / INDEX).exists()  # nothing listed yet: no index
+    decodes.take()
+
+    rows = SessionManager(folder).list_sessions(include_corrupt=True, parse=False)
+    assert decodes.take() == []
+    # The corrupt file has no header to read: its mtime (now) puts it first.
+    assert [(r["id"], r["pending"], r["message_count"], r["last_activity"]) for r in rows] == [
+        ("middle", True, None, rows[0]["last_activity"]),
+        ("new", True, None, "2024-03-01T10:00:00"),
+        ("old", True, None, "2024-01-01T10:00:00"),
+    ]
+    assert rows[0]["last_activity"] > "2025"
+
+    full = SessionManager(folder).list_sessions(include_corrupt=True)
+    assert [(r["id"], r.get("pending"), r["message_count"]) for r in full if "error" not in r] == [
+        ("new", None, 1), ("old", None, 1)]
+    assert [r["id"] for r in full if "error" in r] == ["middle"]

@@ -119,11 +119,11 @@ async def wait_until(pilot: Pilot, check: Callable[[], bool], timeout: float = 1
 
 
 async def settle(pilot: Pilot) -> None:
-    """Connected, idle, and the cursor steady."""
+    """Connected, idle, every session listed in full, and the cursor steady."""
     app = pilot.app
     assert isinstance(app, AgentryApp)
     await wait_until(pilot, lambda: app.store.connection.state != "connecting")
-    await wait_until(pilot, lambda: not any(e.streaming for e in app.store.entries))
+    await wait_until(pilot, lambda: not any(e.streaming or e.pending for e in app.store.entries))
     app.query_one(Prompt).cursor_blink = False
     await pilot.pause(0.2)
 

@@ -67,6 +67,19 @@ async def test_next_previous_and_jump_keys(app, history: Path) -> None:
         assert active(app).id == "second"
 
 
+async def test_sessions_the_index_does_not_know_are_read_after_the_first_frame(
+    app, history: Path
+) -> None:
+    seed_three(history)  # written without an index: listed from their headers, read later
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await wait_until(pilot, lambda: not any(e.pending for e in app.store.entries))
+        assert [(e.id, e.message_count) for e in app.store.entries] == [
+            ("first", 3), ("second", 3), ("third", 3)]
+        row = str(app.query_one("#session-list").get_option("third").prompt)
+        assert "3 msgs" in row and "…" not in row
+
+
 async def test_rename_key(app, history: Path) -> None:
     seed_three(history)
     async with app.run_test(size=SIZE) as pilot:
