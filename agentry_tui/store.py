@@ -61,6 +61,7 @@ Clock = Callable[[], datetime]
 
 FRAME_S = 1 / 60  # stream deltas are handed to the views at most once a frame
 TURN_S = 0.005  # the longest a reply worker holds the event loop between events
+LISTING_DELAY_S = 0.5  # the listing of sessions the index does not know waits this long
 # The session a reply worker serves, so the agent's one approval callback knows who is asking.
 _serving: ContextVar[str] = ContextVar("agentry_tui_serving")
 
@@ -260,7 +261,8 @@ class SessionStore(DOMNode):
             self._order.append(entry.id)
         self._post(SessionListChanged())
         if any(entry.pending for entry in self._entries.values()):
-            self.app.call_after_refresh(self._complete_listing)  # after the first frame
+            # After the first frames: parsing competes with them for the interpreter.
+            self.app.set_timer(LISTING_DELAY_S, self._complete_listing)
         if session_id is not None:
             if session_id in self._entries:
                 self.open(session_id)
