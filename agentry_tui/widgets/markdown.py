@@ -94,6 +94,7 @@ def markdown_theme(variables: dict[str, str]) -> RichTheme:
     )
 
 
+_LISTS = ("bullet_list_open", "ordered_list_open")
 _code_styles: dict[str, tuple[str, type[CodeBlock]]] = {}  # theme name → Pygments theme, fence
 
 
@@ -130,6 +131,8 @@ class _RenderedOnce:
         self._theme = theme
         self._key: tuple[int, str] | None = None
         self._lines: list[list[Segment]] = []
+        parsed = markdown.parsed
+        self.starts_with_list = bool(parsed) and parsed[0].type in _LISTS
 
     def lines(self, console: Console, options: ConsoleOptions) -> list[list[Segment]]:
         key = (options.max_width, self._theme())
@@ -140,15 +143,18 @@ class _RenderedOnce:
 
 
 class _Blocks:
-    """Several Markdown parts one after the other, a blank line between them as between blocks."""
+    """Markdown parts one after the other, spaced as Rich spaces the blocks of one document: a
+    blank line between them, except before a list, whose rendering starts with one. ``lead``: the
+    first part follows blocks shown above this widget, so it is spaced from them too."""
 
-    def __init__(self, parts: list[_RenderedOnce]) -> None:
+    def __init__(self, parts: list[_RenderedOnce], lead: bool) -> None:
         self.parts = parts
+        self.lead = lead
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         new_line = Segment.line()
         for index, part in enumerate(self.parts):
-            if index:
+            if (index or self.lead) and not part.starts_with_list:
                 yield new_line
             for line in part.lines(console, options):
                 yield from line
@@ -161,6 +167,7 @@ class MarkdownText(Static):
     def __init__(self, source: str = "", *, id: str | None = None,
                  classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
+        self.follows_piece = False  # Markdown blocks of the same text are shown just above
         self._parts: list[_RenderedOnce] = []  # finished blocks, rendered once
         self._settled = ""  # their text
         self._tail = ""  # the text after them, rendered anew when it changes
@@ -192,9 +199,11 @@ class MarkdownText(Static):
         """A new widget holding the finished blocks (their lines already rendered), leaving this
         one with the tail: keeps the widget that is re-rendered as a reply streams small."""
         piece = MarkdownText(classes=classes)
+        piece.follows_piece = self.follows_piece
         piece._parts, piece._settled = self._parts, self._settled
         piece._show()
         self._parts, self._settled = [], ""
+        self.follows_piece = True
         self._show()
         return piece
 
@@ -202,7 +211,7 @@ class MarkdownText(Static):
         parts = list(self._parts)
         if self._tail.strip():
             parts.append(self._rendered(self._tail))
-        self.update(_Blocks(parts))
+        self.update(_Blocks(parts, self.follows_piece))
 
     def _rendered(self, source: str) -> _RenderedOnce:
         app = self.app
