@@ -3,6 +3,7 @@ time, and how long a key press takes to show in the prompt while a reply streams
 
 Run: python bench/tui_stream.py [--tokens 2000 8000] [--runs 5] [--tmux-runs 3]
      [--mode both|headless|tmux] [--size 120x36] [--key-interval 0.1] [--poll 0.003]
+At a model's pace (20 tokens/s): python bench/tui_stream.py --paced --tokens 300 --runs 3
 Profile: python bench/tui_stream.py --profile /tmp/prof_stream.txt --tokens 8000
 
 The reply is ``#long:N`` from the scripted Ollama server (its own process, as fast as the app
@@ -41,11 +42,21 @@ def target_for(tokens: int) -> float:
     return TARGET_S.get(tokens, tokens / 2000)
 
 
+def request(tokens: int, paced: bool) -> str:
+    """What is typed: ``#slow`` makes the server send 20 tokens/s, as a model on a CPU does."""
+    return f"#slow #long:{tokens}" if paced else f"#long:{tokens}"
+
+
+def wait_limit(tokens: int, paced: bool) -> float:
+    return tokens / 20 + 30 if paced else max(60.0, tokens / 50)
+
+
 # -- headless (child process) ----------------------------------------------------------------
 
 
 async def headless_run(url: str, tokens: int, size: tuple[int, int], keys: bool,
-                       key_interval: float, profile: str | None) -> dict[str, Any]:
+                       key_interval: float, profile: str | None,
+                       paced: bool = False) -> dict[str, Any]:
     from agentry.events import DoneEvent, TextDelta
     from agentry_tui.app import AgentryApp
     from agentry_tui.widgets.chat import MessageList
@@ -78,7 +89,7 @@ async def headless_run(url: str, tokens: int, size: tuple[int, int], keys: bool,
         await pilot.pause(0.3)
         pane, prompt = app.query_one(MessageList), app.query_one(Prompt)
         prompt.cursor_blink = False
-        prompt.load_text(f"#long:{tokens}")
+        prompt.load_text(request(tokens, paced))
         await pilot.pause(0.1)
         # The first frame with any of the reply: the empty session shows no "Section".
         on_screen_first = watch.expect(lambda g: "Section" in tc.words(
@@ -97,7 +108,7 @@ async def headless_run(url: str, tokens: int, size: tuple[int, int], keys: bool,
             while prompt.text:
                 await asyncio.sleep(0.005)
             probe.start()
-        end = await on_screen.wait(max(60.0, tokens / 50))
+        end = await on_screen.wait(wait_limit(tokens, paced))
         done = await finished.wait(60)
         frames, held = watch.frames - frames0, watch.held - held0
         if probe:
@@ -142,7 +153,8 @@ async def headless_run(url: str, tokens: int, size: tuple[int, int], keys: bool,
 
 
 def tmux_run(tmux: tc.Tmux, url: str, tokens: int, where: dict[str, Any], env: dict[str, str],
-             keys: bool, key_interval: float, interval: float) -> dict[str, Any]:
+             keys: bool, key_interval: float, interval: float,
+             paced: bool = False) -> dict[str, Any]:
     folder = Path(tempfile.mkdtemp(prefix="agentry-bench-"))
     pane, prompt = tuple(where["pane"]), tuple(where["prompt"])
     placeholder = where["placeholder"][:20]
@@ -158,8 +170,8 @@ def tmux_run(tmux: tc.Tmux, url: str, tokens: int, where: dict[str, Any], env: d
             raise SystemExit("agentry-tui did not become ready in tmux:\n"
                              + "\n".join("".join(r) for r in tmux.screen()))
         time.sleep(0.3)
-        tmux.keys(f"#long:{tokens}", literal=True)
-        tc.poll(tmux, {"typed": lambda s: f"#long:{tokens}" in "".join(tc.crop(s, prompt))},
+        tmux.keys(request(tokens, paced), literal=True)
+        tc.poll(tmux, {"typed": lambda s: request(tokens, paced) in "".join(tc.crop(s, prompt))},
                 10, 0.01)
         time.sleep(0.1)
         probe = tc.TmuxKeyProbe(tmux, prompt, key_interval, placeholder) if keys else None
@@ -180,7 +192,7 @@ def tmux_run(tmux: tc.Tmux, url: str, tokens: int, where: dict[str, Any], env: d
             "end": lambda s: tc.visible(tc.crop(s, pane), last),
             "finished": lambda s: tc.visible(tc.crop(s, pane), last)
             and CONNECTED in "".join("".join(r) for r in s[-4:]),
-        }, max(60.0, tokens / 50), interval, on_screen=on_screen, times=got_so_far)
+        }, wait_limit(tokens, paced), interval, on_screen=on_screen, times=got_so_far)
         while probe and probe.in_flight:  # the last press: wait until it shows
             probe.step(tmux.screen(), time.perf_counter())
             time.sleep(interval)
@@ -208,9 +220,11 @@ def tmux_run(tmux: tc.Tmux, url: str, tokens: int, where: dict[str, Any], env: d
 # -- the report ------------------------------------------------------------------------------
 
 
-def summarise(title: str, tokens: int, clean: list[dict], typing: list[dict]) -> float | None:
+def summarise(title: str, tokens: int, clean: list[dict], typing: list[dict],
+              paced: bool = False) -> float | None:
     end = tc.med(r["end"] for r in clean)
-    rows = [("Enter → last token on screen", tc.against(end, target_for(tokens))),
+    shown = f"{tc.ms(end)} (the server's pace)" if paced else tc.against(end, target_for(tokens))
+    rows = [("Enter → last token on screen", shown),
             ("", tc.runs_ms(r["end"] for r in clean))]
     if end:
         rows.append(("  per 1,000 tokens", f"{end / tokens * 1000 * 1000:,.0f} ms"))
@@ -270,12 +284,14 @@ def main() -> None:
     parser.add_argument("--profile", metavar="FILE", help="one headless run under pyinstrument")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--paced", action="store_true",
+                        help="the server sends 20 tokens/s (a model on a CPU) instead of at once")
     parser.add_argument("--keys", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     size = tc.parse_size(args.size)
     if args.child:
         tc.child_result(asyncio.run(headless_run(args.url, args.tokens[0], size, args.keys,
-                                                 args.key_interval, args.profile)))
+                                                 args.key_interval, args.profile, args.paced)))
         return
     env = tc.isolated_env()
     tc.header("TUI stream render")
@@ -283,6 +299,7 @@ def main() -> None:
     with common.ServerProcess("ollama") as server:
         def child(tokens: int, keys: bool = False, profile: str | None = None) -> dict:
             extra = ["--keys"] if keys else []
+            extra += ["--paced"] if args.paced else []
             extra += ["--profile", profile] if profile else []
             return tc.run_child("tui_stream.py", ["--url", server.url, "--tokens", str(tokens),
                                                   "--size", args.size, "--key-interval",
@@ -304,20 +321,20 @@ def main() -> None:
                 clean = [child(tokens) for _ in range(args.runs)]
                 typing = [child(tokens, keys=True) for _ in range(args.runs)]
                 ends.setdefault("headless", {})[tokens] = summarise(
-                    "headless (App.run_test)", tokens, clean, typing)
+                    "headless (App.run_test)", tokens, clean, typing, args.paced)
         if args.mode in ("both", "tmux"):
             where = tc.layout(size, server.url, env)
             with tc.Tmux(size) as tmux:
                 for tokens in args.tokens:
                     clean = [tmux_run(tmux, server.url, tokens, where, env, False,
-                                      args.key_interval, args.poll)
+                                      args.key_interval, args.poll, args.paced)
                              for _ in range(args.tmux_runs)]
                     typing = [tmux_run(tmux, server.url, tokens, where, env, True,
-                                       args.key_interval, args.poll)
+                                       args.key_interval, args.poll, args.paced)
                               for _ in range(args.tmux_runs)]
                     ends.setdefault("tmux", {})[tokens] = summarise(
                         f"{tc.tmux_version()} (agentry-tui in a pane, capture every "
-                        f"{args.poll * 1000:.0f} ms)", tokens, clean, typing)
+                        f"{args.poll * 1000:.0f} ms)", tokens, clean, typing, args.paced)
     for mode, by_tokens in ends.items():
         known = sorted((t, e) for t, e in by_tokens.items() if e)
         if len(known) >= 2:
