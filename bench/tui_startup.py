@@ -74,7 +74,8 @@ async def headless_run(url: str, history: Path, sig: list[str], size: tuple[int,
         await usable.wait(10)
         cpu = time.process_time() - cpu0
         if profiler:
-            tc.write_profile(profiler, profile, f"start-up with {len(list(history.glob('*_chat.*')))} "
+            count = len(list(history.glob("*_chat.*")))
+            tc.write_profile(profiler, profile, f"start-up with {count} "
                              "sessions, AgentryApp() to the first usable frame, headless")
         await pilot.pause(1.5)  # the rest of the list, the connection, the older messages
         await pilot.press("ctrl+q")

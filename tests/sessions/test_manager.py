@@ -398,7 +398,9 @@ def test_default_dir_from_platformdirs_xdg(tmp_path: Path, monkeypatch: pytest.M
     _assert_outside_package(sm.history_dir)
 
 
-def test_default_dir_from_platformdirs_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_dir_from_platformdirs_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("AGENTRY_HISTORY_DIR", raising=False)
     monkeypatch.delenv("XDG_DATA_HOME", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
