@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import urllib.parse
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -18,7 +17,7 @@ from agentry.errors import (
 )
 from agentry.events import ProviderEvent, ReasoningDelta, TextDelta, ToolCallEvent, UsageEvent
 from agentry.providers.base import MODEL_ENV, HttpProvider, call_arguments, content_text
-from agentry.providers.http import HttpClient, Timeouts, cut_short, iter_sse, malformed
+from agentry.providers.http import Timeouts, cut_short, iter_sse, malformed
 
 DEFAULT_BASE = "https://api.anthropic.com"
 KEY_ENV = "ANTHROPIC_API_KEY"
@@ -91,30 +90,12 @@ class AnthropicProvider(HttpProvider):
         base = (endpoint or DEFAULT_BASE).strip().rstrip("/")
         self.endpoint = base.removesuffix("/v1")
         self.model = model or os.environ.get(MODEL_ENV) or None
-        self.api_key = api_key or os.environ.get(KEY_ENV) or None
-        self.key_required = (
-            urllib.parse.urlsplit(self.endpoint).hostname
-            == urllib.parse.urlsplit(DEFAULT_BASE).hostname
-        )
         self.max_tokens = max_tokens
         self.thinking_budget = thinking_budget
         # Signed thinking blocks by the id of the tool call they led to (sent back with it).
         self._thinking: dict[str, list[dict[str, Any]]] = {}
-        headers = {"anthropic-version": API_VERSION}
-        if self.api_key:
-            headers["x-api-key"] = self.api_key
-        self.http = HttpClient(
-            self.name, self.endpoint, headers=headers, key_env=KEY_ENV, timeouts=timeouts,
-            secret=self.api_key,
-        )
-
-    def _check_key(self) -> None:
-        if self.key_required and not self.api_key:
-            raise AuthenticationError(
-                f"No API key for Anthropic at {self.endpoint}. Set {KEY_ENV} (or pass api_key).",
-                provider=self.name,
-                url=self.endpoint,
-            )
+        self._connect_keyed(DEFAULT_BASE, api_key, (KEY_ENV,), lambda key: {"x-api-key": key},
+                            timeouts, headers={"anthropic-version": API_VERSION})
 
     async def list_models(self) -> list[str]:
         self._check_key()

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import abc
 import json
-from collections.abc import AsyncIterator
+import os
+import urllib.parse
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from agentry.errors import ModelNotFoundError, ProviderError
+from agentry.errors import AuthenticationError, ModelNotFoundError, ProviderError
 from agentry.events import ProviderEvent
 
 if TYPE_CHECKING:
-    from agentry.providers.http import HttpClient
+    from agentry.providers.http import HttpClient, Timeouts
 
 MODEL_ENV = "AGENTRY_MODEL"
 
@@ -63,6 +65,50 @@ class HttpProvider(Provider):
 
     label: ClassVar[str]  # the service's name as people write it, for messages
     http: HttpClient
+    api_key: str | None = None
+    key_envs: tuple[str, ...] = ()  # where a key may come from, first the one to name
+    key_env: str | None = None  # the one it came from
+    key_required = False
+
+    def _connect_keyed(
+        self,
+        official: str,
+        api_key: str | None,
+        key_envs: tuple[str, ...],
+        auth: Callable[[str], dict[str, str]],
+        timeouts: Timeouts | None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """Set up a service that takes an API key, once ``self.endpoint`` is set: the key from
+        the argument, else the first of ``key_envs`` set; a key is required only on the
+        ``official`` host (a local server on a custom endpoint usually needs none); one
+        HttpClient that sends it (``auth`` makes its headers) and keeps it out of messages."""
+        from agentry.providers.http import HttpClient
+
+        self.api_key, self.key_envs, self.key_env = api_key or None, key_envs, key_envs[0]
+        for env in key_envs:
+            if not self.api_key and os.environ.get(env):
+                self.api_key, self.key_env = os.environ[env], env
+        self.key_required = (
+            urllib.parse.urlsplit(self.endpoint).hostname
+            == urllib.parse.urlsplit(official).hostname
+        )
+        headers = {**(headers or {}), **(auth(self.api_key) if self.api_key else {})}
+        self.http = HttpClient(
+            self.name, self.endpoint, headers=headers, key_env=self.key_env, timeouts=timeouts,
+            secret=self.api_key,
+        )
+
+    def _check_key(self) -> None:
+        if self.key_required and not self.api_key:
+            first, *others = self.key_envs
+            alternatives = "".join(f"{env}, or " for env in others)
+            raise AuthenticationError(
+                f"No API key for {self.label} at {self.endpoint}. Set {first} "
+                f"(or {alternatives}pass api_key).",
+                provider=self.name,
+                url=self.endpoint,
+            )
 
     def missing_model_hint(self, model: str) -> str:
         return "Choose another with --model."

@@ -20,7 +20,7 @@ from agentry.errors import (
 )
 from agentry.events import ProviderEvent, ReasoningDelta, TextDelta, ToolCallEvent, UsageEvent
 from agentry.providers.base import MODEL_ENV, HttpProvider, call_arguments, content_text
-from agentry.providers.http import HttpClient, Timeouts, cut_short, iter_sse, malformed
+from agentry.providers.http import Timeouts, cut_short, iter_sse, malformed
 
 DEFAULT_BASE = "https://generativelanguage.googleapis.com"
 KEY_ENVS = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
@@ -154,33 +154,12 @@ class GeminiProvider(HttpProvider):
         base = (endpoint or DEFAULT_BASE).strip().rstrip("/")
         self.endpoint = base.removesuffix("/v1beta")
         self.model = model or os.environ.get(MODEL_ENV) or None
-        self.key_env = KEY_ENVS[0]
-        self.api_key = api_key
-        for env in KEY_ENVS:
-            if not self.api_key and os.environ.get(env):
-                self.api_key, self.key_env = os.environ[env], env
-        self.key_required = (
-            urllib.parse.urlsplit(self.endpoint).hostname
-            == urllib.parse.urlsplit(DEFAULT_BASE).hostname
-        )
         # None: ask for thought summaries from the models that think (2.5 and later).
         self.include_thoughts = include_thoughts
         # Thought signatures by tool call id: Gemini wants each call sent back with its own.
         self._signatures: dict[str, str] = {}
-        headers = {"x-goog-api-key": self.api_key} if self.api_key else {}
-        self.http = HttpClient(
-            self.name, self.endpoint, headers=headers, key_env=self.key_env, timeouts=timeouts,
-            secret=self.api_key,
-        )
-
-    def _check_key(self) -> None:
-        if self.key_required and not self.api_key:
-            raise AuthenticationError(
-                f"No API key for Gemini at {self.endpoint}. Set {KEY_ENVS[0]} (or "
-                f"{KEY_ENVS[1]}, or pass api_key).",
-                provider=self.name,
-                url=self.endpoint,
-            )
+        self._connect_keyed(DEFAULT_BASE, api_key, KEY_ENVS,
+                            lambda key: {"x-goog-api-key": key}, timeouts)
 
     def _auth_error(self, exc: ServerError) -> ProviderError:
         """Gemini answers a wrong key with 400 INVALID_ARGUMENT, not 401."""

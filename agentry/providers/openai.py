@@ -10,10 +10,10 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from agentry.errors import AuthenticationError, ModelNotFoundError, StreamError
+from agentry.errors import ModelNotFoundError, StreamError
 from agentry.events import ProviderEvent, ReasoningDelta, TextDelta, ToolCallEvent, UsageEvent
 from agentry.providers.base import MODEL_ENV, HttpProvider
-from agentry.providers.http import HttpClient, Timeouts, cut_short, iter_sse, malformed
+from agentry.providers.http import Timeouts, cut_short, iter_sse, malformed
 
 
 def openai_base_url(endpoint: str) -> str:
@@ -92,28 +92,8 @@ class OpenAIProvider(HttpProvider):
         base = endpoint or (os.environ.get(self.BASE_ENV) if self.BASE_ENV else None)
         self.endpoint = openai_base_url(base) if base else self.DEFAULT_BASE
         self.model = model or os.environ.get(MODEL_ENV) or None
-        self.api_key = api_key or os.environ.get(self.KEY_ENV) or None
-        # The hosted service needs a key; a local server on a custom endpoint usually does not.
-        default_host = urllib.parse.urlsplit(self.DEFAULT_BASE).hostname
-        self.key_required = urllib.parse.urlsplit(self.endpoint).hostname == default_host
-        headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
-        self.http = HttpClient(
-            self.name,
-            self.endpoint,
-            headers=headers,
-            key_env=self.KEY_ENV,
-            timeouts=timeouts,
-            secret=self.api_key,
-        )
-
-    def _check_key(self) -> None:
-        if self.key_required and not self.api_key:
-            raise AuthenticationError(
-                f"No API key for {self.label} at {self.endpoint}. Set {self.KEY_ENV} "
-                "(or pass api_key).",
-                provider=self.name,
-                url=self.endpoint,
-            )
+        self._connect_keyed(self.DEFAULT_BASE, api_key, (self.KEY_ENV,),
+                            lambda key: {"Authorization": f"Bearer {key}"}, timeouts)
 
     async def list_models(self) -> list[str]:
         self._check_key()
