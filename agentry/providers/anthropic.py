@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import AsyncIterator
 from typing import Any
@@ -17,7 +16,7 @@ from agentry.errors import (
 )
 from agentry.events import ProviderEvent, ReasoningDelta, TextDelta, ToolCallEvent, UsageEvent
 from agentry.providers.base import MODEL_ENV, HttpProvider, call_arguments, content_text
-from agentry.providers.http import Timeouts, cut_short, iter_sse, malformed
+from agentry.providers.http import Timeouts, cut_short, iter_sse, json_object
 
 DEFAULT_BASE = "https://api.anthropic.com"
 KEY_ENV = "ANTHROPIC_API_KEY"
@@ -145,12 +144,7 @@ class AnthropicProvider(HttpProvider):
         try:
             async with self.http.stream("/v1/messages", payload, model=model) as response:
                 async for _event, data in iter_sse(response):
-                    try:
-                        event = json.loads(data)
-                    except json.JSONDecodeError:
-                        raise malformed(self.name, url, data) from None
-                    if not isinstance(event, dict):
-                        raise malformed(self.name, url, data)
+                    event = json_object(self.name, url, data)
                     kind = event.get("type")
                     if kind == "message_start":
                         _add_usage(usage, (event.get("message") or {}).get("usage"))
@@ -210,13 +204,7 @@ class AnthropicProvider(HttpProvider):
         text = "".join(block.get("_json") or []).strip()
         if not text:
             return block.get("input") or {}
-        try:
-            args = json.loads(text)
-        except json.JSONDecodeError:
-            raise malformed(self.name, url, f"{block.get('name')} input: {text}") from None
-        if not isinstance(args, dict):
-            raise malformed(self.name, url, f"{block.get('name')} input: {text}")
-        return args
+        return json_object(self.name, url, text, f"{block.get('name')} input: {text}")
 
     def _stream_error(self, url: str, error: dict[str, Any]) -> ProviderError:
         kind = error.get("type", "error")

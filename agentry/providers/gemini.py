@@ -20,7 +20,7 @@ from agentry.errors import (
 )
 from agentry.events import ProviderEvent, ReasoningDelta, TextDelta, ToolCallEvent, UsageEvent
 from agentry.providers.base import MODEL_ENV, HttpProvider, call_arguments, content_text
-from agentry.providers.http import Timeouts, cut_short, iter_sse, malformed
+from agentry.providers.http import Timeouts, cut_short, iter_sse, json_object, malformed
 
 DEFAULT_BASE = "https://generativelanguage.googleapis.com"
 KEY_ENVS = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
@@ -229,12 +229,7 @@ class GeminiProvider(HttpProvider):
         try:
             async with self.http.stream(path, payload, model=model_id) as response:
                 async for _event, data in iter_sse(response):
-                    try:
-                        chunk = json.loads(data)
-                    except json.JSONDecodeError:
-                        raise malformed(self.name, url, data) from None
-                    if not isinstance(chunk, dict):
-                        raise malformed(self.name, url, data)
+                    chunk = json_object(self.name, url, data)
                     if chunk.get("error"):
                         raise self._stream_error(url, chunk["error"])
                     usage = chunk.get("usageMetadata") or usage

@@ -275,6 +275,18 @@ def malformed(provider: str, url: str, line: str) -> StreamError:
     )
 
 
+def json_object(provider: str, url: str, text: str, shown: str | None = None) -> dict[str, Any]:
+    """``text`` (a stream line, streamed tool arguments) parsed as a JSON object; anything else
+    is the ``malformed`` error, quoting ``shown`` (the text itself unless given)."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        value = None
+    if not isinstance(value, dict):
+        raise malformed(provider, url, text if shown is None else shown)
+    return value
+
+
 def cut_short(provider: str, url: str) -> StreamError:
     return StreamError(
         f"The stream from {provider} at {url} ended before the reply finished. "

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import json
 import os
 import urllib.parse
 from collections.abc import AsyncIterator
@@ -12,7 +11,7 @@ from typing import Any
 from agentry.errors import ModelNotFoundError, StreamError
 from agentry.events import ProviderEvent, ReasoningDelta, TextDelta, ToolCallEvent, UsageEvent
 from agentry.providers.base import MODEL_ENV, HttpProvider, call_arguments
-from agentry.providers.http import HttpClient, Timeouts, cut_short, malformed
+from agentry.providers.http import HttpClient, Timeouts, cut_short, json_object
 
 DEFAULT_PORT = 11434
 
@@ -114,10 +113,7 @@ class OllamaProvider(HttpProvider):
                 async for line in response.aiter_lines():
                     if not line.strip():
                         continue
-                    try:
-                        chunk = json.loads(line)
-                    except json.JSONDecodeError:
-                        raise malformed(self.name, url, line) from None
+                    chunk = json_object(self.name, url, line)
                     if "error" in chunk:
                         raise StreamError(
                             f"Ollama at {url} reported an error mid-reply: {chunk['error']}. "

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 from agentry.errors import ModelNotFoundError, StreamError
 from agentry.events import ProviderEvent, ReasoningDelta, TextDelta, ToolCallEvent, UsageEvent
 from agentry.providers.base import MODEL_ENV, HttpProvider
-from agentry.providers.http import Timeouts, cut_short, iter_sse, malformed
+from agentry.providers.http import Timeouts, cut_short, iter_sse, json_object
 
 
 def openai_base_url(endpoint: str) -> str:
@@ -128,12 +128,7 @@ class OpenAIProvider(HttpProvider):
                     if data.strip() == "[DONE]":
                         finished = True
                         break
-                    try:
-                        chunk = json.loads(data)
-                    except json.JSONDecodeError:
-                        raise malformed(self.name, url, data) from None
-                    if not isinstance(chunk, dict):
-                        raise malformed(self.name, url, data)
+                    chunk = json_object(self.name, url, data)
                     if chunk.get("error"):
                         raise self._stream_error(url, chunk["error"])
                     # include_usage sends a last chunk with empty choices; Groq reports usage
@@ -176,13 +171,7 @@ class OpenAIProvider(HttpProvider):
         text = "".join(call.arguments).strip()
         if not text:
             return {}
-        try:
-            args = json.loads(text)
-        except json.JSONDecodeError:
-            raise malformed(self.name, url, f"{call.name} arguments: {text}") from None
-        if not isinstance(args, dict):
-            raise malformed(self.name, url, f"{call.name} arguments: {text}")
-        return args
+        return json_object(self.name, url, text, f"{call.name} arguments: {text}")
 
     def _stream_error(self, url: str, error: Any) -> StreamError:
         message = error.get("message") if isinstance(error, dict) else error
