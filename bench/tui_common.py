@@ -23,6 +23,7 @@ the chat pane and the prompt are (the tmux runs need it).
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import atexit
 import json
@@ -620,6 +621,21 @@ async def _layout(size: tuple[int, int], url: str) -> dict[str, Any]:
                     "placeholder": str(prompt.placeholder)}
 
 
+def arguments(doc: str | None, poll: float) -> argparse.ArgumentParser:
+    """The options every TUI benchmark takes, and the hidden ones its headless children get
+    (``--child``, the server's ``--url``); each script adds its own."""
+    parser = argparse.ArgumentParser(description=doc,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--mode", choices=["both", "headless", "tmux"], default="both")
+    parser.add_argument("--size", default="120x36", help="terminal size, COLSxROWS")
+    parser.add_argument("--poll", type=float, default=poll, help="tmux capture interval (s)")
+    parser.add_argument("--profile", metavar="FILE", help="one headless run under pyinstrument")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    return parser
+
+
 def parse_size(text: str) -> tuple[int, int]:
     w, h = text.lower().split("x")
     return int(w), int(h)
@@ -641,6 +657,11 @@ def footer() -> None:
 
 def ms(seconds: float | None) -> str:
     return "—" if seconds is None else f"{seconds * 1000:,.0f} ms"
+
+
+def seconds(value: float | None) -> str:
+    """'0.42 s', or a dash when nothing was measured (e.g. the last words were never seen)."""
+    return "—" if value is None else f"{value:.2f} s"
 
 
 def against(value: float | None, target: float) -> str:

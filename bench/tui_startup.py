@@ -125,25 +125,17 @@ def summarise(title: str, results: list[dict[str, Any]], headless: bool) -> None
         (f"{start} → session's last message shown", tc.ms(tc.med(r["messages"] for r in results))),
         (f"{start} → usable (both)", tc.against(tc.med(both), TARGET_S)),
         ("app CPU time to usable" + (" (process total)" if not headless else ""),
-         f"{tc.med(r['cpu'] for r in results):.2f} s"),
+         tc.seconds(tc.med(r['cpu'] for r in results))),
         ("peak RSS (1.5 s after usable)", f"{tc.med(r['rss'] for r in results):.0f} MiB"),
     ]
     common.report(f"{title}, median of {len(results)} runs", rows)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = tc.arguments(__doc__, poll=0.005)
     parser.add_argument("--sessions", type=int, default=1000)
     parser.add_argument("--messages", type=int, default=200)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--mode", choices=["both", "headless", "tmux"], default="both")
-    parser.add_argument("--size", default="120x36", help="terminal size, COLSxROWS")
-    parser.add_argument("--poll", type=float, default=0.005, help="tmux capture interval (s)")
     parser.add_argument("--no-cold", action="store_true", help="skip runs without the index")
-    parser.add_argument("--profile", metavar="FILE", help="one headless run under pyinstrument")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--history", help=argparse.SUPPRESS)
     parser.add_argument("--sig", help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -243,9 +243,9 @@ def summarise(title: str, tokens: int, clean: list[dict], typing: list[dict],
                 "App.batch_update())")),
         ]
     rows += [
-        ("app CPU time, Enter → last token shown", f"{tc.med(r['cpu'] for r in clean):.2f} s"),
+        ("app CPU time, Enter → last token shown", tc.seconds(tc.med(r['cpu'] for r in clean))),
         ("app CPU time, Enter → reply finished",
-         f"{tc.med(r['cpu_finished'] for r in clean):.2f} s"),
+         tc.seconds(tc.med(r['cpu_finished'] for r in clean))),
         ("view follows the stream to its end",
          f"{sum(r['follows'] for r in clean)} of {len(clean)} runs"
          + ("" if all(r["visible_at_end"] for r in clean) else
@@ -272,18 +272,10 @@ def summarise(title: str, tokens: int, clean: list[dict], typing: list[dict],
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = tc.arguments(__doc__, poll=0.003)
     parser.add_argument("--tokens", type=int, nargs="+", default=[2000, 8000])
-    parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--tmux-runs", type=int, default=3, help="tmux runs per size")
-    parser.add_argument("--mode", choices=["both", "headless", "tmux"], default="both")
-    parser.add_argument("--size", default="120x36", help="terminal size, COLSxROWS")
     parser.add_argument("--key-interval", type=float, default=0.1)
-    parser.add_argument("--poll", type=float, default=0.003, help="tmux capture interval (s)")
-    parser.add_argument("--profile", metavar="FILE", help="one headless run under pyinstrument")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--paced", action="store_true",
                         help="the server sends 20 tokens/s (a model on a CPU) instead of at once")
     parser.add_argument("--keys", action="store_true", help=argparse.SUPPRESS)

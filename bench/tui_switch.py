@@ -150,7 +150,7 @@ def summarise(title: str, results: list[dict[str, Any]]) -> None:
         rows += [
             (f"alt+down → last message shown, {label}",
              tc.against(tc.med(r[kind] for r in results), TARGET_S)),
-            ("  app CPU time in that", f"{tc.med(r[f'{kind}_cpu'] for r in results):.2f} s"),
+            ("  app CPU time in that", tc.seconds(tc.med(r[f'{kind}_cpu'] for r in results))),
         ]
         if f"{kind}_filled" in results[0]:
             rows.append(("  until the older messages are built too",
@@ -162,16 +162,8 @@ def summarise(title: str, results: list[dict[str, Any]]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = tc.arguments(__doc__, poll=0.003)
     parser.add_argument("--messages", type=int, default=5000)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--mode", choices=["both", "headless", "tmux"], default="both")
-    parser.add_argument("--size", default="120x36", help="terminal size, COLSxROWS")
-    parser.add_argument("--poll", type=float, default=0.003, help="tmux capture interval (s)")
-    parser.add_argument("--profile", metavar="FILE", help="one headless run under pyinstrument")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--history", help=argparse.SUPPRESS)
     parser.add_argument("--small", help=argparse.SUPPRESS)
     parser.add_argument("--big", help=argparse.SUPPRESS)
