@@ -33,7 +33,6 @@ def ollama_server_session() -> Iterator[OllamaServer]:
 def ollama_server(ollama_server_session: OllamaServer, monkeypatch) -> OllamaServer:
     """The Ollama protocol server, reset, with OLLAMA_HOST pointing at it."""
     ollama_server_session.reset()
-    ollama_server_session.models = ["llama3.2:latest", "qwen3:0.6b"]
     monkeypatch.setenv("OLLAMA_HOST", f"127.0.0.1:{ollama_server_session.port}")
     return ollama_server_session
 

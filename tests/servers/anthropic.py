@@ -18,7 +18,7 @@ from typing import Any
 
 from tests.servers.base import CUT, Reply, Request, Responder, ScriptedServer, paced, tokenize
 
-MODELS = ["claude-sonnet-4-5-20250929", "claude-haiku-4-5-20251001"]
+MODELS = ("claude-sonnet-4-5-20250929", "claude-haiku-4-5-20251001")
 ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error",
                403: "permission_error", 404: "not_found_error", 413: "request_too_large",
                429: "rate_limit_error", 500: "api_error", 529: "overloaded_error"}
@@ -45,14 +45,10 @@ def error_body(status: int, message: str) -> dict[str, Any]:
 
 
 class AnthropicServer(ScriptedServer):
-    def __init__(self) -> None:
-        super().__init__()
-        self.reset()
+    MODELS = MODELS
 
     def reset(self) -> None:
         super().reset()
-        self.models = list(MODELS)
-        self.api_key: str | None = None
         self.error_event: str | None = None
 
     def route(self, method: str, path: str):  # type: ignore[override]

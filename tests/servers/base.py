@@ -23,7 +23,7 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 TOKEN = re.compile(r"\s*\S+|\s+")
 
@@ -121,19 +121,21 @@ class Request:
 
 
 class ScriptedServer:
-    """Subclasses implement ``route`` returning a handler for (method, path)."""
+    """Subclasses implement ``route`` returning a handler for (method, path), and name the
+    models they offer in MODELS. ``reset`` brings back everything a test may have changed."""
+
+    MODELS: ClassVar[tuple[str, ...]] = ("llama3.2:latest", "qwen3:0.6b")
 
     def __init__(self) -> None:
         self.replies: deque[Reply] = deque()
         self.requests: list[Request] = []
-        self.models: list[str] = ["llama3.2:latest", "qwen3:0.6b"]
-        self.end_early = False  # end the stream cleanly but without its end marker
         self._loop = asyncio.new_event_loop()
         self._server: asyncio.base_events.Server | None = None
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._writers: set[asyncio.StreamWriter] = set()
         self.port = 0  # set before start() for a fixed port
+        self.reset()
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -185,7 +187,9 @@ class ScriptedServer:
     def reset(self) -> None:
         self.replies.clear()
         self.requests.clear()
-        self.end_early = False
+        self.models = list(self.MODELS)
+        self.api_key: str | None = None  # None: no key check
+        self.end_early = False  # end the stream cleanly but without its end marker
 
     def next_reply(self, messages: list[dict[str, Any]]) -> Reply:
         return self.replies.popleft() if self.replies else reply_for(messages)

@@ -18,7 +18,7 @@ from typing import Any
 
 from tests.servers.base import CUT, Reply, Request, Responder, ScriptedServer, paced
 
-MODELS = ["gemini-2.5-flash", "gemini-2.5-pro"]
+MODELS = ("gemini-2.5-flash", "gemini-2.5-pro")
 # Listed first, as the real list starts with non-chat models; a client must skip them.
 EMBEDDING_MODELS = ["embedding-001", "text-embedding-004"]
 STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
@@ -57,14 +57,7 @@ def as_messages(contents: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 class GeminiServer(ScriptedServer):
-    def __init__(self) -> None:
-        super().__init__()
-        self.reset()
-
-    def reset(self) -> None:
-        super().reset()
-        self.models = list(MODELS)
-        self.api_key: str | None = None
+    MODELS = MODELS
 
     def route(self, method: str, path: str):  # type: ignore[override]
         if (method, path) == ("GET", "/v1beta/models"):

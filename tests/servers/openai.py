@@ -18,7 +18,7 @@ from typing import Any
 
 from tests.servers.base import CUT, Reply, Request, Responder, ScriptedServer, paced, tokenize
 
-MODELS = ["gpt-4o-mini", "gpt-4.1"]
+MODELS = ("gpt-4o-mini", "gpt-4.1")
 ERROR_TYPES = {400: "invalid_request_error", 401: "invalid_request_error",
                403: "invalid_request_error", 404: "invalid_request_error", 429: "requests",
                500: "server_error", 503: "server_error"}
@@ -40,14 +40,10 @@ def split_json(text: str, pieces: int = 3) -> list[str]:
 
 
 class OpenAIServer(ScriptedServer):
-    def __init__(self) -> None:
-        super().__init__()
-        self.reset()
+    MODELS = MODELS
 
     def reset(self) -> None:
         super().reset()
-        self.models = list(MODELS)
-        self.api_key: str | None = None
         self.reasoning_field = "reasoning_content"
 
     def route(self, method: str, path: str):  # type: ignore[override]
