@@ -52,12 +52,15 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="agentry-bench-"))
     try:
         populate(folder, args.files, args.messages)
-        cold, warm, fresh = [], [], []
-        for _ in range(args.runs):
+        cold, warm, touched, fresh = [], [], [], []
+        for run in range(args.runs):
             (folder / ".index.json").unlink(missing_ok=True)
             sm = SessionManager(folder)
             cold.append(timed(sm.list_sessions))  # parses every file, writes the index
             warm.append(timed(sm.list_sessions))  # same process: nothing parsed
+            sm.save_session("s00000", conversation(args.messages + run))
+            touched.append(timed(sm.list_sessions))  # one file changed: sorted again
+            sm.close()  # as at the process's exit: the index learns the save
             fresh.append(timed(SessionManager(folder).list_sessions))  # new process's view
         big = conversation(args.save_messages)
         sm = SessionManager(folder)
@@ -69,6 +72,8 @@ def main() -> None:
             f"{args.files} sessions of {args.messages} messages, median of {args.runs}", [
                 ("list_sessions() first call (no index)", f"{common.median(cold) * 1000:.0f} ms"),
                 ("list_sessions() second call", f"{common.median(warm) * 1000:.1f} ms"),
+                ("list_sessions() after one session was saved",
+                 f"{common.median(touched) * 1000:.1f} ms"),
                 ("list_sessions() new manager, index on disk",
                  f"{common.median(fresh) * 1000:.1f} ms"),
                 (f"save_session() of {args.save_messages} messages ({size / 1e6:.1f} MB)",

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-
 from agentry.messages import message_problem
 
 FORMAT_NAME = "agentry-session"
@@ -43,8 +42,13 @@ class FormatError(ValueError):
     """The bytes are not a session; the text says what is wrong (the caller adds the path)."""
 
 
+# One encoder for every value: json.dumps with options builds a new one per call, which was
+# half the time of saving a 10,000-message session.
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
 def encode(record: SessionRecord) -> bytes:
-    dumps = json.dumps
+    dumps = _ENCODER.encode
     header = {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
@@ -53,9 +57,9 @@ def encode(record: SessionRecord) -> bytes:
         "last_activity": record.last_activity,
         "metadata": record.metadata,
     }
-    head = ",\n".join(f"  {dumps(k)}: {dumps(v, ensure_ascii=False)}" for k, v in header.items())
+    head = ",\n".join(f"  {dumps(k)}: {dumps(v)}" for k, v in header.items())
     if record.messages:
-        body = ",\n    ".join(dumps(m, ensure_ascii=False) for m in record.messages)
+        body = ",\n    ".join(map(dumps, record.messages))
         messages = f'  "messages": [\n    {body}\n  ]'
     else:
         messages = '  "messages": []'

@@ -2,7 +2,8 @@
 
 ``list_sessions`` must stay fast with thousands of files, so a file is parsed only when its stat
 key differs from the one recorded. The index is kept in memory and in ``.index.json`` beside the
-sessions, so a new process (the TUI starting up) does not re-parse every file either. It is only
+sessions (written after a listing that parsed files, and when its manager closes or the process
+exits), so a new process (the TUI starting up) does not re-parse every file either. It is only
 a cache: it is rebuilt from the files whenever it is missing, unreadable or stale, and a write by
 another process changes the file's stat key, so the stale entry is never used.
 """
@@ -32,6 +33,8 @@ class ListingIndex:
         self._path = folder / INDEX_NAME
         self._entries: dict[str, tuple[StatKey, dict[str, Any]]] | None = None
         self._dirty = False
+        # Bumped by every change to the entries, so a listing built from them can be reused.
+        self.generation = 0
 
     def _load(self) -> dict[str, tuple[StatKey, dict[str, Any]]]:
         if self._entries is None:
@@ -54,12 +57,14 @@ class ListingIndex:
     def put(self, name: str, key: StatKey, summary: dict[str, Any]) -> None:
         self._load()[name] = (key, summary)
         self._dirty = True
+        self.generation += 1
 
     def retain(self, names: set[str]) -> None:
         entries = self._load()
         for name in entries.keys() - names:
             del entries[name]
             self._dirty = True
+            self.generation += 1
 
     def flush(self) -> None:
         if not self._dirty or self._entries is None:

@@ -5,17 +5,17 @@ from __future__ import annotations
 import copy
 import os
 import threading
-import time
+import weakref
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from agentry.errors import SessionCorruptError
-from agentry.messages import title_of
 from agentry.sessions import fileformat
 from agentry.sessions.fileformat import FormatError, SessionRecord
-from agentry.sessions.ids import file_name, session_id_from_file_name, validate_session_id
+from agentry.sessions.ids import file_name, validate_session_id
 from agentry.sessions.index import ListingIndex, StatKey, stat_key
+from agentry.sessions.listing import FolderListing, mtime_iso, summary_of
 from agentry.sessions.session import AgentSession, now
 from agentry.sessions.storage import atomic_write, locked
 
@@ -32,36 +32,9 @@ def default_history_dir() -> Path:
     return user_data_path("agentry", appauthor=False) / "session_history"
 
 
-# A save takes milliseconds; a temp file this old was left by a process killed mid-save.
-ORPHAN_TEMP_AGE_S = 3600
-
-
-def _mtime(st: os.stat_result) -> str:
-    return _iso(datetime.fromtimestamp(st.st_mtime).replace(microsecond=0))
-
-
-def _pending_summary(session_id: str, path: str, st: os.stat_result) -> dict[str, Any]:
-    """What a listing that parses nothing can say of a file not (or no longer) indexed: its
-    times from the header if it has ours, else from its mtime."""
-    try:
-        with open(path, "rb") as file:
-            times = fileformat.peek_times(file.read(fileformat.PEEK_BYTES))
-    except OSError:
-        times = {}
-    when = _mtime(st)
-    return {"id": session_id, "created_at": times.get("created_at", when),
-            "last_activity": times.get("last_activity", when), "message_count": None,
-            "title": "", "size": st.st_size, "pending": True}
-
-
-def _remove_if_orphaned_temp(entry: os.DirEntry[str]) -> None:
-    if not (entry.name.startswith(".") and entry.name.endswith(".tmp")):
-        return
-    try:
-        if time.time() - entry.stat().st_mtime > ORPHAN_TEMP_AGE_S:
-            os.unlink(entry.path)
-    except FileNotFoundError:
-        pass
+def _write_index(mutex: threading.Lock, index: ListingIndex) -> None:
+    with mutex:
+        index.flush()
 
 
 def _iso(moment: datetime) -> str:
@@ -74,11 +47,15 @@ class SessionManager:
         folder = Path(history_dir).expanduser() if history_dir else default_history_dir()
         self.history_dir = folder.absolute()
         self.history_dir.mkdir(parents=True, exist_ok=True)
+        self._mutex = threading.Lock()  # the TUI saves from worker threads
         self._index = ListingIndex(self.history_dir)
+        self._listing = FolderListing(self.history_dir, self._index)
+        # A listing writes the index when it parsed files; what saves and deletions taught it
+        # waits for this (rewriting the whole index after every save would cost more).
+        self._index_writer = weakref.finalize(self, _write_index, self._mutex, self._index)
         # created_at and metadata of files this manager last read or wrote, by stat key, so a
         # save need not re-parse a large file just to keep its header.
         self._headers: dict[str, tuple[StatKey, str, dict[str, Any]]] = {}
-        self._mutex = threading.Lock()  # the TUI saves from worker threads
 
     # -- paths ------------------------------------------------------------------------------
 
@@ -98,7 +75,7 @@ class SessionManager:
                 raw = f.read()
         except FileNotFoundError:
             return None
-        fallback = _iso(datetime.fromtimestamp(st.st_mtime).replace(microsecond=0))
+        fallback = mtime_iso(st)
         try:
             record = fileformat.decode(raw, session_id, fallback)
         except FormatError as exc:
@@ -193,7 +170,7 @@ class SessionManager:
                     record.created_at,
                     copy.deepcopy(record.metadata),
                 )
-                self._index.put(path.name, key, self._summary(record, path, key[0]))
+                self._index.put(path.name, key, summary_of(record, key[0]))
 
     def _stored_header(self, session_id: str, path: Path) -> tuple[str, dict[str, Any]] | None:
         """created_at and metadata of the file on disk (None if absent). A corrupt file raises,
@@ -239,18 +216,6 @@ class SessionManager:
 
     # -- listing ----------------------------------------------------------------------------
 
-    @staticmethod
-    def _summary(record: SessionRecord, path: Path, size: int) -> dict[str, Any]:
-        return {
-            "id": record.session_id,
-            "created_at": record.created_at,
-            "last_activity": record.last_activity,
-            "message_count": len(record.messages),
-            "title": title_of(record.messages),
-            "path": str(path),
-            "size": size,
-        }
-
     def list_sessions(
         self, include_corrupt: bool = False, *, parse: bool = True
     ) -> list[dict[str, Any]]:
@@ -265,64 +230,11 @@ class SessionManager:
         with ``pending: True``, its times from the file's mtime and a ``message_count`` of None
         (a quick first listing; a later full one fills them in).
         """
-        rows: list[tuple[str, int, str, dict[str, Any]]] = []
-        seen: set[str] = set()
         with self._mutex:
-            index = self._index
-            known = index.entries()
-            with os.scandir(self.history_dir) as entries:
-                for entry in entries:
-                    name = entry.name
-                    cached = known.get(name)
-                    # Names in the index were checked when they were put there (the id rule's
-                    # regex is a good part of a warm listing's time).
-                    if cached is None and session_id_from_file_name(name) is None:
-                        _remove_if_orphaned_temp(entry)
-                        continue
-                    if not entry.is_file():
-                        continue
-                    try:
-                        st = entry.stat()
-                    except FileNotFoundError:
-                        continue  # deleted while listing
-                    seen.add(name)
-                    key = stat_key(st)
-                    if cached is not None and cached[0] == key:
-                        summary = cached[1]
-                    elif not parse:
-                        session_id = session_id_from_file_name(name)
-                        assert session_id is not None  # (index names passed the rule)
-                        summary = _pending_summary(session_id, entry.path, st)
-                    else:
-                        session_id = session_id_from_file_name(name)
-                        assert session_id is not None  # (index names passed the rule)
-                        summary = self._summarise_file(session_id, Path(entry.path), st)
-                        index.put(name, key, summary)
-                    # The path comes from the folder as named now, not from the index: the
-                    # folder may have moved, or been opened by another (relative) name.
-                    rows.append((summary["last_activity"], st.st_mtime_ns, entry.path, summary))
-            index.retain(seen)
-            index.flush()
-        rows.sort(reverse=True)  # by activity, then mtime; paths are unique, so never by dict
-        return [
-            dict(summary, path=path)
-            for _, _, path, summary in rows
-            if include_corrupt or "error" not in summary
-        ]
+            listing = self._listing.list(parse)
+        return [row.copy() for row in listing if include_corrupt or "error" not in row]
 
-    def _summarise_file(self, session_id: str, path: Path, st: os.stat_result) -> dict[str, Any]:
-        fallback = _mtime(st)
-        try:
-            record = fileformat.decode(path.read_bytes(), session_id, fallback)
-        except (FormatError, OSError) as exc:
-            return {
-                "id": session_id,
-                "created_at": fallback,
-                "last_activity": fallback,
-                "message_count": None,
-                "title": "",
-                "path": str(path),
-                "size": st.st_size,
-                "error": str(SessionCorruptError(path, str(exc))),
-            }
-        return self._summary(record, path, st.st_size)
+    def close(self) -> None:
+        """Write what the listing index learned since it was last written (also done when the
+        manager is collected or the process exits; the index is only a cache)."""
+        self._index_writer()

@@ -228,8 +228,10 @@ def test_deleted_file_disappears(folder: Path, decodes: DecodeCounter) -> None:
     assert len(rows) == N_SESSIONS - 2
     assert sid(5) not in ids and sid(6) not in ids
 
-    entries = json.loads((folder / INDEX).read_text())
-    assert f"{sid(5)}_chat.toon" not in json.dumps(entries)
+    sm.close()  # a listing that parsed nothing leaves the index file to close (or exit)
+    entries = json.loads((folder / INDEX).read_text())["entries"]
+    assert f"{sid(5)}_chat.toon" not in entries and f"{sid(6)}_chat.toon" not in entries
+    assert len(entries) == N_SESSIONS - 2
     fresh = SessionManager(folder).list_sessions()
     assert decodes.take() == []
     assert {r["id"] for r in fresh} == ids
@@ -304,6 +306,73 @@ def test_saves_by_this_manager_need_no_parse(tmp_path: Path, decodes: DecodeCoun
     assert rows[0]["id"] == sid(3) and rows[0]["message_count"] == len(messages_for(3)) + 1
 
 
+def test_a_reused_listing_still_sees_every_change(tmp_path: Path) -> None:
+    """A listing in which no file changed is reused; each kind of change must still show in
+    the listing right after one that was reused."""
+    folder = tmp_path / "small"
+    populate(folder, 10)
+    sm = SessionManager(folder)
+
+    def listed() -> dict[str, dict]:
+        sm.list_sessions()  # the one that may be reused next
+        return {row["id"]: row for row in sm.list_sessions(include_corrupt=True)}
+
+    before = listed()
+    before[sid(1)]["title"] = "changed by the caller"  # callers get their own rows
+    del before[sid(2)]["message_count"]
+    assert listed()[sid(1)]["title"] == "session 1 message 0"
+    assert listed()[sid(2)]["message_count"] == len(messages_for(2))
+
+    sm.save_session(sid(1), [{"role": "user", "content": "saved here"}])  # by this manager
+    assert listed()[sid(1)]["title"] == "saved here"
+
+    path = folder / f"{sid(3)}_chat.toon"  # edited in place by another program: same inode
+    inode = path.stat().st_ino
+    record = fileformat.decode(path.read_bytes(), sid(3), "2024-01-01T00:00:00")
+    with path.open("r+b") as file:
+        file.truncate(0)
+        file.write(fileformat.encode(SessionRecord(
+            sid(3), record.created_at, "2030-01-01T00:00:00", {}, [
+                {"role": "user", "content": "edited in place"}])))
+    assert path.stat().st_ino == inode
+    rows = sm.list_sessions()
+    assert rows[0]["id"] == sid(3) and rows[0]["title"] == "edited in place"
+
+    (folder / f"{sid(4)}_chat.toon").unlink()
+    assert sid(4) not in listed()
+    run_python(REWRITE, folder, "from_elsewhere", 2, "new")
+    assert listed()["from_elsewhere"]["message_count"] == 2
+    (folder / f"{sid(5)}_chat.toon").write_bytes(b"{ not json")
+    rows = listed()
+    assert "error" in rows[sid(5)]
+    assert sid(5) not in {row["id"] for row in sm.list_sessions()}
+
+
+SAVE_BETWEEN_LISTINGS = r'''
+import sys
+from agentry.sessions import SessionManager
+manager = SessionManager(sys.argv[1])
+manager.list_sessions()
+manager.save_session(sys.argv[2], [{"role": "user", "content": "later 0"}])
+assert manager.list_sessions()[0]["title"] == "later 0"
+'''  # and no close()
+
+
+def test_what_saves_taught_the_index_is_written_at_exit(
+    tmp_path: Path, decodes: DecodeCounter
+) -> None:
+    """A listing after saves does not rewrite the index; the process's exit does, so the next
+    process parses none of the files saved."""
+    folder = tmp_path / "small"
+    populate(folder, 10)
+    SessionManager(folder).list_sessions()  # parses all ten: index written
+    run_python(SAVE_BETWEEN_LISTINGS, folder, sid(2))
+    decodes.take()
+    rows = SessionManager(folder).list_sessions()
+    assert decodes.take() == []
+    assert rows[0]["id"] == sid(2) and rows[0]["title"] == "later 0"
+
+
 def test_paths_follow_a_moved_folder(tmp_path: Path) -> None:
     old = tmp_path / "old_place"
     populate(old, 5)
@@ -331,7 +400,7 @@ def test_index_entries_with_names_outside_the_id_rule_are_dropped(tmp_path: Path
     folder = tmp_path / "history"
     manager = SessionManager(folder)
     manager.save_session("fine", [{"role": "user", "content": "hi"}])
-    manager.list_sessions()
+    manager.close()  # writes the index
     sneaky = folder / ".sneaky_chat.toon"  # starts with '.': not a session file name
     sneaky.write_bytes((folder / "fine_chat.toon").read_bytes())
     data = json.loads((folder / INDEX).read_bytes())

@@ -109,12 +109,18 @@ def pin_agent_clock(monkeypatch_setattr: Callable[[str, Any], None]) -> None:
     monkeypatch_setattr("agentry.sessions.session.now", fixed)
 
 
-async def wait_until(pilot: Pilot, check: Callable[[], bool], timeout: float = 10.0) -> None:
+async def wait_until(
+    pilot: Pilot,
+    check: Callable[[], bool],
+    timeout: float = 10.0,
+    state: Callable[[], object] = lambda: "",
+) -> None:
+    """Wait for ``check``; on time-out, say what ``state`` shows then."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not check():
         if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {check}")
+            raise AssertionError(f"timed out waiting for {check} {state()}")
         await pilot.pause(0.05)
 
 

@@ -311,8 +311,11 @@ async def test_new_content_hint_when_scrolled_up(app) -> None:
         await wait_until(pilot, lambda: listing.is_vertical_scroll_end)
         await pilot.pause()
         await pilot.pause()
+        shows = listing._shows
         listing.scroll_to(y=0, animate=False)  # the reader goes up to read
-        await wait_until(pilot, lambda: app.query_one("#new-hint").display)
+        await wait_until(pilot, lambda: app.query_one("#new-hint").display, state=lambda: dict(
+            rebuilt=listing._shows - shows, following=listing.following,
+            y=listing.scroll_y, max_y=listing.max_scroll_y, streaming=entry.partial is not None))
         await pilot.pause(0.3)
         assert listing.scroll_y < listing.max_scroll_y  # it stayed where the reader went
         await pilot.click("#new-hint")
