@@ -31,9 +31,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    from agentry_tui.app import (
-        AgentryApp,  # after argument errors, which need no Textual
-    )
+    from agentry_tui.app import AgentryApp  # after argument errors, which need no Textual
 
     AgentryApp(
         session_id=args.session,
