@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
@@ -175,6 +175,14 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the foo
                 return
             self._refresh_status()
             self.refresh_bindings()
+
+    async def on_event(self, event: events.Event) -> None:
+        if (isinstance(event, events.Key) and not event.is_forwarded and self.is_running
+                and event.key != "enter"):  # Enter sends: the typing is over
+            # Input first: a reply streaming in waits while a key press is put on screen.
+            for chat in self.query(MessageList).results(MessageList):  # none under a modal
+                chat.typed()
+        await super().on_event(event)
 
     def on_stream_delta(self, message: StreamDelta) -> None:
         entry = self.store.get(message.session_id)

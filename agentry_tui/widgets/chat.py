@@ -6,6 +6,7 @@ more are built above them, and older ones come when the reader scrolls to the to
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -18,9 +19,11 @@ from textual.widgets import Button, Static
 from agentry_tui.formatting import content_text
 from agentry_tui.store import Notice, SessionEntry
 from agentry_tui.widgets.messages import (
+    ALL,
     AssistantMessage,
     LoadEarlier,
     NoticeView,
+    Pace,
     SystemMessage,
     ToolCallView,
     ToolResultView,
@@ -33,6 +36,14 @@ from agentry_tui.widgets.messages import (
 FIRST_LINES = 40
 RECENT = 50
 LINE_BUDGET = 200
+
+# Input comes first (see AssistantMessage's pace): nothing more of a streaming reply is shown
+# until a key press is on screen, and while the person types (a key within TYPING_S), the reply
+# shows TYPING_CHARS at a time with TYPING_PAUSE_S between, so the event loop is free for the
+# next key most of the time; it catches up at full speed once they stop.
+TYPING_CHARS = 600
+TYPING_PAUSE_S = 0.06
+TYPING_S = 1.0  # typing: a key within this long
 
 
 def estimated_lines(message: dict[str, Any], width: int) -> int:
@@ -77,6 +88,8 @@ class MessageList(VerticalScroll):
         self._settled = False  # opened and scrolled to the end: scrolling to the top loads more
         self._shows = 0  # counts rebuilds, so a late step of an earlier one is dropped
         self._following = True  # at the newest message (Textual's anchor keeps it there)
+        self._typed_at = -TYPING_S  # monotonic time of the last key press
+        self._key_unpainted = False  # a key press not yet on screen
 
     def on_mount(self) -> None:
         self.watch(self, "scroll_y", self._scrolled, init=False)
@@ -147,7 +160,8 @@ class MessageList(VerticalScroll):
             self._end = count
             self._notices = len(entry.notices)
             if entry.partial is not None:
-                self._live = AssistantMessage(None, self._clock(), entry.partial, self.model)
+                self._live = AssistantMessage(
+                    None, self._clock(), entry.partial, self.model, self.render_pace)
                 widgets.append(self._live)
         with self.app.batch_update():
             await self.remove_children()
@@ -197,7 +211,8 @@ class MessageList(VerticalScroll):
         if added:
             await self.mount_all(added, before=self._live)
         if entry.partial is not None and self._live is None:
-            self._live = AssistantMessage(None, now, entry.partial, self.model)
+            self._live = AssistantMessage(
+                None, now, entry.partial, self.model, self.render_pace)
             await self.mount(self._live)
         elif entry.partial is None and self._live is not None:
             await self._live.remove()  # stopped before the reply had any content
@@ -268,6 +283,24 @@ class MessageList(VerticalScroll):
         self._following = True
         self.scroll_end(animate=False)
         self.anchor()
+
+    def typed(self) -> None:
+        """A key was pressed: the reply waits until it is on screen, then renders in smaller
+        slices while the person goes on typing."""
+        self._typed_at = time.monotonic()
+        if not self._key_unpainted:
+            self._key_unpainted = True
+            self.call_after_refresh(self._key_painted)
+
+    def _key_painted(self) -> None:
+        self._key_unpainted = False
+
+    def render_pace(self) -> Pace:
+        if self._key_unpainted:
+            return Pace(0, 0.0)
+        if time.monotonic() - self._typed_at < TYPING_S:
+            return Pace(TYPING_CHARS, TYPING_PAUSE_S)
+        return Pace(ALL, 0.0)
 
     def _note_new_content(self) -> None:
         if not self._following:

@@ -2,11 +2,11 @@
 
 Textual's Markdown widget builds a widget per block and restyles them as text is appended; a
 session of fifty long replies would take seconds to open, and a streamed reply would cost more
-with every token. Here Markdown is rendered by Rich inside a single Static, with colours taken
-from the Textual theme (``markdown_theme``, pushed onto the app's console).
+with every token. Here Markdown is rendered by Rich, with colours taken from the Textual theme
+(``markdown_theme``, pushed onto the app's console), and painted by one widget line by line.
 
 A reply being streamed grows by ``append``: the blocks it has finished (up to the last blank line
-outside a code fence) are rendered once and kept as lines; only the unfinished tail is rendered
+outside a code fence) are rendered once and kept as strips; only the unfinished tail is rendered
 again, at most once a frame. So each update costs about the same however long the reply grows.
 """
 
@@ -16,14 +16,17 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from rich.console import Console, ConsoleOptions, RenderResult
 from markdown_it import MarkdownIt
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.markdown import CodeBlock
 from rich.markdown import Markdown as RichMarkdown
 from rich.segment import Segment
+from rich.style import Style
 from rich.syntax import Syntax
 from rich.theme import Theme as RichTheme
-from textual.widgets import Static
+from textual.geometry import Size
+from textual.strip import Strip
+from textual.widget import Widget
 
 _FENCES = ("```", "~~~")
 
@@ -119,11 +122,11 @@ class _Markdown(RichMarkdown):
 
 
 class _RenderedOnce:
-    """Markdown rendered once per width and theme, its lines replayed after that.
+    """Markdown rendered once per width and theme; its lines, and their strips in the widget's
+    style, kept after that.
 
-    Textual renders a Static's content to learn its height and again to paint it, and every
-    layout change asks again; Markdown with highlighted code is far too costly to render that
-    often.
+    Markdown with highlighted code is far too costly to render whenever Textual lays out or
+    paints the widget; a reply that streams would render its finished blocks again every frame.
     """
 
     def __init__(self, markdown: RichMarkdown, theme: Callable[[], str]) -> None:
@@ -131,6 +134,7 @@ class _RenderedOnce:
         self._theme = theme
         self._key: tuple[int, str] | None = None
         self._lines: list[list[Segment]] = []
+        self._strips: tuple[Style, list[Strip]] | None = None
         parsed = markdown.parsed
         self.starts_with_list = bool(parsed) and parsed[0].type in _LISTS
 
@@ -139,51 +143,46 @@ class _RenderedOnce:
         if key != self._key:
             self._lines = console.render_lines(self.markdown, options, pad=False)
             self._key = key
+            self._strips = None
         return self._lines
 
-
-class _Blocks:
-    """Markdown parts one after the other, spaced as Rich spaces the blocks of one document: a
-    blank line between them, except before a list, whose rendering starts with one. ``lead``: the
-    first part follows blocks shown above this widget, so it is spaced from them too."""
-
-    def __init__(self, parts: list[_RenderedOnce], lead: bool) -> None:
-        self.parts = parts
-        self.lead = lead
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        new_line = Segment.line()
-        for index, part in enumerate(self.parts):
-            if (index or self.lead) and not part.starts_with_list:
-                yield new_line
-            for line in part.lines(console, options):
-                yield from line
-                yield new_line
+    def strips(self, console: Console, options: ConsoleOptions, base: Style) -> list[Strip]:
+        """The lines as strips on the widget's ``base`` style (as Textual's Static would paint
+        them: the base under each segment's own style)."""
+        lines = self.lines(console, options)
+        if self._strips is None or self._strips[0] != base:
+            add = base.__add__
+            self._strips = (base, [
+                Strip([Segment(text, add(style)) for text, style, _ in line]) for line in lines
+            ])
+        return self._strips[1]
 
 
-class MarkdownText(Static):
-    """Markdown in one widget. ``source`` is its text; ``append`` adds to it."""
+class MarkdownText(Widget):
+    """Markdown in one widget. ``source`` is its text; ``append`` adds to it.
+
+    Painted line by line from strips kept per block (Textual's Line API): a frame of a streaming
+    reply renders only its unfinished tail, where a Static would render and cut every line of its
+    content twice (once to learn its height, once to paint).
+    """
+
+    DEFAULT_CSS = "MarkdownText { height: auto; }"
 
     def __init__(self, source: str = "", *, id: str | None = None,
                  classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self.follows_piece = False  # Markdown blocks of the same text are shown just above
         self._parts: list[_RenderedOnce] = []  # finished blocks, rendered once
-        self._settled = ""  # their text
+        self._tail_part: _RenderedOnce | None = None  # the unfinished tail, while it is the same
+        self._settled = ""  # the finished blocks' text
         self._tail = ""  # the text after them, rendered anew when it changes
+        self._shown: tuple[tuple[int, str, Style], list[Strip]] | None = None
         if source.strip():
             self._parts.append(self._rendered(source))
         self._settled = source
-        self._show()
 
     @property
     def source(self) -> str:
         return self._settled + self._tail
-
-    @property
-    def settled(self) -> int:
-        """Characters of finished blocks held."""
-        return len(self._settled)
 
     def append(self, text: str) -> None:
         """Add streamed text: finished blocks are rendered once, the tail on the next frame."""
@@ -193,25 +192,39 @@ class MarkdownText(Static):
             if done.strip():
                 self._parts.append(self._rendered(done))
             self._settled += done
-        self._show()
+        self._tail_part = None
+        self._changed()
 
-    def split_settled(self, *, classes: str | None = None) -> MarkdownText:
-        """A new widget holding the finished blocks (their lines already rendered), leaving this
-        one with the tail: keeps the widget that is re-rendered as a reply streams small."""
-        piece = MarkdownText(classes=classes)
-        piece.follows_piece = self.follows_piece
-        piece._parts, piece._settled = self._parts, self._settled
-        piece._show()
-        self._parts, self._settled = [], ""
-        self.follows_piece = True
-        self._show()
-        return piece
+    def block_end(self, text: str) -> int:
+        """How much of ``text`` to append for this widget to end with a finished block (0: no
+        block ends in it)."""
+        return max(0, settled_length(self._tail + text) - len(self._tail))
 
-    def _show(self) -> None:
-        parts = list(self._parts)
-        if self._tail.strip():
-            parts.append(self._rendered(self._tail))
-        self.update(_Blocks(parts, self.follows_piece))
+    def _changed(self) -> None:
+        self._shown = None  # rendered when the next frame asks for the height
+        self.refresh(layout=True)
+
+    def strips(self, width: int) -> list[Strip]:
+        """Every line of the widget at ``width``: the parts spaced as Rich spaces the blocks of
+        one document (a blank line between them, except before a list, whose rendering starts
+        with one)."""
+        app = self.app
+        base = self.visual_style.rich_style
+        key = (width, app.theme, base)
+        if self._shown is not None and self._shown[0] == key:
+            return self._shown[1]
+        if self._tail.strip() and self._tail_part is None:
+            self._tail_part = self._rendered(self._tail)
+        parts = self._parts + ([self._tail_part] if self._tail.strip() else [])
+        console = app.console
+        options = app.console_options.update(highlight=False, height=None).update_width(width)
+        strips: list[Strip] = []
+        for index, part in enumerate(parts):
+            if index and not part.starts_with_list:
+                strips.append(_BLANK)
+            strips += part.strips(console, options, base)
+        self._shown = (key, strips)
+        return strips
 
     def _rendered(self, source: str) -> _RenderedOnce:
         app = self.app
@@ -222,4 +235,14 @@ class MarkdownText(Static):
                 "monokai" if app.current_theme.dark else "friendly", fence)
         code_theme, fence = style
         return _RenderedOnce(_Markdown(source, code_theme, fence), lambda: app.theme)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self.strips(width)) if width else 0
+
+    def render_line(self, y: int) -> Strip:
+        strips = self.strips(self.size.width)
+        return strips[y] if y < len(strips) else _BLANK
+
+
+_BLANK = Strip([])
 

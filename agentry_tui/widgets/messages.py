@@ -1,15 +1,20 @@
 """The message widgets of the chat pane: one per message, each showing its role at a glance.
 
-A reply's Markdown is one MarkdownText. While it streams, the text is appended to it, and once
-its finished blocks pass FREEZE_AT characters they move into a MarkdownText piece of their own
-above it, so the widget that changes every frame stays small (linear time overall).
+A reply's Markdown is one MarkdownText. While it streams, the text is appended to it; its
+finished blocks are rendered once, so each frame costs about the same however long it grows.
+
+A fast server delivers text faster than Markdown renders (Rich takes ~12 µs a character), and a
+frame that renders it holds the event loop. So a live reply shows what arrived at the pace the
+MessageList gives (``Pace``): everything at once, or while the person types a slice at a time
+with pauses between, so their key presses are shown without waiting behind the reply.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -17,14 +22,28 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, Collapsible, Static
 
-from agentry_tui.formatting import clock_time, content_text, parse_time, tokens_per_second
+from agentry_tui.formatting import (
+    clock_time,
+    content_text,
+    parse_time,
+    tokens_per_second,
+)
 from agentry_tui.store import Notice, PartialReply
 from agentry_tui.widgets.markdown import MarkdownText
 
 RESULT_LIMIT = 4000  # characters of a tool result shown; the rest is cut with a note
-# Characters of finished blocks the live widget may hold before they move to a piece of their
-# own: small enough that its lines are cheap to replay each frame, large enough to split rarely.
-FREEZE_AT = 2000
+
+
+class Pace(NamedTuple):
+    chars: int  # characters shown at a time (0: none for now)
+    pause: float  # seconds the rest waits; 0: until the next frame is painted
+
+
+ALL = 1 << 62  # Pace.chars: everything that arrived
+
+
+def _unlimited() -> Pace:
+    return Pace(ALL, 0.0)
 
 
 def _arguments(value: Any) -> str:
@@ -59,7 +78,9 @@ class ToolCallView(Collapsible):
         self.call_arguments = arguments
         self.call_id = call_id
         self._call_state = "pending"
-        from textual.highlight import highlight  # Pygments: loaded with the first tool call
+        from textual.highlight import (
+            highlight,  # Pygments: loaded with the first tool call
+        )
 
         self._result = Static("waiting for the tool to run…", classes="tool-result -pending",
                               markup=False)
@@ -153,13 +174,18 @@ class AssistantMessage(MessageView):
         now: datetime,
         partial: PartialReply | None = None,
         model: str | None = None,
+        pace: Callable[[], Pace] = _unlimited,
     ) -> None:
         super().__init__(classes="message -assistant")
         self.message = message or {}
         self._now = now
         self._model = model
         self.live = partial is not None
-        self._text = partial.text if partial else content_text(self.message.get("content"))
+        # _target: the reply's text so far; _text: how much of it is shown (see _catch_up)
+        self._target = partial.text if partial else content_text(self.message.get("content"))
+        self._text = "" if self.live else self._target
+        self._pace = pace
+        self._resuming = False  # the next slice is due after the next frame
         self._reasoning = partial.reasoning if partial else self.message.get("_reasoning", "")
         self._body = MarkdownText("" if self.live else self._text, classes="body", id="body")
         # Built here, not in compose, so results further down can be matched to them at once.
@@ -197,19 +223,12 @@ class AssistantMessage(MessageView):
         yield RoleLine(self._header(), id="header")
         if self._reasoning:
             yield self._reasoning_view()
-        if self.live:
-            self._body.append(self._text)
-            if self._body.settled > FREEZE_AT:
-                yield self._split_body()
         self._body.display = bool(self._text) or self.live
         yield self._body
         yield from self.calls
         yield from self._pending
         if outcome := self._outcome():
             yield Static(outcome, id="footer", markup=False)
-
-    def _split_body(self) -> MarkdownText:
-        return self._body.split_settled(classes="body -frozen")
 
     def _reasoning_view(self) -> Collapsible:
         return Collapsible(
@@ -228,12 +247,15 @@ class AssistantMessage(MessageView):
 
     def on_mount(self) -> None:
         self.set_class(bool(self.message.get("_error")), "-error")
+        self._catch_up()  # a reply opened while it streams: what arrived so far
 
     def pull(self, partial: PartialReply) -> None:
         """Show what arrived since the last pull. Returns at once: the text is rendered when the
         next frame is painted."""
-        if self.live and len(partial.text) > len(self._text):
-            self._append(partial.text[len(self._text) :])
+        if self.live and len(partial.text) > len(self._target):
+            self._target = partial.text
+            if not self._resuming:  # else the slice already due shows it
+                self._catch_up()
         if partial.reasoning != self._reasoning:
             self._show_reasoning(partial.reasoning)
         if len(partial.calls) > len(self._pending):
@@ -242,12 +264,33 @@ class AssistantMessage(MessageView):
             self._pending.extend(new)
             self.mount_all(new)
 
+    def _catch_up(self) -> None:
+        """Show more of ``_target``: all of it, or the pace's characters now and the rest after
+        its pause (or the next frame)."""
+        pace = self._pace()
+        if len(self._text) < len(self._target) and pace.chars:
+            ahead = self._target[len(self._text) : len(self._text) + pace.chars]
+            if len(self._text) + len(ahead) < len(self._target):
+                # A slice ends with a block, if one ends in it: then no unfinished tail is left
+                # to be rendered again with the next slice.
+                ahead = ahead[: self._body.block_end(ahead)] or ahead
+            self._append(ahead)
+        if len(self._text) < len(self._target) and not self._resuming:
+            self._resuming = True
+            if pace.pause:
+                self.set_timer(pace.pause, self._resume)
+            else:
+                self.call_after_refresh(self._resume)
+
+    def _resume(self) -> None:
+        self._resuming = False
+        if self.is_attached:
+            self._catch_up()
+
     def _append(self, text: str) -> None:
         self._text += text
         self._body.append(text)
         self._body.display = bool(self._text) or self.live
-        if self._body.settled > FREEZE_AT:
-            self.mount(self._split_body(), before=self._body)
 
     async def finish(self, message: dict[str, Any]) -> None:
         """The agent committed the reply: show the rest, its tool calls and how it ended."""
@@ -257,8 +300,9 @@ class AssistantMessage(MessageView):
         if not self.is_attached:  # the app is closing
             return
         self.remove_class("-live")
-        if text.startswith(self._text):  # as streamed: only what came after the last pull is new
-            self._append(text[len(self._text) :])
+        if text.startswith(self._text):  # as streamed: only what is not shown yet is new
+            self._target = text
+            self._catch_up()
         else:  # the committed text differs from what streamed: render it anew
             body = MarkdownText(text, classes="body", id="body")
             body.display = bool(text)
@@ -266,7 +310,7 @@ class AssistantMessage(MessageView):
                 await self.query(".body").remove()
                 reasoning = self.query("#reasoning")
                 await self.mount(body, after=reasoning.first() if reasoning else "#header")
-            self._body, self._text = body, text
+            self._body, self._text, self._target = body, text, text
         if not self.is_attached:  # the view was replaced (session switched, app closing)
             return
         if message.get("_reasoning"):

@@ -8,6 +8,7 @@ from textual.widgets import Static
 
 from agentry_tui.app import AgentryApp
 from agentry_tui.store import SessionEntry
+from agentry_tui.widgets.markdown import MarkdownText
 from agentry_tui.widgets.messages import AssistantMessage, NoticeView
 from tests.tui.scenes import send, settle, wait_until
 
@@ -29,12 +30,8 @@ def notices(app: AgentryApp) -> list[str]:
 
 
 def replies(app: AgentryApp) -> list[str]:
-    """The Markdown source of each reply on screen (a long reply is shown in several pieces:
-    the blocks frozen while it streamed, then the rest)."""
-    return [
-        "".join(piece.source for piece in view.query(".body"))
-        for view in app.query(AssistantMessage)
-    ]
+    """The Markdown source of each reply on screen."""
+    return [view.query_one(".body", MarkdownText).source for view in app.query(AssistantMessage)]
 
 
 def active(app: AgentryApp) -> SessionEntry:

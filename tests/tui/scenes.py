@@ -7,7 +7,6 @@ the session files, the home folder shown in paths, the cursor blink.
 
 from __future__ import annotations
 
-
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable

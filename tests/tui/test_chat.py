@@ -6,9 +6,9 @@ from pathlib import Path
 
 from agentry.sessions import SessionManager
 from agentry_tui.store import Generation
-from agentry_tui.widgets.chat import MessageList
+from agentry_tui.widgets.chat import TYPING_CHARS, TYPING_PAUSE_S, TYPING_S, MessageList
 from agentry_tui.widgets.markdown import MarkdownText
-from agentry_tui.widgets.messages import AssistantMessage, LoadEarlier, UserMessage
+from agentry_tui.widgets.messages import ALL, AssistantMessage, LoadEarlier, Pace, UserMessage
 from agentry_tui.widgets.prompt import Prompt
 from tests.servers.base import Reply
 from tests.tui.conftest import SIZE
@@ -326,17 +326,56 @@ async def test_new_content_hint_when_scrolled_up(app) -> None:
         await idle(pilot, entry)
 
 
-async def test_long_reply_streams_in_pieces_and_ends_whole(app, history: Path) -> None:
-    """Finished blocks move out of the growing widget as a long reply streams; together the
-    pieces show exactly the text that was saved."""
+async def test_long_reply_streams_and_ends_whole(app, history: Path) -> None:
+    """A long reply, streamed faster than it renders, is shown whole in the end: exactly the
+    text that was saved, every line of it laid out and its last line on screen."""
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await send(pilot, "#long:1200 a long one")
         entry = active(app)
         await idle(pilot, entry)
+        saved = on_disk(history, entry.id)[-1]["content"]
+        assert len(saved) > 6000
+        await wait_until(pilot, lambda: replies(app)[-1] == saved)
         await pilot.pause()
-        view = app.query(AssistantMessage).last()
-        assert view.query(".-frozen")  # how many depends on how the text arrived
-        saved = on_disk(history, entry.id)
-        assert replies(app)[-1] == saved[-1]["content"]
-        assert len(saved[-1]["content"]) > 6000
+        body = app.query(AssistantMessage).last().query_one(".body", MarkdownText)
+        lines = body.strips(body.size.width)
+        assert body.size.height == len(lines)
+        listing = app.query_one(MessageList)
+        assert listing.is_vertical_scroll_end
+        assert body.region.bottom <= listing.region.bottom  # the last line is in view
+
+
+async def test_typing_while_a_reply_streams_goes_first(app, history: Path) -> None:
+    """Keys typed while a long reply streams are shown; the reply, held back meanwhile, still
+    ends whole."""
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, "#long:8000 a long one")
+        entry = active(app)
+        await wait_until(pilot, lambda: entry.partial is not None and entry.partial.text)
+        assert entry.streaming
+        for letter in "typing":
+            await pilot.press(letter)
+        assert app.query_one(Prompt).text == "typing"
+        await idle(pilot, entry)
+        saved = on_disk(history, entry.id)[-1]["content"]
+        await wait_until(pilot, lambda: replies(app)[-1] == saved)
+
+
+async def test_the_pace_of_a_reply_while_keys_are_pressed(app) -> None:
+    """Nothing more of a reply until a key is painted; then slices while typing goes on; all at
+    once otherwise. The Enter that sends a message is not typing."""
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        listing = app.query_one(MessageList)
+        await send(pilot, "hello")
+        assert listing.render_pace() == Pace(ALL, 0.0)
+        listing.typed()
+        assert listing.render_pace() == Pace(0, 0.0)  # no frame has shown the key yet
+        await pilot.pause()
+        assert listing.render_pace() == Pace(TYPING_CHARS, TYPING_PAUSE_S)
+        await pilot.press("h")
+        assert listing.render_pace() == Pace(TYPING_CHARS, TYPING_PAUSE_S)
+        await pilot.pause(TYPING_S)
+        assert listing.render_pace() == Pace(ALL, 0.0)
