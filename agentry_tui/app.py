@@ -177,11 +177,10 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the foo
             self.refresh_bindings()
 
     async def on_event(self, event: events.Event) -> None:
-        if (isinstance(event, events.Key) and not event.is_forwarded and self.is_running
-                and event.key != "enter"):  # Enter sends: the typing is over
+        if isinstance(event, events.Key) and not event.is_forwarded and self.is_running:
             # Input first: a reply streaming in waits while a key press is put on screen.
             for chat in self.query(MessageList).results(MessageList):  # none under a modal
-                chat.typed()
+                chat.typed(sent=event.key == "enter")
         await super().on_event(event)
 
     def on_stream_delta(self, message: StreamDelta) -> None:

@@ -284,10 +284,11 @@ class MessageList(VerticalScroll):
         self.scroll_end(animate=False)
         self.anchor()
 
-    def typed(self) -> None:
+    def typed(self, *, sent: bool = False) -> None:
         """A key was pressed: the reply waits until it is on screen, then renders in smaller
-        slices while the person goes on typing."""
-        self._typed_at = time.monotonic()
+        slices while the person goes on typing. ``sent``: the key sent what was typed, so the
+        typing is over (the reply to it should come at full speed)."""
+        self._typed_at = -TYPING_S if sent else time.monotonic()
         if not self._key_unpainted:
             self._key_unpainted = True
             self.call_after_refresh(self._key_painted)

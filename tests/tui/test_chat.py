@@ -369,7 +369,10 @@ async def test_the_pace_of_a_reply_while_keys_are_pressed(app) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         listing = app.query_one(MessageList)
-        await send(pilot, "hello")
+        for letter in "hello":  # typed, then sent
+            await pilot.press(letter)
+        await pilot.press("enter")
+        await pilot.pause()
         assert listing.render_pace() == Pace(ALL, 0.0)
         listing.typed()
         assert listing.render_pace() == Pace(0, 0.0)  # no frame has shown the key yet
