@@ -286,13 +286,14 @@ class SessionStore(DOMNode):
         """The full listing came: fill in what the quick one could not say."""
         for row in rows:
             entry = self._entries.get(row["id"])
-            if entry is not None and entry.pending and entry.session is None:
+            if entry is None:
+                continue
+            if entry.pending and entry.session is None:
                 fresh = SessionEntry.from_summary(row)
                 entry.title, entry.message_count = fresh.title, fresh.message_count
                 entry.created_at, entry.last_activity = fresh.created_at, fresh.last_activity
                 entry.size, entry.corrupt = fresh.size, fresh.corrupt
-            if entry is not None:
-                entry.pending = False
+            entry.pending = False
         rank = {row["id"]: n for n, row in enumerate(rows)}
         self._order.sort(key=lambda sid: rank.get(sid, -1))  # sessions made since stay on top
         self._post(SessionListChanged())

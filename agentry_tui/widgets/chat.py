@@ -17,7 +17,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Static
 
 from agentry_tui.formatting import content_text
-from agentry_tui.store import Notice, SessionEntry
+from agentry_tui.store import Notice, PartialReply, SessionEntry
 from agentry_tui.widgets.messages import (
     ALL,
     AssistantMessage,
@@ -160,8 +160,7 @@ class MessageList(VerticalScroll):
             self._end = count
             self._notices = len(entry.notices)
             if entry.partial is not None:
-                self._live = AssistantMessage(
-                    None, self._clock(), entry.partial, self.model, self.render_pace)
+                self._live = self._live_reply(entry.partial, self._clock())
                 widgets.append(self._live)
         with self.app.batch_update():
             await self.remove_children()
@@ -211,8 +210,7 @@ class MessageList(VerticalScroll):
         if added:
             await self.mount_all(added, before=self._live)
         if entry.partial is not None and self._live is None:
-            self._live = AssistantMessage(
-                None, now, entry.partial, self.model, self.render_pace)
+            self._live = self._live_reply(entry.partial, now)
             await self.mount(self._live)
         elif entry.partial is None and self._live is not None:
             await self._live.remove()  # stopped before the reply had any content
@@ -220,6 +218,9 @@ class MessageList(VerticalScroll):
         elif entry.partial is not None and self._live is not None:
             self._live.pull(entry.partial)
         self._note_new_content()
+
+    def _live_reply(self, partial: PartialReply, now: datetime) -> AssistantMessage:
+        return AssistantMessage(None, now, partial, self.model, self.render_pace)
 
     def pull(self, entry: SessionEntry) -> None:
         """More of the reply in flight arrived."""

@@ -22,12 +22,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, Collapsible, Static
 
-from agentry_tui.formatting import (
-    clock_time,
-    content_text,
-    parse_time,
-    tokens_per_second,
-)
+from agentry_tui.formatting import clock_time, content_text, parse_time, tokens_per_second
 from agentry_tui.store import Notice, PartialReply
 from agentry_tui.widgets.markdown import MarkdownText
 
