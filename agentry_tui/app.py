@@ -16,7 +16,7 @@ from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.theme import Theme
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from agentry.config import load_settings, save_settings
 from agentry.errors import AgentryError, ProviderError
@@ -36,6 +36,7 @@ from agentry_tui.store import (
     StreamDelta,
 )
 from agentry_tui.widgets.chat import MessageList
+from agentry_tui.widgets.keybar import KeyBar
 from agentry_tui.widgets.markdown import markdown_theme
 from agentry_tui.widgets.messages import NewContentHint
 from agentry_tui.widgets.metadata import MetadataPanel
@@ -56,7 +57,7 @@ def _palette() -> type[Provider]:
     return AgentryCommands
 
 
-class AgentryApp(App[None], inherit_bindings=False):  # our key order in the footer
+class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key bar
     CSS_PATH = "styles/app.tcss"
     TITLE = "agentry"
     COMMANDS = App.COMMANDS | {_palette}
@@ -100,7 +101,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the foo
                 yield Prompt(id="prompt")
             yield MetadataPanel(id="metadata")
         yield StatusBar(id="status")
-        yield Footer()
+        yield KeyBar(id="keys")
 
     def on_mount(self) -> None:
         self.watch(self.store, "active_id", self._active_changed, init=False)

@@ -12,7 +12,7 @@ again, at most once a frame. So each update costs about the same however long th
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -45,16 +45,46 @@ def settled_length(text: str) -> int:
     return settled
 
 
-@lru_cache(maxsize=64)
-def _lexer(name: str) -> Any:
-    """A Pygments lexer, made once per language (Rich's Syntax would look it up per render)."""
+_lexers: dict[str, Any] = {}  # language → its Pygments lexer, once made
+
+
+def _make_lexer(name: str) -> Any:
     from pygments.lexers import get_lexer_by_name
     from pygments.util import ClassNotFound
 
     try:
-        return get_lexer_by_name(name or "text", stripnl=False, ensurenl=True, tabsize=4)
+        return get_lexer_by_name(name, stripnl=False, ensurenl=True, tabsize=4)
     except ClassNotFound:
-        return get_lexer_by_name("text", stripnl=False, ensurenl=True, tabsize=4)
+        return _plain()
+
+
+@lru_cache(maxsize=1)
+def _plain() -> Any:
+    return _make_lexer("text")
+
+
+def make_lexers(languages: Iterable[str]) -> None:
+    """Make the lexers for these languages: until then their code is shown uncoloured.
+
+    A lexer compiles its patterns when first made, 60 ms for Python here: at start-up that
+    would hold back the first frame, so the frame shows plain code and colour follows it."""
+    for name in languages:
+        if name not in _lexers:
+            _lexers[name] = _make_lexer(name)
+
+
+def _lexer(name: str) -> Any:
+    return _lexers.get(name) or _plain()
+
+
+def code_languages(parsed: list[Any]) -> frozenset[str]:
+    """The languages of the code blocks in parsed Markdown, named as Rich's CodeBlock names
+    them ("text" for none)."""
+    return frozenset(
+        (token.info or "").partition(" ")[0] or "text"
+        for token in parsed
+        if token.type in ("fence", "code_block")
+    )
 
 
 @lru_cache(maxsize=8)
@@ -132,14 +162,20 @@ class _RenderedOnce:
     def __init__(self, markdown: RichMarkdown, theme: Callable[[], str]) -> None:
         self.markdown = markdown
         self._theme = theme
-        self._key: tuple[int, str] | None = None
         self._lines: list[list[Segment]] = []
         self._strips: tuple[Style, list[Strip]] | None = None
         parsed = markdown.parsed
         self.starts_with_list = bool(parsed) and parsed[0].type in _LISTS
+        self.languages = code_languages(parsed) - {"text"}
+        self._key: tuple[int, str, bool] | None = None
+
+    @property
+    def coloured(self) -> bool:
+        """Whether every code block in it has its lexer (it is rendered again when they come)."""
+        return self.languages.issubset(_lexers)
 
     def lines(self, console: Console, options: ConsoleOptions) -> list[list[Segment]]:
-        key = (options.max_width, self._theme())
+        key = (options.max_width, self._theme(), self.coloured)
         if key != self._key:
             self._lines = console.render_lines(self.markdown, options, pad=False)
             self._key = key
@@ -176,6 +212,7 @@ class MarkdownText(Widget):
         self._settled = ""  # the finished blocks' text
         self._tail = ""  # the text after them, rendered anew when it changes
         self._shown: tuple[tuple[int, str, Style], list[Strip]] | None = None
+        self._colouring = False  # lexers are to be made after this frame
         if source.strip():
             self._parts.append(self._rendered(source))
         self._settled = source
@@ -224,7 +261,16 @@ class MarkdownText(Widget):
                 strips.append(_BLANK)
             strips += part.strips(console, options, base)
         self._shown = (key, strips)
+        if not self._colouring and not all(part.coloured for part in parts):
+            self._colouring = True
+            self.call_after_refresh(self._colour, parts)
         return strips
+
+    def _colour(self, parts: list[_RenderedOnce]) -> None:
+        """After the frame that showed code uncoloured: make its lexers and paint it again."""
+        self._colouring = False
+        make_lexers(set().union(*(part.languages for part in parts)))
+        self._changed()
 
     def _rendered(self, source: str) -> _RenderedOnce:
         app = self.app

@@ -48,5 +48,15 @@ async def ready(pilot: Pilot) -> AgentryApp:
     return app
 
 
+async def replying(pilot: Pilot, text: str) -> SessionEntry:
+    """Send ``text`` (a slow reply, say) and return the session once its reply has begun."""
+    app = pilot.app
+    assert isinstance(app, AgentryApp)
+    await send(pilot, text)
+    entry = active(app)
+    await wait_until(pilot, lambda: entry.partial is not None and bool(entry.partial.text))
+    return entry
+
+
 async def idle(pilot: Pilot, entry: SessionEntry, timeout: float = 10.0) -> None:
     await wait_until(pilot, lambda: not entry.streaming and entry.saved, timeout)

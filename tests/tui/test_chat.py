@@ -18,6 +18,7 @@ from tests.tui.helpers import (
     notices,
     ready,
     replies,
+    replying,
     send,
     status_text,
     wait_until,
@@ -74,9 +75,7 @@ async def test_reply_streams_into_one_growing_widget(app, ollama_server) -> None
 async def test_switch_sessions_mid_stream_and_come_back(app, history: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await send(pilot, "#slow #long:60 first session")
-        first = active(app)
-        await wait_until(pilot, lambda: first.partial is not None and first.partial.text)
+        first = await replying(pilot, "#slow #long:60 first session")
         await pilot.press("ctrl+n")
         await pilot.pause()
         second = active(app)
@@ -97,9 +96,7 @@ async def test_switch_sessions_mid_stream_and_come_back(app, history: Path) -> N
 async def test_come_back_while_still_streaming(app) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await send(pilot, "#slow #long:60 going on")
-        first = active(app)
-        await wait_until(pilot, lambda: first.partial is not None and first.partial.text)
+        first = await replying(pilot, "#slow #long:60 going on")
         await pilot.press("ctrl+n")
         await pilot.pause(0.3)
         app.store.open(first.id)  # back before it ends: the reply so far, then the rest

@@ -13,10 +13,20 @@ from agentry.sessions import SessionManager
 from agentry_tui.keys import ACTIONS, JUMPS
 from agentry_tui.screens.confirm import ConfirmScreen
 from agentry_tui.screens.rename import RenameScreen
+from agentry_tui.widgets.keybar import KeyBar
 from agentry_tui.widgets.metadata import MetadataPanel
 from agentry_tui.widgets.sidebar import Sidebar
 from tests.tui.conftest import SIZE
-from tests.tui.helpers import active, idle, notices, ready, send, text_of, wait_until
+from tests.tui.helpers import (
+    active,
+    idle,
+    notices,
+    ready,
+    replying,
+    send,
+    text_of,
+    wait_until,
+)
 from tests.tui.scenes import SYSTEM, assistant, seed, user
 
 
@@ -174,10 +184,15 @@ async def test_toggle_sidebar_and_metadata(app, history: Path) -> None:
 async def test_stop_and_retry_keys(app) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await send(pilot, "#slow #long:300 long")
-        entry = active(app)
-        await wait_until(pilot, lambda: entry.partial is not None and entry.partial.text)
+        entry = await replying(pilot, "#slow #long:300 long")
         assert app.check_action("retry", ()) is None  # shown but disabled while streaming
+        # The key bar shows it dim, and a click on it does nothing.
+        bar = app.query_one(KeyBar)
+        x = key_bar_text(app).index("^r Retry")
+        assert all(s.style.dim for s in bar.render_line(0).crop(x, x + 8) if s.text.strip())
+        assert await pilot.click(KeyBar, offset=(x, 0))
+        await pilot.pause()
+        assert entry.streaming  # not restarted
         await pilot.press("escape")
         await idle(pilot, entry)
         assert entry.session.messages[-1]["_interrupted"]
@@ -274,3 +289,58 @@ async def test_palette_lists_every_action(app) -> None:
         for action in ACTIONS:
             if action.action != "change_theme":  # Textual's own "Theme" entry
                 assert action.help in titles
+
+
+def key_bar_text(app) -> str:
+    return text_of(app.query_one(KeyBar))
+
+
+async def test_key_bar_shows_the_keys_that_work_now(app) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        bar = key_bar_text(app)
+        keys = ["^n New", "f2 Rename", "f8 Delete", "^l Clear", "^r Retry", "^s Sidebar",
+                "^o Info", "f1 Help", "^q Quit"]  # the shown ACTIONS, in their order
+        assert [k for k in keys if f" {k} " in bar] == keys
+        assert [bar.index(k) for k in keys] == sorted(bar.index(k) for k in keys)
+        assert "Stop" not in bar  # nothing to stop
+        assert bar.rstrip().endswith("^p palette") and len(bar) == SIZE[0]
+        await send(pilot, "#slow #long:300 long")
+        entry = active(app)
+        await wait_until(pilot, lambda: "esc Stop" in key_bar_text(app))
+        await pilot.press("escape")
+        await idle(pilot, entry)
+        await wait_until(pilot, lambda: "Stop" not in key_bar_text(app))
+
+
+async def test_a_click_on_the_key_bar_presses_the_key(app) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        before = active(app).id
+        x = key_bar_text(app).index("^n New")
+        assert await pilot.click(KeyBar, offset=(x + 4, 0))  # on the word "New"
+        await wait_until(pilot, lambda: active(app).id != before)
+        assert active(app).id.startswith("chat-")
+
+
+async def test_key_bar_hover_explains_the_key(app) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        bar = app.query_one(KeyBar)
+        x = key_bar_text(app).index("f2 Rename")
+        await pilot.hover(KeyBar, offset=(x, 0))
+        assert bar.tooltip == "Rename the current session"
+        await pilot.hover(KeyBar, offset=(SIZE[0] - 3, 0))
+        assert bar.tooltip == "Open the command palette"
+        await pilot.hover("#prompt")
+        assert bar.hovered is None
+
+
+async def test_a_narrow_key_bar_shows_whole_keys_and_keeps_the_palette(app) -> None:
+    async with app.run_test(size=(60, 30)) as pilot:
+        await ready(pilot)
+        bar = key_bar_text(app)
+        assert len(bar) == 60 and bar.rstrip().endswith("▏ ^p palette")
+        left = bar.split("▏")[0].rstrip()
+        assert left.endswith(("New", "Rename", "Delete", "Clear", "Retry", "Sidebar"))
+        assert "Quit" not in left

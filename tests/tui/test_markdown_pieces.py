@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from textual.app import App
 
+from agentry_tui.widgets import markdown
 from agentry_tui.widgets.markdown import MarkdownText
 from tests.servers.base import markdown_reply
 
@@ -46,3 +47,31 @@ async def test_growing_text_gets_the_height_it_needs() -> None:
             heights.append(widget.size.height)
             assert widget.size.height == len(widget.strips(widget.size.width))
         assert heights[-1] > heights[0] + 10  # it did grow, many times
+
+
+def colours(strips: list) -> set:
+    return {seg.style.color for strip in strips for seg in strip if seg.text.strip()
+            and seg.style and seg.style.color}
+
+
+async def test_code_is_coloured_after_the_frame_that_first_shows_it() -> None:
+    """Making a lexer costs tens of milliseconds the first time: the first frame shows the
+    code plain, the next one coloured, with the same lines."""
+    source = "Code:\n\n```haskell\nmain :: IO ()\nmain = putStrLn \"hi\" -- greet\n```\n"
+    assert "haskell" not in markdown._lexers  # no other test has made it
+
+    class One(App):
+        def compose(self):
+            yield MarkdownText(source, id="md")
+
+    app = One()
+    async with app.run_test(size=(80, 24)) as pilot:
+        widget = app.query_one(MarkdownText)
+        first = widget.strips(80)  # what the first frame painted
+        plain = colours(first)
+        await pilot.pause()
+        assert "haskell" in markdown._lexers
+        coloured = widget.strips(80)
+        assert [s.text for s in coloured] == [s.text for s in first]
+        assert len(colours(coloured)) > len(plain)  # keywords, strings and comments
+        assert widget.size.height == len(coloured)

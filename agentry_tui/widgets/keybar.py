@@ -1,0 +1,127 @@
+"""The key bar: the keys that work here, on one line; a click presses the key.
+
+Textual's Footer is a widget per key, each restyled when mounted and all recomposed whenever the
+bindings change (each focus change, each reply starting or ending); at start-up that was a
+quarter of the time to the first frame. This paints the same line as one widget.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from rich.cells import cell_len
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widget import Widget
+
+
+class KeyHint(NamedTuple):
+    key: str  # the key a click presses
+    display: str  # how it is shown ("^n")
+    description: str
+    enabled: bool  # shown dim when not
+    tooltip: str
+
+
+def _width(hint: KeyHint) -> int:
+    return cell_len(hint.display) + cell_len(hint.description) + 3  # " ^n New "
+
+
+class KeyBar(Widget, can_focus=False):
+    ALLOW_SELECT = False
+    COMPONENT_CLASSES = {"keybar--key", "keybar--description", "keybar--hover",
+                         "keybar--separator"}
+
+    hovered: reactive[int | None] = reactive(None)  # index into the painted hints
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._painted: list[tuple[int, int, KeyHint]] = []  # cell span of each hint shown
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
+    def _bindings_changed(self, screen: Screen) -> None:
+        if screen is self.screen:
+            self.refresh()
+
+    def hints(self) -> tuple[list[KeyHint], KeyHint | None]:
+        """The keys to show (one per action, in binding order) and the command palette's."""
+        app = self.app
+        active = self.screen.active_bindings
+        shown: dict[str, KeyHint] = {}
+        for _, binding, enabled, tooltip in active.values():
+            if binding.show and binding.action not in shown:
+                shown[binding.action] = KeyHint(binding.key, app.get_key_display(binding),
+                                                binding.description, enabled,
+                                                tooltip or binding.description)
+        palette = None
+        if app.ENABLE_COMMAND_PALETTE and (found := active.get(app.COMMAND_PALETTE_BINDING)):
+            binding = found.binding
+            palette = KeyHint(binding.key, app.get_key_display(binding), binding.description,
+                              found.enabled, binding.tooltip or binding.description)
+        return list(shown.values()), palette
+
+    def render(self) -> Text:
+        hints, palette = self.hints()
+        key_style = self.get_component_rich_style("keybar--key")
+        description_style = self.get_component_rich_style("keybar--description")
+        hover_style = self.get_component_rich_style("keybar--hover", partial=True)
+        dim = Style(dim=True)
+        width = self.size.width
+        # The palette's key sits at the right edge, after a one-column separator.
+        room = width - (_width(palette) + 1 if palette else 0)
+
+        text = Text(no_wrap=True, overflow="crop", end="")
+        painted: list[tuple[int, int, KeyHint]] = []
+
+        def paint(hint: KeyHint) -> None:
+            start = text.cell_len
+            text.append(f" {hint.display} ", key_style)
+            text.append(f"{hint.description} ", description_style)
+            extra = Style()
+            if not hint.enabled:
+                extra += dim
+            if len(painted) == self.hovered:
+                extra += hover_style
+            if extra:
+                text.stylize(extra, start, text.cell_len)
+            painted.append((start, text.cell_len, hint))
+
+        for hint in hints:
+            if text.cell_len + _width(hint) > room:
+                break  # a key cut in half would be read as another key
+            paint(hint)
+        if palette is not None:
+            text.append(" " * (room - text.cell_len))
+            text.append("▏", self.get_component_rich_style("keybar--separator"))
+            paint(palette)
+        self._painted = painted
+        return text
+
+    def _at(self, x: int) -> int | None:
+        return next((i for i, (start, end, _) in enumerate(self._painted) if start <= x < end),
+                    None)
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        self.hovered = self._at(event.x)
+        self.tooltip = None if self.hovered is None else self._painted[self.hovered][2].tooltip
+
+    def on_leave(self, _: events.Leave) -> None:
+        self.hovered = None
+
+    def on_click(self, event: events.Click) -> None:
+        index = self._at(event.x)
+        if index is None:
+            return
+        hint = self._painted[index][2]
+        if hint.enabled:
+            self.app.simulate_key(hint.key)
+        else:
+            self.app.bell()
