@@ -38,11 +38,12 @@ RECENT = 50
 LINE_BUDGET = 200
 
 # Input comes first (see AssistantMessage's pace): nothing more of a streaming reply is shown
-# until a key press is on screen, and while the person types (a key within TYPING_S), the reply
-# shows TYPING_CHARS at a time with TYPING_PAUSE_S between, so the event loop is free for the
-# next key most of the time; it catches up at full speed once they stop.
-TYPING_CHARS = 600
-TYPING_PAUSE_S = 0.06
+# until a key press is on screen. While the person types (a key within TYPING_S), the reply
+# shows TYPING_CHARS right after each key press is painted, when the next key is furthest away,
+# and another slice each TYPING_PAUSE_S between keys further apart; it catches up at full speed
+# once they stop.
+TYPING_CHARS = 1200
+TYPING_PAUSE_S = 0.25
 TYPING_S = 1.0  # typing: a key within this long
 
 
@@ -296,6 +297,8 @@ class MessageList(VerticalScroll):
 
     def _key_painted(self) -> None:
         self._key_unpainted = False
+        if self._live is not None:
+            self._live.step()
 
     def render_pace(self) -> Pace:
         if self._key_unpainted:

@@ -20,6 +20,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Button, Collapsible, Static
 
 from agentry_tui.formatting import clock_time, content_text, parse_time, tokens_per_second
@@ -180,7 +181,8 @@ class AssistantMessage(MessageView):
         self._target = partial.text if partial else content_text(self.message.get("content"))
         self._text = "" if self.live else self._target
         self._pace = pace
-        self._resuming = False  # the next slice is due after the next frame
+        self._resuming = False  # the next slice is due after the next frame or the timer
+        self._timer: Timer | None = None  # the pause before the next slice
         self._reasoning = partial.reasoning if partial else self.message.get("_reasoning", "")
         self._body = MarkdownText("" if self.live else self._text, classes="body", id="body")
         # Built here, not in compose, so results further down can be matched to them at once.
@@ -263,23 +265,38 @@ class AssistantMessage(MessageView):
         """Show more of ``_target``: all of it, or the pace's characters now and the rest after
         its pause (or the next frame)."""
         pace = self._pace()
-        if len(self._text) < len(self._target) and pace.chars:
+        behind = len(self._text) < len(self._target)
+        if behind and pace.chars:
             ahead = self._target[len(self._text) : len(self._text) + pace.chars]
             if len(self._text) + len(ahead) < len(self._target):
                 # A slice ends with a block, if one ends in it: then no unfinished tail is left
                 # to be rendered again with the next slice.
                 ahead = ahead[: self._body.block_end(ahead)] or ahead
             self._append(ahead)
-        if len(self._text) < len(self._target) and not self._resuming:
+        # After a slice the pause is kept even if nothing is left: text arriving in small
+        # pieces would otherwise be painted piece by piece, and the pause is there to keep
+        # frames away from the key presses.
+        due = len(self._text) < len(self._target) or (behind and pace.pause > 0)
+        if due and not self._resuming:
             self._resuming = True
             if pace.pause:
-                self.set_timer(pace.pause, self._resume)
+                self._timer = self.set_timer(pace.pause, self._resume)
             else:
                 self.call_after_refresh(self._resume)
 
     def _resume(self) -> None:
         self._resuming = False
+        self._timer = None
         if self.is_attached:
+            self._catch_up()
+
+    def step(self) -> None:
+        """Show the next slice now, not after the pause: the loop is free (a key press was just
+        painted, and the next one is furthest away)."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._resume()
+        elif not self._resuming:  # else a slice is due after this frame anyway
             self._catch_up()
 
     def _append(self, text: str) -> None:

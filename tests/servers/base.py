@@ -59,6 +59,7 @@ class Reply:
     cut_after: int | None = None  # drop the connection after this many text tokens
     hang: bool = False  # read the request, never answer
     delay: float = 0.0  # seconds between tokens
+    stall_after: int | None = None  # after this many chunks, send nothing more (nor end)
     malformed_after: int | None = None  # send a broken line after this many tokens
     prompt_tokens: int = 26
 
@@ -261,21 +262,29 @@ class Responder:
         self.writer.write(self._head(status, all_headers) + data)
         await self.writer.drain()
 
+    async def _until_closed(self) -> None:
+        """Send nothing more; return once the client gives up and closes the connection."""
+        if self.reader is None:
+            await asyncio.sleep(3600)
+        else:
+            while await self.reader.read(65536):
+                pass
+        self.closed = True
+
     async def stream(self, content_type: str, chunks: AsyncIterator[bytes], reply: Reply) -> None:
         """Send ``chunks`` with chunked transfer encoding, honouring the reply's faults."""
         if reply.hang:
-            # Answer nothing; stop once the client gives up and closes the connection.
-            if self.reader is None:
-                await asyncio.sleep(3600)
-            else:
-                while await self.reader.read(65536):
-                    pass
-            self.closed = True
+            await self._until_closed()  # answer nothing
             return
         headers = {"Content-Type": content_type, "Transfer-Encoding": "chunked",
                    **reply.headers}
         self.writer.write(self._head(200, headers))
+        sent = 0
         async for chunk in chunks:
+            if sent == reply.stall_after:
+                await self._until_closed()
+                return
+            sent += 1
             if chunk is CUT:
                 self.writer.transport.abort()  # drop mid-reply, no terminating chunk
                 self.closed = True

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
+import pytest
+from textual.app import App
+
 from agentry.sessions import SessionManager
-from agentry_tui.store import Generation
+from agentry_tui.store import Generation, PartialReply
+from agentry_tui.widgets import chat
 from agentry_tui.widgets.chat import TYPING_CHARS, TYPING_PAUSE_S, TYPING_S, MessageList
 from agentry_tui.widgets.markdown import MarkdownText
 from agentry_tui.widgets.messages import ALL, AssistantMessage, LoadEarlier, Pace, UserMessage
 from agentry_tui.widgets.prompt import Prompt
-from tests.servers.base import Reply
+from tests.servers.base import Reply, markdown_reply
 from tests.tui.conftest import SIZE
 from tests.tui.helpers import (
     active,
@@ -379,3 +384,63 @@ async def test_the_pace_of_a_reply_while_keys_are_pressed(app) -> None:
         assert listing.render_pace() == Pace(TYPING_CHARS, TYPING_PAUSE_S)
         await pilot.pause(TYPING_S)
         assert listing.render_pace() == Pace(ALL, 0.0)
+
+
+async def test_a_slice_of_the_reply_waits_for_its_pause_or_a_step() -> None:
+    """A live reply far ahead of what is shown moves a slice at a time: after the pace's pause,
+    or at once when told to step (MessageList does when a key press has been painted)."""
+    partial = PartialReply(base=0, text=markdown_reply(2000))
+
+    class One(App):
+        def compose(self):
+            yield AssistantMessage(None, datetime.now(), partial, None, lambda: Pace(500, 60.0))
+
+    app = One()
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(AssistantMessage)
+        body = view.query_one(".body", MarkdownText)
+        await pilot.pause()
+        shown = len(body.source)
+        assert 0 < shown <= 500
+        await pilot.pause(0.2)
+        assert len(body.source) == shown  # the pause is a minute
+        for _ in range(3):
+            view.step()
+            assert shown < len(body.source) <= shown + 500
+            shown = len(body.source)
+        assert shown < len(partial.text)
+
+
+async def test_each_painted_key_press_lets_a_slice_of_the_reply_through(
+    app, ollama_server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the person types, the reply moves on right after each key press is on screen,
+    when the next key is furthest away. The pause between slices is made longer than the
+    test, so here key presses alone move it; the server sends 40,000 tokens at once and then
+    leaves the reply open."""
+    monkeypatch.setattr(chat, "TYPING_PAUSE_S", 60.0)
+    monkeypatch.setattr(chat, "TYPING_S", 60.0)
+    ollama_server.enqueue(Reply(text=markdown_reply(40000), stall_after=40000))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        entry = await replying(pilot, "a long one")
+        prompt = app.query_one(Prompt)
+
+        async def type_key(key: str) -> None:
+            """Press it, and wait until it is on screen and what its painting set off is done."""
+            await pilot.press(key)
+            await wait_until(pilot, lambda: prompt.text.endswith(key))
+            await pilot.pause(0.2)
+
+        await type_key("a")  # typing from here on
+        body = app.query(AssistantMessage).last().query_one(".body", MarkdownText)
+        shown = len(body.source)
+        await wait_until(pilot, lambda: len(entry.partial.text) > shown + 4 * chat.TYPING_CHARS)
+        await pilot.pause(0.2)
+        assert len(body.source) == shown  # no key, no slice
+        for key in "bcd":
+            await type_key(key)
+            assert shown < len(body.source) <= shown + chat.TYPING_CHARS
+            shown = len(body.source)
+        await pilot.press("escape")
+        await idle(pilot, entry)
