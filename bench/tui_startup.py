@@ -12,6 +12,9 @@ and the open session's last message at the bottom of the chat pane.
 * tmux: from spawning ``agentry-tui`` (Python start and imports included) to that capture.
 Both with the listing index on disk (an ordinary start) and without it (the first start on a
 folder, or after the files changed): --no-cold skips the latter.
+In tmux the floor is measured too: a bare Textual app (one Static) from spawn to shown, in the
+same minutes. It says how much of the start-up is Python and Textual, and how fast the machine
+is right now (the same VM has been measured 1.7x slower from one hour to the next).
 """
 
 from __future__ import annotations
@@ -19,12 +22,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import shutil
+import sys
 import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import bare_textual_app
 import common
 import tui_common as tc
 
@@ -106,6 +111,15 @@ def tmux_run(tmux: tc.Tmux, url: str, history: Path, sig: list[str], where: dict
     hwm = tc.proc_hwm_mib(tmux.pid)
     tmux.stop_app()
     return {**{k: None if v is None else v - t0 for k, v in got.items()}, "cpu": cpu, "rss": hwm}
+
+
+def bare_run(tmux: tc.Tmux, env: dict[str, str], interval: float) -> float | None:
+    """Spawn → shown for a Textual app with nothing in it: the floor under ours."""
+    t0 = tmux.start([sys.executable, str(Path(__file__).with_name("bare_textual_app.py"))], env)
+    got = tc.poll(tmux, {"shown": lambda s: bare_textual_app.SHOWN in "".join(map("".join, s))},
+                  30, interval)
+    tmux.stop_app()
+    return None if got["shown"] is None else got["shown"] - t0
 
 
 # -- the report ------------------------------------------------------------------------------
@@ -200,6 +214,10 @@ def main() -> None:
                         summarise(f"tmux (agentry-tui in a pane, capture every "
                                   f"{args.poll * 1000:.0f} ms), listing index "
                                   f"{'absent' if cold else 'on disk'}", results, False)
+                    bare = [bare_run(tmux, env, args.poll) for _ in range(args.runs)]
+                    common.report(f"the floor, same tmux, median of {len(bare)} runs", [
+                        ("a bare Textual app (one Static): spawn → shown",
+                         tc.ms(tc.med(bare)))])
         tc.footer()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
