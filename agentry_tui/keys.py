@@ -11,9 +11,9 @@ from textual.binding import Binding
 class KeyAction:
     keys: str  # Textual key names, comma separated
     action: str
-    description: str  # short: the footer
+    description: str  # short: the key bar
     help: str  # long: the command palette and /help
-    show: bool = True  # in the footer
+    show: bool = True  # in the key bar
     priority: bool = False  # also while the message box has focus and would take the key
 
 
