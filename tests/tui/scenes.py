@@ -219,6 +219,10 @@ async def command_palette(pilot: Pilot) -> None:
     await settle(pilot)
     await pilot.press("ctrl+p")
     await pilot.pause(0.3)
+    from textual.command import CommandInput
+
+    # A blinking cursor would be in the picture or not depending on the moment it is taken.
+    pilot.app.screen.query_one(CommandInput).cursor_blink = False
     await pilot.press(*"session")
     await _palette_settled(pilot)
     await steady(pilot)
