@@ -45,6 +45,10 @@ LINE_BUDGET = 200
 TYPING_CHARS = 1200
 TYPING_PAUSE_S = 0.25
 TYPING_S = 1.0  # typing: a key within this long
+# Otherwise a reply is painted at most this often: each paint of a growing reply lays out and
+# repaints the chat pane (~18 ms here), so a model streaming 20-50 tokens a second would keep a
+# core 40-90% busy painting a token at a time.
+LIVE_FRAME_S = 0.1
 
 
 def estimated_lines(message: dict[str, Any], width: int) -> int:
@@ -305,7 +309,7 @@ class MessageList(VerticalScroll):
             return Pace(0, 0.0)
         if time.monotonic() - self._typed_at < TYPING_S:
             return Pace(TYPING_CHARS, TYPING_PAUSE_S)
-        return Pace(ALL, 0.0)
+        return Pace(ALL, LIVE_FRAME_S)
 
     def _note_new_content(self) -> None:
         if not self._following:

@@ -11,7 +11,13 @@ from textual.app import App
 from agentry.sessions import SessionManager
 from agentry_tui.store import Generation, PartialReply
 from agentry_tui.widgets import chat
-from agentry_tui.widgets.chat import TYPING_CHARS, TYPING_PAUSE_S, TYPING_S, MessageList
+from agentry_tui.widgets.chat import (
+    LIVE_FRAME_S,
+    TYPING_CHARS,
+    TYPING_PAUSE_S,
+    TYPING_S,
+    MessageList,
+)
 from agentry_tui.widgets.markdown import MarkdownText
 from agentry_tui.widgets.messages import ALL, AssistantMessage, LoadEarlier, Pace, UserMessage
 from agentry_tui.widgets.prompt import Prompt
@@ -366,8 +372,9 @@ async def test_typing_while_a_reply_streams_goes_first(app, history: Path) -> No
 
 
 async def test_the_pace_of_a_reply_while_keys_are_pressed(app) -> None:
-    """Nothing more of a reply until a key is painted; then slices while typing goes on; all at
-    once otherwise. The Enter that sends a message is not typing."""
+    """Nothing more of a reply until a key is painted; then slices while typing goes on;
+    otherwise all that arrived, at most every LIVE_FRAME_S. The Enter that sends a message is
+    not typing."""
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         listing = app.query_one(MessageList)
@@ -375,7 +382,7 @@ async def test_the_pace_of_a_reply_while_keys_are_pressed(app) -> None:
             await pilot.press(letter)
         await pilot.press("enter")
         await pilot.pause()
-        assert listing.render_pace() == Pace(ALL, 0.0)
+        assert listing.render_pace() == Pace(ALL, LIVE_FRAME_S)
         listing.typed()
         assert listing.render_pace() == Pace(0, 0.0)  # no frame has shown the key yet
         await pilot.pause()
@@ -383,7 +390,7 @@ async def test_the_pace_of_a_reply_while_keys_are_pressed(app) -> None:
         await pilot.press("h")
         assert listing.render_pace() == Pace(TYPING_CHARS, TYPING_PAUSE_S)
         await pilot.pause(TYPING_S)
-        assert listing.render_pace() == Pace(ALL, 0.0)
+        assert listing.render_pace() == Pace(ALL, LIVE_FRAME_S)
 
 
 async def test_a_slice_of_the_reply_waits_for_its_pause_or_a_step() -> None:
@@ -409,6 +416,30 @@ async def test_a_slice_of_the_reply_waits_for_its_pause_or_a_step() -> None:
             assert shown < len(body.source) <= shown + 500
             shown = len(body.source)
         assert shown < len(partial.text)
+
+
+async def test_text_arriving_in_small_pieces_waits_for_the_pause() -> None:
+    """After a paint the next one waits for the pace's pause even when the reply had caught
+    up: a model streaming token by token is painted a few times a second, not per token."""
+    partial = PartialReply(base=0, text="Hello")
+
+    class One(App):
+        def compose(self):
+            yield AssistantMessage(None, datetime.now(), partial, None, lambda: Pace(ALL, 60.0))
+
+    app = One()
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(AssistantMessage)
+        body = view.query_one(".body", MarkdownText)
+        await pilot.pause()
+        assert body.source == "Hello"
+        for more in (" world", ", and", " more"):
+            partial.text += more
+            view.pull(partial)
+            await pilot.pause()
+            assert body.source == "Hello"  # held until the pause (a minute) is over
+        view.step()
+        assert body.source == partial.text
 
 
 async def test_each_painted_key_press_lets_a_slice_of_the_reply_through(
