@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from textual.app import App
 from textual.pilot import Pilot
 
 from agentry.errors import ProviderError
@@ -129,12 +130,23 @@ async def settle(pilot: Pilot) -> None:
     assert isinstance(app, AgentryApp)
     await wait_until(pilot, lambda: app.store.connection.state != "connecting")
     await wait_until(pilot, lambda: not any(e.streaming or e.pending for e in app.store.entries))
-    app.query_one(Prompt).cursor_blink = False
+    still_cursors(app)
     await pilot.pause(0.2)
 
 
+def still_cursors(app: App[Any]) -> None:
+    """No text cursor blinks, on any screen (the prompt, a modal's or the palette's input): a
+    blinking one would be in a picture or not depending on the moment it is taken."""
+    for screen in app.screen_stack:
+        for box in screen.query("Input, TextArea"):
+            box.cursor_blink = False
+
+
 async def steady(pilot: Pilot) -> None:
-    """Let the footer and any animation finish before the picture."""
+    """Cursors still and animations finished before the picture."""
+    app = pilot.app
+    assert isinstance(app, AgentryApp)
+    still_cursors(app)
     await pilot.wait_for_scheduled_animations()
     await pilot.pause(0.3)
 
@@ -191,7 +203,6 @@ async def tool_approval(pilot: Pilot) -> None:
     await settle(pilot)
     await send(pilot, '#tool:create_file {"path": "notes/todo.md", "content": "- ship 0.2\\n"}')
     await wait_until(pilot, lambda: pilot.app.screen.id == "approval-screen")
-    pilot.app.query_one(Prompt).cursor_blink = False
     await steady(pilot)
 
 
@@ -219,10 +230,6 @@ async def command_palette(pilot: Pilot) -> None:
     await settle(pilot)
     await pilot.press("ctrl+p")
     await pilot.pause(0.3)
-    from textual.command import CommandInput
-
-    # A blinking cursor would be in the picture or not depending on the moment it is taken.
-    pilot.app.screen.query_one(CommandInput).cursor_blink = False
     await pilot.press(*"session")
     await _palette_settled(pilot)
     await steady(pilot)
