@@ -116,7 +116,7 @@ def tmux_run(tmux: tc.Tmux, url: str, history: Path, sig: list[str], where: dict
 
 def bare_run(tmux: tc.Tmux, env: dict[str, str], interval: float) -> float | None:
     """Spawn → shown for a Textual app with nothing in it: the floor under ours."""
-    t0 = tmux.start([sys.executable, str(Path(__file__).with_name("bare_textual_app.py"))], env)
+    t0 = tmux.start([sys.executable, bare_textual_app.__file__], env)
     got = tc.poll(tmux, {"shown": lambda s: bare_textual_app.SHOWN in "".join(map("".join, s))},
                   30, interval)
     tmux.stop_app()

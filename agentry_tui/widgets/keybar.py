@@ -13,6 +13,7 @@ from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual import events
+from textual.binding import ActiveBinding
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
@@ -55,18 +56,18 @@ class KeyBar(Widget, can_focus=False):
         """The keys to show (one per action, in binding order) and the command palette's."""
         app = self.app
         active = self.screen.active_bindings
-        shown: dict[str, KeyHint] = {}
-        for _, binding, enabled, tooltip in active.values():
-            if binding.show and binding.action not in shown:
-                shown[binding.action] = KeyHint(binding.key, app.get_key_display(binding),
-                                                binding.description, enabled,
-                                                tooltip or binding.description)
-        palette = None
-        if app.ENABLE_COMMAND_PALETTE and (found := active.get(app.COMMAND_PALETTE_BINDING)):
+
+        def hint(found: ActiveBinding) -> KeyHint:
             binding = found.binding
-            palette = KeyHint(binding.key, app.get_key_display(binding), binding.description,
-                              found.enabled, binding.tooltip or binding.description)
-        return list(shown.values()), palette
+            return KeyHint(binding.key, app.get_key_display(binding), binding.description,
+                           found.enabled, found.tooltip or binding.description)
+
+        shown: dict[str, KeyHint] = {}
+        for found in active.values():
+            if found.binding.show and found.binding.action not in shown:
+                shown[found.binding.action] = hint(found)
+        palette = active.get(app.COMMAND_PALETTE_BINDING) if app.ENABLE_COMMAND_PALETTE else None
+        return list(shown.values()), None if palette is None else hint(palette)
 
     def render(self) -> Text:
         hints, palette = self.hints()

@@ -74,9 +74,7 @@ class ToolCallView(Collapsible):
         self.call_arguments = arguments
         self.call_id = call_id
         self._call_state = "pending"
-        from textual.highlight import (
-            highlight,  # Pygments: loaded with the first tool call
-        )
+        from textual.highlight import highlight  # Pygments: loaded with the first tool call
 
         self._result = Static("waiting for the tool to run…", classes="tool-result -pending",
                               markup=False)
