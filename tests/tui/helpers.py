@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Static
@@ -13,6 +16,18 @@ from agentry_tui.widgets.messages import AssistantMessage, NoticeView
 from tests.tui.scenes import send, settle, wait_until
 
 __all__ = ["send", "settle", "wait_until"]
+
+
+class Holding(App[None]):
+    """An app with one widget in it, to try the widget alone; ``make`` builds it in the app
+    (a widget may need the app to be built, MarkdownText does for its text)."""
+
+    def __init__(self, make: Callable[[], Widget]) -> None:
+        super().__init__()
+        self._make = make
+
+    def compose(self) -> ComposeResult:
+        yield self._make()
 
 
 def text_of(widget: Widget) -> str:

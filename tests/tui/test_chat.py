@@ -6,7 +6,6 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from textual.app import App
 
 from agentry.sessions import SessionManager
 from agentry_tui.store import Generation, PartialReply
@@ -24,6 +23,7 @@ from agentry_tui.widgets.prompt import Prompt
 from tests.servers.base import Reply, markdown_reply
 from tests.tui.conftest import SIZE
 from tests.tui.helpers import (
+    Holding,
     active,
     idle,
     notices,
@@ -359,9 +359,7 @@ async def test_typing_while_a_reply_streams_goes_first(app, history: Path) -> No
     ends whole."""
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await send(pilot, "#long:8000 a long one")
-        entry = active(app)
-        await wait_until(pilot, lambda: entry.partial is not None and entry.partial.text)
+        entry = await replying(pilot, "#long:8000 a long one")
         assert entry.streaming
         for letter in "typing":
             await pilot.press(letter)
@@ -398,11 +396,8 @@ async def test_a_slice_of_the_reply_waits_for_its_pause_or_a_step() -> None:
     or at once when told to step (MessageList does when a key press has been painted)."""
     partial = PartialReply(base=0, text=markdown_reply(2000))
 
-    class One(App):
-        def compose(self):
-            yield AssistantMessage(None, datetime.now(), partial, None, lambda: Pace(500, 60.0))
-
-    app = One()
+    app = Holding(lambda: AssistantMessage(None, datetime.now(), partial, None,
+                                           lambda: Pace(500, 60.0)))
     async with app.run_test(size=SIZE) as pilot:
         view = app.query_one(AssistantMessage)
         body = view.query_one(".body", MarkdownText)
@@ -423,11 +418,8 @@ async def test_text_arriving_in_small_pieces_waits_for_the_pause() -> None:
     up: a model streaming token by token is painted a few times a second, not per token."""
     partial = PartialReply(base=0, text="Hello")
 
-    class One(App):
-        def compose(self):
-            yield AssistantMessage(None, datetime.now(), partial, None, lambda: Pace(ALL, 60.0))
-
-    app = One()
+    app = Holding(lambda: AssistantMessage(None, datetime.now(), partial, None,
+                                           lambda: Pace(ALL, 60.0)))
     async with app.run_test(size=SIZE) as pilot:
         view = app.query_one(AssistantMessage)
         body = view.query_one(".body", MarkdownText)

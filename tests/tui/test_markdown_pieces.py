@@ -9,6 +9,7 @@ from textual.app import App
 from agentry_tui.widgets import markdown
 from agentry_tui.widgets.markdown import MarkdownText
 from tests.servers.base import markdown_reply
+from tests.tui.helpers import Holding
 
 
 def rendered(app: App, widget: MarkdownText, width: int = 80) -> list[str]:
@@ -33,11 +34,7 @@ async def test_growing_text_gets_the_height_it_needs() -> None:
     so the newest line is never cut off below it."""
     text = markdown_reply(300)
 
-    class One(App):
-        def compose(self):
-            yield MarkdownText(id="md")
-
-    app = One()
+    app = Holding(lambda: MarkdownText(id="md"))
     async with app.run_test(size=(80, 24)) as pilot:
         widget = app.query_one(MarkdownText)
         heights = []
@@ -60,11 +57,7 @@ async def test_code_is_coloured_after_the_frame_that_first_shows_it() -> None:
     source = "Code:\n\n```haskell\nmain :: IO ()\nmain = putStrLn \"hi\" -- greet\n```\n"
     assert "haskell" not in markdown._lexers  # no other test has made it
 
-    class One(App):
-        def compose(self):
-            yield MarkdownText(source, id="md")
-
-    app = One()
+    app = Holding(lambda: MarkdownText(source, id="md"))
     async with app.run_test(size=(80, 24)) as pilot:
         widget = app.query_one(MarkdownText)
         first = widget.strips(80)  # what the first frame painted
