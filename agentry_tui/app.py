@@ -93,10 +93,15 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         self._first_session = session_id
 
     def compose(self) -> ComposeResult:
+        # The sessions are listed and the first one read before the widgets are made, so the
+        # first layout and frame have them.
+        self.store.start(self._first_session)
         with Horizontal(id="main"):
             yield Sidebar(id="sidebar")
             with Vertical(id="chat"):
-                yield MessageList(self.store.clock, id="messages")
+                yield MessageList(
+                    self.store.clock, self.active, self.store.connection.model, id="messages"
+                )
                 yield NewContentHint("↓ new", id="new-hint")
                 yield Prompt(id="prompt")
             yield MetadataPanel(id="metadata")
@@ -108,7 +113,9 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         self.watch(self.store, "connection", self._connection_changed, init=False)
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.console.push_theme(markdown_theme(self.get_css_variables()))
-        self.store.start(self._first_session)
+        self._show_list()
+        if (entry := self.active) is not None:
+            self._entry_shown(entry)
         # Choosing the provider may probe the network and builds an HTTP client: after the frame.
         self.call_after_refresh(self.store.connect)
         self.query_one(Prompt).focus()
@@ -144,6 +151,11 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         messages = self.query_one(MessageList)
         messages.model = self.store.connection.model
         await messages.show(entry)
+        self._entry_shown(entry)
+
+    def _entry_shown(self, entry: SessionEntry) -> None:
+        """The chat pane shows a newly opened session: the rest of the screen follows."""
+        prompt = self.query_one(Prompt)
         self.query_one("#new-hint").display = False
         self.query_one(Sidebar).set_active(entry.id)
         prompt.set_draft(entry.draft)
@@ -161,8 +173,10 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         self._refresh_status()
 
     def on_session_list_changed(self, _: SessionListChanged) -> None:
-        if not self.is_running:  # the store's last words can land while the screen comes down
-            return
+        if self.is_running:  # the store's last words can land while the screen comes down
+            self._show_list()
+
+    def _show_list(self) -> None:
         self.query_one(Sidebar).show(self.store.entries, self.store.active_id, self.store.clock())
 
     async def on_session_updated(self, message: SessionUpdated) -> None:

@@ -250,7 +250,8 @@ class SessionStore(DOMNode):
 
     def start(self, session_id: str | None = None) -> None:
         """List the sessions and open the named one (created if new), else the newest readable
-        one, else a new one.
+        one, else a new one. The caller shows what it finds (no SessionListChanged, no
+        ``active_id`` watcher call unless a session is created).
 
         The listing reads no file: sessions the index does not know yet (a first start, files
         from elsewhere) are listed by name and mtime, and read by a worker after the first frame.
@@ -259,7 +260,6 @@ class SessionStore(DOMNode):
             entry = SessionEntry.from_summary(row)
             self._entries[entry.id] = entry
             self._order.append(entry.id)
-        self._post(SessionListChanged())
         if any(entry.pending for entry in self._entries.values()):
             # After the first frames: parsing competes with them for the interpreter.
             self.app.set_timer(LISTING_DELAY_S, self._complete_listing)

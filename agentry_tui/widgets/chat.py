@@ -11,7 +11,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.geometry import Region
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, Static
@@ -79,11 +81,18 @@ class MessageList(VerticalScroll):
     class ReachedEnd(Message):
         """The person scrolled back down to the newest message."""
 
-    def __init__(self, clock: Callable[[], datetime], *, id: str | None = None) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], datetime],
+        entry: SessionEntry | None = None,
+        model: str | None = None,
+        *,
+        id: str | None = None,
+    ) -> None:
         super().__init__(id=id)
         self._clock = clock
-        self.entry: SessionEntry | None = None
-        self.model: str | None = None  # shown on a reply until its message names one
+        self.entry = entry  # the session shown; one given here is built by compose
+        self.model = model  # shown on a reply until its message names one
         self._start = 0  # index of the first message built
         self._end = 0  # messages built up to here
         self._notices = 0  # notices built
@@ -96,8 +105,24 @@ class MessageList(VerticalScroll):
         self._typed_at = -TYPING_S  # monotonic time of the last key press
         self._key_unpainted = False  # a key press not yet on screen
 
+    def _get_scrollable_region(self, region: Region) -> Region:
+        # Textual keeps an anchored view at its end with the container size of the previous
+        # layout (none before the first): the first frame had the messages above the pane, and
+        # a pane that changed height was a frame out. The compositor passes this layout's
+        # container region here before it anchors (tests/tui/test_start.py: the first frame).
+        self._container_size = region.size
+        return super()._get_scrollable_region(region)
+
+    def compose(self) -> ComposeResult:
+        # The session open at start-up is built with the screen, so its first layout and frame
+        # have it (mounting it afterwards laid out and painted the screen twice more).
+        if self.entry is not None:
+            yield from self._widgets(self.entry)
+
     def on_mount(self) -> None:
         self.watch(self, "scroll_y", self._scrolled, init=False)
+        if self.entry is not None:
+            self._shown()
 
     # -- building -------------------------------------------------------------------------
 
@@ -142,6 +167,14 @@ class MessageList(VerticalScroll):
 
     async def show(self, entry: SessionEntry) -> None:
         """Build the session from scratch: its newest messages, notices and reply in flight."""
+        widgets = self._widgets(entry)
+        with self.app.batch_update():
+            await self.remove_children()
+            await self.mount_all(widgets)
+        self._shown()
+
+    def _widgets(self, entry: SessionEntry) -> list[Widget]:
+        """The widgets that show ``entry`` from scratch: about a screenful of its newest."""
         self.entry = entry
         self._live = None
         self._calls = {}
@@ -152,24 +185,23 @@ class MessageList(VerticalScroll):
         if entry.session is None:
             widgets.append(NoticeView(Notice(corrupt_text(entry.corrupt), "error")))
             self._start = self._end = self._notices = 0
-        else:
-            count = len(entry.session.messages)
-            self._start = window_start(
-                entry.session.messages, count, self._text_width(), FIRST_LINES
-            )
-            if self._start:
-                widgets.append(LoadEarlier(self._start))
-            widgets += self._build(entry, self._start, count)
-            if _only_system(entry.session.messages):
-                widgets.append(Static(EMPTY_HINT, id="empty-hint"))
-            self._end = count
-            self._notices = len(entry.notices)
-            if entry.partial is not None:
-                self._live = self._live_reply(entry.partial, self._clock())
-                widgets.append(self._live)
-        with self.app.batch_update():
-            await self.remove_children()
-            await self.mount_all(widgets)
+            return widgets
+        count = len(entry.session.messages)
+        self._start = window_start(entry.session.messages, count, self._text_width(), FIRST_LINES)
+        if self._start:
+            widgets.append(LoadEarlier(self._start))
+        widgets += self._build(entry, self._start, count)
+        if _only_system(entry.session.messages):
+            widgets.append(Static(EMPTY_HINT, id="empty-hint"))
+        self._end = count
+        self._notices = len(entry.notices)
+        if entry.partial is not None:
+            self._live = self._live_reply(entry.partial, self._clock())
+            widgets.append(self._live)
+        return widgets
+
+    def _shown(self) -> None:
+        """The widgets of a session opened from scratch are mounted."""
         self.anchor()
         self._shows += 1
         if self._start:

@@ -8,6 +8,8 @@ import pytest
 
 from agentry.sessions import SessionManager
 from agentry_tui.__main__ import parse_args
+from agentry_tui.widgets.chat import MessageList
+from agentry_tui.widgets.messages import AssistantMessage
 from agentry_tui.widgets.sidebar import SessionList
 from tests.tui.conftest import SIZE
 from tests.tui.helpers import active, notices, ready, send, status_text, text_of, wait_until
@@ -37,6 +39,36 @@ async def test_opens_the_most_recent_session(app, history: Path) -> None:
         assert [rows.get_option_at_index(i).id for i in range(rows.option_count)] == ["new", "old"]
         first = str(rows.get_option_at_index(0).prompt)
         assert "new question" in first and "3 msgs" in first and "new" in first
+
+
+async def test_the_first_frame_shows_the_list_and_the_newest_message_at_the_bottom(
+    app, history: Path
+) -> None:
+    messages = [SYSTEM]
+    for n in range(60):
+        messages += [user(f"question {n}", 300 - n), assistant(f"answer {n}", 300 - n)]
+    seed(history, "long", messages, 400, 100)
+    seed(history, "other", [SYSTEM, user("hi", 500)], 600, 500)
+    seen: list[dict[str, object]] = []
+    send_to_terminal = app._display  # every frame passes here; inside a batch it is not sent
+
+    def frame(screen, update) -> None:
+        send_to_terminal(screen, update)
+        if update is not None and not app._batch_count and not seen:
+            pane = app.query_one(MessageList).region
+            last = app.query(AssistantMessage).last().region
+            seen.append({"rows": app.query_one(SessionList).option_count,
+                         "last in view": pane.y <= last.y and last.bottom <= pane.bottom,
+                         "gap below it": pane.bottom - last.bottom})
+
+    app._display = frame
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+    # Built with the screen, the session is in its first layout: no frame without it, and the
+    # view is at its end (Textual's anchor once used the pane size of a layout not yet made).
+    assert seen[0]["rows"] == 2
+    assert seen[0]["last in view"], seen[0]
+    assert seen[0]["gap below it"] <= 1, seen[0]  # at most the list's bottom padding
 
 
 async def test_opens_the_named_session_creating_it(make_app, ollama_server, history: Path) -> None:
