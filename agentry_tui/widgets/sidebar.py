@@ -1,4 +1,4 @@
-"""The session list: a filter box over an OptionList with one two-line row per session."""
+"""The sidebar: a filter box over the session rows."""
 
 from __future__ import annotations
 
@@ -9,13 +9,11 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Input, OptionList, Static
-from textual.widgets.option_list import Option, OptionDoesNotExist
+from textual.widgets import Input, Static
 
 from agentry_tui.formatting import relative_time
 from agentry_tui.store import Generation, SessionEntry
-
-FIRST_ROWS = 40
+from agentry_tui.widgets.session_list import SessionList
 
 
 def row_prompt(entry: SessionEntry, now: datetime) -> Content:
@@ -45,10 +43,6 @@ def matches(entry: SessionEntry, text: str) -> bool:
     return text in entry.id.casefold() or text in entry.title.casefold()
 
 
-class SessionList(OptionList):
-    """The rows; Enter or a click opens a session."""
-
-
 class Sidebar(Vertical):
     class OpenRequested(Message):
         def __init__(self, session_id: str) -> None:
@@ -60,20 +54,18 @@ class Sidebar(Vertical):
         self._entries: list[SessionEntry] = []
         self._active: str | None = None
         self._now = datetime.now()
-        self._builds = 0  # bumped on each rebuild, so a late half of an old one is dropped
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="Filter sessions (ctrl+f)", id="session-filter", compact=True)
         yield Static(id="sessions-heading")
-        yield SessionList(id="session-list")
+        yield SessionList(row_prompt, id="session-list")
 
     @property
     def filter_text(self) -> str:
         return self.query_one("#session-filter", Input).value.strip()
 
     def visible_ids(self) -> list[str]:
-        text = self.filter_text
-        return [e.id for e in self._entries if not text or matches(e, text)]
+        return self.query_one(SessionList).ids
 
     def show(self, entries: Iterable[SessionEntry], active_id: str | None, now: datetime) -> None:
         """Rebuild the rows (the list changed, or the filter did)."""
@@ -83,44 +75,21 @@ class Sidebar(Vertical):
         self._rebuild()
 
     def _rebuild(self) -> None:
-        rows = self.query_one(SessionList)
         text = self.filter_text
         shown = [e for e in self._entries if not text or matches(e, text)]
-        # A screenful first; with a thousand sessions the rest follows after the frame.
-        self._builds += 1
-        rows.set_options(Option(row_prompt(e, self._now), id=e.id) for e in shown[:FIRST_ROWS])
-        if len(shown) > FIRST_ROWS:
-            self.call_after_refresh(self._add_rest, self._builds, shown[FIRST_ROWS:])
+        rows = self.query_one(SessionList)
+        rows.set_rows(shown, self._now)
+        rows.highlight(self._active)
         count = f"{len(shown)} of {len(self._entries)}" if text else str(len(shown))
         self.query_one("#sessions-heading", Static).update(f"SESSIONS  {count}")
-        self._highlight_active()
-
-    def _add_rest(self, build: int, rest: list[SessionEntry]) -> None:
-        if build == self._builds:  # not rebuilt since
-            rows = self.query_one(SessionList)
-            rows.add_options(Option(row_prompt(e, self._now), id=e.id) for e in rest)
-            self._highlight_active()
-
-    def _highlight_active(self) -> None:
-        rows = self.query_one(SessionList)
-        ids = [e.id for e in self._entries]
-        if self._active in ids:
-            try:
-                rows.highlighted = rows.get_option_index(self._active)
-            except OptionDoesNotExist:  # filtered out
-                return
 
     def set_active(self, active_id: str | None) -> None:
         self._active = active_id
-        self._highlight_active()
+        self.query_one(SessionList).highlight(active_id)
 
     def update_row(self, entry: SessionEntry, now: datetime) -> None:
         """One session's row changed (message count, reply state)."""
-        rows = self.query_one(SessionList)
-        try:
-            rows.replace_option_prompt(entry.id, row_prompt(entry, now))
-        except OptionDoesNotExist:  # filtered out, or not listed yet
-            return
+        self.query_one(SessionList).update_row(entry, now)
 
     def refresh_times(self, entries: list[SessionEntry], now: datetime) -> None:
         """Rows active in the last day say "5m ago" or "3h ago"; older ones rarely change."""
@@ -138,7 +107,6 @@ class Sidebar(Vertical):
         if ids := self.visible_ids():
             self.post_message(self.OpenRequested(ids[0]))
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+    def on_session_list_selected(self, event: SessionList.Selected) -> None:
         event.stop()
-        if event.option_id is not None:
-            self.post_message(self.OpenRequested(event.option_id))
+        self.post_message(self.OpenRequested(event.session_id))

@@ -20,6 +20,7 @@ from agentry_tui.widgets.chat import (
 from agentry_tui.widgets.markdown import MarkdownText
 from agentry_tui.widgets.messages import ALL, AssistantMessage, LoadEarlier, Pace, UserMessage
 from agentry_tui.widgets.prompt import Prompt
+from agentry_tui.widgets.session_list import SessionList
 from tests.servers.base import Reply, markdown_reply
 from tests.tui.conftest import SIZE
 from tests.tui.helpers import (
@@ -129,7 +130,7 @@ async def test_two_sessions_stream_at_once(app, history: Path) -> None:
         await send(pilot, "#slow #long:40 right")
         right = active(app)
         await wait_until(pilot, lambda: left.streaming and right.streaming)
-        assert "●" in str(app.query_one("#session-list").get_option(left.id).prompt)
+        assert "●" in app.query_one(SessionList).row_text(left.id)
         await idle(pilot, left, timeout=20)
         await idle(pilot, right, timeout=20)
     for entry in (left, right):
@@ -192,7 +193,7 @@ async def test_retry_after_an_error(app, ollama_server, history: Path) -> None:
         assert entry.generation is Generation.ERROR
         assert any("HTTP 500" in n and "overloaded" in n for n in notices(app))
         assert "reply failed" in status_text(app) and "ctrl+r retries" in status_text(app)
-        assert "✗" in str(app.query_one("#session-list").get_option(entry.id).prompt)
+        assert "✗" in app.query_one(SessionList).row_text(entry.id)
         await pilot.press("ctrl+r")
         await idle(pilot, entry)
         await pilot.pause()

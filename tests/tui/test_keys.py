@@ -15,6 +15,7 @@ from agentry_tui.screens.confirm import ConfirmScreen
 from agentry_tui.screens.rename import RenameScreen
 from agentry_tui.widgets.keybar import KeyBar
 from agentry_tui.widgets.metadata import MetadataPanel
+from agentry_tui.widgets.session_list import SessionList
 from agentry_tui.widgets.sidebar import Sidebar
 from tests.tui.conftest import SIZE
 from tests.tui.helpers import (
@@ -86,7 +87,7 @@ async def test_sessions_the_index_does_not_know_are_read_after_the_first_frame(
         await wait_until(pilot, lambda: not any(e.pending for e in app.store.entries))
         assert [(e.id, e.message_count) for e in app.store.entries] == [
             ("first", 3), ("second", 3), ("third", 3)]
-        row = str(app.query_one("#session-list").get_option("third").prompt)
+        row = app.query_one(SessionList).row_text("third")
         assert "3 msgs" in row and "…" not in row
 
 

@@ -10,7 +10,7 @@ from agentry.sessions import SessionManager
 from agentry_tui.__main__ import parse_args
 from agentry_tui.widgets.chat import MessageList
 from agentry_tui.widgets.messages import AssistantMessage
-from agentry_tui.widgets.sidebar import SessionList
+from agentry_tui.widgets.session_list import SessionList
 from tests.tui.conftest import SIZE
 from tests.tui.helpers import active, notices, ready, send, status_text, text_of, wait_until
 from tests.tui.scenes import SYSTEM, assistant, seed, user
@@ -36,8 +36,8 @@ async def test_opens_the_most_recent_session(app, history: Path) -> None:
         await ready(pilot)
         assert active(app).id == "new"
         rows = app.query_one(SessionList)
-        assert [rows.get_option_at_index(i).id for i in range(rows.option_count)] == ["new", "old"]
-        first = str(rows.get_option_at_index(0).prompt)
+        assert rows.ids == ["new", "old"]
+        first = rows.row_text("new")
         assert "new question" in first and "3 msgs" in first and "new" in first
 
 
@@ -57,7 +57,7 @@ async def test_the_first_frame_shows_the_list_and_the_newest_message_at_the_bott
         if update is not None and not app._batch_count and not seen:
             pane = app.query_one(MessageList).region
             last = app.query(AssistantMessage).last().region
-            seen.append({"rows": app.query_one(SessionList).option_count,
+            seen.append({"rows": len(app.query_one(SessionList).ids),
                          "last in view": pane.y <= last.y and last.bottom <= pane.bottom,
                          "gap below it": pane.bottom - last.bottom})
 
@@ -153,7 +153,7 @@ async def test_corrupt_session_file(app, history: Path) -> None:
         await ready(pilot)
         assert active(app).id == "good"  # the newest readable one
         rows = app.query_one(SessionList)
-        row = str(rows.get_option("broken").prompt)
+        row = rows.row_text("broken")
         assert "corrupt" in row and "✗" in row
         app.store.open("broken")
         await pilot.pause()
@@ -175,18 +175,48 @@ async def test_sidebar_filter_and_click(app, history: Path) -> None:
         await pilot.press("ctrl+f")
         await pilot.press(*"bet")
         rows = app.query_one(SessionList)
-        assert rows.option_count == 1
+        assert rows.ids == ["beta"]
         assert "1 of 3" in text_of(app.query_one("#sessions-heading"))
         await pilot.press("enter")
         await pilot.pause()
         assert active(app).id == "beta"
         await pilot.press("ctrl+f", "ctrl+a", "ctrl+k")  # clear the filter box
         await pilot.pause()
-        assert rows.option_count == 3
+        assert len(rows.ids) == 3
         # Rows are two lines each: the third row starts on line 4 of the list.
         await pilot.click(SessionList, offset=(5, 4))
         await pilot.pause()
         assert active(app).id == "alpha"
+
+
+async def test_session_list_keys_and_a_long_list(app, history: Path) -> None:
+    for n in range(120):
+        seed(history, f"s{n:03d}", [SYSTEM, user(f"about {n}", 500 - n)], 600 - n, 500 - n)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        rows = app.query_one(SessionList)
+        assert len(rows.ids) == 120 and rows.highlighted_id == "s119"  # the open one
+        rows.focus()
+        await pilot.press("down", "down")
+        assert rows.highlighted_id == "s117"
+        await pilot.press("end")
+        await pilot.pause()
+        assert rows.highlighted_id == "s000"
+        # Scrolled to it: the last row is painted at the bottom of the list.
+        shown = [strip.text for strip in rows.render_lines(rows.size.region)]
+        assert "about 0" in shown[-2], shown[-2:]
+        await pilot.press("pageup")  # a screenful of rows up: rows are listed s119 … s000
+        assert rows.highlighted_id == f"s{len(shown) // 2:03d}"
+        await pilot.press("home", "up")
+        assert rows.highlighted_id == "s119"  # stays on the first
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert active(app).id == "s118"
+        await pilot.hover(SessionList, offset=(5, 5))  # the third row's second line
+        assert rows.hovered == 2
+        hovered = rows.render_lines(rows.size.region)[4]
+        plain = rows.render_lines(rows.size.region)[6]
+        assert list(hovered)[0].style.bgcolor != list(plain)[0].style.bgcolor
 
 
 async def test_choosing_the_provider_does_not_hold_up_the_first_frame(
