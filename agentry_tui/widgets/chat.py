@@ -6,6 +6,7 @@ more are built above them, and older ones come when the reader scrolls to the to
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -38,6 +39,7 @@ from agentry_tui.widgets.messages import (
 FIRST_LINES = 40
 RECENT = 50
 LINE_BUDGET = 200
+STEP_LINES = 40  # built at a time when filling in above (see load_earlier)
 
 # Input comes first (see AssistantMessage's pace): nothing more of a streaming reply is shown
 # until a key press is on screen. While the person types (a key within TYPING_S), the reply
@@ -64,11 +66,14 @@ def estimated_lines(message: dict[str, Any], width: int) -> int:
 def window_start(
     messages: list[dict[str, Any]], end: int, width: int, budget: int = LINE_BUDGET
 ) -> int:
-    """Where a block of messages ending at ``end`` should start to fit the line budget."""
+    """Where a block of messages ending at ``end`` should start to fit the line budget. It
+    does not start on a tool result, so the result is shown in its call."""
     start, lines = end, 0
     while start > 0 and end - start < RECENT and lines < budget:
         start -= 1
         lines += estimated_lines(messages[start], width)
+    while start > 0 and messages[start].get("role") == "tool":
+        start -= 1
     return start
 
 
@@ -266,10 +271,24 @@ class MessageList(VerticalScroll):
             self._note_new_content()
 
     async def load_earlier(self) -> None:
-        entry = self.entry
+        """Build the block above the built messages (up to RECENT of them or LINE_BUDGET lines)
+        STEP_LINES at a time, each step once the last is on screen: a key pressed meanwhile
+        waits for one step (~50 ms here), not for the block (~0.5 s)."""
+        entry, shows = self.entry, self._shows
         if entry is None or entry.session is None or self._start == 0:
             return
-        lo = window_start(entry.session.messages, self._start, self._text_width())
+        messages, width = entry.session.messages, self._text_width()
+        target = window_start(messages, self._start, width)
+        while self._start > target and entry is self.entry and shows == self._shows:
+            await self._build_earlier(
+                entry, max(target, window_start(messages, self._start, width, STEP_LINES))
+            )
+            painted = asyncio.Event()
+            self.call_after_refresh(painted.set)
+            await painted.wait()
+
+    async def _build_earlier(self, entry: SessionEntry, lo: int) -> None:
+        """Mount messages[lo:start] above the built ones, keeping the reader's place."""
         # Results are matched to calls top-down: the older block starts with no open calls.
         later_calls, self._calls = self._calls, {}
         widgets = self._build(entry, lo, self._start)

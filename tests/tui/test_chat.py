@@ -16,6 +16,7 @@ from agentry_tui.widgets.chat import (
     TYPING_PAUSE_S,
     TYPING_S,
     MessageList,
+    window_start,
 )
 from agentry_tui.widgets.markdown import MarkdownText
 from agentry_tui.widgets.messages import ALL, AssistantMessage, LoadEarlier, Pace, UserMessage
@@ -290,6 +291,52 @@ async def test_long_session_opens_with_recent_messages(app, history: Path) -> No
         assert len(app.query(UserMessage)) == 100
         assert not app.query(LoadEarlier)
         assert app.query(UserMessage).first().message["content"] == "question 0"
+
+
+async def test_older_messages_are_built_a_step_at_a_time_each_after_a_frame(
+    app, history: Path, monkeypatch
+) -> None:
+    messages = [SYSTEM]
+    for n in range(100):
+        messages += [user(f"question {n}", 300 - n), assistant(f"answer {n}", 300 - n)]
+    seed(history, "long", messages, 400, 100)
+    steps: list[tuple[int, int]] = []  # (first message built, frames painted before)
+    frames = 0
+    send_to_terminal = app._display
+
+    def frame(screen, update) -> None:
+        nonlocal frames
+        send_to_terminal(screen, update)
+        frames += update is not None and not app._batch_count
+
+    build = MessageList._build_earlier
+
+    async def step(self, entry, lo) -> None:
+        steps.append((lo, frames))
+        await build(self, entry, lo)
+
+    monkeypatch.setattr(MessageList, "_build_earlier", step)
+    app._display = frame
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        listing = app.query_one(MessageList)
+        await wait_until(pilot, lambda: listing._settled)
+    assert len(steps) >= 3, steps  # the block of RECENT messages came in several steps
+    assert [lo for lo, _ in steps] == sorted((lo for lo, _ in steps), reverse=True)
+    assert all(b[1] > a[1] for a, b in zip(steps, steps[1:])), steps  # a frame between steps
+    assert 201 - steps[-1][0] >= chat.RECENT  # all of the block was built
+
+
+def test_a_block_does_not_start_on_a_tool_result() -> None:
+    messages = [SYSTEM, user("q", 9),
+                {"role": "assistant", "content": "", "tool_calls": [
+                    {"id": "c1", "function": {"name": "read_file", "arguments": "{}"}}]},
+                {"role": "tool", "tool_call_id": "c1", "content": "x"},
+                {"role": "tool", "tool_call_id": "c1", "content": "y"},
+                assistant("done", 8)]
+    # A budget that would stop on the results takes their call too.
+    assert window_start(messages, len(messages), 80, budget=1) == 5
+    assert window_start(messages, len(messages), 80, budget=9) == 2
 
 
 async def test_opening_a_long_session_still_follows_new_replies(app, history: Path) -> None:
