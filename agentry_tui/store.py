@@ -55,6 +55,7 @@ from agentry_tui.formatting import parse_time, tokens_per_second
 
 if TYPE_CHECKING:
     from agentry.agent import Agent, Approval
+    from agentry.config import ProviderChoice
     from agentry.tools import Tool
 
 Clock = Callable[[], datetime]
@@ -527,7 +528,7 @@ class SessionStore(DOMNode):
         self.run_worker(self._connect(), group="connect", exclusive=True, exit_on_error=False)
 
     async def _connect(self) -> None:
-        from agentry.config import NO_PROVIDER_HELP, build_provider, choose_provider
+        from agentry.config import NO_PROVIDER_HELP, choose_provider
 
         try:
             choice = await choose_provider(self._provider, self._endpoint)
@@ -537,16 +538,14 @@ class SessionStore(DOMNode):
         if choice.name is None:
             self.connection = Connection("none", detail=choice.reason)
             return
-        from agentry.agent import Agent
-
         try:
-            # The settings file's model and endpoint apply too, as in the line client.
-            provider = build_provider(choice, self._model, self._endpoint)
-            agent = Agent(provider, approve=self._approve, workspace=self._workspace)
+            # Importing the agent, its tools and the HTTP client, and making the client (it
+            # reads the TLS certificates), hold the interpreter ~0.3 s here: in a thread, so the
+            # keys typed just after the first frame are not kept waiting behind them.
+            agent = await asyncio.to_thread(self._make_agent, choice)
         except (AgentryError, ValueError, ImportError) as exc:
             self.connection = Connection("none", choice.name, detail=str(exc))
             return
-        agent.load_default_tools()
         agent.sessions = self._sessions
         self.agent = agent
         self.connection = Connection("connecting", choice.name, agent.provider.model)
@@ -558,6 +557,16 @@ class SessionStore(DOMNode):
             self.connection = Connection("problem", choice.name, agent.provider.model, str(exc))
         else:
             self.connection = Connection("connected", choice.name, model, choice.reason)
+
+    def _make_agent(self, choice: ProviderChoice) -> Agent:
+        from agentry.agent import Agent
+        from agentry.config import build_provider
+
+        # The settings file's model and endpoint apply too, as in the line client.
+        provider = build_provider(choice, self._model, self._endpoint)
+        agent = Agent(provider, approve=self._approve, workspace=self._workspace)
+        agent.load_default_tools()
+        return agent
 
     async def list_models(self) -> list[str]:
         """The provider's models; raises ProviderError (or AgentryError without a provider)."""

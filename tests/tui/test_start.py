@@ -243,6 +243,28 @@ async def test_choosing_the_provider_does_not_hold_up_the_first_frame(
         silent.close()
 
 
+async def test_making_the_agent_does_not_hold_up_typing(app, history: Path, monkeypatch) -> None:
+    """Importing the agent and making its HTTP client take a while: keys typed meanwhile show."""
+    import time
+
+    import agentry.config
+
+    made = agentry.config.build_provider
+
+    def slow(*args, **kwargs):
+        time.sleep(1.5)  # holds whichever thread makes the provider
+        return made(*args, **kwargs)
+
+    monkeypatch.setattr(agentry.config, "build_provider", slow)
+    seed(history, "readable", [SYSTEM, user("still here", 5)], 10, 5)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.2)
+        await pilot.press(*"typing works")
+        assert app.query_one("#prompt").text == "typing works"
+        assert app.store.agent is None  # still being made
+        await wait_until(pilot, lambda: app.store.connection.state == "connected", timeout=10)
+
+
 def test_entry_points() -> None:
     import subprocess
     import sys
