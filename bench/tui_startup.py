@@ -10,6 +10,8 @@ The history folder gets --sessions files of --messages messages (bench/sessions.
 and the open session's last message at the bottom of the chat pane.
 * headless: from ``AgentryApp(...)`` (imports done, timed apart) to that frame;
 * tmux: from spawning ``agentry-tui`` (Python start and imports included) to that capture.
+Headless, the probe then types a key every 0.1 s for 1.5 s, while the app does the work it left
+for after the first frame: how long each takes to show says whether "usable" means usable.
 Both with the listing index on disk (an ordinary start) and without it (the first start on a
 folder, or after the files changed): --no-cold skips the latter.
 In tmux the floor is measured too: a bare Textual app (one Static) from spawn to shown, right
@@ -83,7 +85,12 @@ async def headless_run(url: str, history: Path, sig: list[str], size: tuple[int,
             count = len(list(history.glob("*_chat.*")))
             tc.write_profile(profiler, profile, f"start-up with {count} "
                              "sessions, AgentryApp() to the first usable frame, headless")
-        await pilot.pause(1.5)  # the rest of the list, the connection, the older messages
+        # Typing at once, while the app does what it left for after the first frame (the
+        # connection, code colours, older messages): a key every 0.1 s for 1.5 s.
+        probe = tc.HeadlessKeyProbe(app, watch, app.query_one(Prompt), 0.1, limit=15)
+        probe.start()
+        await asyncio.sleep(1.5)
+        await probe.stop()
         await pilot.press("ctrl+q")
 
     def since(exp: tc.Expectation) -> float | None:
@@ -91,7 +98,8 @@ async def headless_run(url: str, history: Path, sig: list[str], size: tuple[int,
 
     shutil.rmtree(workspace, ignore_errors=True)
     return {"import": import_s, "first": since(first), "usable": since(usable),
-            "messages": since(messages), "cpu": cpu, "rss": tc.peak_rss_mib()}
+            "messages": since(messages), "cpu": cpu, "rss": tc.peak_rss_mib(),
+            "keys": probe.latencies, "keys_missed": probe.missed}
 
 
 # -- tmux ------------------------------------------------------------------------------------
@@ -143,6 +151,12 @@ def summarise(title: str, results: list[dict[str, Any]], headless: bool) -> None
          tc.seconds(tc.med(r['cpu'] for r in results))),
         ("peak RSS (1.5 s after usable)", f"{tc.med(r['rss'] for r in results):.0f} MiB"),
     ]
+    if headless:
+        keys = [k for r in results for k in r["keys"]]
+        missed = sum(r["keys_missed"] for r in results)
+        rows.append(("key press shown, typing from usable on (a key / 0.1 s)",
+                     f"median {tc.ms(tc.med(keys))}, max {tc.ms(max(keys))}"
+                     f" ({len(keys)} presses{f', {missed} missed' if missed else ''})"))
     common.report(f"{title}, median of {len(results)} runs", rows)
 
 
