@@ -17,7 +17,7 @@ from textual.containers import VerticalScroll
 from textual.geometry import Region
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Button, Static
+from textual.widgets import Static
 
 from agentry_tui.formatting import content_text
 from agentry_tui.store import Notice, PartialReply, SessionEntry
@@ -302,7 +302,7 @@ class MessageList(VerticalScroll):
             if lo == 0:
                 await button.remove()
             else:
-                button.label = LoadEarlier.label_for(lo)
+                button.show_hidden(lo)
 
         def keep_place() -> None:
             """Keep the reader's message where it was on screen, above the new ones."""
@@ -366,10 +366,9 @@ class MessageList(VerticalScroll):
         if not self._following:
             self.post_message(self.NewContent())
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "load-earlier":
-            event.stop()
-            self.run_worker(self.load_earlier(), exclusive=True, group="earlier")
+    def on_load_earlier_pressed(self, event: LoadEarlier.Pressed) -> None:
+        event.stop()
+        self.run_worker(self.load_earlier(), exclusive=True, group="earlier")
 
 
 EMPTY_HINT = (

@@ -280,7 +280,8 @@ async def test_long_session_opens_with_recent_messages(app, history: Path) -> No
         assert 20 <= built <= 60  # a screenful, then more up to about fifty
         assert replies(app)[-1] == "answer 99"
         assert listing.is_vertical_scroll_end  # opened at the newest message
-        app.query_one(LoadEarlier).press()
+        app.query_one(LoadEarlier).focus()
+        await pilot.press("enter")  # as a person would: tab to it, or a click
         await pilot.pause(0.3)
         assert len(app.query(UserMessage)) + len(app.query(AssistantMessage)) > built
         for _ in range(10):  # each time the reader reaches the top, older messages come in
