@@ -109,7 +109,7 @@ class SessionEntry:
     """One session: its row in the list, and once opened its messages and reply state."""
 
     id: str
-    path: Path
+    file: str  # its path as listed; made a Path only when asked (a thousand Paths: 5 ms)
     title: str = ""
     message_count: int | None = 0  # None when the file is corrupt or not read yet (pending)
     created_at: datetime | None = None
@@ -125,6 +125,10 @@ class SessionEntry:
     version: int = 0  # bumped on every change that should reach the disk
     saved_version: int = 0
     pending: bool = False  # listed from its file's name and mtime; not read yet
+
+    @property
+    def path(self) -> Path:
+        return Path(self.file)
 
     @property
     def saved(self) -> bool:
@@ -148,7 +152,7 @@ class SessionEntry:
     def from_summary(cls, row: dict[str, Any]) -> SessionEntry:
         return cls(
             id=row["id"],
-            path=Path(row["path"]),
+            file=row["path"],
             title=row.get("title") or "",
             message_count=row.get("message_count"),
             created_at=parse_time(row.get("created_at")),
@@ -348,7 +352,7 @@ class SessionStore(DOMNode):
         if session_id in self._entries or self.manager.session_exists(session_id):
             raise ValueError(f"A session named '{session_id}' already exists.")
         session = self._new_session(session_id)
-        entry = SessionEntry(session_id, self.manager.path_for(session_id), session=session)
+        entry = SessionEntry(session_id, str(self.manager.path_for(session_id)), session=session)
         entry.created_at = session.created_at
         entry.version = 1
         self._entries[session_id] = entry
@@ -646,7 +650,7 @@ class SessionStore(DOMNode):
                 self._io, self.manager.rename_session, old_id, new_id
             )
         entry.id = new_id
-        entry.path = self.manager.path_for(new_id)
+        entry.file = str(self.manager.path_for(new_id))
         self._entries = {(new_id if k == old_id else k): v for k, v in self._entries.items()}
         self._order[self._order.index(old_id)] = new_id
         if entry.session is not None:
