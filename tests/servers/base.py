@@ -59,7 +59,8 @@ class Reply:
     cut_after: int | None = None  # drop the connection after this many text tokens
     hang: bool = False  # read the request, never answer
     delay: float = 0.0  # seconds between tokens
-    stall_after: int | None = None  # after this many chunks, send nothing more (nor end)
+    stall_after: int | None = None  # after this many chunks, send nothing more (nor end)...
+    resume: threading.Event | None = None  # ...until this is set, if given; then the rest
     malformed_after: int | None = None  # send a broken line after this many tokens
     prompt_tokens: int = 26
 
@@ -282,8 +283,11 @@ class Responder:
         sent = 0
         async for chunk in chunks:
             if sent == reply.stall_after:
-                await self._until_closed()
-                return
+                if reply.resume is None:
+                    await self._until_closed()
+                    return
+                while not reply.resume.is_set():
+                    await asyncio.sleep(0.01)
             sent += 1
             if chunk is CUT:
                 self.writer.transport.abort()  # drop mid-reply, no terminating chunk

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -403,16 +404,20 @@ async def test_long_reply_streams_and_ends_whole(app, history: Path) -> None:
         assert body.region.bottom <= listing.region.bottom  # the last line is in view
 
 
-async def test_typing_while_a_reply_streams_goes_first(app, history: Path) -> None:
+async def test_typing_while_a_reply_streams_goes_first(app, history: Path, ollama_server) -> None:
     """Keys typed while a long reply streams are shown; the reply, held back meanwhile, still
-    ends whole."""
+    ends whole. The server sends half of it at full speed and the rest once the keys are in,
+    so the keys always meet a reply in flight with a backlog to show."""
+    rest = threading.Event()
+    ollama_server.enqueue(Reply(text=markdown_reply(8000), stall_after=4000, resume=rest))
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        entry = await replying(pilot, "#long:8000 a long one")
-        assert entry.streaming
+        entry = await replying(pilot, "a long one")
         for letter in "typing":
             await pilot.press(letter)
+        assert entry.streaming
         assert app.query_one(Prompt).text == "typing"
+        rest.set()
         await idle(pilot, entry)
         saved = on_disk(history, entry.id)[-1]["content"]
         await wait_until(pilot, lambda: replies(app)[-1] == saved)
