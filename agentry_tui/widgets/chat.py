@@ -368,7 +368,9 @@ class MessageList(VerticalScroll):
 
     def on_load_earlier_pressed(self, event: LoadEarlier.Pressed) -> None:
         event.stop()
-        self.run_worker(self.load_earlier(), exclusive=True, group="earlier")
+        # It takes over from a load in progress (the fill-in after opening, say), so it must
+        # settle as that one would have: else reaching the top would never load more.
+        self.run_worker(self._load_and_settle(), exclusive=True, group="earlier")
 
 
 EMPTY_HINT = (

@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from textual.worker import WorkerState
 
 from agentry.sessions import SessionManager
 from agentry_tui.store import Generation, PartialReply
@@ -327,6 +328,31 @@ async def test_older_messages_are_built_a_step_at_a_time_each_after_a_frame(
     assert [lo for lo, _ in steps] == sorted((lo for lo, _ in steps), reverse=True)
     assert all(b[1] > a[1] for a, b in zip(steps, steps[1:])), steps  # a frame between steps
     assert 201 - steps[-1][0] >= chat.RECENT  # all of the block was built
+
+
+async def test_load_earlier_pressed_during_the_fill_in_still_lets_the_top_load_more(
+    app, history: Path, monkeypatch
+) -> None:
+    """"Load earlier" pressed while the block above the first screenful is still being built
+    takes over from that build; once it is done, reaching the top loads the next block."""
+    messages = [SYSTEM]
+    for n in range(100):
+        messages += [user(f"question {n}", 300 - n), assistant(f"answer {n}", 300 - n)]
+    seed(history, "long", messages, 400, 100)
+    monkeypatch.setattr(chat, "STEP_LINES", 3)  # the fill-in takes many frames
+
+    def loading() -> bool:
+        return any(w.group == "earlier" and w.state is WorkerState.RUNNING for w in app.workers)
+
+    async with app.run_test(size=SIZE) as pilot:
+        listing = app.query_one(MessageList)
+        await wait_until(pilot, loading)  # the fill-in after opening
+        app.query_one(LoadEarlier).press()
+        await pilot.pause()
+        await wait_until(pilot, lambda: not loading())
+        built = len(app.query(UserMessage))
+        listing.scroll_home(animate=False)
+        await wait_until(pilot, lambda: len(app.query(UserMessage)) > built)
 
 
 def test_a_block_does_not_start_on_a_tool_result() -> None:
