@@ -8,11 +8,19 @@ with every token. Here Markdown is rendered by Rich, with colours taken from the
 A reply being streamed grows by ``append``: the blocks it has finished (up to the last blank line
 outside a code fence) are rendered once and kept as strips; only the unfinished tail is rendered
 again, at most once a frame. So each update costs about the same however long the reply grows.
+
+A fast server can hand over thousands of characters at once, which Rich takes tens of
+milliseconds to render: finished blocks are rendered ahead of the frame that shows them, a bite
+(``BITE_S``) at a time, each bite a turn of the event loop, so a key pressed meanwhile is shown
+after one bite rather than after the whole backlog.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -29,20 +37,38 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 _FENCES = ("```", "~~~")
+BITE_S = 0.005  # the longest one bite of rendering ahead holds the event loop
+CHUNK_CHARS = 600  # finished blocks are rendered in parts of about this many characters
 
 
-def settled_length(text: str) -> int:
-    """How much of ``text`` is finished Markdown blocks: up to the last blank line that is not
-    inside a code fence. What follows may still change as more text arrives."""
-    settled = position = 0
+def block_ends(text: str) -> Iterator[int]:
+    """Where finished Markdown blocks end in ``text``: after each blank line that is not inside
+    a code fence. What follows the last may still change as more text arrives."""
+    position = 0
     in_fence = False
     for line in text.splitlines(keepends=True):
         position += len(line)
         if line.lstrip().startswith(_FENCES):
             in_fence = not in_fence
         elif not in_fence and not line.strip() and line.endswith("\n"):
-            settled = position
-    return settled
+            yield position
+
+
+def settled_length(text: str) -> int:
+    """How much of ``text`` is finished Markdown blocks (see ``block_ends``)."""
+    return max(block_ends(text), default=0)
+
+
+def chunks(text: str, size: int = CHUNK_CHARS) -> Iterator[str]:
+    """``text`` (finished blocks) cut at block ends into pieces of at least ``size`` characters
+    (the last may be shorter): as if it had streamed in, cut there."""
+    start = 0
+    for end in block_ends(text):
+        if end - start >= size:
+            yield text[start:end]
+            start = end
+    if start < len(text):
+        yield text[start:]
 
 
 _lexers: dict[str, Any] = {}  # language → its Pygments lexer, once made
@@ -174,6 +200,11 @@ class _RenderedOnce:
         """Whether every code block in it has its lexer (it is rendered again when they come)."""
         return self.languages.issubset(_lexers)
 
+    @property
+    def fresh(self) -> bool:
+        """Rendered, and since then no lexer came that its code was waiting for."""
+        return self._key is not None and self._key[2] == self.coloured
+
     def lines(self, console: Console, options: ConsoleOptions) -> list[list[Segment]]:
         key = (options.max_width, self._theme(), self.coloured)
         if key != self._key:
@@ -208,6 +239,9 @@ class MarkdownText(Widget):
                  classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self._parts: list[_RenderedOnce] = []  # finished blocks, rendered once
+        self._queued: deque[str] = deque()  # finished blocks to render ahead, then show
+        self._stale: deque[_RenderedOnce] = deque()  # shown blocks to render again (coloured)
+        self._ahead: asyncio.Handle | None = None  # the next bite, when one is due
         self._tail_part: _RenderedOnce | None = None  # the unfinished tail, while it is the same
         self._settled = ""  # the finished blocks' text
         self._tail = ""  # the text after them, rendered anew when it changes
@@ -222,15 +256,45 @@ class MarkdownText(Widget):
         return self._settled + self._tail
 
     def append(self, text: str) -> None:
-        """Add streamed text: finished blocks are rendered once, the tail on the next frame."""
+        """Add streamed text: finished blocks are rendered once (ahead of the frame, a bite at a
+        time), the tail on the next frame."""
         self._tail += text
         if cut := settled_length(self._tail):
             done, self._tail = self._tail[:cut], self._tail[cut:]
-            if done.strip():
-                self._parts.append(self._rendered(done))
+            self._queued.extend(chunk for chunk in chunks(done) if chunk.strip())
             self._settled += done
         self._tail_part = None
-        self._changed()
+        if self._ahead is None:  # else the bite due takes what was queued here too
+            self._render_ahead()
+
+    def _render_ahead(self) -> None:
+        """Render queued blocks (new, or stale) for a bite of time; what is left waits for the
+        loop's next turn. Nothing new is shown until all are rendered: the tail comes after the
+        queued blocks, and a frame per bite would cost more than the bites."""
+        self._ahead = None
+        due = self._queued or self._stale
+        if due and (width := self.size.width if self.is_attached else 0):
+            console, options, base = self.app.console, self._options(width), self._base()
+            ends = time.perf_counter() + BITE_S
+            while True:  # at least one part a bite, however short the bite
+                if self._queued:
+                    part = self._rendered(self._queued.popleft())
+                    self._parts.append(part)
+                else:
+                    part = self._stale.popleft()
+                part.strips(console, options, base)
+                if not (self._queued or self._stale) or time.perf_counter() >= ends:
+                    break
+        else:  # not on screen (yet): the frame that shows them renders them
+            self._parts.extend(self._rendered(chunk) for chunk in self._queued)
+            self._queued.clear()
+            self._stale.clear()
+        if not (self._queued or self._stale):
+            self._changed()
+        else:
+            # A Textual message would be handled before the loop's next turn (the widget's
+            # queue is not left while it holds messages): the key presses would still wait.
+            self._ahead = asyncio.get_running_loop().call_soon(self._render_ahead)
 
     def block_end(self, text: str) -> int:
         """How much of ``text`` to append for this widget to end with a finished block (0: no
@@ -246,15 +310,16 @@ class MarkdownText(Widget):
         one document (a blank line between them, except before a list, whose rendering starts
         with one)."""
         app = self.app
-        base = self.visual_style.rich_style
+        base = self._base()
         key = (width, app.theme, base)
         if self._shown is not None and self._shown[0] == key:
             return self._shown[1]
-        if self._tail.strip() and self._tail_part is None:
+        tail = bool(self._tail.strip()) and not self._queued  # it follows the queued blocks
+        if tail and self._tail_part is None:
             self._tail_part = self._rendered(self._tail)
-        parts = self._parts + ([self._tail_part] if self._tail.strip() else [])
+        parts = self._parts + ([self._tail_part] if tail else [])
         console = app.console
-        options = app.console_options.update(highlight=False, height=None).update_width(width)
+        options = self._options(width)
         strips: list[Strip] = []
         for index, part in enumerate(parts):
             if index and not part.starts_with_list:
@@ -266,11 +331,21 @@ class MarkdownText(Widget):
             self.call_after_refresh(self._colour, parts)
         return strips
 
-    def _colour(self, parts: list[_RenderedOnce]) -> None:
-        """After the frame that showed code uncoloured: make its lexers and paint it again."""
+    def _base(self) -> Style:
+        return self.visual_style.rich_style
+
+    def _options(self, width: int) -> ConsoleOptions:
+        return self.app.console_options.update(highlight=False, height=None).update_width(width)
+
+    async def _colour(self, parts: list[_RenderedOnce]) -> None:
+        """After the frame that showed code uncoloured: make its lexers, in a thread (Python's
+        compiles its patterns for 25-60 ms here), then render that code again, ahead of the
+        frame as new blocks are, and show it."""
+        await asyncio.to_thread(make_lexers, set().union(*(part.languages for part in parts)))
         self._colouring = False
-        make_lexers(set().union(*(part.languages for part in parts)))
-        self._changed()
+        self._stale.extend(part for part in self._parts if not part.fresh)
+        if self._ahead is None:
+            self._render_ahead()
 
     def _rendered(self, source: str) -> _RenderedOnce:
         app = self.app

@@ -3,13 +3,16 @@ lines, the same blank lines between blocks (lists, fences, headings)."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
+
 import pytest
 from textual.app import App
 
 from agentry_tui.widgets import markdown
 from agentry_tui.widgets.markdown import MarkdownText
 from tests.servers.base import markdown_reply
-from tests.tui.helpers import Holding
+from tests.tui.helpers import Holding, wait_until
 
 
 def rendered(app: App, widget: MarkdownText, width: int = 80) -> list[str]:
@@ -51,20 +54,64 @@ def colours(strips: list) -> set:
             and seg.style and seg.style.color}
 
 
-async def test_code_is_coloured_after_the_frame_that_first_shows_it() -> None:
+async def test_code_is_coloured_after_the_frame_that_first_shows_it(monkeypatch) -> None:
     """Making a lexer costs tens of milliseconds the first time: the first frame shows the
-    code plain, the next one coloured, with the same lines."""
+    code plain, and once the lexer is made (in a thread) the code is painted coloured, with the
+    same lines."""
     source = "Code:\n\n```haskell\nmain :: IO ()\nmain = putStrLn \"hi\" -- greet\n```\n"
     assert "haskell" not in markdown._lexers  # no other test has made it
+    made_in: list[threading.Thread] = []
+
+    def make_lexer(name: str) -> object:
+        made_in.append(threading.current_thread())
+        return make(name)
+
+    make = markdown._make_lexer
+    monkeypatch.setattr(markdown, "_make_lexer", make_lexer)
 
     app = Holding(lambda: MarkdownText(source, id="md"))
     async with app.run_test(size=(80, 24)) as pilot:
         widget = app.query_one(MarkdownText)
         first = widget.strips(80)  # what the first frame painted
         plain = colours(first)
-        await pilot.pause()
+        await wait_until(pilot, lambda: len(colours(widget.strips(80))) > len(plain))
         assert "haskell" in markdown._lexers
+        assert made_in and threading.main_thread() not in made_in  # not on the event loop
         coloured = widget.strips(80)
         assert [s.text for s in coloured] == [s.text for s in first]
         assert len(colours(coloured)) > len(plain)  # keywords, strings and comments
         assert widget.size.height == len(coloured)
+
+
+async def test_a_long_backlog_is_rendered_ahead_a_part_per_turn_of_the_loop(monkeypatch) -> None:
+    """Text that arrives faster than it renders (a fast server) is rendered ahead of the frame
+    that shows it, here (BITE_S 0) a part per turn of the event loop, so that key presses get
+    their turn in between; nothing new shows until all of it is rendered, and then the lines
+    are those of the whole text."""
+    monkeypatch.setattr(markdown, "BITE_S", 0.0)
+    before, text = "Before.\n\n", markdown_reply(2000)
+    parts = len(list(markdown.chunks(text)))
+    assert parts > 10
+
+    app = Holding(lambda: MarkdownText(before, id="md"))
+    async with app.run_test(size=(100, 24)) as pilot:
+        widget = app.query_one(MarkdownText)
+        await pilot.pause()
+        width = widget.size.width
+        shown = rendered(app, widget, width)
+        turns = 0
+        loop = asyncio.get_running_loop()
+
+        def tick() -> None:  # counts the loop's turns until the text shows
+            nonlocal turns
+            turns += 1
+            if rendered(app, widget, width) == shown:
+                loop.call_soon(tick)
+
+        widget.append(text)
+        assert widget.source == before + text
+        assert rendered(app, widget, width) == shown  # rendered ahead, not shown yet
+        loop.call_soon(tick)
+        await wait_until(pilot, lambda: rendered(app, widget, width) != shown)
+        assert turns >= parts - 1  # the first part was rendered in append itself
+        assert rendered(app, widget, width) == rendered(app, MarkdownText(before + text), width)
