@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from agentry.sessions.ids import ID_RULE, is_valid_session_id
 
@@ -30,16 +32,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+@contextmanager
+def long_lived_imports() -> Iterator[None]:
+    """Around the app's imports, and for the rest of the process: the collector tuned for it.
+
+    Start-up makes ~100,000 objects that live as long as the app (modules, widgets, styles);
+    with the default threshold the collector went over them ~300 times, 200 ms of work in a
+    1 s start on a 2-core VM. Collect young objects less often (each pass ~6 ms, well inside
+    a frame), and keep what the imports made out of every later pass. bench/tui_startup.py:
+    ~60 ms less to the first usable frame in tmux (median of 4x7 runs each way). The headless
+    benchmarks run the app under it too, as agentry-tui does."""
+    gc.set_threshold(10_000, 10, 10)
+    yield
+    gc.freeze()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    # Start-up makes ~100,000 objects that live as long as the app (modules, widgets, styles);
-    # with the default threshold the collector went over them ~300 times, 200 ms of work in a
-    # 1 s start on a 2-core VM. Collect young objects less often (each pass ~6 ms, well inside
-    # a frame), and keep what the imports made out of every later pass. bench/tui_startup.py:
-    # ~60 ms less to the first usable frame in tmux (median of 4x7 runs each way).
-    gc.set_threshold(10_000, 10, 10)
-    from agentry_tui.app import AgentryApp  # after argument errors, which need no Textual
-    gc.freeze()
+    with long_lived_imports():
+        from agentry_tui.app import AgentryApp  # after argument errors, which need no Textual
 
     AgentryApp(
         session_id=args.session,

@@ -34,6 +34,7 @@ from typing import Any
 
 import bare_textual_app
 import common
+from agentry_tui.__main__ import long_lived_imports
 import tui_common as tc
 
 TARGET_S = 0.8
@@ -57,9 +58,10 @@ def make_history(folder: Path, sessions: int, messages: int) -> tuple[str, list[
 async def headless_run(url: str, history: Path, sig: list[str], size: tuple[int, int],
                        profile: str | None) -> dict[str, Any]:
     t_import = time.perf_counter()
-    from agentry_tui.app import AgentryApp
-    from agentry_tui.widgets.chat import MessageList
-    from agentry_tui.widgets.prompt import Prompt
+    with long_lived_imports():
+        from agentry_tui.app import AgentryApp
+        from agentry_tui.widgets.chat import MessageList
+        from agentry_tui.widgets.prompt import Prompt
 
     import_s = time.perf_counter() - t_import
     workspace = Path(tempfile.mkdtemp(prefix="agentry-bench-"))

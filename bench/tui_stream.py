@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import common
+from agentry_tui.__main__ import long_lived_imports
 import tui_common as tc
 
 CONNECTED = "● connected"  # the status line when idle ("◉ streaming" while a reply arrives)
@@ -58,9 +59,10 @@ async def headless_run(url: str, tokens: int, size: tuple[int, int], keys: bool,
                        key_interval: float, profile: str | None,
                        paced: bool = False) -> dict[str, Any]:
     from agentry.events import DoneEvent, TextDelta
-    from agentry_tui.app import AgentryApp
-    from agentry_tui.widgets.chat import MessageList
-    from agentry_tui.widgets.prompt import Prompt
+    with long_lived_imports():
+        from agentry_tui.app import AgentryApp
+        from agentry_tui.widgets.chat import MessageList
+        from agentry_tui.widgets.prompt import Prompt
 
     folder = Path(tempfile.mkdtemp(prefix="agentry-bench-"))
     app = AgentryApp(provider="ollama", endpoint=url, history_dir=folder / "history",

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import common
+from agentry_tui.__main__ import long_lived_imports
 import tui_common as tc
 
 TARGET_S = 0.15
@@ -48,8 +49,9 @@ def make_history(folder: Path, messages: int) -> tuple[list[str], list[str]]:
 
 async def headless_run(url: str, history: Path, small: list[str], big: list[str],
                        size: tuple[int, int], profile: str | None) -> dict[str, Any]:
-    from agentry_tui.app import AgentryApp
-    from agentry_tui.widgets.chat import MessageList
+    with long_lived_imports():
+        from agentry_tui.app import AgentryApp
+        from agentry_tui.widgets.chat import MessageList
 
     workspace = Path(tempfile.mkdtemp(prefix="agentry-bench-"))
     app = AgentryApp(provider="ollama", endpoint=url, history_dir=history, workspace=workspace)
