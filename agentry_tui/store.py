@@ -566,6 +566,11 @@ class SessionStore(DOMNode):
         from agentry.agent import Agent
         from agentry.config import build_provider
 
+        # The first request loads httpx's network backend (anyio's for asyncio, ~30 modules):
+        # here, not on the event loop, where it held the keys typed then for 25-80 ms.
+        with contextlib.suppress(ImportError):
+            import anyio._backends._asyncio  # noqa: F401
+
         # The settings file's model and endpoint apply too, as in the line client.
         provider = build_provider(choice, self._model, self._endpoint)
         agent = Agent(provider, approve=self._approve, workspace=self._workspace)
