@@ -18,6 +18,7 @@ after one bite rather than after the whole backlog.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -41,17 +42,35 @@ BITE_S = 0.005  # the longest one bite of rendering ahead holds the event loop
 CHUNK_CHARS = 600  # finished blocks are rendered in parts of about this many characters
 
 
+_LIST_ITEM = re.compile(r"(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
+
+
+def _continues(line: str) -> bool:
+    """Whether a line after a blank line may belong to the block before it: a loose list's
+    next item, a list item's next paragraph, indented code. Rendered apart, they would not
+    look as the whole text does."""
+    return line[:1] in (" ", "\t") or _LIST_ITEM.match(line) is not None
+
+
 def block_ends(text: str) -> Iterator[int]:
-    """Where finished Markdown blocks end in ``text``: after each blank line that is not inside
-    a code fence. What follows the last may still change as more text arrives."""
+    """Where finished Markdown blocks end in ``text``: after a blank line outside a code fence,
+    once the next line is complete and starts a block of its own. What follows the last may
+    still change as more text arrives."""
     position = 0
     in_fence = False
+    after_blank: int | None = None  # where the text after a blank line starts
     for line in text.splitlines(keepends=True):
+        if after_blank is not None and line.strip():
+            if not line.endswith("\n"):
+                return  # not complete: it may yet turn out to be a list item
+            if not _continues(line):
+                yield after_blank
+            after_blank = None
         position += len(line)
         if line.lstrip().startswith(_FENCES):
             in_fence = not in_fence
         elif not in_fence and not line.strip() and line.endswith("\n"):
-            yield position
+            after_blank = position
 
 
 def settled_length(text: str) -> int:
