@@ -11,8 +11,9 @@ the unfinished tail is rendered again, at most once a frame. So each update cost
 
 A fast server can hand over thousands of characters at once, which Rich takes tens of
 milliseconds to render: finished blocks are rendered ahead of the frame that shows them, a bite
-(``BITE_S``) at a time, each bite a turn of the event loop, so a key pressed meanwhile is shown
-after one bite rather than after the whole backlog.
+(``BITE_S``) at a time, each bite a turn of the event loop, and none while ``held`` says a key
+press waits to be painted: so a key pressed meanwhile is shown after one bite rather than after
+the whole backlog.
 """
 
 from __future__ import annotations
@@ -255,8 +256,9 @@ class MarkdownText(Widget):
     DEFAULT_CSS = "MarkdownText { height: auto; }"
 
     def __init__(self, source: str = "", *, id: str | None = None,
-                 classes: str | None = None) -> None:
+                 classes: str | None = None, held: Callable[[], bool] = lambda: False) -> None:
         super().__init__(id=id, classes=classes)
+        self._held = held  # while true, rendering ahead waits (a key press is to be painted)
         self._parts: list[_RenderedOnce] = []  # finished blocks, rendered once
         self._queued: deque[str] = deque()  # finished blocks to render ahead, then show
         self._stale: deque[_RenderedOnce] = deque()  # shown blocks to render again (coloured)
@@ -292,6 +294,9 @@ class MarkdownText(Widget):
         queued blocks, and a frame per bite would cost more than the bites."""
         self._ahead = None
         due = self._queued or self._stale
+        if due and self.is_attached and self._held():
+            self._ahead = asyncio.get_running_loop().call_later(BITE_S, self._render_ahead)
+            return
         if due and (width := self.size.width if self.is_attached else 0):
             console, options, base = self.app.console, self._options(width), self._base()
             ends = time.perf_counter() + BITE_S

@@ -183,7 +183,8 @@ class AssistantMessage(MessageView):
         self._resuming = False  # the next slice is due after the next frame or the timer
         self._timer: Timer | None = None  # the pause before the next slice
         self._reasoning = partial.reasoning if partial else self.message.get("_reasoning", "")
-        self._body = MarkdownText("" if self.live else self._text, classes="body", id="body")
+        self._body = MarkdownText("" if self.live else self._text, classes="body", id="body",
+                                  held=lambda: self._pace().chars == 0)
         # Built here, not in compose, so results further down can be matched to them at once.
         self.calls = _call_views(self.message)
         self._pending = [ToolCallView(c.name, c.arguments, c.id) for c in partial.calls] \

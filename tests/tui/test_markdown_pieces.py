@@ -120,3 +120,34 @@ async def test_a_long_backlog_is_rendered_ahead_a_part_per_turn_of_the_loop(monk
         await wait_until(pilot, lambda: rendered(app, widget, width) != shown)
         assert turns >= parts - 1  # the first part was rendered in append itself
         assert rendered(app, widget, width) == rendered(app, MarkdownText(before + text), width)
+
+
+async def test_rendering_ahead_waits_while_held(monkeypatch) -> None:
+    """While ``held`` says so (a key press waits to be painted), no block is rendered ahead;
+    then the backlog is rendered and shown as usual."""
+    renders = 0
+    lines = markdown._RenderedOnce.lines
+
+    def counted(self, console, options):  # type: ignore[no-untyped-def]
+        nonlocal renders
+        renders += 1
+        return lines(self, console, options)
+
+    monkeypatch.setattr(markdown._RenderedOnce, "lines", counted)
+    held = True
+    text = markdown_reply(1000)
+    app = Holding(lambda: MarkdownText("Before.\n\n", id="md", held=lambda: held))
+    async with app.run_test(size=(100, 24)) as pilot:
+        widget = app.query_one(MarkdownText)
+        await pilot.pause()
+        width = widget.size.width
+        shown = rendered(app, widget, width)
+        renders = 0
+        widget.append(text)
+        await pilot.pause(0.2)
+        assert renders == 0
+        assert rendered(app, widget, width) == shown
+        held = False
+        await wait_until(pilot, lambda: rendered(app, widget, width) != shown)
+        assert rendered(app, widget, width) == rendered(
+            app, MarkdownText("Before.\n\n" + text), width)
