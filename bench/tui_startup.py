@@ -32,9 +32,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from agentry_tui.__main__ import long_lived_imports
+
 import bare_textual_app
 import common
-from agentry_tui.__main__ import long_lived_imports
 import tui_common as tc
 
 TARGET_S = 0.8

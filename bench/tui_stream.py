@@ -2,7 +2,8 @@
 time, and how long a key press takes to show in the prompt while a reply streams.
 
 Run: python bench/tui_stream.py [--tokens 2000 8000] [--runs 5] [--tmux-runs 3]
-     [--mode both|headless|tmux] [--size 120x36] [--key-interval 0.1] [--poll 0.003]
+     [--mode both|headless|tmux] [--size 120x36] [--key-interval 0.1] [--min-presses 15]
+     [--poll 0.003]
 At a model's pace (20 tokens/s): python bench/tui_stream.py --paced --tokens 300 --runs 3
 Profile: python bench/tui_stream.py --profile /tmp/prof_stream.txt --tokens 8000
 
@@ -11,7 +12,8 @@ reads). The clock starts when Enter is sent and stops at the first frame (headle
 capture (tmux) whose chat pane shows the reply's last words; "follows" says whether, once
 settled, those words are at the bottom of the pane. Key presses are measured in separate runs
 (a letter typed every --key-interval s during the stream, timed until the prompt shows it), so
-they do not slow the render figures; those runs' stream time is shown too.
+they do not slow the render figures; those runs' stream time is shown too. A short reply meets
+few presses, so typing runs go on until --min-presses were timed.
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ import asyncio
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import common
 from agentry_tui.__main__ import long_lived_imports
+
+import common
 import tui_common as tc
 
 CONNECTED = "● connected"  # the status line when idle ("◉ streaming" while a reply arrives)
@@ -273,11 +277,25 @@ def summarise(title: str, tokens: int, clean: list[dict], typing: list[dict],
     return end
 
 
+def typing_runs(run: Callable[[], dict], runs: int, min_presses: int) -> list[dict]:
+    """At least ``runs`` runs with typing, and more (up to four times as many) until
+    ``min_presses`` key presses were timed: a reply of a few hundred milliseconds meets one or
+    two presses a run, too few for a median to mean much."""
+    results: list[dict] = []
+    while len(results) < runs or (
+        sum(len(r["latencies"]) for r in results) < min_presses and len(results) < 4 * runs
+    ):
+        results.append(run())
+    return results
+
+
 def main() -> None:
     parser = tc.arguments(__doc__, poll=0.003)
     parser.add_argument("--tokens", type=int, nargs="+", default=[2000, 8000])
     parser.add_argument("--tmux-runs", type=int, default=3, help="tmux runs per size")
     parser.add_argument("--key-interval", type=float, default=0.1)
+    parser.add_argument("--min-presses", type=int, default=15,
+                        help="typing runs go on (up to 4x --runs) until this many presses")
     parser.add_argument("--paced", action="store_true",
                         help="the server sends 20 tokens/s (a model on a CPU) instead of at once")
     parser.add_argument("--keys", action="store_true", help=argparse.SUPPRESS)
@@ -313,7 +331,8 @@ def main() -> None:
         if args.mode in ("both", "headless"):
             for tokens in args.tokens:
                 clean = [child(tokens) for _ in range(args.runs)]
-                typing = [child(tokens, keys=True) for _ in range(args.runs)]
+                typing = typing_runs(lambda: child(tokens, keys=True), args.runs,
+                                     args.min_presses)
                 ends.setdefault("headless", {})[tokens] = summarise(
                     "headless (App.run_test)", tokens, clean, typing, args.paced)
         if args.mode in ("both", "tmux"):
@@ -323,9 +342,10 @@ def main() -> None:
                     clean = [tmux_run(tmux, server.url, tokens, where, env, False,
                                       args.key_interval, args.poll, args.paced)
                              for _ in range(args.tmux_runs)]
-                    typing = [tmux_run(tmux, server.url, tokens, where, env, True,
-                                       args.key_interval, args.poll, args.paced)
-                              for _ in range(args.tmux_runs)]
+                    typing = typing_runs(
+                        lambda: tmux_run(tmux, server.url, tokens, where, env, True,
+                                         args.key_interval, args.poll, args.paced),
+                        args.tmux_runs, args.min_presses)
                     ends.setdefault("tmux", {})[tokens] = summarise(
                         f"{tc.tmux_version()} (agentry-tui in a pane, capture every "
                         f"{args.poll * 1000:.0f} ms)", tokens, clean, typing, args.paced)

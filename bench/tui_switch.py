@@ -22,8 +22,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import common
 from agentry_tui.__main__ import long_lived_imports
+
+import common
 import tui_common as tc
 
 TARGET_S = 0.15
