@@ -295,7 +295,7 @@ class MarkdownText(Widget):
         self._ahead = None
         due = self._queued or self._stale
         if due and self.is_attached and self._held():
-            self._ahead = asyncio.get_running_loop().call_later(BITE_S, self._render_ahead)
+            self._ahead = asyncio.get_running_loop().call_later(BITE_S, self._bite)
             return
         if due and (width := self.size.width if self.is_attached else 0):
             console, options, base = self.app.console, self._options(width), self._base()
@@ -318,7 +318,15 @@ class MarkdownText(Widget):
         else:
             # A Textual message would be handled before the loop's next turn (the widget's
             # queue is not left while it holds messages): the key presses would still wait.
-            self._ahead = asyncio.get_running_loop().call_soon(self._render_ahead)
+            self._ahead = asyncio.get_running_loop().call_soon(self._bite)
+
+    def _bite(self) -> None:
+        """A bite on the loop's turn. A failure is reported as Textual reports a frame's: asyncio
+        would only log it, and the text would never show."""
+        try:
+            self._render_ahead()
+        except Exception as error:  # noqa: BLE001
+            self.app._handle_exception(error)
 
     def block_end(self, text: str) -> int:
         """How much of ``text`` to append for this widget to end with a finished block (0: no

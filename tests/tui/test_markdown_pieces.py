@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 
 import pytest
 from textual.app import App
+from textual.pilot import Pilot
 
 from agentry_tui.widgets import markdown
 from agentry_tui.widgets.markdown import MarkdownText
@@ -88,6 +90,20 @@ async def test_code_is_coloured_after_the_frame_that_first_shows_it(monkeypatch)
         assert widget.size.height == len(coloured)
 
 
+async def laid_out(pilot: Pilot) -> tuple[MarkdownText, Callable[..., list[str]]]:
+    """The app's MarkdownText once laid out, and ``lines``: what it shows at its width, or given
+    a text, what that text rendered whole shows there."""
+    app = pilot.app
+    widget = app.query_one(MarkdownText)
+    await pilot.pause()
+    width = widget.size.width
+
+    def lines(text: str | None = None) -> list[str]:
+        return rendered(app, widget if text is None else MarkdownText(text), width)
+
+    return widget, lines
+
+
 async def test_a_long_backlog_is_rendered_ahead_a_part_per_turn_of_the_loop(monkeypatch) -> None:
     """Text that arrives faster than it renders (a fast server) is rendered ahead of the frame
     that shows it, here (BITE_S 0) a part per turn of the event loop, so that key presses get
@@ -100,54 +116,70 @@ async def test_a_long_backlog_is_rendered_ahead_a_part_per_turn_of_the_loop(monk
 
     app = Holding(lambda: MarkdownText(before, id="md"))
     async with app.run_test(size=(100, 24)) as pilot:
-        widget = app.query_one(MarkdownText)
-        await pilot.pause()
-        width = widget.size.width
-        shown = rendered(app, widget, width)
+        widget, lines = await laid_out(pilot)
+        shown = lines()
         turns = 0
         loop = asyncio.get_running_loop()
 
         def tick() -> None:  # counts the loop's turns until the text shows
             nonlocal turns
             turns += 1
-            if rendered(app, widget, width) == shown:
+            if lines() == shown:
                 loop.call_soon(tick)
 
         widget.append(text)
         assert widget.source == before + text
-        assert rendered(app, widget, width) == shown  # rendered ahead, not shown yet
+        assert lines() == shown  # rendered ahead, not shown yet
         loop.call_soon(tick)
-        await wait_until(pilot, lambda: rendered(app, widget, width) != shown)
+        await wait_until(pilot, lambda: lines() != shown)
         assert turns >= parts - 1  # the first part was rendered in append itself
-        assert rendered(app, widget, width) == rendered(app, MarkdownText(before + text), width)
+        assert lines() == lines(before + text)
 
 
 async def test_rendering_ahead_waits_while_held(monkeypatch) -> None:
     """While ``held`` says so (a key press waits to be painted), no block is rendered ahead;
     then the backlog is rendered and shown as usual."""
     renders = 0
-    lines = markdown._RenderedOnce.lines
+    render = markdown._RenderedOnce.lines
 
     def counted(self, console, options):  # type: ignore[no-untyped-def]
         nonlocal renders
         renders += 1
-        return lines(self, console, options)
+        return render(self, console, options)
 
     monkeypatch.setattr(markdown._RenderedOnce, "lines", counted)
     held = True
     text = markdown_reply(1000)
     app = Holding(lambda: MarkdownText("Before.\n\n", id="md", held=lambda: held))
     async with app.run_test(size=(100, 24)) as pilot:
-        widget = app.query_one(MarkdownText)
-        await pilot.pause()
-        width = widget.size.width
-        shown = rendered(app, widget, width)
+        widget, lines = await laid_out(pilot)
+        shown = lines()
         renders = 0
         widget.append(text)
         await pilot.pause(0.2)
         assert renders == 0
-        assert rendered(app, widget, width) == shown
+        assert lines() == shown
         held = False
-        await wait_until(pilot, lambda: rendered(app, widget, width) != shown)
-        assert rendered(app, widget, width) == rendered(
-            app, MarkdownText("Before.\n\n" + text), width)
+        await wait_until(pilot, lambda: lines() != shown)
+        assert lines() == lines("Before.\n\n" + text)
+
+
+
+async def test_a_failure_while_rendering_ahead_is_reported_as_textual_reports_one(
+    monkeypatch,
+) -> None:
+    """A bite runs outside Textual's message handling: if rendering fails there, the app still
+    ends with the error, as it would had the frame failed, rather than the text never showing."""
+
+    def broken(self, console, options):  # type: ignore[no-untyped-def]
+        raise RuntimeError("render failed")
+
+    held = True
+    app = Holding(lambda: MarkdownText("Before.\n\n", id="md", held=lambda: held))
+    with pytest.raises(RuntimeError, match="render failed"):
+        async with app.run_test(size=(100, 24)) as pilot:
+            widget, _ = await laid_out(pilot)
+            monkeypatch.setattr(markdown._RenderedOnce, "lines", broken)
+            widget.append(markdown_reply(1000))  # nothing rendered yet: held
+            held = False  # the next bite renders, and fails
+            await pilot.pause(0.3)
