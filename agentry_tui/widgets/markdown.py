@@ -7,7 +7,8 @@ with every token. Here Markdown is rendered by Rich, with colours taken from the
 
 A reply being streamed grows by ``append``: the blocks it has finished (up to the last blank line
 outside a code fence that a block of its own follows) are rendered once and kept as strips; only
-the unfinished tail is rendered again, at most once a frame. So each update costs about the same however long the reply grows.
+the unfinished tail is rendered again, at most once a frame. So each update costs about the same
+however long the reply grows.
 
 A fast server can hand over thousands of characters at once, which Rich takes tens of
 milliseconds to render: finished blocks are rendered ahead of the frame that shows them, a bite
