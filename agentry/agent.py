@@ -60,6 +60,7 @@ class Agent:
         self.workspace = Workspace(Path(workspace) if workspace else Path.cwd())
         self.tools = ToolRegistry()
         self.sessions: dict[str, AgentSession] = {}
+        self._in_flight: dict[str, _ReplyInProgress] = {}  # by session id
 
     # -- sessions ---------------------------------------------------------------------------
 
@@ -71,6 +72,13 @@ class Agent:
             session.add_message({"role": "system", "content": self.system_message})
             self.sessions[session_id] = session
         return session
+
+    def in_flight(self, session_id: str) -> list[dict[str, Any]]:
+        """What a reply still arriving in the session would leave there if it stopped now: the
+        partial assistant message, or answers to the tool calls not yet answered, each marked
+        interrupted. Empty when no reply is under way. For saving a reply as it grows."""
+        reply = self._in_flight.get(session_id)
+        return reply.stopped_tail() if reply is not None else []
 
     # -- tools ------------------------------------------------------------------------------
 
@@ -135,8 +143,21 @@ class Agent:
         except ProviderError as exc:
             yield ErrorEvent(exc)
             return
+        try:
+            async with contextlib.aclosing(self._calls(session, model)) as events:
+                async for event in events:
+                    yield event
+        finally:
+            self._in_flight.pop(session_id, None)
+
+    async def _calls(
+        self, session: AgentSession, model: str
+    ) -> AsyncGenerator[StreamEvent, None]:
+        """The model calls of one turn, with the tools they ask for between them."""
         for _ in range(self.max_iterations):
-            reply = _ReplyInProgress(self.provider.name, model)
+            reply = self._in_flight[session.session_id] = _ReplyInProgress(
+                self.provider.name, model
+            )
             outcome: str = "interrupted"
             try:
                 # aclosing: the HTTP response closes the moment we stop, not at GC time.
@@ -158,29 +179,25 @@ class Agent:
                 return
             finally:
                 # Cancellation, or a consumer that stopped iterating, lands here too.
-                if outcome == "interrupted" and reply.has_content:
-                    session.add_message(reply.message(interrupted=True))
+                if outcome == "interrupted":
+                    session.messages.extend(reply.stopped_tail())
             session.add_message(reply.message())
+            reply.committed = True
             if reply.usage is not None:
                 yield reply.usage
             if not reply.calls:
                 yield DoneEvent(reply.text)
                 return
-            answered = 0
             try:
                 for call in reply.calls:
                     result = await self._run_tool(call)
                     session.add_message(_tool_message(result))
-                    answered += 1
+                    reply.answered += 1
                     yield result
             finally:
                 # Stopped mid-tools: every call still gets an answer, or providers reject the
                 # history on the next request.
-                for call in reply.calls[answered:]:
-                    stopped = ToolResultEvent(
-                        call.id, call.name, "Stopped before it finished.", is_error=True
-                    )
-                    session.add_message({**_tool_message(stopped), "_interrupted": True})
+                session.messages.extend(reply.stopped_tail())
         yield ErrorEvent(AgentryError(
             f"Stopped after {self.max_iterations} rounds of tool calls without a final answer "
             "(max_iterations)."
@@ -221,6 +238,19 @@ class _ReplyInProgress:
         self.reasoning: list[str] = []
         self.calls: list[ToolCallEvent] = []
         self.usage: UsageEvent | None = None
+        self.committed = False  # its message is in the session
+        self.answered = 0  # tool calls answered in the session
+
+    def stopped_tail(self) -> list[dict[str, Any]]:
+        """The messages that end the session if the reply stops now: the partial message, or
+        an answer to each tool call not answered yet (providers reject unanswered calls)."""
+        if not self.committed:
+            return [self.message(interrupted=True)] if self.has_content else []
+        return [
+            {**_tool_message(ToolResultEvent(call.id, call.name, "Stopped before it finished.",
+                                             is_error=True)), "_interrupted": True}
+            for call in self.calls[self.answered:]
+        ]
 
     def take(self, event: Any) -> None:
         if isinstance(event, TextDelta):

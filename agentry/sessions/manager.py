@@ -6,6 +6,8 @@ import copy
 import os
 import threading
 import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,8 @@ from agentry.sessions.fileformat import FormatError, SessionRecord
 from agentry.sessions.ids import file_name, validate_session_id
 from agentry.sessions.index import ListingIndex, StatKey, stat_key
 from agentry.sessions.listing import FolderListing, mtime_iso, summary_of
-from agentry.sessions.session import AgentSession, now
+from agentry.sessions.merge import MergeResult, common_prefix, count_new, merge, merge_metadata
+from agentry.sessions.session import AgentSession, DiskState, now
 from agentry.sessions.storage import atomic_write, locked
 
 HISTORY_DIR_ENV = "AGENTRY_HISTORY_DIR"
@@ -39,6 +42,23 @@ def _write_index(mutex: threading.Lock, index: ListingIndex) -> None:
 
 def _iso(moment: datetime) -> str:
     return moment.isoformat()
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """What ``SessionManager.sync`` wrote, and what it found another process had written."""
+
+    messages: list[dict[str, Any]]  # what the file holds now (``pending`` included)
+    metadata: dict[str, Any]
+    taken: int = 0  # messages of another process's that are in the file and were not ours
+    conflicts: int = 0  # stretches both processes changed: both versions were kept
+    adopted: DiskState | None = field(default=None, repr=False)
+
+    def adopt(self, session: AgentSession) -> None:
+        """Make ``session`` hold what the file holds (its messages, metadata and disk state)."""
+        session.messages = list(self.messages)
+        session.metadata = copy.deepcopy(self.metadata)
+        session.disk = self.adopted
 
 
 class SessionManager:
@@ -103,13 +123,19 @@ class SessionManager:
         record = self._read(session_id)
         if record is None:
             return None
-        return AgentSession(
+        session = AgentSession(
             session_id=session_id,
             messages=record.messages,
             created_at=datetime.fromisoformat(record.created_at),
             last_activity=datetime.fromisoformat(record.last_activity),
             metadata=record.metadata,
         )
+        with self._mutex:
+            cached = self._headers.get(session_id)  # the stat key of what _read read
+        key = cached[0] if cached is not None else None
+        session.disk = DiskState(key, record.created_at, list(record.messages),
+                                 copy.deepcopy(record.metadata), current=True)
+        return session
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -171,6 +197,88 @@ class SessionManager:
                     copy.deepcopy(record.metadata),
                 )
                 self._index.put(path.name, key, summary_of(record, key[0]))
+
+    def sync(
+        self,
+        session: AgentSession,
+        *,
+        pending: Sequence[dict[str, Any]] = (),
+        adopt: bool = True,
+    ) -> SyncReport:
+        """Save the session without losing what another process saved to it meanwhile.
+
+        Unlike ``save_session`` (which writes the list it is given), this merges: if the file
+        changed since this session object last read or wrote it (another client, another
+        process), the changes of both are kept — messages either side added, either side's
+        edits — and where both changed the same messages, both versions are kept (the report
+        says how many such conflicts). ``session`` then holds what the file holds (unless
+        ``adopt`` is false). ``pending`` messages (a reply still arriving) are written after the
+        session's messages but never adopted; a later sync replaces them.
+
+        Raises ValueError for messages that are not valid, SessionCorruptError if the file on
+        disk is corrupt (it is never overwritten), OSError if the disk fails.
+        """
+        session_id = session.session_id
+        path = self.path_for(session_id)
+        ours = [*session.messages, *pending]
+        try:
+            fileformat.validate_messages(ours)
+        except FormatError as exc:
+            raise ValueError(f"Cannot save session {session_id!r}: {exc}") from None
+        with locked(self.history_dir, session_id):
+            state = session.disk
+            theirs = self._on_disk(session_id, path, state)
+            if theirs is None:  # no file: a new session, or deleted by another process
+                result, metadata = MergeResult(ours), session.metadata
+                created, last_activity = _iso(session.created_at), session.last_activity
+            else:
+                if state is not None:
+                    base, base_metadata = state.messages, state.metadata
+                else:  # never read: what the two start with in common
+                    base = ours[: common_prefix(ours, theirs.messages)]
+                    base_metadata = theirs.metadata
+                result = merge(base, ours, theirs.messages)
+                metadata = merge_metadata(base_metadata, session.metadata, theirs.metadata)
+                created = theirs.created_at
+                last_activity = max(session.last_activity,
+                                    datetime.fromisoformat(theirs.last_activity))
+            if theirs is not None and (result.messages, metadata) == (theirs.messages,
+                                                                      theirs.metadata):
+                key = state.key if state is not None and state.current else _key_of(path)
+            else:
+                record = SessionRecord(session_id, created, _iso(last_activity),
+                                       metadata, result.messages)
+                atomic_write(path, fileformat.encode(record))
+                key = _key_of(path)
+                with self._mutex:
+                    self._index.put(path.name, key, summary_of(record, key[0]))
+                    self._headers[session_id] = (key, created, copy.deepcopy(metadata))
+        written = result.messages
+        session.disk = DiskState(key, created, ours, copy.deepcopy(session.metadata),
+                                 current=(written, metadata) == (ours, session.metadata))
+        report = SyncReport(
+            messages=written,
+            metadata=metadata,
+            taken=count_new(written, ours) if written != ours else 0,
+            conflicts=result.conflicts,
+            adopted=DiskState(key, created, list(written), copy.deepcopy(metadata), current=True),
+        )
+        if adopt and not pending:
+            report.adopt(session)
+        return report
+
+    def _on_disk(
+        self, session_id: str, path: Path, state: DiskState | None
+    ) -> SessionRecord | None:
+        """The file's record, without reading it when ``state`` says it is what we wrote."""
+        try:
+            key = stat_key(path.stat())
+        except FileNotFoundError:
+            return None
+        if state is not None and state.current and state.key == key:
+            return SessionRecord(session_id, state.created_at, state.created_at,
+                                 state.metadata, state.messages)
+        return self._read(session_id)
 
     def _stored_header(self, session_id: str, path: Path) -> tuple[str, dict[str, Any]] | None:
         """created_at and metadata of the file on disk (None if absent). A corrupt file raises,
@@ -238,3 +346,7 @@ class SessionManager:
         """Write what the listing index learned since it was last written (also done when the
         manager is collected or the process exits; the index is only a cache)."""
         self._index_writer()
+
+
+def _key_of(path: Path) -> StatKey:
+    return stat_key(path.stat())

@@ -6,10 +6,25 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from agentry.sessions.index import StatKey
+
 
 def now() -> datetime:
     """Local wall-clock time to the second, naive, as the spec's files and examples show it."""
     return datetime.now().replace(microsecond=0)
+
+
+@dataclass(frozen=True)
+class DiskState:
+    """What a session object knows of its file: the messages and metadata it last read or wrote
+    there (the base of a merge with what another process wrote since), and the file's stat key
+    then. ``current``: the file held exactly these, so an unchanged key means nothing to read."""
+
+    key: StatKey | None
+    created_at: str
+    messages: list[dict[str, Any]]
+    metadata: dict[str, Any]
+    current: bool
 
 
 @dataclass(eq=False)
@@ -19,6 +34,8 @@ class AgentSession:
     created_at: datetime = field(default_factory=now)
     last_activity: datetime = field(default_factory=now)
     metadata: dict[str, Any] = field(default_factory=dict)
+    # Set by SessionManager.load and .sync; None for a session never read from or written to disk.
+    disk: DiskState | None = field(default=None, init=False, repr=False)
 
     def add_message(self, message: dict[str, Any]) -> None:
         self.messages.append(message)
