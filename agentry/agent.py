@@ -73,6 +73,13 @@ class Agent:
             self.sessions[session_id] = session
         return session
 
+    def add_user_message(self, text: str, session_id: str = "default") -> dict[str, Any]:
+        """Add the person's message to the session (``stream(None, ...)`` then answers it), so a
+        client can save it before the request is sent."""
+        message = {"role": "user", "content": text, "_created_at": _stamp()}
+        self.get_session(session_id).add_message(message)
+        return message
+
     def in_flight(self, session_id: str) -> list[dict[str, Any]]:
         """What a reply still arriving in the session would leave there if it stopped now: the
         partial assistant message, or answers to the tool calls not yet answered, each marked
@@ -137,7 +144,7 @@ class Agent:
         """
         session = self.get_session(session_id)
         if message is not None:
-            session.add_message({"role": "user", "content": message, "_created_at": _stamp()})
+            self.add_user_message(message, session_id)
         try:
             model = await self.provider.resolve_model()
         except ProviderError as exc:

@@ -25,12 +25,13 @@ import contextlib
 import json
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TextIO
 
 from agentry.agent import Agent, Approval
+from agentry.argv import values_attached
 from agentry.config import ProviderChoice, build_provider, choose_provider, load_settings
 from agentry.errors import AgentryError, ProviderError, SessionCorruptError
 from agentry.events import (
@@ -44,10 +45,13 @@ from agentry.events import (
 )
 from agentry.providers import PROVIDER_NAMES, Provider
 from agentry.sessions import AgentSession, SessionManager, validate_session_id
+from agentry.sessions.background_sync import sync_in_background
+from agentry.sessions.manager import SyncReport
 from agentry.tools import Tool
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 MODEL_PROBE_S = 3.0  # how long the start-up line may wait to learn the server's default model
+AUTOSAVE_S = 2.0  # a reply arriving is saved at least this often (a kill loses no more)
 DIM, RESET = "\x1b[2m", "\x1b[0m"
 
 
@@ -73,7 +77,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--model", metavar="NAME", help="default: the server's first model")
     parser.add_argument("--endpoint", metavar="URL", help="the provider's base URL")
     parser.add_argument("--history-dir", metavar="DIR", help="where session files are kept")
-    return parser.parse_args(argv)
+    return parser.parse_args(values_attached(sys.argv[1:] if argv is None else argv,
+                                             ("--session",)))
 
 
 # -- output ---------------------------------------------------------------------------------
@@ -91,8 +96,9 @@ class Terminal:
 
     def write(self, text: str) -> None:
         if text:
-            self.out.write(text)
-            self.out.flush()  # each delta as it arrives, also into a pipe
+            with _closed_terminal_ignored():
+                self.out.write(text)
+                self.out.flush()  # each delta as it arrives, also into a pipe
             self.mid_line = not text.endswith("\n")
 
     def end_line(self) -> None:
@@ -105,11 +111,22 @@ class Terminal:
 
     def note(self, text: str) -> None:
         self.end_line()
-        print(text, file=self.err, flush=True)
+        with _closed_terminal_ignored():
+            print(text, file=self.err, flush=True)
 
     def error(self, text: str) -> None:
         self.failed = True
         self.note(text)
+
+
+@contextlib.contextmanager
+def _closed_terminal_ignored() -> Iterator[None]:
+    """Output to a terminal that was closed (SIGHUP) or a pipe whose reader left fails; the
+    session must still be saved, so such a failure ends nothing."""
+    try:
+        yield
+    except OSError:
+        pass
 
 
 def _clip(text: str, limit: int = 120) -> str:
@@ -183,10 +200,41 @@ def read_line(prompt: str) -> str:
     """input() where Ctrl-C raises KeyboardInterrupt even during a turn: the Runner's own
     handler there only cancels the task, which cannot interrupt a blocking read."""
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    TERMINATION.reading = True
     try:
         return input(prompt)
     finally:
+        TERMINATION.reading = False
         signal.signal(signal.SIGINT, previous)
+
+
+class Termination:
+    """SIGTERM, SIGHUP (the terminal closed) and, on Windows, SIGBREAK (the console closed) end
+    the client as Ctrl-C at the prompt does: a turn in progress is stopped with its partial
+    reply kept, the session is saved, and the client exits with 128 + the signal's number."""
+
+    def __init__(self) -> None:
+        self.signal: int | None = None
+        self.turn: asyncio.Task[None] | None = None  # the turn running, if any
+        self.reading = False  # blocked in a question to the person (which a cancel cannot end)
+
+    def install(self) -> None:
+        for name in ("SIGTERM", "SIGHUP", "SIGBREAK"):
+            if (number := getattr(signal, name, None)) is not None:
+                signal.signal(number, self._handle)
+
+    def _handle(self, signum: int, _frame: object) -> None:
+        if self.signal is not None:
+            return  # already on the way out: let the save finish
+        self.signal = signum
+        turn = self.turn
+        if turn is not None and not turn.done() and not self.reading:
+            turn.get_loop().call_soon_threadsafe(turn.cancel)
+            return
+        raise KeyboardInterrupt  # out of the blocking read; the loop saves and ends
+
+
+TERMINATION = Termination()
 
 
 class Approvals:
@@ -311,17 +359,35 @@ class ChatClient:
         return self.agent.get_session(self.session_id)
 
     def save(self) -> bool:
+        """Save the session, merged with what other processes saved to it meanwhile."""
         try:
-            self.manager.save(self.session)
+            report = self.manager.sync(self.session)
         except (OSError, ValueError) as exc:  # SessionCorruptError is a ValueError
-            self.term.error(f"Could not save session '{self.session_id}': {exc}")
+            self.term.error(f"Could not save session '{self.session_id}': {_clip(str(exc), 300)}")
             return False
+        self._merged(report)
         return True
+
+    def _merged(self, report: SyncReport) -> None:
+        if report.taken:
+            self.term.note(f"({_count(report.taken, 'message')} saved to this session by another "
+                           "Agentry process were merged in.)")
+        if report.conflicts:
+            self.term.note("(This session was also changed by another process in the same place; "
+                           "both versions were kept.)")
+
+    def _autosave(self, previous: asyncio.Task[SyncReport] | None) -> asyncio.Task[SyncReport]:
+        """Save the reply as it grows, in a thread; at most one save at a time."""
+        if previous is not None and not previous.done():
+            return previous
+        return asyncio.ensure_future(sync_in_background(
+            self.manager, self.session, pending=self.agent.in_flight(self.session_id)
+        ))
 
     # -- the loop ---------------------------------------------------------------------------
 
     def run(self, runner: asyncio.Runner) -> int:
-        while self.running:
+        while self.running and TERMINATION.signal is None:
             try:
                 line = input(f"[{self.session_id}] You: " if self.interactive else "")
             except (EOFError, KeyboardInterrupt):
@@ -336,6 +402,8 @@ class ChatClient:
                 self.term.line()  # the spec's example leaves a blank line after each exchange
         self.save()
         runner.run(self.agent.aclose())
+        if TERMINATION.signal is not None:
+            return 128 + TERMINATION.signal
         return 1 if self.term.failed and not self.interactive else 0
 
     def handle(self, line: str, runner: asyncio.Runner) -> None:
@@ -349,13 +417,23 @@ class ChatClient:
             runner.run(self.turn(text))
 
     async def turn(self, text: str) -> None:
+        TERMINATION.turn = asyncio.current_task()
         self.approvals.stopped = False
         view = ReplyView(self.term, self.session_id)
+        # The person's words are on disk before the request goes out.
+        self.agent.add_user_message(text, self.session_id)
+        self.save()
+        saving: asyncio.Task[SyncReport] | None = None
+        loop = asyncio.get_running_loop()
+        next_save = loop.time() + AUTOSAVE_S
         try:
-            stream = self.agent.stream(text, session_id=self.session_id)
+            stream = self.agent.stream(None, session_id=self.session_id)
             async with contextlib.aclosing(stream) as events:
                 async for event in events:
                     view.show(event)
+                    if loop.time() >= next_save:
+                        saving = self._autosave(saving)
+                        next_save = loop.time() + AUTOSAVE_S
         except asyncio.CancelledError:  # Ctrl-C: the agent kept the partial reply
             task = asyncio.current_task()
             if task is not None:
@@ -364,7 +442,11 @@ class ChatClient:
         except Exception as exc:  # one readable line, never a traceback; the session is kept
             self.term.error(f"Error: {exc}" if isinstance(exc, AgentryError)
                             else f"Error: {type(exc).__name__}: {exc}")
+        if saving is not None:
+            with contextlib.suppress(Exception):  # the save below says what is wrong
+                await asyncio.shield(saving)
         self.save()
+        TERMINATION.turn = None
 
     # -- commands ---------------------------------------------------------------------------
 
@@ -521,6 +603,7 @@ def main(argv: list[str] | None = None) -> int:
         term.error(f"Cannot use the session history folder: {exc}")
         return 1
     approvals = Approvals(term, interactive=sys.stdin.isatty())
+    TERMINATION.install()
     if approvals.interactive:
         with contextlib.suppress(ImportError):  # not on Windows
             import readline  # noqa: F401 - line editing and history for input()

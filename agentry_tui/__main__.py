@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import argparse
 import gc
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from agentry.argv import values_attached
 from agentry.sessions.ids import ID_RULE, is_valid_session_id
 
 
@@ -26,7 +28,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--history-dir", metavar="DIR",
                         help="where sessions are kept; default: AGENTRY_HISTORY_DIR or the user "
                              "data folder")
-    args = parser.parse_args(argv)
+    args = parser.parse_args(values_attached(sys.argv[1:] if argv is None else argv,
+                                             ("--session",)))
     if args.session is not None and not is_valid_session_id(args.session):
         parser.error(f"--session {args.session!r}: {ID_RULE}")
     return args
@@ -52,14 +55,15 @@ def main(argv: list[str] | None = None) -> int:
     with long_lived_imports():
         from agentry_tui.app import AgentryApp  # after argument errors, which need no Textual
 
-    AgentryApp(
+    app = AgentryApp(
         session_id=args.session,
         provider=args.provider,
         model=args.model,
         endpoint=args.endpoint,
         history_dir=args.history_dir,
-    ).run()
-    return 0
+    )
+    app.run()
+    return app.return_code or 0  # non-zero after a crash, which Textual has reported
 
 
 if __name__ == "__main__":

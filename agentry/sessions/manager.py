@@ -56,8 +56,10 @@ class SyncReport:
 
     def adopt(self, session: AgentSession) -> None:
         """Make ``session`` hold what the file holds (its messages, metadata and disk state)."""
-        session.messages = list(self.messages)
-        session.metadata = copy.deepcopy(self.metadata)
+        if session.messages != self.messages:
+            session.messages = list(self.messages)
+        if session.metadata != self.metadata:
+            session.metadata = copy.deepcopy(self.metadata)
         session.disk = self.adopted
 
 

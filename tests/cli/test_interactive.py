@@ -206,8 +206,11 @@ def test_status_saved_compares_memory_with_the_file(cli, ollama_server) -> None:
     term.sendline("/status")
     term.expect_exact("   Saved: No\n")
     term.expect_exact("[m] You: ")
-    term.sendline("/resume m")  # saves what is in memory first, as every switch does
-    term.expect_exact("Resumed session: 'm' (1 message)\n")
+    # Every switch saves first: merged with what the other program wrote, which is kept (the
+    # client had changed nothing since, so the file's version stands).
+    term.sendline("/resume m")
+    term.expect_exact("Resumed session: 'm' (2 messages)\n")
     term.expect_exact("[m] You: ")
     term.send_eof()
     assert term.wait() == 0
+    assert cli.stored("m")["messages"] == elsewhere

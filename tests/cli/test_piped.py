@@ -43,6 +43,13 @@ def test_resumes_a_saved_session_by_id(cli, ollama_server) -> None:
     assert [m["content"] for m in sent[1:]] == ["one", "Echo: one", "two"]
 
 
+def test_a_session_id_starting_with_a_dash_opens(cli, ollama_server) -> None:
+    result = cli.pipe("hi\n", "--session", "-draft")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "[-draft] Assistant: Echo: hi\n"
+    assert [m["content"] for m in cli.stored("-draft")["messages"][1:]] == ["hi", "Echo: hi"]
+
+
 def test_auto_selection_picks_ollama_when_it_answers(cli, ollama_server, tmp_path) -> None:
     config = tmp_path / "empty-config"
     config.mkdir()

@@ -23,6 +23,10 @@ def test_arguments() -> None:
         "work", "ollama", "m", "http://h:1", "/tmp/x")
 
 
+def test_a_session_id_may_start_with_a_dash() -> None:
+    assert parse_args(["--session", "-draft", "--model", "m"]).session == "-draft"
+
+
 def test_bad_session_id_is_refused_before_the_app_starts(capsys: pytest.CaptureFixture) -> None:
     with pytest.raises(SystemExit):
         parse_args(["--session", "../etc"])

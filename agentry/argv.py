@@ -1,0 +1,20 @@
+"""Command-line helpers both clients share."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def values_attached(argv: Sequence[str], options: Sequence[str]) -> list[str]:
+    """``argv`` with each of ``options`` joined to the value after it (``--session -x`` becomes
+    ``--session=-x``): argparse takes a value starting with ``-`` for an option, and session ids
+    may start with one."""
+    out: list[str] = []
+    args = iter(argv)
+    for arg in args:
+        if arg == "--":
+            out += [arg, *args]
+            break
+        value = next(args, None) if arg in options else None
+        out.append(arg if value is None else f"{arg}={value}")
+    return out

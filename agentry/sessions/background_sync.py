@@ -1,0 +1,52 @@
+"""``SessionManager.sync`` from an event loop: the file work in a thread, the session untouched
+by that thread, so the loop may go on changing it (a reply streaming in) meanwhile."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from collections.abc import Sequence
+from concurrent.futures import Executor
+from typing import Any
+
+from agentry.sessions.manager import SessionManager, SyncReport
+from agentry.sessions.session import AgentSession
+
+
+def snapshot(session: AgentSession) -> AgentSession:
+    """A copy of the session's lists and metadata, as they stand, for another thread."""
+    copied = AgentSession(
+        session.session_id,
+        list(session.messages),
+        session.created_at,
+        session.last_activity,
+        copy.deepcopy(session.metadata),
+    )
+    copied.disk = session.disk
+    return copied
+
+
+async def sync_in_background(
+    manager: SessionManager,
+    session: AgentSession,
+    *,
+    pending: Sequence[dict[str, Any]] = (),
+    executor: Executor | None = None,
+) -> SyncReport:
+    """Sync a snapshot of ``session`` in ``executor`` (saves of one session must not overlap:
+    give one thread, or await each before the next). What the file then holds is adopted only if
+    the session did not change meanwhile and nothing was ``pending``."""
+    copied = snapshot(session)
+    pending = list(pending)
+
+    def work() -> SyncReport:
+        # The newest disk state: a save queued before this one may have set it since.
+        copied.disk = session.disk
+        report = manager.sync(copied, pending=pending, adopt=False)
+        session.disk = copied.disk
+        return report
+
+    report = await asyncio.get_running_loop().run_in_executor(executor, work)
+    if not pending and session.messages == copied.messages and session.metadata == copied.metadata:
+        report.adopt(session)
+    return report
