@@ -47,6 +47,7 @@ from agentry.providers import PROVIDER_NAMES, Provider
 from agentry.sessions import AgentSession, SessionManager, validate_session_id
 from agentry.sessions.background_sync import sync_in_background
 from agentry.sessions.manager import SyncReport
+from agentry.termination import termination_signals
 from agentry.tools import Tool
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -219,9 +220,8 @@ class Termination:
         self.reading = False  # blocked in a question to the person (which a cancel cannot end)
 
     def install(self) -> None:
-        for name in ("SIGTERM", "SIGHUP", "SIGBREAK"):
-            if (number := getattr(signal, name, None)) is not None:
-                signal.signal(number, self._handle)
+        for number in termination_signals():
+            signal.signal(number, self._handle)
 
     def _handle(self, signum: int, _frame: object) -> None:
         if self.signal is not None:

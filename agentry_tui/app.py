@@ -6,6 +6,9 @@ and requests flow up (widgets post messages; the app turns them into store calls
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +25,7 @@ from agentry.config import load_settings, save_settings
 from agentry.errors import AgentryError, ProviderError
 from agentry.sessions import is_valid_session_id
 from agentry.sessions.session import now as wall_clock
+from agentry.termination import termination_signals
 from agentry_tui import commands
 from agentry_tui.commands import SessionLine, SlashCommand, UsageError
 from agentry_tui.formatting import content_text
@@ -120,6 +124,8 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         self.call_after_refresh(self.store.connect)
         self.query_one(Prompt).focus()
         self.set_interval(30, self._tick)
+        if not self.is_headless:  # a test's app must not take over the test process's signals
+            self._install_termination()
 
     # -- small helpers --------------------------------------------------------------------
 
@@ -539,6 +545,27 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
     async def action_quit(self) -> None:
         await self.store.shutdown()
         self.exit()
+
+    def _install_termination(self) -> None:
+        """SIGTERM, SIGHUP (the terminal closed) and SIGBREAK quit as ctrl+q does: replies
+        stopped with their partial text, everything saved; the exit code says which signal."""
+        loop = asyncio.get_running_loop()
+        for number in termination_signals():
+            try:
+                loop.add_signal_handler(number, self._terminated, number)
+            except (NotImplementedError, RuntimeError):  # Windows' loops; not the main thread
+                signal.signal(number, lambda n, _f: loop.call_soon_threadsafe(self._terminated, n))
+
+    def _terminated(self, number: int) -> None:
+        self.run_worker(self._quit_after_signal(number), group="quit", exclusive=True)
+
+    async def _quit_after_signal(self, number: int) -> None:
+        await self.store.shutdown()
+        if number == getattr(signal, "SIGHUP", None):
+            # The terminal is gone: there is no screen to restore, and Textual's writes to it
+            # can block its shutdown for good. Everything is saved; leave now.
+            os._exit(128 + number)
+        self.exit(return_code=128 + number)
 
     # -- settings -------------------------------------------------------------------------
 

@@ -89,3 +89,9 @@ def content_text(content: Any) -> str:
             str(p.get("text", "")) for p in content if isinstance(p, dict) and p.get("text")
         )
     return "" if content is None else str(content)
+
+
+def clipped(text: str, limit: int = 300) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis: for error texts, which may quote
+    whole requests."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

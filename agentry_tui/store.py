@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
@@ -50,8 +49,10 @@ from agentry.events import (
 )
 from agentry.messages import title_of
 from agentry.sessions import AgentSession, SessionManager, validate_session_id
+from agentry.sessions.background_sync import sync_in_background
+from agentry.sessions.manager import SyncReport
 from agentry_tui import export
-from agentry_tui.formatting import parse_time, tokens_per_second
+from agentry_tui.formatting import clipped, parse_time, tokens_per_second
 
 if TYPE_CHECKING:
     from agentry.agent import Agent, Approval
@@ -63,6 +64,8 @@ Clock = Callable[[], datetime]
 FRAME_S = 1 / 60  # stream deltas are handed to the views at most once a frame
 TURN_S = 0.005  # the longest a reply worker holds the event loop between events
 LISTING_DELAY_S = 0.5  # the listing of sessions the index does not know waits this long
+AUTOSAVE_S = 2.0  # a reply arriving is saved at least this often (a kill loses no more)
+SAVE_RETRY_S = (2.0, 30.0)  # a failed save is tried again after the first, doubling to the last
 # The session a reply worker serves, so the agent's one approval callback knows who is asking.
 _serving: ContextVar[str] = ContextVar("agentry_tui_serving")
 
@@ -229,7 +232,8 @@ class SessionStore(DOMNode):
         self._sessions: dict[str, AgentSession] = {}  # opened sessions; shared with the Agent
         self._flushes: dict[str, asyncio.TimerHandle] = {}
         self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="agentry-save")
-        self._saves: set[asyncio.Future[Any]] = set()
+        self._saves: dict[asyncio.Future[None], str] = {}  # saves under way, by session id
+        self._retries: dict[str, float] = {}  # sessions whose last save failed: the next delay
 
     def _post(self, message: Message) -> None:
         self._target.post_message(message)
@@ -422,12 +426,17 @@ class SessionStore(DOMNode):
         self._post(SessionUpdated(entry.id))
 
     async def _reply(self, entry: SessionEntry) -> None:
-        assert self.agent is not None
+        agent = self.agent
+        assert agent is not None
         _serving.set(entry.id)
         loop = asyncio.get_running_loop()
         try:
-            async with contextlib.aclosing(self.agent.stream(None, entry.id)) as events:
+            # The person's words are on disk before the request goes out.
+            if (saving := self._save(entry, adopt=True)) is not None:
+                await asyncio.shield(saving)
+            async with contextlib.aclosing(agent.stream(None, entry.id)) as events:
                 turn_ends = loop.time() + TURN_S
+                next_save = loop.time() + AUTOSAVE_S
                 async for event in events:
                     self._take(entry, event)
                     # A fast server fills the socket buffer faster than we read it, and reading
@@ -435,6 +444,9 @@ class SessionStore(DOMNode):
                     if loop.time() >= turn_ends:
                         await asyncio.sleep(0)
                         turn_ends = loop.time() + TURN_S
+                    if loop.time() >= next_save and entry.id not in self._saves.values():
+                        self._save(entry, agent.in_flight(entry.id))
+                        next_save = loop.time() + AUTOSAVE_S
         except asyncio.CancelledError:
             # The agent has kept the partial reply in the session, marked interrupted.
             self._finish(entry)
@@ -725,43 +737,86 @@ class SessionStore(DOMNode):
             self._order.insert(0, entry.id)
             self._post(SessionListChanged())
 
-    def _save(self, entry: SessionEntry) -> None:
+    def _save(
+        self,
+        entry: SessionEntry,
+        pending: list[dict[str, Any]] | None = None,
+        adopt: bool | None = None,
+    ) -> asyncio.Future[None] | None:
+        """Save the session off the loop, merged with what other processes saved to it.
+        ``pending``: a reply still arriving, written but not part of the session yet. What the
+        file then holds becomes the session's (``adopt``) by default only when no reply is
+        arriving, as the reply's view counts the session's messages."""
         session = entry.session
         if session is None or entry.corrupt is not None:
-            return  # a corrupt file is never overwritten
-        # A snapshot, so the thread does not see messages the loop adds meanwhile.
-        snapshot = AgentSession(
-            session.session_id,
-            list(session.messages),
-            session.created_at,
-            session.last_activity,
-            json.loads(json.dumps(session.metadata)),
-        )
+            return None  # a corrupt file is never overwritten
+        if adopt is None:
+            adopt = not entry.streaming
+        future = asyncio.ensure_future(self._sync(entry, session, pending, adopt))
+        self._saves[future] = entry.id
+        future.add_done_callback(self._saves.pop)
+        return future
+
+    async def _sync(
+        self,
+        entry: SessionEntry,
+        session: AgentSession,
+        pending: list[dict[str, Any]] | None,
+        adopt: bool,
+    ) -> None:
         version = entry.version
-        manager = self.manager
-
-        def write() -> int:
-            manager.save(snapshot)
-            return manager.path_for(snapshot.session_id).stat().st_size
-
-        future = asyncio.get_running_loop().run_in_executor(self._io, write)
-        self._saves.add(future)
-        future.add_done_callback(lambda f: self._saved(entry, version, f))
-
-    def _saved(self, entry: SessionEntry, version: int, future: asyncio.Future[int]) -> None:
-        self._saves.discard(future)
-        if future.cancelled():
+        try:
+            report = await sync_in_background(
+                self.manager, session, pending=pending or (), adopt=adopt, executor=self._io
+            )
+        except (OSError, ValueError) as exc:  # SessionCorruptError is a ValueError
+            self._save_failed(entry, exc)
             return
-        if (exc := future.exception()) is not None:
-            self._add_notice(entry, f"Could not save session '{entry.id}': {exc}", "error")
-        else:
-            entry.size = future.result()
+        if entry.id not in self._entries:
+            return
+        entry.size = report.size
+        if not pending:
             entry.saved_version = max(entry.saved_version, version)
-        if entry.id in self._entries:
+        if self._retries.pop(entry.id, None) is not None:
+            self._add_notice(entry, f"Saved session '{entry.id}' again.", "info")
+        if report.taken or report.conflicts:
+            self._merged(entry, report)
+        self._post(SessionUpdated(entry.id))
+
+    def _merged(self, entry: SessionEntry, report: SyncReport) -> None:
+        """Another process saved to this session meanwhile: say what the merge did."""
+        if report.taken:
+            n = report.taken
+            self._add_notice(entry, f"{n} message{'s' if n != 1 else ''} saved to this session "
+                             "by another Agentry process were merged in.", "info")
+        if report.conflicts:
+            self._add_notice(entry, "Another process changed the same messages of this session "
+                             "as this one: both versions were kept, theirs first.", "info")
+        self._touch(entry)
+
+    def _save_failed(self, entry: SessionEntry, exc: Exception) -> None:
+        """Keep the messages in memory and try again later, backing off; say so once."""
+        if entry.id not in self._entries:
+            return
+        delay = self._retries.get(entry.id)
+        if delay is None:
+            self._add_notice(
+                entry,
+                f"Could not save session '{entry.id}': {clipped(str(exc))}\nYour messages are "
+                f"kept here; saving is tried again every {SAVE_RETRY_S[-1]:g} s at most.",
+                "error",
+            )
             self._post(SessionUpdated(entry.id))
+        delay = min(SAVE_RETRY_S[0] if delay is None else delay * 2, SAVE_RETRY_S[-1])
+        self._retries[entry.id] = delay
+        self.app.set_timer(delay, lambda: self._retry_save(entry))
+
+    def _retry_save(self, entry: SessionEntry) -> None:
+        if entry.id in self._entries and entry.id not in self._saves.values():
+            self._save(entry)
 
     async def _drain_saves(self) -> None:
-        if self._saves:
+        while self._saves:
             await asyncio.gather(*list(self._saves), return_exceptions=True)
 
     async def shutdown(self) -> None:

@@ -31,11 +31,12 @@ async def sync_in_background(
     session: AgentSession,
     *,
     pending: Sequence[dict[str, Any]] = (),
+    adopt: bool = True,
     executor: Executor | None = None,
 ) -> SyncReport:
     """Sync a snapshot of ``session`` in ``executor`` (saves of one session must not overlap:
-    give one thread, or await each before the next). What the file then holds is adopted only if
-    the session did not change meanwhile and nothing was ``pending``."""
+    give one thread, or await each before the next). What the file then holds is adopted if
+    ``adopt``, nothing was ``pending`` and the session did not change meanwhile."""
     copied = snapshot(session)
     pending = list(pending)
 
@@ -47,6 +48,6 @@ async def sync_in_background(
         return report
 
     report = await asyncio.get_running_loop().run_in_executor(executor, work)
-    if not pending and session.messages == copied.messages and session.metadata == copied.metadata:
+    if adopt and not pending and session.messages == copied.messages and session.metadata == copied.metadata:
         report.adopt(session)
     return report

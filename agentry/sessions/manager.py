@@ -54,6 +54,12 @@ class SyncReport:
     conflicts: int = 0  # stretches both processes changed: both versions were kept
     adopted: DiskState | None = field(default=None, repr=False)
 
+    @property
+    def size(self) -> int:
+        """The file's size in bytes."""
+        assert self.adopted is not None and self.adopted.key is not None
+        return self.adopted.key[0]
+
     def adopt(self, session: AgentSession) -> None:
         """Make ``session`` hold what the file holds (its messages, metadata and disk state)."""
         if session.messages != self.messages:

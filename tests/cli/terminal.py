@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import codecs
+import fcntl
 import os
 import re
 import select
 import signal
+import struct
 import subprocess
+import termios
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,8 +21,14 @@ _CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\x1b[=>]|\r")
 
 
 class PtyProcess:
-    def __init__(self, args: Sequence[str], env: dict[str, str], cwd: Path) -> None:
+    def __init__(
+        self, args: Sequence[str], env: dict[str, str], cwd: Path,
+        size: tuple[int, int] | None = None,
+    ) -> None:
         master, slave = os.openpty()
+        if size is not None:  # columns, rows: what a full-screen program lays itself out in
+            columns, rows = size
+            fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
         # Its own session, so signals the test sends reach only it. Ctrl-C is sent as SIGINT to
         # the process, as the terminal would: making the pty its controlling terminal needs a
         # preexec_fn, which is unsafe with the test server's thread running.
