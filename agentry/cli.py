@@ -47,6 +47,7 @@ from agentry.providers import PROVIDER_NAMES, Provider
 from agentry.sessions import AgentSession, SessionManager, validate_session_id
 from agentry.sessions.background_sync import sync_in_background
 from agentry.sessions.manager import SyncReport
+from agentry.sessions.rescue import rescue_copy
 from agentry.termination import termination_signals
 from agentry.tools import Tool
 
@@ -368,6 +369,16 @@ class ChatClient:
         self._merged(report)
         return True
 
+    def _rescue(self) -> None:
+        """The last save failed and the client is leaving: keep a copy where it can be kept."""
+        try:
+            path = rescue_copy(self.session)
+        except OSError as exc:
+            self.term.error(f"Could not copy the session elsewhere either: {_clip(str(exc), 300)}")
+        else:
+            self.term.error(f"A copy of session '{self.session_id}' is in {path}; move it to "
+                            f"{self.manager.history_dir} to go on with it.")
+
     def _merged(self, report: SyncReport) -> None:
         if report.taken:
             self.term.note(f"({_count(report.taken, 'message')} saved to this session by another "
@@ -400,7 +411,8 @@ class ChatClient:
                 break
             if self.interactive:
                 self.term.line()  # the spec's example leaves a blank line after each exchange
-        self.save()
+        if not self.save():
+            self._rescue()
         runner.run(self.agent.aclose())
         if TERMINATION.signal is not None:
             return 128 + TERMINATION.signal

@@ -543,8 +543,8 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         self._notice(commands.help_text(help_rows()))
 
     async def action_quit(self) -> None:
-        await self.store.shutdown()
-        self.exit()
+        unsaved = await self.store.shutdown()
+        self.exit(return_code=1 if unsaved else 0, message="\n".join(unsaved) or None)
 
     def _install_termination(self) -> None:
         """SIGTERM, SIGHUP (the terminal closed) and SIGBREAK quit as ctrl+q does: replies
@@ -560,12 +560,12 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         self.run_worker(self._quit_after_signal(number), group="quit", exclusive=True)
 
     async def _quit_after_signal(self, number: int) -> None:
-        await self.store.shutdown()
+        unsaved = await self.store.shutdown()
         if number == getattr(signal, "SIGHUP", None):
             # The terminal is gone: there is no screen to restore, and Textual's writes to it
-            # can block its shutdown for good. Everything is saved; leave now.
+            # can block its shutdown for good. Everything is saved (or rescued); leave now.
             os._exit(128 + number)
-        self.exit(return_code=128 + number)
+        self.exit(return_code=128 + number, message="\n".join(unsaved) or None)
 
     # -- settings -------------------------------------------------------------------------
 

@@ -51,6 +51,7 @@ from agentry.messages import title_of
 from agentry.sessions import AgentSession, SessionManager, validate_session_id
 from agentry.sessions.background_sync import sync_in_background
 from agentry.sessions.manager import SyncReport
+from agentry.sessions.rescue import rescue_copy
 from agentry_tui import export
 from agentry_tui.formatting import clipped, parse_time, tokens_per_second
 
@@ -819,8 +820,9 @@ class SessionStore(DOMNode):
         while self._saves:
             await asyncio.gather(*list(self._saves), return_exceptions=True)
 
-    async def shutdown(self) -> None:
-        """Stop every reply (keeping their partial text), save what is unsaved, close."""
+    async def shutdown(self) -> list[str]:
+        """Stop every reply (keeping their partial text), save what is unsaved, close. Returns
+        what to tell the person about sessions that could not be saved."""
         replies = [
             w for w in self.workers if w.node is self and w.group in self._entries and w.is_running
         ]
@@ -836,3 +838,20 @@ class SessionStore(DOMNode):
         self._io.shutdown(wait=True)
         if self.agent is not None:
             await self.agent.aclose()
+        return self._rescue_unsaved()
+
+    def _rescue_unsaved(self) -> list[str]:
+        """Sessions that could not be saved are copied where they can be: what to tell."""
+        lines = []
+        for entry in self._entries.values():
+            if entry.session is None or entry.version == entry.saved_version:
+                continue
+            try:
+                path = rescue_copy(entry.session)
+            except OSError as exc:
+                lines.append(f"Session '{entry.id}' could not be saved, nor copied elsewhere "
+                             f"({clipped(str(exc))}).")
+            else:
+                lines.append(f"Session '{entry.id}' could not be saved in its folder; a copy is "
+                             f"in {path} (move it to {entry.path.parent} to go on with it).")
+        return lines

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -62,6 +63,25 @@ async def test_a_failing_disk_keeps_the_messages_and_the_save_is_retried(
         await wait_until(pilot, lambda: entry.saved, timeout=5)
         assert contents(history)[1:] == ["keep me", "Echo: keep me"]
         assert any("Saved session 'default' again" in n for n in notices(app))
+
+
+async def test_quitting_while_the_disk_fails_leaves_a_copy_elsewhere(
+    app, history: Path, tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        path = history / "default_chat.toon"
+        path.unlink()
+        path.mkdir()
+        await send(pilot, "do not lose me")
+        entry = active(app)
+        await wait_until(pilot, lambda: not entry.streaming and entry.message_count == 3)
+        await pilot.press("ctrl+q")
+    assert app.return_code == 1
+    [copy] = (tmp_path / "tmp" / "agentry-rescue").glob("*/default_chat.toon")
+    rescued = SessionManager(copy.parent).load_session("default")
+    assert [m["content"] for m in rescued][1:] == ["do not lose me", "Echo: do not lose me"]
 
 
 def line_client(history: Path, name: str, count: int, interval: float) -> subprocess.Popen:
