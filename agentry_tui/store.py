@@ -129,6 +129,7 @@ class SessionEntry:
     version: int = 0  # bumped on every change that should reach the disk
     saved_version: int = 0
     pending: bool = False  # listed from its file's name and mtime; not read yet
+    merges: int = 0  # times the messages were replaced by a merge with another process's
 
     @property
     def path(self) -> Path:
@@ -780,16 +781,18 @@ class SessionStore(DOMNode):
             entry.saved_version = max(entry.saved_version, version)
         if self._retries.pop(entry.id, None) is not None:
             self._add_notice(entry, f"Saved session '{entry.id}' again.", "info")
-        if report.taken or report.conflicts:
-            self._merged(entry, report)
+        if (report.taken or report.conflicts) and session.messages == report.messages:
+            self._merged(entry, report)  # adopted: said once, when it shows
         self._post(SessionUpdated(entry.id))
 
     def _merged(self, entry: SessionEntry, report: SyncReport) -> None:
         """Another process saved to this session meanwhile: say what the merge did."""
+        entry.merges += 1
         if report.taken:
             n = report.taken
             self._add_notice(entry, f"{n} message{'s' if n != 1 else ''} saved to this session "
-                             "by another Agentry process were merged in.", "info")
+                             f"by another Agentry process {'was' if n == 1 else 'were'} merged "
+                             "in.", "info")
         if report.conflicts:
             self._add_notice(entry, "Another process changed the same messages of this session "
                              "as this one: both versions were kept, theirs first.", "info")

@@ -184,6 +184,7 @@ class MessageList(VerticalScroll):
         self._live = None
         self._calls = {}
         self._corrupt = entry.corrupt
+        self._merges = entry.merges
         self._settled = False
         self._following = True
         widgets: list[Widget] = []
@@ -230,6 +231,7 @@ class MessageList(VerticalScroll):
         if (
             session is None
             or entry.corrupt != self._corrupt
+            or entry.merges != self._merges  # messages may have come in anywhere
             or len(session.messages) < self._end
             or len(entry.notices) < self._notices
         ):

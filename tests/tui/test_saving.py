@@ -12,6 +12,7 @@ from pathlib import Path
 
 from agentry.sessions import SessionManager
 from agentry_tui import store
+from agentry_tui.widgets.messages import UserMessage
 from tests.tui.conftest import SIZE
 from tests.tui.helpers import active, idle, notices, ready, send, wait_until
 
@@ -38,8 +39,11 @@ async def test_what_another_process_saved_meanwhile_is_merged_in(app, history: P
         assert contents(history)[1:] == ["from elsewhere", "from the app", "Echo: from the app"]
         # The app's session is what the file holds, and it said what happened.
         assert [m["content"] for m in entry.session.messages] == contents(history)
-        assert any("1 message saved to this session by another Agentry process" in n
-                   for n in notices(app))
+        assert any("1 message saved to this session by another Agentry process was merged in"
+                   in n for n in notices(app))
+        await pilot.pause()
+        shown = [view.message["content"] for view in app.query(UserMessage)]
+        assert shown == ["from elsewhere", "from the app"]
 
 
 async def test_a_failing_disk_keeps_the_messages_and_the_save_is_retried(
