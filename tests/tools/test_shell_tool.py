@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+import agentry
 from agentry.errors import ToolError
 from agentry.tools import ToolRegistry
 from agentry.tools.shell import OUTPUT_CAP
@@ -165,6 +167,27 @@ async def test_without_process_groups_the_tree_and_token_end_everything(
         monkeypatch.delattr(os, name)
     result = await tools.execute("execute_command", {"command": detach(kind), "timeout": 10})
     assert result.startswith("Exit code: 0\n")
+    [pid] = pids(root)
+    assert gone(pid)
+
+
+def test_imports_and_ends_processes_without_posix_calls(root: Path) -> None:
+    # A fresh interpreter, so the modules are imported without the calls Windows lacks.
+    script = """
+import asyncio, os, sys
+for name in ("killpg", "getpgid", "setsid", "setpgid"):
+    delattr(os, name)
+from agentry.tools import ToolRegistry, Workspace, default_tools
+tools = ToolRegistry(default_tools(Workspace(sys.argv[1])))
+print(asyncio.run(tools.execute("execute_command", {"command": sys.argv[2]})))
+"""
+    command = detach("double fork")
+    env = {**os.environ, "PYTHONPATH": str(Path(agentry.__file__).parents[1])}
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(root), command],
+        env=env, capture_output=True, text=True, timeout=10, check=True,
+    )
+    assert result.stdout.startswith("Exit code: 0\n(no output)\n[1 process(es) still running")
     [pid] = pids(root)
     assert gone(pid)
 
