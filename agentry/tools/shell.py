@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-import signal
 from typing import Annotated
 
 from pydantic import Field
 
 from agentry.errors import ToolError
+from agentry.tools.processes import NEW_GROUP, Run
 from agentry.tools.schema import tool_from_function
 from agentry.tools.tool import Tool
 from agentry.tools.workspace import Workspace
 
 OUTPUT_CAP = 32 * 1024  # bytes kept of each stream: its first and last halves
 _HALF = OUTPUT_CAP // 2
-_REAP_GRACE = 2.0  # seconds to wait for a killed group to release the pipes
+_EXIT_POLL = 0.05  # seconds between looks at the exit code while a background job holds the pipes
+_REAP_GRACE = 2.0  # seconds to wait for the ended processes to release the pipes
 
 
 class _Capture:
@@ -50,50 +49,69 @@ def shell_tool(workspace: Workspace) -> Tool:
         command: str, timeout: Annotated[float, Field(gt=0, le=3600)] = 30
     ) -> str:
         """Run a shell command in the workspace root; answers its exit code, stdout and stderr.
+        When the command ends (or times out, or the turn is stopped), every process it started
+        is ended too, background ones included (&, nohup, setsid, daemons): do not rely on a
+        process outliving the call; start a server and use it within the same command.
 
         Args:
-            command: The command line, run by /bin/sh. Redirect the output of background jobs
-                (cmd > log 2>&1 &), or the call waits for them until the timeout.
-            timeout: Seconds before the command and every process it started are killed.
+            command: The command line, run by /bin/sh (cmd.exe on Windows).
+            timeout: Seconds before the command and every process it started are ended.
         """
+        run = Run()
         proc = await asyncio.create_subprocess_shell(
             command,
             cwd=workspace.root,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
-            start_new_session=True,  # its own process group, so a kill reaches its children too
+            env=run.environment(),
+            **NEW_GROUP,
         )
+        run.started(proc.pid)
         out, err = _Capture(), _Capture()
         assert proc.stdout is not None and proc.stderr is not None
-        finished = False
+        streams = ((out, proc.stdout), (err, proc.stderr))
+        drains = [asyncio.create_task(capture.drain(stream)) for capture, stream in streams]
+        timed_out = False
         try:
             async with asyncio.timeout(timeout):
-                await asyncio.gather(out.drain(proc.stdout), err.drain(proc.stderr), proc.wait())
-            finished = True
+                await _exit_of(proc)
         except TimeoutError:
-            pass
+            timed_out = True
         finally:
-            # Timed out or cancelled: kill the group even if the shell is gone, since what hangs
-            # may be a background child still holding the pipes.
-            if not finished:
-                await _kill_group(proc)
-        if not finished:
+            # On cancellation too. The thread finishes its work even if this task is cancelled
+            # again while waiting for it.
+            try:
+                leftovers = await asyncio.to_thread(run.end)
+                # The pipes close once their holders are dead; one out of reach must not hold
+                # the call.
+                await asyncio.wait(drains, timeout=_REAP_GRACE)
+            finally:
+                for task in drains:
+                    task.cancel()  # no-op on a finished one
+        if timed_out:
             raise ToolError(
-                f"Timed out after {timeout:g} s; the command's process group was killed.\n"
-                + _report(None, out, err)
+                f"Timed out after {timeout:g} s; the command and every process it started were"
+                " ended.\n" + _report(None, out, err)
             )
-        return _report(proc.returncode, out, err)
+        report = _report(proc.returncode, out, err)
+        if leftovers:
+            report += f"\n[{leftovers} process(es) still running when the command exited: ended.]"
+        return report
 
     return tool_from_function(execute_command, permission="execute")
 
 
-async def _kill_group(proc: asyncio.subprocess.Process) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    # A process that left the group (setsid) may still hold the pipes: do not wait on it forever.
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(proc.wait(), _REAP_GRACE)
+async def _exit_of(proc: asyncio.subprocess.Process) -> None:
+    """Returns once the shell has exited. ``proc.wait()`` also waits for the pipes to close,
+    which a background process may hold open for as long as it lives; so its exit code is
+    polled while the pipes stay open."""
+    closed = asyncio.ensure_future(proc.wait())
+    try:
+        while proc.returncode is None:
+            await asyncio.wait([closed], timeout=_EXIT_POLL)
+    finally:
+        closed.cancel()
 
 
 def _report(code: int | None, out: _Capture, err: _Capture) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
+import os
 import re
 
 import httpx
@@ -12,7 +14,9 @@ from agentry.tools.schema import tool_from_function
 from agentry.tools.tool import Tool
 
 FETCH_CAP = 512 * 1024  # bytes of body read
-TIMEOUT = httpx.Timeout(20.0, connect=10.0)
+TIMEOUT = httpx.Timeout(20.0, connect=10.0)  # per step: connect, and each gap between reads
+TOTAL_TIMEOUT = 60.0  # seconds for the whole fetch (a body may drip a byte at a time)
+TOTAL_TIMEOUT_ENV = "AGENTRY_FETCH_TIMEOUT"
 _TEXT_TYPES = re.compile(r"text/|application/(json|xml|javascript)|\+json|\+xml")
 _INVISIBLE = re.compile(r"<(script|style|noscript|template)\b.*?</\1\s*>|<!--.*?-->", re.S | re.I)
 # Tags that start a new line, so paragraphs do not run together.
@@ -33,16 +37,25 @@ async def url_fetch(url: str) -> str:
         raise ToolError(f"Invalid URL {url!r}: {exc}") from None
     if parsed.scheme not in ("http", "https") or not parsed.host:
         raise ToolError(f"Only absolute http:// and https:// URLs can be fetched, not {url!r}.")
+    limit = _total_timeout()
+    body = bytearray()
     try:
-        async with httpx.AsyncClient(follow_redirects=True, timeout=TIMEOUT) as client:
-            async with client.stream("GET", parsed) as response:
-                if response.status_code >= 400:
-                    raise ToolError(
-                        f"{url} answered HTTP {response.status_code} {response.reason_phrase}."
-                    )
-                body, truncated = await _read_capped(response)
+        async with asyncio.timeout(limit):
+            async with httpx.AsyncClient(follow_redirects=True, timeout=TIMEOUT) as client:
+                async with client.stream("GET", parsed) as response:
+                    if response.status_code >= 400:
+                        raise ToolError(
+                            f"{url} answered HTTP {response.status_code} "
+                            f"{response.reason_phrase}."
+                        )
+                    truncated = await _read_capped(response, body)
     except httpx.HTTPError as exc:
         raise ToolError(f"Could not fetch {url}: {type(exc).__name__}: {exc}") from None
+    except TimeoutError:
+        raise ToolError(
+            f"Gave up on {url} after {limit:g} s, the limit for a whole fetch, with {len(body)}"
+            f" bytes of the body read. Set {TOTAL_TIMEOUT_ENV} (seconds) to allow longer."
+        ) from None
     content_type = response.headers.get("content-type", "")
     if (content_type and not _TEXT_TYPES.search(content_type)) or b"\0" in body[:8192]:
         raise ToolError(f"{url} is not text ({content_type or 'binary content'}).")
@@ -56,13 +69,29 @@ async def url_fetch(url: str) -> str:
     return f"{response.url} ({content_type or 'unknown type'})\n\n{text}{note}"
 
 
-async def _read_capped(response: httpx.Response) -> tuple[bytes, bool]:
-    body = bytearray()
+def _total_timeout() -> float:
+    """TOTAL_TIMEOUT, or the seconds set in the environment (read per call, like a setting)."""
+    value = os.environ.get(TOTAL_TIMEOUT_ENV)
+    if not value:
+        return TOTAL_TIMEOUT
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < float("inf"):
+        raise ToolError(f"{TOTAL_TIMEOUT_ENV} must be a positive number of seconds, not {value!r}.")
+    return seconds
+
+
+async def _read_capped(response: httpx.Response, body: bytearray) -> bool:
+    """Reads into ``body`` (kept by the caller, to say how much came before a timeout) up to
+    FETCH_CAP; answers whether the body was longer."""
     async for chunk in response.aiter_bytes():
         body += chunk
         if len(body) > FETCH_CAP:
-            return bytes(body[:FETCH_CAP]), True
-    return bytes(body), False
+            del body[FETCH_CAP:]
+            return True
+    return False
 
 
 def _html_to_text(text: str) -> str:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -35,12 +36,25 @@ class Handler(BaseHTTPRequestHandler):
             return
         if self.path == "/slow":
             time.sleep(1)
+        if self.path == "/drip":
+            return self.drip()
         status, content_type, body = ROUTES.get(self.path, (404, "text/plain", b"nope"))
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def drip(self) -> None:
+        """Headers at once, then a byte every 0.5 s: each read is quick, the whole is not."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", "20")
+        self.end_headers()
+        for _ in range(20):
+            self.wfile.write(b"x")
+            self.wfile.flush()
+            time.sleep(0.5)
 
     def log_message(self, *args: object) -> None:  # keep test output clean
         pass
@@ -116,3 +130,38 @@ async def test_unreachable_and_slow_servers(
     monkeypatch.setattr(web, "TIMEOUT", httpx.Timeout(0.2))
     with pytest.raises(ToolError, match="ReadTimeout"):
         await tools.execute("url_fetch", {"url": f"{server}/slow"})
+
+
+@pytest.mark.parametrize("set_limit", ["env", "constant"])
+async def test_a_whole_fetch_is_bounded_in_time(
+    tools: ToolRegistry, server: str, monkeypatch: pytest.MonkeyPatch, set_limit: str
+) -> None:
+    if set_limit == "env":
+        monkeypatch.setenv("AGENTRY_FETCH_TIMEOUT", "1.2")
+    else:
+        monkeypatch.delenv("AGENTRY_FETCH_TIMEOUT", raising=False)
+        monkeypatch.setattr(web, "TOTAL_TIMEOUT", 1.2)
+    started = time.monotonic()
+    with pytest.raises(ToolError) as info:
+        await tools.execute("url_fetch", {"url": f"{server}/drip"})
+    assert 1.2 <= time.monotonic() - started < 2
+    message = str(info.value)
+    assert re.fullmatch(
+        rf"Gave up on {server}/drip after 1\.2 s, the limit for a whole fetch, with (\d) bytes"
+        r" of the body read\. Set AGENTRY_FETCH_TIMEOUT \(seconds\) to allow longer\.",
+        message,
+    )
+    # Bytes come at 0, 0.5 and 1.0 s (3 read, or fewer on a loaded machine).
+    assert 1 <= int(re.findall(r"with (\d) bytes", message)[0]) <= 3
+
+
+@pytest.mark.parametrize("value", ["soon", "0", "-5", "nan", "inf"])
+async def test_a_bad_fetch_limit_is_named(
+    tools: ToolRegistry, server: str, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("AGENTRY_FETCH_TIMEOUT", value)
+    with pytest.raises(ToolError) as info:
+        await tools.execute("url_fetch", {"url": f"{server}/data"})
+    assert str(info.value) == (
+        f"AGENTRY_FETCH_TIMEOUT must be a positive number of seconds, not {value!r}."
+    )
