@@ -43,6 +43,7 @@ from agentry.events import (
     ToolResultEvent,
 )
 from agentry.providers import PROVIDER_NAMES, Provider
+from agentry.safe_text import visible
 from agentry.sessions import AgentSession, SessionManager, validate_session_id
 from agentry.tools import Tool
 
@@ -80,7 +81,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 class Terminal:
-    """stdout and stderr, knowing whether stdout is mid-line so notes never run into a reply."""
+    """stdout and stderr, knowing whether stdout is mid-line so notes never run into a reply.
+
+    Everything is written through ``visible``: model text, tool output, titles and error texts
+    may hold escape sequences (clipboard, window title, a query the terminal would answer into
+    the next prompt). Only our own ``style`` codes are added, after that."""
 
     def __init__(self, out: TextIO, err: TextIO) -> None:
         self.out = out
@@ -89,9 +94,10 @@ class Terminal:
         self.mid_line = False
         self.failed = False  # an error was shown (the exit code of a script run)
 
-    def write(self, text: str) -> None:
+    def write(self, text: str, style: str = "") -> None:
+        text = visible(text)
         if text:
-            self.out.write(text)
+            self.out.write(f"{style}{text}{RESET}" if style else text)
             self.out.flush()  # each delta as it arrives, also into a pipe
             self.mid_line = not text.endswith("\n")
 
@@ -105,7 +111,7 @@ class Terminal:
 
     def note(self, text: str) -> None:
         self.end_line()
-        print(text, file=self.err, flush=True)
+        print(visible(text), file=self.err, flush=True)
 
     def error(self, text: str) -> None:
         self.failed = True
@@ -151,7 +157,7 @@ class ReplyView:
         if isinstance(event, TextDelta):
             self._stream(TextDelta, event.text)
         elif isinstance(event, ReasoningDelta) and self.term.is_terminal:
-            self._stream(ReasoningDelta, f"{DIM}{event.text}{RESET}")
+            self._stream(ReasoningDelta, event.text, DIM)
         elif isinstance(event, ToolCallEvent):
             self._line(f"  ⚙ {event.name} {_clip(_arguments(event.arguments))}")
         elif isinstance(event, ToolResultEvent):
@@ -163,13 +169,18 @@ class ReplyView:
         elif isinstance(event, ErrorEvent):
             self.term.error(f"Error: {event.message}")
 
-    def _stream(self, kind: type[TextDelta] | type[ReasoningDelta], text: str) -> None:
+    def _stream(
+        self, kind: type[TextDelta] | type[ReasoningDelta], text: str, style: str = ""
+    ) -> None:
         if self.streaming is not kind:
             self.term.end_line()
-            self.term.write(self.header if kind is TextDelta else f"{DIM}  thinking: {RESET}")
+            if kind is TextDelta:
+                self.term.write(self.header)
+            else:
+                self.term.write("  thinking: ", DIM)
             self.streaming = kind
             self.answered = self.answered or kind is TextDelta
-        self.term.write(text)
+        self.term.write(text, style)
 
     def _line(self, text: str) -> None:
         self.term.line(text)
