@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import re
 
+from agentry.messages import title_of
 from agentry.safe_text import visible
+from agentry.sessions import AgentSession, SessionManager
 from tests.servers.base import Reply
 
 HOSTILE = (
@@ -55,3 +57,17 @@ def test_hostile_reply_reasoning_and_tool_result_are_shown_not_obeyed(cli, ollam
     assert messages[2]["_reasoning"] == HOSTILE
     shown = OURS.sub("", term.raw.decode())
     assert CONTROLS.findall(shown) == []
+
+
+def test_hostile_session_title_in_the_session_list(cli, ollama_server) -> None:
+    messages = [{"role": "system", "content": "s"}, {"role": "user", "content": HOSTILE}]
+    SessionManager(cli.history).save(AgentSession("evil", messages))
+    term = cli.pty("--session", "h")
+    term.answers_queries = True
+    term.expect_exact("[h] You: ")
+    term.sendline("/sessions")
+    term.expect(r"   evil +2 messages +\S+ \S+  " + re.escape(visible(title_of(messages))))
+    term.expect_exact("[h] You: ")
+    term.send_eof()
+    assert term.wait() == 0
+    assert CONTROLS.findall(OURS.sub("", term.raw.decode())) == []
