@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from agentry.safe_text import visible
+from agentry_tui.widgets.editable import SafeInput
 
 
 class RenameScreen(ModalScreen[str | None]):
@@ -27,7 +28,7 @@ class RenameScreen(ModalScreen[str | None]):
         with Vertical(classes="dialog"):
             yield Label(Content(visible(f"Rename session '{self._current}'")),
                         classes="dialog-title")
-            yield Input(self._current, id="new-id", select_on_focus=True)
+            yield SafeInput(self._current, id="new-id", select_on_focus=True)
             yield Static("Enter renames, Esc cancels.", id="rename-error", classes="dialog-hint",
                          markup=False)
 

@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from agentry.safe_text import visible
+from agentry_tui.widgets.editable import SafeInput
 from agentry_tui.formatting import relative_time
 from agentry_tui.store import Generation, SessionEntry
 from agentry_tui.widgets.session_list import SessionList
@@ -57,7 +58,7 @@ class Sidebar(Vertical):
         self._now = datetime.now()
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="Filter sessions (ctrl+f)", id="session-filter", compact=True)
+        yield SafeInput(placeholder="Filter sessions (ctrl+f)", id="session-filter", compact=True)
         yield Static(id="sessions-heading")
         yield SessionList(row_prompt, id="session-list")
 

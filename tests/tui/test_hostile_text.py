@@ -7,8 +7,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from textual.events import Paste
 from textual.widget import Widget
-from textual.widgets import Collapsible, Static
+from textual.widgets import Collapsible, Input, Static
 
 from agentry.safe_text import visible
 from agentry_tui.app import AgentryApp
@@ -16,6 +17,7 @@ from agentry_tui.screens.approval import ApprovalScreen
 from agentry_tui.widgets.markdown import MarkdownText
 from agentry_tui.widgets.messages import NoticeView, ToolCallView, UserMessage
 from agentry_tui.widgets.metadata import MetadataPanel
+from agentry_tui.widgets.prompt import Prompt
 from agentry_tui.widgets.session_list import SessionList
 from tests.servers.base import Reply
 from tests.tui.conftest import SIZE
@@ -136,3 +138,29 @@ async def test_approval_screen(app: AgentryApp, ollama_server, workspace: Path) 
         await expand(pilot, app)
         assert f"create_file{MARKUP}" in shown_in(app)
     assert (workspace / "x.txt").read_text() == HOSTILE
+
+
+async def test_prompt_recalled_from_the_session_file(make_app, ollama_server, history) -> None:
+    seed(history, "evil", [SYSTEM, user(HOSTILE, 2)], 2, 2)
+    app = make_app(session_id="evil")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("up")  # the prompt sent before, to send again
+        await pilot.pause()
+        prompt = app.query_one(Prompt)
+        assert prompt.text == HOSTILE  # what would be sent is what was sent
+        shown = shown_in(app, prompt)  # TextArea itself drops BEL and BS (Rich's Text does)
+        assert "A␛]52;c;aGk=" in shown and "␛[6nF\\u009b6n" in shown
+
+
+async def test_text_pasted_into_the_session_filter(app: AgentryApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        box = app.query_one("#session-filter", Input)
+        box.focus()
+        await pilot.pause()
+        box.post_message(Paste("x\x1b]0;t\x07\x9b6n"))
+        await wait_until(pilot, lambda: bool(box.value))
+        await pilot.pause()
+        assert box.value == "x\x1b]0;t\x07\x9b6n"  # filtered by what was pasted
+        assert "x␛]0;t" in shown_in(app, box)
