@@ -174,10 +174,7 @@ class ReplyView:
     ) -> None:
         if self.streaming is not kind:
             self.term.end_line()
-            if kind is TextDelta:
-                self.term.write(self.header)
-            else:
-                self.term.write("  thinking: ", DIM)
+            self.term.write(self.header if kind is TextDelta else "  thinking: ", style)
             self.streaming = kind
             self.answered = self.answered or kind is TextDelta
         self.term.write(text, style)
