@@ -44,6 +44,7 @@ from agentry.events import (
     ToolResultEvent,
 )
 from agentry.providers import PROVIDER_NAMES, Provider
+from agentry.safe_text import clip, visible
 from agentry.sessions import AgentSession, SessionManager, validate_session_id
 from agentry.sessions.background_sync import sync_in_background
 from agentry.sessions.manager import SyncReport
@@ -87,7 +88,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 class Terminal:
-    """stdout and stderr, knowing whether stdout is mid-line so notes never run into a reply."""
+    """stdout and stderr, knowing whether stdout is mid-line so notes never run into a reply.
+
+    Everything is written through ``visible``: model text, tool output, titles and error texts
+    may hold escape sequences (clipboard, window title, a query the terminal would answer into
+    the next prompt). Only our own ``style`` codes are added, after that."""
 
     def __init__(self, out: TextIO, err: TextIO) -> None:
         self.out = out
@@ -96,10 +101,11 @@ class Terminal:
         self.mid_line = False
         self.failed = False  # an error was shown (the exit code of a script run)
 
-    def write(self, text: str) -> None:
+    def write(self, text: str, style: str = "") -> None:
+        text = visible(text)
         if text:
             with _closed_terminal_ignored():
-                self.out.write(text)
+                self.out.write(f"{style}{text}{RESET}" if style else text)
                 self.out.flush()  # each delta as it arrives, also into a pipe
             self.mid_line = not text.endswith("\n")
 
@@ -114,7 +120,7 @@ class Terminal:
     def note(self, text: str) -> None:
         self.end_line()
         with _closed_terminal_ignored():
-            print(text, file=self.err, flush=True)
+            print(visible(text), file=self.err, flush=True)
 
     def error(self, text: str) -> None:
         self.failed = True
@@ -131,15 +137,11 @@ def _closed_terminal_ignored() -> Iterator[None]:
         pass
 
 
-def _clip(text: str, limit: int = 120) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _result_summary(content: str) -> str:
     """The first line of a tool result, and how many more there are."""
     lines = content.strip().splitlines() or [""]
     more = f" (+{len(lines) - 1} lines)" if len(lines) > 1 else ""
-    return _clip(lines[0], 100) + more
+    return clip(lines[0], 100) + more
 
 
 def _arguments(arguments: dict[str, Any], indent: int | None = None) -> str:
@@ -170,9 +172,9 @@ class ReplyView:
         if isinstance(event, TextDelta):
             self._stream(TextDelta, event.text)
         elif isinstance(event, ReasoningDelta) and self.term.is_terminal:
-            self._stream(ReasoningDelta, f"{DIM}{event.text}{RESET}")
+            self._stream(ReasoningDelta, event.text, DIM)
         elif isinstance(event, ToolCallEvent):
-            self._line(f"  ⚙ {event.name} {_clip(_arguments(event.arguments))}")
+            self._line(f"  ⚙ {event.name} {clip(_arguments(event.arguments), 120)}")
         elif isinstance(event, ToolResultEvent):
             self._line(f"  ↳ {_result_summary(event.content)}")
         elif isinstance(event, DoneEvent):
@@ -182,13 +184,15 @@ class ReplyView:
         elif isinstance(event, ErrorEvent):
             self.term.error(f"Error: {event.message}")
 
-    def _stream(self, kind: type[TextDelta] | type[ReasoningDelta], text: str) -> None:
+    def _stream(
+        self, kind: type[TextDelta] | type[ReasoningDelta], text: str, style: str = ""
+    ) -> None:
         if self.streaming is not kind:
             self.term.end_line()
-            self.term.write(self.header if kind is TextDelta else f"{DIM}  thinking: {RESET}")
+            self.term.write(self.header if kind is TextDelta else "  thinking: ", style)
             self.streaming = kind
             self.answered = self.answered or kind is TextDelta
-        self.term.write(text)
+        self.term.write(text, style)
 
     def _line(self, text: str) -> None:
         self.term.line(text)
@@ -364,7 +368,7 @@ class ChatClient:
         try:
             report = self.manager.sync(self.session)
         except (OSError, ValueError) as exc:  # SessionCorruptError is a ValueError
-            self.term.error(f"Could not save session '{self.session_id}': {_clip(str(exc), 300)}")
+            self.term.error(f"Could not save session '{self.session_id}': {clip(str(exc), 300)}")
             return False
         self._merged(report)
         return True
@@ -374,7 +378,7 @@ class ChatClient:
         try:
             path = rescue_copy(self.session)
         except OSError as exc:
-            self.term.error(f"Could not copy the session elsewhere either: {_clip(str(exc), 300)}")
+            self.term.error(f"Could not copy the session elsewhere either: {clip(str(exc), 300)}")
         else:
             self.term.error(f"A copy of session '{self.session_id}' is in {path}; move it to "
                             f"{self.manager.history_dir} to go on with it.")

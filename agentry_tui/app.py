@@ -17,12 +17,14 @@ from typing import TYPE_CHECKING
 from textual import events, work
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.theme import Theme
 from textual.widgets import Input
 
 from agentry.config import load_settings, save_settings
 from agentry.errors import AgentryError, ProviderError
+from agentry.safe_text import visible
 from agentry.sessions import is_valid_session_id
 from agentry.sessions.session import now as wall_clock
 from agentry.termination import termination_signals
@@ -132,6 +134,20 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
     @property
     def active(self) -> SessionEntry | None:
         return self.store.active
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every toast: its text may come from outside (an error, a file name), so it is made
+        safe, and is not read as markup unless a caller asks."""
+        super().notify(visible(message), title=visible(title), severity=severity,
+                       timeout=timeout, markup=markup)
 
     def _notice(self, text: str, kind: str = "info") -> None:
         if self.store.active_id is not None:

@@ -90,8 +90,3 @@ def content_text(content: Any) -> str:
         )
     return "" if content is None else str(content)
 
-
-def clipped(text: str, limit: int = 300) -> str:
-    """``text`` cut to ``limit`` characters with an ellipsis: for error texts, which may quote
-    whole requests."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -48,12 +48,13 @@ from agentry.events import (
     UsageEvent,
 )
 from agentry.messages import title_of
+from agentry.safe_text import clip
 from agentry.sessions import AgentSession, SessionManager, validate_session_id
 from agentry.sessions.background_sync import sync_in_background
 from agentry.sessions.manager import SyncReport
 from agentry.sessions.rescue import rescue_copy
 from agentry_tui import export
-from agentry_tui.formatting import clipped, parse_time, tokens_per_second
+from agentry_tui.formatting import parse_time, tokens_per_second
 
 if TYPE_CHECKING:
     from agentry.agent import Agent, Approval
@@ -806,7 +807,7 @@ class SessionStore(DOMNode):
         if delay is None:
             self._add_notice(
                 entry,
-                f"Could not save session '{entry.id}': {clipped(str(exc))}\nYour messages are "
+                f"Could not save session '{entry.id}': {clip(str(exc), 300)}\nYour messages are "
                 f"kept here; saving is tried again every {SAVE_RETRY_S[-1]:g} s at most.",
                 "error",
             )
@@ -853,7 +854,7 @@ class SessionStore(DOMNode):
                 path = rescue_copy(entry.session)
             except OSError as exc:
                 lines.append(f"Session '{entry.id}' could not be saved, nor copied elsewhere "
-                             f"({clipped(str(exc))}).")
+                             f"({clip(str(exc), 300)}).")
             else:
                 lines.append(f"Session '{entry.id}' could not be saved in its folder; a copy is "
                              f"in {path} (move it to {entry.path.parent} to go on with it).")

@@ -16,7 +16,16 @@ from textual.widgets import Button, Label, Static, TextArea
 
 from agentry.agent import Approval
 from agentry.events import ToolCallEvent
+from agentry.safe_text import is_safe, visible
 from agentry.tools import Tool
+
+
+def _editable_json(arguments: dict[str, object]) -> str:
+    """The arguments as JSON to read and edit. Characters that would act on the terminal (DEL,
+    C1, bidi overrides; JSON escapes C0 itself) are written as \\u escapes, which read back as the
+    same arguments: approved unedited, they are exactly what the model asked for."""
+    text = json.dumps(arguments, indent=2, ensure_ascii=False)
+    return text if is_safe(text) else json.dumps(arguments, indent=2, ensure_ascii=True)
 
 
 class ApprovalScreen(ModalScreen[Approval]):
@@ -34,19 +43,19 @@ class ApprovalScreen(ModalScreen[Approval]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="approval"):
-            yield Label(f"Run tool {self._call.name}?", classes="dialog-title")
+            yield Label(Content(visible(f"Run tool {self._call.name}?")), classes="dialog-title")
             yield Static(
                 Content.assemble(
                     ("Permission ", "$text-muted"), (self._tool.permission, "bold $text-warning"),
-                    ("   Session ", "$text-muted"), self._session_id,
+                    ("   Session ", "$text-muted"), visible(self._session_id),
                 ),
                 id="approval-permission",
             )
-            yield Static(self._tool.description.strip().splitlines()[0] if
+            yield Static(visible(self._tool.description.strip().splitlines()[0]) if
                          self._tool.description.strip() else "", classes="dialog-hint",
                          markup=False)
             yield TextArea(
-                json.dumps(self._call.arguments, indent=2, ensure_ascii=False),
+                _editable_json(self._call.arguments),
                 language="json",
                 read_only=True,
                 id="arguments",
@@ -90,5 +99,5 @@ class ApprovalScreen(ModalScreen[Approval]):
 
     def _error(self, text: str) -> None:
         error = self.query_one("#approval-error", Static)
-        error.update(text)
+        error.update(visible(text))
         error.display = True

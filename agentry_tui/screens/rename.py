@@ -7,8 +7,12 @@ from collections.abc import Callable
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
+
+from agentry.safe_text import visible
+from agentry_tui.widgets.editable import SafeInput
 
 
 class RenameScreen(ModalScreen[str | None]):
@@ -22,8 +26,9 @@ class RenameScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(f"Rename session '{self._current}'", classes="dialog-title")
-            yield Input(self._current, id="new-id", select_on_focus=True)
+            yield Label(Content(visible(f"Rename session '{self._current}'")),
+                        classes="dialog-title")
+            yield SafeInput(self._current, id="new-id", select_on_focus=True)
             yield Static("Enter renames, Esc cancels.", id="rename-error", classes="dialog-hint",
                          markup=False)
 
@@ -36,7 +41,7 @@ class RenameScreen(ModalScreen[str | None]):
         problem = self._check(new_id)
         if problem is not None:
             error = self.query_one("#rename-error", Static)
-            error.update(problem)
+            error.update(visible(problem))
             error.add_class("-error")
             return
         self.dismiss(new_id)

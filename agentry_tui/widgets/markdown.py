@@ -39,6 +39,8 @@ from textual.geometry import Size
 from textual.strip import Strip
 from textual.widget import Widget
 
+from agentry.safe_text import visible
+
 _FENCES = ("```", "~~~")
 BITE_S = 0.005  # the longest one bite of rendering ahead holds the event loop
 CHUNK_CHARS = 600  # finished blocks are rendered in parts of about this many characters
@@ -388,7 +390,8 @@ class MarkdownText(Widget):
             style = _code_styles[app.theme] = (
                 "monokai" if app.current_theme.dark else "friendly", fence)
         code_theme, fence = style
-        return _RenderedOnce(_Markdown(source, code_theme, fence), lambda: app.theme)
+        # Every part of every reply is rendered here: the one place its text is made safe.
+        return _RenderedOnce(_Markdown(visible(source), code_theme, fence), lambda: app.theme)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self.strips(width)) if width else 0

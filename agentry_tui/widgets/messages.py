@@ -24,6 +24,7 @@ from textual.timer import Timer
 from textual.binding import Binding, BindingType
 from textual.widgets import Collapsible, Static
 
+from agentry.safe_text import visible
 from agentry_tui.formatting import clock_time, content_text, parse_time, tokens_per_second
 from agentry_tui.store import Notice, PartialReply
 from agentry_tui.widgets.markdown import MarkdownText
@@ -81,24 +82,25 @@ class ToolCallView(Collapsible):
                               markup=False)
         super().__init__(
             Static("Arguments", classes="tool-label"),
-            Static(highlight(_arguments(arguments), language="json"), classes="tool-args"),
+            Static(highlight(visible(_arguments(arguments)), language="json"), classes="tool-args"),
             Static("Result", classes="tool-label"),
             self._result,
             title=self._heading(),
             collapsed=True,
         )
 
-    def _heading(self) -> str:
+    def _heading(self) -> Content:
         mark = {"pending": "· pending", "done": "✓", "error": "✗ failed"}[self._call_state]
         summary = _call_summary(self.call_arguments)
-        return f"⚙ {self.call_name}({summary})  {mark}"
+        # Content, not a string: Collapsible would read a string's brackets as markup.
+        return Content(visible(f"⚙ {self.call_name}({summary})  {mark}"))
 
     def set_result(self, content: str, is_error: bool) -> None:
         self._call_state = "error" if is_error else "done"
         if len(content) > RESULT_LIMIT:
             more = len(content) - RESULT_LIMIT
             content = content[:RESULT_LIMIT] + f"\n… ({more} more characters)"
-        self._result.update(content or "(no output)")
+        self._result.update(visible(content) or "(no output)")
         self._result.set_class(False, "-pending")
         self._result.set_class(is_error, "-error")
         self.set_class(is_error, "-error")
@@ -128,7 +130,7 @@ class UserMessage(Static):
                 ("You", "bold $text-primary"),
                 ("  " + when, "$text-primary 60%"),
                 "\n",
-                content_text(message.get("content")),
+                visible(content_text(message.get("content"))),
             ),
             classes="message -user",
         )
@@ -137,7 +139,7 @@ class UserMessage(Static):
 
 class SystemMessage(Static):
     def __init__(self, message: dict[str, Any]) -> None:
-        text = content_text(message.get("content"))
+        text = visible(content_text(message.get("content")))
         super().__init__(Content.assemble(("System  ", "bold"), text), classes="message -system")
         self.message = message
 
@@ -197,7 +199,7 @@ class AssistantMessage(MessageView):
         when = clock_time(parse_time(message.get("_created_at")), self._now)
         parts: list[tuple[str, str] | str] = [("Assistant", "bold")]
         if model:
-            parts.append(("  " + model, "dim"))
+            parts.append(("  " + visible(model), "dim"))
         if self.live:
             parts.append(("  ● replying…", "italic"))
             return Content.assemble(*parts)
@@ -211,7 +213,7 @@ class AssistantMessage(MessageView):
     def _outcome(self) -> str:
         """A line under a reply that did not finish."""
         if error := self.message.get("_error"):
-            return f"✗ failed: {error}"
+            return f"✗ failed: {visible(str(error))}"
         if self.message.get("_interrupted"):
             return "⏹ stopped: this is the partial reply"
         return ""
@@ -229,7 +231,7 @@ class AssistantMessage(MessageView):
 
     def _reasoning_view(self) -> Collapsible:
         return Collapsible(
-            Static(self._reasoning, id="reasoning-text", markup=False),
+            Static(visible(self._reasoning), id="reasoning-text", markup=False),
             title="Reasoning",
             collapsed=True,
             id="reasoning",
@@ -238,7 +240,7 @@ class AssistantMessage(MessageView):
     def _show_reasoning(self, text: str) -> None:
         self._reasoning = text
         if found := self.query("#reasoning-text"):
-            found.first(Static).update(text)
+            found.first(Static).update(visible(text))
         else:
             self.mount(self._reasoning_view(), after=self.query_one("#header"))
 
@@ -343,7 +345,7 @@ class NoticeView(Static):
     """A line from the app: a command's answer (-info) or a failure (-error)."""
 
     def __init__(self, notice: Notice) -> None:
-        super().__init__(notice.text, classes=f"-{notice.kind}", markup=False)
+        super().__init__(visible(notice.text), classes=f"-{notice.kind}", markup=False)
 
 
 class NewContentHint(Static):

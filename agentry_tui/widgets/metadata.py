@@ -11,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from agentry.safe_text import visible
 from agentry_tui.formatting import home_relative, human_size, stamp
 from agentry_tui.store import Connection, SessionEntry
 
@@ -70,6 +71,7 @@ LABEL_WIDTH = 14
 
 
 def _row(label: str, value: str) -> Content:
+    label, value = visible(label), visible(value)  # keys, titles, file names: from outside
     if len(value) <= 22 or label.startswith("  "):
         return Content.assemble((label.ljust(LABEL_WIDTH), "dim"), value)
     return Content.assemble((label, "dim"), "\n  ", value)  # long values get a line of their own

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from textual import events
 from textual.message import Message
+from textual.strip import Strip
 from textual.widgets import TextArea
+
+from agentry_tui.widgets.editable import visible_strip
 
 # ctrl+j is the newline byte itself, so it works in every terminal and inside tmux; the others
 # work where the terminal reports them.
@@ -67,6 +70,9 @@ class Prompt(TextArea):
             event.stop()
             return
         await super()._on_key(event)
+
+    def render_line(self, y: int) -> Strip:
+        return visible_strip(super().render_line(y))  # pasted or recalled text, shown safely
 
     def _walk(self, step: int) -> bool:
         place = self._place + step

@@ -11,6 +11,8 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, Static
 
+from agentry.safe_text import visible
+from agentry_tui.widgets.editable import SafeInput
 from agentry_tui.formatting import relative_time
 from agentry_tui.store import Generation, SessionEntry
 from agentry_tui.widgets.session_list import SessionList
@@ -26,7 +28,7 @@ def row_prompt(entry: SessionEntry, now: datetime) -> Content:
         mark = ("✗ ", "$text-error")
     else:
         mark = ("  ", "")
-    first = entry.title or entry.id
+    first = visible(entry.title or entry.id)
     if entry.corrupt is not None:
         detail = Content.styled("corrupt file", "$text-error")
     else:
@@ -34,7 +36,7 @@ def row_prompt(entry: SessionEntry, now: datetime) -> Content:
         messages = "… msgs" if entry.pending else f"{count} msg{'s' if count != 1 else ''}"
         detail = Content(f"{relative_time(entry.last_activity, now)} · {messages}")
     # The id goes last: when the row is too narrow it is what gets cut.
-    second = Content.assemble("  ", detail, f" · {entry.id}" if entry.title else "")
+    second = Content.assemble("  ", detail, f" · {visible(entry.id)}" if entry.title else "")
     return Content.assemble(mark, (first, "bold"), "\n", second.stylize("dim"))
 
 
@@ -56,7 +58,7 @@ class Sidebar(Vertical):
         self._now = datetime.now()
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="Filter sessions (ctrl+f)", id="session-filter", compact=True)
+        yield SafeInput(placeholder="Filter sessions (ctrl+f)", id="session-filter", compact=True)
         yield Static(id="sessions-heading")
         yield SessionList(row_prompt, id="session-list")
 

@@ -8,6 +8,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Static
 
+from agentry.safe_text import visible
 from agentry_tui.store import Connection, SessionEntry
 
 _STATES = {
@@ -33,9 +34,9 @@ def status_line(connection: Connection, entry: SessionEntry | None) -> Content:
     parts: list[Content | str | tuple[str, str]] = [(f" {label} ", f"bold {style}")]
     provider = connection.provider or "—"
     model = connection.model or "default model"
-    parts.append(f"{provider} · {model}")
+    parts.append(visible(f"{provider} · {model}"))
     if entry is not None:
-        parts += ["  │  ", (entry.id, "bold")]
+        parts += ["  │  ", (visible(entry.id), "bold")]
         if entry.corrupt is not None:
             parts += ["  │  ", ("corrupt file", "$text-error")]
         else:
@@ -48,7 +49,7 @@ def status_line(connection: Connection, entry: SessionEntry | None) -> Content:
                                  "" if saved else "$text-warning")]
     if connection.state == "connected" and connection.detail:
         # Why this provider: last, so a narrow terminal cuts it first.
-        parts += ["  │  ", (connection.detail, "$text-muted")]
+        parts += ["  │  ", (visible(connection.detail), "$text-muted")]
     return Content.assemble(*parts)
 
 
@@ -68,6 +69,6 @@ class StatusBar(Vertical):
     def show(self, connection: Connection, entry: SessionEntry | None) -> None:
         self.query_one("#status-line", Static).update(status_line(connection, entry))
         problem = self.query_one("#status-problem", Static)
-        text = problem_line(connection, entry)
+        text = visible(problem_line(connection, entry))  # server error texts
         problem.update(text)
         problem.display = bool(text)

@@ -18,6 +18,9 @@ from pathlib import Path
 # CSI/OSC sequences (readline's bracketed-paste switches, our dimmed reasoning) and carriage
 # returns (the terminal's ONLCR), so tests compare plain text lines.
 _CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\x1b[=>]|\r")
+# A cursor position query (7-bit and 8-bit CSI), which a real terminal answers as typed input.
+_POSITION_QUERY = re.compile(rb"\x1b\[6n|\xc2\x9b6n")
+POSITION_ANSWER = b"\x1b[7;1R"
 
 
 class PtyProcess:
@@ -40,6 +43,8 @@ class PtyProcess:
         self.fd = master
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self.text = ""  # everything read so far, control sequences removed
+        self.raw = b""  # everything read so far, as the terminal received it
+        self.answers_queries = False  # answer cursor position queries, as a terminal does
         self.pos = 0  # where the next expect() starts looking
 
     def _read(self, timeout: float) -> bool:
@@ -52,6 +57,10 @@ class PtyProcess:
             data = b""
         if not data:
             raise EOFError(f"process ended; output so far:\n{self.text}")
+        self.raw += data
+        if self.answers_queries:
+            for _ in _POSITION_QUERY.finditer(data):
+                os.write(self.fd, POSITION_ANSWER)
         self.text += _CONTROL.sub("", self._decoder.decode(data))
         return True
 

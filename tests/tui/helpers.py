@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -28,6 +29,21 @@ class Holding(App[None]):
 
     def compose(self) -> ComposeResult:
         yield self._make()
+
+
+def painted(app: App[object], widget: Widget | None = None) -> list[str]:
+    """The screen's lines as the compositor hands them to the terminal (a modal over the screens
+    behind it), or only ``widget``'s part of them: the text of every segment that is not one of
+    Textual's own control segments. The one place tests use Textual's private API: the render
+    ``App.export_screenshot`` makes, before Rich turns it into SVG."""
+    update = app.screen._compositor.render_update(  # noqa: SLF001
+        full=True, screen_stack=app._background_screens  # noqa: SLF001
+    )
+    strips = [Strip.join(chops) for chops in update.strips]
+    if widget is not None:
+        region = widget.region
+        strips = [strip.crop(region.x, region.right) for strip in strips[region.y : region.bottom]]
+    return ["".join(text for text, _, control in strip if not control) for strip in strips]
 
 
 def text_of(widget: Widget) -> str:
