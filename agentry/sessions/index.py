@@ -12,20 +12,65 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from agentry.sessions.ids import session_id_from_file_name
-from agentry.sessions.storage import atomic_write
+from agentry.sessions.storage import atomic_write, locked, read_regular
 
 INDEX_NAME = ".index.json"
+INDEX_LOCK = ".index"  # session ids cannot start with "." (see ids.py), so no id takes it
 INDEX_VERSION = 1
+# An entry is ~300 bytes: 64 MiB is 200,000 sessions; past that it is not our index.
+MAX_INDEX_BYTES = 64 * 1024 * 1024
 
 StatKey = tuple[int, int, int]
 
 
 def stat_key(st: os.stat_result) -> StatKey:
     return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def _is_int(value: Any) -> bool:
+    return type(value) is int  # not bool
+
+
+def _is_time(value: Any) -> bool:
+    try:
+        return type(value) is str and datetime.fromisoformat(value) is not None
+    except ValueError:
+        return False
+
+
+# What each summary key must hold; "error" is optional (a file that could not be read).
+_SUMMARY_CHECKS = {
+    "id": lambda v: type(v) is str,
+    "created_at": _is_time,
+    "last_activity": _is_time,
+    "message_count": lambda v: v is None or _is_int(v) and v >= 0,
+    "title": lambda v: type(v) is str,
+    "size": lambda v: _is_int(v) and v >= 0,
+}
+
+
+def _valid_entry(name: Any, entry: Any) -> bool:
+    """Whether an index entry has exactly the shape ``put`` gives one: a session file name, a
+    stat key of three integers and a summary of that session with the keys and types a listing
+    sorts and shows (one wrong type there would break every listing of the folder)."""
+    if session_id_from_file_name(name) is None or type(entry) is not list or len(entry) != 2:
+        return False
+    key, summary = entry
+    if type(key) is not list or len(key) != 3 or not all(map(_is_int, key)):
+        return False
+    if type(summary) is not dict or summary.get("id") != session_id_from_file_name(name):
+        return False
+    extra = summary.keys() - _SUMMARY_CHECKS.keys()
+    if extra - {"error"} or "error" in extra and type(summary["error"]) is not str:
+        return False
+    if ("error" in extra) != (summary.get("message_count", 0) is None):
+        return False
+    return all(key in summary and check(summary[key]) for key, check in _SUMMARY_CHECKS.items())
 
 
 class ListingIndex:
@@ -40,14 +85,19 @@ class ListingIndex:
         if self._entries is None:
             self._entries = {}
             try:
-                data = json.loads(self._path.read_bytes())
-                if data.get("version") == INDEX_VERSION:
-                    for name, (key, summary) in data["entries"].items():
-                        # Only names that follow the id rule: listing trusts the index on that.
-                        if session_id_from_file_name(name) is not None:
-                            self._entries[name] = (tuple(key), summary)
-            except (OSError, ValueError, TypeError, KeyError, AttributeError):
-                self._entries = {}  # missing or unreadable: rebuilt from the files
+                raw, _ = read_regular(self._path, MAX_INDEX_BYTES)
+                data = json.loads(raw)
+            except (OSError, ValueError, RecursionError):
+                return self._entries  # missing or unreadable: rebuilt from the files
+            if type(data) is dict and data.get("version") == INDEX_VERSION:
+                entries = data.get("entries")
+                if type(entries) is dict:
+                    # Only well-formed entries are trusted; the rest are parsed again.
+                    self._entries = {
+                        name: (tuple(entry[0]), entry[1])
+                        for name, entry in entries.items()
+                        if _valid_entry(name, entry)
+                    }
         return self._entries
 
     def entries(self) -> dict[str, tuple[StatKey, dict[str, Any]]]:
@@ -71,7 +121,9 @@ class ListingIndex:
             return
         data = {"version": INDEX_VERSION, "entries": self._entries}
         try:
-            atomic_write(self._path, json.dumps(data, ensure_ascii=False).encode())
+            # Under a lock like every atomic write, so its temp file is never taken for an orphan.
+            with locked(self._path.parent, INDEX_LOCK):
+                atomic_write(self._path, json.dumps(data, ensure_ascii=False).encode())
         except OSError:
             return  # a read-only folder still lists, just without the saved index
         self._dirty = False

@@ -17,7 +17,7 @@ from agentry.sessions.ids import file_name, validate_session_id
 from agentry.sessions.index import ListingIndex, StatKey, stat_key
 from agentry.sessions.listing import FolderListing, mtime_iso, summary_of
 from agentry.sessions.session import AgentSession, now
-from agentry.sessions.storage import atomic_write, locked
+from agentry.sessions.storage import atomic_write, locked, os_problem, read_regular
 
 HISTORY_DIR_ENV = "AGENTRY_HISTORY_DIR"
 
@@ -70,11 +70,11 @@ class SessionManager:
     def _read(self, session_id: str) -> SessionRecord | None:
         path = self.path_for(session_id)
         try:
-            with open(path, "rb") as f:
-                st = os.fstat(f.fileno())
-                raw = f.read()
+            raw, st = read_regular(path, fileformat.MAX_FILE_BYTES)
         except FileNotFoundError:
             return None
+        except OSError as exc:  # a folder, a FIFO, too large, unreadable: named, never raw
+            raise SessionCorruptError(path, os_problem(exc)) from None
         fallback = mtime_iso(st)
         try:
             record = fileformat.decode(raw, session_id, fallback)
