@@ -36,7 +36,13 @@ Row = tuple[str, int, str, dict[str, Any], str, dict[str, Any]]
 
 
 def mtime_iso(st: os.stat_result) -> str:
-    return datetime.fromtimestamp(st.st_mtime).replace(microsecond=0).isoformat()
+    """The file's mtime, local, to the second; an mtime no datetime can hold (set by hand, or
+    by a broken clock, far past year 9999) reads as the epoch rather than breaking a listing."""
+    try:
+        moment = datetime.fromtimestamp(st.st_mtime)
+    except (OverflowError, OSError, ValueError):
+        moment = datetime.fromtimestamp(0)
+    return moment.replace(microsecond=0).isoformat()
 
 
 def summary_of(record: SessionRecord, size: int) -> dict[str, Any]:
@@ -105,6 +111,22 @@ def _temp_owner(name: str) -> str | None:
     return INDEX_LOCK if stem == INDEX_NAME else session_id_from_file_name(stem)
 
 
+def _stat(entry: os.DirEntry[str]) -> tuple[os.stat_result, str | None] | None:
+    """The entry's stat (through a symlink) and what makes it no session file, if anything: a
+    folder, FIFO or device is known from the stat alone, without opening it (which could block).
+    None if it is gone (or a dangling symlink)."""
+    try:
+        st = entry.stat()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:  # a symlink loop, a name too long, no permission on the way
+        try:
+            return entry.stat(follow_symlinks=False), os_problem(exc)
+        except OSError:
+            return None
+    return st, None if stat.S_ISREG(st.st_mode) else not_regular_problem(st)
+
+
 @contextlib.contextmanager
 def _scanned(folder: Path) -> Iterator[Iterator[os.DirEntry[str]]]:
     """The folder's entries. Scanned through a descriptor where the system allows it, so each
@@ -149,10 +171,10 @@ class FolderListing:
                 if cached is None and session_id_from_file_name(name) is None:
                     _remove_if_orphaned_temp(name, self._folder)
                     continue
-                try:
-                    st = entry.stat()
-                except FileNotFoundError:
+                stated = _stat(entry)
+                if stated is None:
                     continue  # deleted while listing
+                st, problem = stated
                 key = stat_key(st)
                 if cached is not None and cached[0] == key:
                     unchanged.append(name)
@@ -162,12 +184,11 @@ class FolderListing:
                 # The path comes from the folder as named now, not from the index: the
                 # folder may have moved, or been opened by another (relative) name.
                 path = os.path.join(folder, name)
-                if not stat.S_ISREG(st.st_mode) or parse:
+                if problem is not None or parse:
                     summary = (
-                        summarise_file(session_id, Path(path), st)
-                        if stat.S_ISREG(st.st_mode)
-                        # a folder, FIFO, device...: known without opening it (which could block)
-                        else error_summary(session_id, path, not_regular_problem(st), st)
+                        error_summary(session_id, path, problem, st)
+                        if problem is not None
+                        else summarise_file(session_id, Path(path), st)
                     )
                     index.put(name, key, summary)
                     parsed = True
