@@ -36,6 +36,16 @@ def _is_int(value: Any) -> bool:
     return type(value) is int  # not bool
 
 
+def _is_text(value: Any) -> bool:
+    """A string the index can be written back with (a lone surrogate cannot be UTF-8)."""
+    if type(value) is not str:
+        return False
+    try:
+        return value.isascii() or value.encode() is not None
+    except UnicodeEncodeError:
+        return False
+
+
 def _is_time(value: Any) -> bool:
     try:
         return type(value) is str and datetime.fromisoformat(value) is not None
@@ -45,11 +55,11 @@ def _is_time(value: Any) -> bool:
 
 # What each summary key must hold; "error" is optional (a file that could not be read).
 _SUMMARY_CHECKS = {
-    "id": lambda v: type(v) is str,
+    "id": _is_text,
     "created_at": _is_time,
     "last_activity": _is_time,
     "message_count": lambda v: v is None or _is_int(v) and v >= 0,
-    "title": lambda v: type(v) is str,
+    "title": _is_text,
     "size": lambda v: _is_int(v) and v >= 0,
 }
 
@@ -66,7 +76,7 @@ def _valid_entry(name: Any, entry: Any) -> bool:
     if type(summary) is not dict or summary.get("id") != session_id_from_file_name(name):
         return False
     extra = summary.keys() - _SUMMARY_CHECKS.keys()
-    if extra - {"error"} or "error" in extra and type(summary["error"]) is not str:
+    if extra - {"error"} or "error" in extra and not _is_text(summary["error"]):
         return False
     if ("error" in extra) != (summary.get("message_count", 0) is None):
         return False

@@ -111,22 +111,6 @@ def _temp_owner(name: str) -> str | None:
     return INDEX_LOCK if stem == INDEX_NAME else session_id_from_file_name(stem)
 
 
-def _stat(entry: os.DirEntry[str]) -> tuple[os.stat_result, str | None] | None:
-    """The entry's stat (through a symlink) and what makes it no session file, if anything: a
-    folder, FIFO or device is known from the stat alone, without opening it (which could block).
-    None if it is gone (or a dangling symlink)."""
-    try:
-        st = entry.stat()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:  # a symlink loop, a name too long, no permission on the way
-        try:
-            return entry.stat(follow_symlinks=False), os_problem(exc)
-        except OSError:
-            return None
-    return st, None if stat.S_ISREG(st.st_mode) else not_regular_problem(st)
-
-
 @contextlib.contextmanager
 def _scanned(folder: Path) -> Iterator[Iterator[os.DirEntry[str]]]:
     """The folder's entries. Scanned through a descriptor where the system allows it, so each
@@ -171,14 +155,23 @@ class FolderListing:
                 if cached is None and session_id_from_file_name(name) is None:
                     _remove_if_orphaned_temp(name, self._folder)
                     continue
-                stated = _stat(entry)
-                if stated is None:
-                    continue  # deleted while listing
-                st, problem = stated
+                problem: str | None = None
+                try:
+                    st = entry.stat()
+                except FileNotFoundError:
+                    continue  # deleted while listing (or a dangling symlink)
+                except OSError as exc:  # a symlink loop, a name too long...
+                    try:
+                        st, problem = entry.stat(follow_symlinks=False), os_problem(exc)
+                    except OSError:
+                        continue
                 key = stat_key(st)
                 if cached is not None and cached[0] == key:
                     unchanged.append(name)
                     continue
+                if problem is None and not stat.S_ISREG(st.st_mode):
+                    # a folder, FIFO, device: known from the stat, never opened (could block)
+                    problem = not_regular_problem(st)
                 session_id = session_id_from_file_name(name)
                 assert session_id is not None  # (index names passed the rule)
                 # The path comes from the folder as named now, not from the index: the

@@ -63,7 +63,10 @@ class SessionManager:
         return self.history_dir / file_name(session_id)
 
     def session_exists(self, session_id: str) -> bool:
-        return self.path_for(session_id).is_file()
+        """Whether something holds the session's name: a session, or a file that is not one (a
+        folder, a FIFO...), which loading refuses with SessionCorruptError. Either way a new
+        session must not take the name."""
+        return self.path_for(session_id).exists()
 
     # -- reading ----------------------------------------------------------------------------
 

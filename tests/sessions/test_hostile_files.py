@@ -200,6 +200,15 @@ def test_special_files_are_refused_without_blocking(sm: SessionManager) -> None:
     assert errors["alpha"] == errors["beta"] == ""
 
 
+def test_a_name_held_by_a_folder_exists_and_is_refused(sm: SessionManager) -> None:
+    """So that the TUI and the line client pick another name for a new session, and report
+    the folder when asked to open it, instead of failing to save over it."""
+    sm.path_for("taken").mkdir()
+    assert sm.session_exists("taken")
+    refused(sm, "taken", "not a regular file but a folder")
+    assert not sm.session_exists("free")
+
+
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root reads chmod 000 files")
 def test_unreadable_file_is_a_corrupt_entry(sm: SessionManager) -> None:
     path = sm.path_for("locked_out")
@@ -286,6 +295,21 @@ def test_a_poisoned_index_is_ignored_and_rebuilt(tmp_path: Path, poison: str) ->
     fresh = SessionManager(folder)
     assert fresh.list_sessions(include_corrupt=True) == truth
     assert fresh.list_sessions() == truth
+
+
+def test_an_index_entry_that_could_not_be_written_back_is_dropped(tmp_path: Path) -> None:
+    """A lone surrogate in a summary: trusted, it broke the next listing that wrote the index."""
+    folder = tmp_path / "sessions"
+    writer = SessionManager(folder)
+    writer.save_session("alpha", GOOD["alpha"])
+    writer.close()
+    index = folder / ".index.json"
+    index.write_text(index.read_text().replace('"title": "first good"', '"title": "\\ud800"'))
+    fresh = SessionManager(folder)
+    assert fresh.list_sessions()[0]["title"] == "first good"
+    SessionManager(folder).save_session("beta", GOOD["beta"])  # so the next listing parses
+    assert {row["id"] for row in fresh.list_sessions()} == {"alpha", "beta"}
+    assert "\\ud800" not in index.read_text()
 
 
 def test_an_index_over_its_size_limit_or_not_a_file_is_ignored(tmp_path: Path) -> None:
