@@ -32,55 +32,52 @@ def stat_key(st: os.stat_result) -> StatKey:
     return (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
-def _is_int(value: Any) -> bool:
-    return type(value) is int  # not bool
-
-
-def _is_text(value: Any) -> bool:
-    """A string the index can be written back with (a lone surrogate cannot be UTF-8)."""
-    if type(value) is not str:
-        return False
+def _encodable(text: str) -> bool:
+    """Whether the index can be written back with it (a lone surrogate cannot be UTF-8)."""
     try:
-        return value.isascii() or value.encode() is not None
+        return text.encode() is not None
     except UnicodeEncodeError:
         return False
 
 
-def _is_time(value: Any) -> bool:
-    try:
-        return type(value) is str and datetime.fromisoformat(value) is not None
-    except ValueError:
-        return False
-
-
-# What each summary key must hold; "error" is optional (a file that could not be read).
-_SUMMARY_CHECKS = {
-    "id": _is_text,
-    "created_at": _is_time,
-    "last_activity": _is_time,
-    "message_count": lambda v: v is None or _is_int(v) and v >= 0,
-    "title": _is_text,
-    "size": lambda v: _is_int(v) and v >= 0,
-}
+_SUMMARY_KEYS = frozenset({"id", "created_at", "last_activity", "message_count", "title", "size"})
+_ERROR_SUMMARY_KEYS = _SUMMARY_KEYS | {"error"}
 
 
 def _valid_entry(name: Any, entry: Any) -> bool:
     """Whether an index entry has exactly the shape ``put`` gives one: a session file name, a
-    stat key of three integers and a summary of that session with the keys and types a listing
-    sorts and shows (one wrong type there would break every listing of the folder)."""
-    if session_id_from_file_name(name) is None or type(entry) is not list or len(entry) != 2:
+    stat key of three integers, and that session's summary with the keys and types a listing
+    sorts and shows (one wrong type there broke every listing of the folder). Written out
+    check by check: it runs for every entry when a process first lists (the TUI's start)."""
+    if type(entry) is not list or len(entry) != 2:
         return False
     key, summary = entry
-    if type(key) is not list or len(key) != 3 or not all(map(_is_int, key)):
+    if type(key) is not list or len(key) != 3 or type(summary) is not dict:
         return False
-    if type(summary) is not dict or summary.get("id") != session_id_from_file_name(name):
+    if type(key[0]) is not int or type(key[1]) is not int or type(key[2]) is not int:
+        return False  # (type, not isinstance: True is no integer here)
+    count = summary.get("message_count")
+    if count is None:  # a file that could not be read: it has an error instead
+        error = summary.get("error")
+        if summary.keys() != _ERROR_SUMMARY_KEYS or type(error) is not str:
+            return False
+        if not (error.isascii() or _encodable(error)):
+            return False
+    elif summary.keys() != _SUMMARY_KEYS or type(count) is not int or count < 0:
         return False
-    extra = summary.keys() - _SUMMARY_CHECKS.keys()
-    if extra - {"error"} or "error" in extra and not _is_text(summary["error"]):
+    try:  # times the listing sorts by and the TUI reads back
+        datetime.fromisoformat(summary["created_at"])
+        datetime.fromisoformat(summary["last_activity"])
+    except (TypeError, ValueError):
         return False
-    if ("error" in extra) != (summary.get("message_count", 0) is None):
-        return False
-    return all(key in summary and check(summary[key]) for key, check in _SUMMARY_CHECKS.items())
+    size, title = summary["size"], summary["title"]
+    return (
+        type(size) is int
+        and size >= 0
+        and type(title) is str
+        and (title.isascii() or _encodable(title))
+        and summary["id"] == session_id_from_file_name(name)
+    )
 
 
 class ListingIndex:
