@@ -103,6 +103,11 @@ CONTENT_CASES = {
         ["nested deeper", "100 levels"],
     ),
     "nested_metadata_500": (header("[]", "[" * 500 + "]" * 500), ["nested deeper"]),
+    "toon_nested_150": (  # TOON nests by indentation, with no brackets to count
+        b"session_id: x\nmessages[1]{role,content}:\n  user,hi\nmetadata:\n"
+        + b"".join(b"  " * (i + 1) + b"k%d:\n" % i for i in range(150)) + b"  " * 151 + b"v: 1\n",
+        ["nested deeper", "100 levels"],
+    ),
     "number_5000_digits": (
         header('[{"role": "user", "content": "x", "n": ' + "7" * 5000 + "}]"),
         ["4300 digits"],
