@@ -61,7 +61,7 @@ def summarise_file(session_id: str, path: Path, st: os.stat_result) -> dict[str,
     """The file's summary, parsed; one that cannot be read has an ``error`` naming its path and
     what is wrong (whatever it is: one bad file never breaks a listing)."""
     try:
-        raw, _ = read_regular(path, fileformat.MAX_FILE_BYTES)
+        raw, _ = read_regular(path, fileformat.MAX_FILE_BYTES, st)
         return summary_of(fileformat.decode(raw, session_id, mtime_iso(st)), st.st_size)
     except OSError as exc:
         problem = os_problem(exc)

@@ -137,14 +137,17 @@ def check_regular(st: os.stat_result) -> None:
         raise NotARegularFile(not_regular_problem(st))
 
 
-def read_regular(path: str | Path, limit: int) -> tuple[bytes, os.stat_result]:
+def read_regular(
+    path: str | Path, limit: int, st: os.stat_result | None = None
+) -> tuple[bytes, os.stat_result]:
     """The bytes of the regular file at ``path`` (symlinks followed) and its stat.
 
     Never blocks and never reads more than ``limit`` + 1 bytes: anything but a regular file is
-    refused before it is opened (NotARegularFile), the descriptor is checked again after opening
-    (the path may have been swapped in between), and a file over ``limit`` raises FileTooLarge.
+    refused before it is opened (NotARegularFile; ``st`` is the path's stat if the caller has
+    it), the descriptor is checked again after opening (the path may have been swapped in
+    between), and a file over ``limit`` raises FileTooLarge.
     """
-    check_regular(os.stat(path))
+    check_regular(os.stat(path) if st is None else st)
     fd = os.open(path, _OPEN_FLAGS)
     try:
         st = os.fstat(fd)
