@@ -221,11 +221,7 @@ def _decode(raw: bytes, session_id: str, fallback_time: str) -> SessionRecord:
         source = "json" if isinstance(data, dict) and "format" in data else "legacy-json"
     if not isinstance(data, dict):
         raise FormatError(f"expected an object at the top, found {type(data).__name__}")
-    # JSON nesting needs an opening bracket per level, so a JSON file with few of them (a chat
-    # of up to ~90 messages) cannot be too deep: counting them is ~50x cheaper than the walk.
-    # (TOON nests by indentation: always walked.)
-    if source == "toon" or raw.count(b"[") + raw.count(b"{") > MAX_DEPTH:
-        _check_depth(data)
+    _check_depth(data)
     _check_encodable(data, raw)
     if "messages" not in data:
         raise FormatError("it has no 'messages' list")
