@@ -185,7 +185,9 @@ _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def _check_encodable(data: Any, raw: bytes) -> None:
-    if _SURROGATE_ESCAPE.search(raw) is None:
+    # (Looking for any backslash first is a memchr: ~20x quicker than the regex on a file
+    # without escapes.)
+    if b"\\" not in raw or _SURROGATE_ESCAPE.search(raw) is None:
         return
     try:
         _ENCODER.encode(data).encode()
