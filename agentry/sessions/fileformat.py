@@ -14,6 +14,7 @@ one). Files of the original Agentry load too: JSON with only ``session_id``, ``c
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,6 +24,18 @@ from agentry.messages import message_problem
 
 FORMAT_NAME = "agentry-session"
 FORMAT_VERSION = 1
+
+# Limits on what a file may hold, so that a hostile or damaged file is refused with a reason
+# instead of exhausting memory or the stack. Each is far past what Agentry writes:
+# - size: a 10,000-message chat is a few MB, one full of long tool outputs tens of MB; parsing
+#   128 MiB of JSON takes about 1 GB of memory, which is the most a listing should risk.
+MAX_FILE_BYTES = 128 * 1024 * 1024
+# - nesting: a message is 7 levels deep at most (file, messages, message, tool_calls, call,
+#   function, arguments); 100 leaves tool arguments 90 levels, and keeps every recursive step
+#   after parsing (validation, copying, encoding on save) far from Python's recursion limit.
+MAX_DEPTH = 100
+# - numbers: integers up to Python's digit limit (4,300 digits unless configured); floats must
+#   be finite (NaN, Infinity and 1e999 cannot be written back as JSON).
 
 
 @dataclass
@@ -63,15 +76,31 @@ def encode(record: SessionRecord) -> bytes:
         messages = f'  "messages": [\n    {body}\n  ]'
     else:
         messages = '  "messages": []'
-    return f"{{\n{head},\n{messages}\n}}\n".encode()
+    # Text is valid Unicode from every provider; should a lone surrogate still get in (a
+    # library user's message), it is written as "?" rather than failing the save.
+    return f"{{\n{head},\n{messages}\n}}\n".encode("utf-8", "replace")
 
 
 def validate_messages(messages: Any) -> None:
     """Raise FormatError unless ``messages`` is a list of valid message dicts."""
     if not isinstance(messages, list):
         raise FormatError(f"'messages' must be a list, not {type(messages).__name__}")
-    if problem := message_problem(messages):
+    if problem := message_problem(messages) or _content_part_problem(messages):
         raise FormatError(problem)
+
+
+def _content_part_problem(messages: list[dict[str, Any]]) -> str | None:
+    """The schema takes any list as content; a part with a ``text`` must have it as a string
+    (titles and providers read it as one)."""
+    for n, message in enumerate(messages):
+        content = message.get("content")
+        if type(content) is not list:
+            continue
+        for m, part in enumerate(content):
+            if isinstance(part, dict) and "text" in part and not isinstance(part["text"], str):
+                kind = "null" if part["text"] is None else type(part["text"]).__name__
+                return f"message {n}: content part {m}: 'text' must be a string, not {kind}"
+    return None
 
 
 def _check_time(value: Any, key: str) -> str:
@@ -102,7 +131,78 @@ def peek_times(head: bytes) -> dict[str, str]:
 
 
 def decode(raw: bytes, session_id: str, fallback_time: str) -> SessionRecord:
-    """Parse a session file's bytes. ``fallback_time`` stands in for missing timestamps."""
+    """Parse a session file's bytes. ``fallback_time`` stands in for missing timestamps.
+
+    Raises FormatError, and nothing else, for any bytes that are not a session within the
+    limits above; a record it returns holds only valid messages and can be encoded again.
+    """
+    try:
+        return _decode(raw, session_id, fallback_time)
+    except FormatError:
+        raise
+    except RecursionError:
+        raise FormatError(f"it is nested deeper than the limit of {MAX_DEPTH} levels") from None
+    except MemoryError:
+        raise FormatError("it is too large to parse in the memory available") from None
+    except Exception as exc:  # hostile bytes: whatever a parser raises means "not a session"
+        # (an integer past Python's digit limit arrives here as a ValueError naming the limit)
+        raise FormatError(f"it cannot be parsed ({type(exc).__name__}: {exc})") from None
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999: would be saved as Infinity, which JSON has not
+        raise FormatError(f"the number {text[:40]} is out of range")
+    return value
+
+
+def _refuse_constant(name: str) -> Any:
+    raise FormatError(f"it holds {name}, which is not a JSON number")
+
+
+# Integers keep the C parser's fast path; Python's own digit limit refuses huge ones (ValueError).
+# The hooks run for floats and NaN/Infinity only, which chat messages rarely hold.
+_DECODER = json.JSONDecoder(parse_float=_parse_float, parse_constant=_refuse_constant)
+
+
+def _check_depth(data: Any) -> None:
+    """Raise FormatError if containers nest deeper than MAX_DEPTH: level by level, without
+    recursion (a comprehension per level is ~3x faster than a stack walk)."""
+    level = [data]
+    for _ in range(MAX_DEPTH):
+        level = [
+            child
+            for value in level
+            for child in (value.values() if type(value) is dict else value)
+            if type(child) is dict or type(child) is list
+        ]
+        if not level:
+            return
+    raise FormatError(f"it is nested deeper than the limit of {MAX_DEPTH} levels")
+
+
+# An escaped UTF-16 surrogate: only these can put a lone surrogate into a decoded string (UTF-8
+# text cannot hold one), so files without them skip the check.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _check_encodable(data: Any, raw: bytes) -> None:
+    # (Looking for any backslash first is a memchr: ~20x quicker than the regex on a file
+    # without escapes.)
+    if b"\\" not in raw or _SURROGATE_ESCAPE.search(raw) is None:
+        return
+    try:
+        _ENCODER.encode(data).encode()
+    except UnicodeEncodeError as exc:
+        char = exc.object[exc.start]
+        raise FormatError(
+            f"a string holds a lone UTF-16 surrogate (\\u{ord(char):04x}), which is not text"
+        ) from None
+
+
+def _decode(raw: bytes, session_id: str, fallback_time: str) -> SessionRecord:
+    if len(raw) > MAX_FILE_BYTES:
+        raise FormatError(f"it is over the size limit of {MAX_FILE_BYTES:,} bytes")
     if not raw.strip():
         raise FormatError("the file is empty")
     try:
@@ -111,7 +211,7 @@ def decode(raw: bytes, session_id: str, fallback_time: str) -> SessionRecord:
         hint = "; the file looks truncated" if exc.reason == "unexpected end of data" else ""
         raise FormatError(f"not UTF-8 text (byte {exc.start}){hint}") from None
     try:
-        data = json.loads(text)
+        data = _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         if text.lstrip().startswith(("{", "[")):
             hint = "; the file looks truncated" if _looks_truncated(text, exc) else ""
@@ -125,6 +225,8 @@ def decode(raw: bytes, session_id: str, fallback_time: str) -> SessionRecord:
         source = "json" if isinstance(data, dict) and "format" in data else "legacy-json"
     if not isinstance(data, dict):
         raise FormatError(f"expected an object at the top, found {type(data).__name__}")
+    _check_depth(data)
+    _check_encodable(data, raw)
     if "messages" not in data:
         raise FormatError("it has no 'messages' list")
     messages = data["messages"]

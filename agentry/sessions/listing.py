@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import time
+import stat
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -20,10 +20,15 @@ from agentry.messages import title_of
 from agentry.sessions import fileformat
 from agentry.sessions.fileformat import FormatError, SessionRecord
 from agentry.sessions.ids import session_id_from_file_name
-from agentry.sessions.index import ListingIndex, stat_key
-
-# A save takes milliseconds; a temp file this old was left by a process killed mid-save.
-ORPHAN_TEMP_AGE_S = 3600
+from agentry.sessions.index import INDEX_LOCK, INDEX_NAME, ListingIndex, stat_key
+from agentry.sessions.storage import (
+    TEMP_SUFFIX,
+    locked_if_free,
+    not_regular_problem,
+    os_problem,
+    read_head,
+    read_regular,
+)
 
 # (last_activity, mtime_ns, path, the index's summary, file name, the row shown): sorting
 # compares the first three only, as paths are unique.
@@ -31,7 +36,13 @@ Row = tuple[str, int, str, dict[str, Any], str, dict[str, Any]]
 
 
 def mtime_iso(st: os.stat_result) -> str:
-    return datetime.fromtimestamp(st.st_mtime).replace(microsecond=0).isoformat()
+    """The file's mtime, local, to the second; an mtime no datetime can hold (set by hand, or
+    by a broken clock, far past year 9999) reads as the epoch rather than breaking a listing."""
+    try:
+        moment = datetime.fromtimestamp(st.st_mtime)
+    except (OverflowError, OSError, ValueError):
+        moment = datetime.fromtimestamp(0)
+    return moment.replace(microsecond=0).isoformat()
 
 
 def summary_of(record: SessionRecord, size: int) -> dict[str, Any]:
@@ -47,39 +58,57 @@ def summary_of(record: SessionRecord, size: int) -> dict[str, Any]:
 
 
 def summarise_file(session_id: str, path: Path, st: os.stat_result) -> dict[str, Any]:
-    """The file's summary, parsed; one that cannot be read has an ``error`` naming its path."""
-    fallback = mtime_iso(st)
+    """The file's summary, parsed; one that cannot be read has an ``error`` naming its path and
+    what is wrong (whatever it is: one bad file never breaks a listing)."""
     try:
-        record = fileformat.decode(path.read_bytes(), session_id, fallback)
-    except (FormatError, OSError) as exc:
-        return {"id": session_id, "created_at": fallback, "last_activity": fallback,
-                "message_count": None, "title": "", "size": st.st_size,
-                "error": str(SessionCorruptError(path, str(exc)))}
-    return summary_of(record, st.st_size)
+        raw, _ = read_regular(path, fileformat.MAX_FILE_BYTES, st)
+        return summary_of(fileformat.decode(raw, session_id, mtime_iso(st)), st.st_size)
+    except OSError as exc:
+        problem = os_problem(exc)
+    except FormatError as exc:
+        problem = str(exc)
+    return error_summary(session_id, path, problem, st)
+
+
+def error_summary(
+    session_id: str, path: Path | str, problem: str, st: os.stat_result
+) -> dict[str, Any]:
+    fallback = mtime_iso(st)
+    return {"id": session_id, "created_at": fallback, "last_activity": fallback,
+            "message_count": None, "title": "", "size": st.st_size,
+            "error": str(SessionCorruptError(path, problem))}
 
 
 def pending_summary(session_id: str, path: str, st: os.stat_result) -> dict[str, Any]:
     """What a listing that parses nothing can say of a file not (or no longer) indexed: its
     times from the header if it has ours, else from its mtime."""
-    try:
-        with open(path, "rb") as file:
-            times = fileformat.peek_times(file.read(fileformat.PEEK_BYTES))
-    except OSError:
-        times = {}
+    times = fileformat.peek_times(read_head(path, fileformat.PEEK_BYTES))
     when = mtime_iso(st)
     return {"id": session_id, "created_at": times.get("created_at", when),
             "last_activity": times.get("last_activity", when), "message_count": None,
             "title": "", "size": st.st_size, "pending": True}
 
 
-def _remove_if_orphaned_temp(entry: os.DirEntry[str], folder: str) -> None:
-    if not (entry.name.startswith(".") and entry.name.endswith(".tmp")):
+def _remove_if_orphaned_temp(name: str, folder: Path) -> None:
+    """Remove ``name`` if it is the temp file of a save whose writer is gone. Temps are written
+    only under their file's lock, so a temp whose lock is free right now belongs to nobody: a
+    live writer holds the lock until its temp is renamed or removed."""
+    lock_name = _temp_owner(name)
+    if lock_name is None:
         return
-    try:
-        if time.time() - entry.stat().st_mtime > ORPHAN_TEMP_AGE_S:
-            os.unlink(os.path.join(folder, entry.name))
-    except FileNotFoundError:
-        pass
+    with locked_if_free(folder, lock_name) as free:
+        if free:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(folder / name)
+
+
+def _temp_owner(name: str) -> str | None:
+    """The name of the lock held while writing a temp file ``.<file name>.<random>.tmp``: the
+    session id for a session file, INDEX_LOCK for the index; None if it is no temp of ours."""
+    if not (name.startswith(".") and name.endswith(TEMP_SUFFIX)):
+        return None
+    stem = name[1 : -len(TEMP_SUFFIX)].rpartition(".")[0]
+    return INDEX_LOCK if stem == INDEX_NAME else session_id_from_file_name(stem)
 
 
 @contextlib.contextmanager
@@ -124,25 +153,36 @@ class FolderListing:
                 # Names in the index were checked when they were put there (the id rule's
                 # regex is a good part of a warm listing's time).
                 if cached is None and session_id_from_file_name(name) is None:
-                    _remove_if_orphaned_temp(entry, folder)
+                    _remove_if_orphaned_temp(name, self._folder)
                     continue
+                problem: str | None = None
                 try:
                     st = entry.stat()
                 except FileNotFoundError:
-                    continue  # deleted while listing
+                    continue  # deleted while listing (or a dangling symlink)
+                except OSError as exc:  # a symlink loop, a name too long...
+                    try:
+                        st, problem = entry.stat(follow_symlinks=False), os_problem(exc)
+                    except OSError:
+                        continue
                 key = stat_key(st)
                 if cached is not None and cached[0] == key:
                     unchanged.append(name)
                     continue
-                if not entry.is_file():
-                    continue
+                if problem is None and not stat.S_ISREG(st.st_mode):
+                    # a folder, FIFO, device: known from the stat, never opened (could block)
+                    problem = not_regular_problem(st)
                 session_id = session_id_from_file_name(name)
                 assert session_id is not None  # (index names passed the rule)
                 # The path comes from the folder as named now, not from the index: the
                 # folder may have moved, or been opened by another (relative) name.
                 path = os.path.join(folder, name)
-                if parse:
-                    summary = summarise_file(session_id, Path(path), st)
+                if problem is not None or parse:
+                    summary = (
+                        error_summary(session_id, path, problem, st)
+                        if problem is not None
+                        else summarise_file(session_id, Path(path), st)
+                    )
                     index.put(name, key, summary)
                     parsed = True
                 else:

@@ -20,7 +20,7 @@ from agentry.sessions.index import ListingIndex, StatKey, stat_key
 from agentry.sessions.listing import FolderListing, mtime_iso, summary_of
 from agentry.sessions.merge import MergeResult, common_prefix, count_new, merge, merge_metadata
 from agentry.sessions.session import AgentSession, DiskState, now
-from agentry.sessions.storage import atomic_write, locked
+from agentry.sessions.storage import atomic_write, locked, os_problem, read_regular
 
 HISTORY_DIR_ENV = "AGENTRY_HISTORY_DIR"
 
@@ -91,18 +91,21 @@ class SessionManager:
         return self.history_dir / file_name(session_id)
 
     def session_exists(self, session_id: str) -> bool:
-        return self.path_for(session_id).is_file()
+        """Whether something holds the session's name: a session, or a file that is not one (a
+        folder, a FIFO...), which loading refuses with SessionCorruptError. Either way a new
+        session must not take the name."""
+        return self.path_for(session_id).exists()
 
     # -- reading ----------------------------------------------------------------------------
 
     def _read(self, session_id: str) -> SessionRecord | None:
         path = self.path_for(session_id)
         try:
-            with open(path, "rb") as f:
-                st = os.fstat(f.fileno())
-                raw = f.read()
+            raw, st = read_regular(path, fileformat.MAX_FILE_BYTES)
         except FileNotFoundError:
             return None
+        except OSError as exc:  # a folder, a FIFO, too large, unreadable: named, never raw
+            raise SessionCorruptError(path, os_problem(exc)) from None
         fallback = mtime_iso(st)
         try:
             record = fileformat.decode(raw, session_id, fallback)

@@ -359,3 +359,135 @@ def test_save_waits_for_the_session_lock_of_another_process(tmp_path: Path) -> N
         proc.stdout.close()  # type: ignore[union-attr]
         proc.stderr.close()  # type: ignore[union-attr]
     assert sm.load_session("locked") == [{"role": "user", "content": "after the lock"}]
+
+
+# -- (d) 200 kills mid-save, and no temp file left after the next listing -------------------------
+
+FORKING_WRITER = r'''
+import os, sys
+from agentry.sessions import SessionManager
+
+folder = sys.argv[1]
+filler = "lorem ipsum dolor sit amet " * 20
+print("ready", flush=True)
+for line in sys.stdin:  # one run per line: fork a writer that saves until it is killed
+    start = int(line)
+    pid = os.fork()
+    if pid == 0:
+        sm = SessionManager(folder)
+        i = start
+        while True:
+            i += 1
+            n = 5 + i % 20
+            messages = [{"role": "user", "content": f"{i}:{j}:{filler}", "i": i, "n": n}
+                        for j in range(n)]
+            sm.save_session("victim", messages, {"i": i})
+    print(pid, flush=True)
+    os.waitpid(pid, 0)
+    print("reaped", flush=True)
+'''
+
+FORK_KILLS = 200
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="forks a writer per kill")
+def test_200_kills_mid_save_leave_whole_files_and_no_temp_after_listing(tmp_path: Path) -> None:
+    import signal
+
+    folder = tmp_path / "sessions"
+    sm = SessionManager(folder)
+    sm.save_session("victim", [{"role": "user", "content": "0:0:", "i": 0, "n": 1}], {"i": 0})
+    # A fork per kill: a fresh interpreter each time would take a minute for 200.
+    forker = python(FORKING_WRITER, folder, stdin=subprocess.PIPE)
+    lines = Lines(forker)
+    rng = random.Random(20261206)
+    last, changed, temps_left = 0, 0, 0
+    try:
+        assert lines.next() == "ready\n"
+        for run in range(FORK_KILLS):
+            start = (run + 1) * 1_000_000
+            forker.stdin.write(f"{start}\n")  # type: ignore[union-attr]
+            forker.stdin.flush()  # type: ignore[union-attr]
+            pid = int(lines.next())
+            time.sleep(rng.uniform(0.0, 0.02))
+            os.kill(pid, signal.SIGKILL)
+            assert lines.next() == "reaped\n", f"run {run}"
+            i = _check_whole(sm)  # parses, and is one whole save: the previous or a new one
+            assert i == last or start < i < start + 1_000_000
+            changed += i != last
+            last = i
+            temps_left += bool(temp_files(folder))
+            sm.list_sessions()
+            assert temp_files(folder) == [], f"run {run}: a temp file outlived the listing"
+    finally:
+        forker.stdin.close()  # type: ignore[union-attr]
+        forker.wait(timeout=30)
+        lines.join()
+    print(f"{FORK_KILLS} kills: {changed} after a new save, {temps_left} left a temp file")
+    assert changed >= 20 and temps_left >= 20  # kills landed both between and inside saves
+    assert [r["id"] for r in sm.list_sessions(include_corrupt=True)] == ["victim"]
+
+
+# -- (e) the lock itself, across processes ---------------------------------------------------------
+
+LOCK_HOLDER = r'''
+import sys, time
+from pathlib import Path
+from agentry.sessions.storage import locked
+
+folder, tag, rounds = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+log = folder / "log"
+if rounds == 0:  # hold the lock until killed
+    with locked(folder, "s"):
+        print("held", flush=True)
+        time.sleep(600)
+for _ in range(rounds):
+    with locked(folder, "s"):
+        with open(log, "a") as f:
+            f.write(f"{tag} in\n")
+            f.flush()
+        time.sleep(0.001)
+        with open(log, "a") as f:
+            f.write(f"{tag} out\n")
+print("done", flush=True)
+'''
+
+
+def test_two_processes_holding_the_lock_never_interleave(tmp_path: Path) -> None:
+    procs = [python(LOCK_HOLDER, tmp_path, tag, 100) for tag in "AB"]
+    for proc in procs:
+        out, err = proc.communicate(timeout=60)
+        assert out == "done\n", err
+    log = (tmp_path / "log").read_text().splitlines()
+    assert len(log) == 400
+    for enter, leave in zip(log[::2], log[1::2], strict=True):
+        assert enter.endswith(" in") and leave == enter.replace(" in", " out")
+
+
+def test_a_process_killed_holding_the_lock_does_not_block_the_next_writer(
+    tmp_path: Path,
+) -> None:
+    from agentry.sessions.storage import locked_if_free
+
+    folder = tmp_path / "sessions"
+    sm = SessionManager(folder)
+    holder = python(LOCK_HOLDER, folder, "A", 0)
+    lines = Lines(holder)
+    try:
+        assert lines.next() == "held\n"
+        with locked_if_free(folder, "s") as free:
+            assert not free  # really held by the other process
+        holder.kill()
+        holder.wait(timeout=30)
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+            holder.wait()
+        lines.join()
+    assert list((folder / ".locks").glob("s.lock"))  # its file stays, and means nothing
+    with locked_if_free(folder, "s") as free:
+        assert free
+    started = time.monotonic()
+    sm.save_session("s", [{"role": "user", "content": "after the kill"}])
+    assert time.monotonic() - started < 5
+    assert sm.load_session("s") == [{"role": "user", "content": "after the kill"}]

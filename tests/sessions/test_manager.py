@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -339,8 +338,11 @@ def test_list_ignores_other_files(sm: SessionManager) -> None:
     (d / "notes.txt").write_text("hello")
     (d / "export.json").write_text("[]")
     (d / ".hidden_chat.toon").write_text("{}")  # not a valid session id
-    (d / "sub_chat.toon").mkdir()  # a folder, not a file
-    assert [s["id"] for s in sm.list_sessions(include_corrupt=True)] == ["chat"]
+    (d / "sub_chat.toon").mkdir()  # a folder named like a session: shown only as corrupt
+    assert [s["id"] for s in sm.list_sessions()] == ["chat"]
+    rows = {s["id"]: s for s in sm.list_sessions(include_corrupt=True)}
+    assert rows.keys() == {"chat", "sub"}
+    assert "not a regular file but a folder" in rows["sub"]["error"]
 
 
 def test_list_empty_folder(sm: SessionManager) -> None:
@@ -593,17 +595,21 @@ def test_rename_legacy_file_writes_current_format(sm: SessionManager) -> None:
 
 
 def test_orphaned_temp_files_are_cleaned_when_listing(tmp_path) -> None:
+    from agentry.sessions.storage import locked
+
     sm = SessionManager(tmp_path)
     sm.save_session("s", [{"role": "user", "content": "hi"}])
-    old = tmp_path / ".s_chat.toon.abc123.tmp"
-    fresh = tmp_path / ".s_chat.toon.def456.tmp"
-    old.write_text("{")
-    fresh.write_text("{")
-    two_hours_ago = time.time() - 7200
-    os.utime(old, (two_hours_ago, two_hours_ago))
+    orphan = tmp_path / ".s_chat.toon.abc123.tmp"
+    orphan.write_text("{")
     assert [s["id"] for s in sm.list_sessions()] == ["s"]
-    assert not old.exists()
-    assert fresh.exists()  # may belong to a save in progress
+    assert not orphan.exists()  # removed at once, not after an hour
+    in_use = tmp_path / ".s_chat.toon.def456.tmp"
+    with locked(tmp_path, "s"):  # as a live writer holds it while its temp exists
+        in_use.write_text("{")
+        assert [s["id"] for s in sm.list_sessions()] == ["s"]
+        assert in_use.exists()
+    sm.list_sessions()
+    assert not in_use.exists()
 
 
 def test_relative_folder_is_fixed_at_construction(tmp_path, monkeypatch) -> None:

@@ -178,3 +178,12 @@ def test_processes_appending_at_once_lose_nothing(tmp_path: Path) -> None:
         mine = [t for t in got if t.startswith(f"{name} ")]
         assert mine == [f"{name} {n}" for n in range(count)]  # all, once each, in order
     assert len(got) == 1 + 3 * count
+
+
+def test_a_lone_surrogate_never_fails_a_save(tmp_path: Path) -> None:
+    sm = SessionManager(tmp_path / "h")
+    session = AgentSession("s", [SYS, m("half an emoji: \ud83d")])
+    sm.sync(session)
+    sm.save_session("t", session.messages)
+    for name in ("s", "t"):
+        assert sm.load_session(name)[-1]["content"] == "half an emoji: ?"
