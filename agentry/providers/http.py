@@ -332,9 +332,8 @@ def cut_short(provider: str, url: str) -> StreamError:
 
 def _too_long(provider: str, url: str) -> StreamError:
     return StreamError(
-        f"{provider} at {url} sent a stream line or event longer than "
-        f"{MAX_LINE_BYTES // (1024 * 1024)} MiB; reading stopped there. The partial reply was "
-        "kept.",
+        f"{provider} at {url} sent a stream line or event longer than {MAX_LINE_BYTES:,} "
+        "bytes; reading stopped there. The partial reply was kept.",
         provider=provider,
         url=url,
     )

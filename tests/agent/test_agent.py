@@ -125,6 +125,31 @@ async def test_approval_yes_no_and_edited_arguments(
         assert (tmp_path / expected_file).read_text() == expected_content
 
 
+class ApproverFailed(Exception):
+    pass
+
+
+async def _raises(call, tool):
+    raise ApproverFailed("the dialog crashed")
+
+
+@pytest.mark.parametrize("answer", [None, 0, 1, "no", "yes", [], ["x"], {1: "x"}, _raises],
+                         ids=repr)
+async def test_approval_fails_closed(ollama_server, tmp_path, answer) -> None:
+    # Only exactly True or a dict of arguments runs a tool; anything else refuses it.
+    async def approve(call, tool):
+        return await answer(call, tool) if callable(answer) else answer
+
+    agent = Agent(llm="ollama", workspace=tmp_path, approve=approve)
+    agent.load_default_tools()
+    ollama_server.enqueue(Reply(tool_calls=[("create_file", {"path": "x.txt", "content": "hi"})]))
+    events = await collect(agent, "write it")
+    result = next(e for e in events if isinstance(e, ToolResultEvent))
+    assert result.is_error and "create_file" in result.content
+    assert ("approval callback failed" if callable(answer) else "declined") in result.content
+    assert list(tmp_path.iterdir()) == [] and isinstance(events[-1], DoneEvent)
+
+
 async def test_custom_function_tool(ollama_server) -> None:
     def add(a: int, b: int) -> int:
         """Add two numbers.
