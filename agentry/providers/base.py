@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import abc
 import ipaddress
-import json
 import os
 import urllib.parse
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from agentry.errors import AuthenticationError, ModelNotFoundError, ProviderError
+from agentry.providers.arguments import tool_arguments
 from agentry.events import ProviderEvent
 
 if TYPE_CHECKING:
@@ -183,6 +183,6 @@ def content_text(content: Any) -> str:
 
 
 def call_arguments(call: dict[str, Any]) -> dict[str, Any]:
-    """A stored tool call's arguments as a dict (OpenAI-style calls carry a JSON string)."""
-    args = call["function"].get("arguments") or {}
-    return json.loads(args) if isinstance(args, str) else args
+    """A stored tool call's arguments as a dict (OpenAI-style calls carry a JSON string; one
+    that is not a JSON object, as an older session may hold, is sent as {})."""
+    return tool_arguments(call["function"].get("arguments"))[0]

@@ -24,6 +24,7 @@ from agentry.errors import (
     ServerError,
     StreamError,
 )
+from agentry.providers.arguments import parse_json
 
 READ_TIMEOUT_ENV = "AGENTRY_READ_TIMEOUT"
 REPLY_TIMEOUT_ENV = "AGENTRY_REPLY_TIMEOUT"
@@ -297,16 +298,6 @@ def malformed(provider: str, url: str, line: str) -> StreamError:
 BAD_PIECE = (
     TypeError, AttributeError, KeyError, IndexError, ValueError, ArithmeticError, RecursionError
 )
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def parse_json(text: str) -> Any:
-    """Strict JSON: NaN and Infinity refused (they would make a session unsaveable). Raises
-    ValueError (RecursionError for nesting deeper than Python's stack allows)."""
-    return json.loads(text, parse_constant=_no_constant)
 
 
 def json_object(provider: str, url: str, text: str, shown: str | None = None) -> dict[str, Any]:

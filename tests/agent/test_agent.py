@@ -150,6 +150,22 @@ async def test_approval_fails_closed(ollama_server, tmp_path, answer) -> None:
     assert list(tmp_path.iterdir()) == [] and isinstance(events[-1], DoneEvent)
 
 
+async def test_a_stored_call_with_unparsable_arguments_does_not_stop_the_session(
+    ollama_server,
+) -> None:
+    # An older session may hold a call whose arguments are a broken JSON string: it is sent
+    # as {} rather than failing every later turn.
+    agent = Agent(llm="ollama")
+    session = agent.get_session("s")
+    session.add_message({"role": "assistant", "content": "", "tool_calls": [
+        {"id": "c1", "type": "function", "function": {"name": "echo", "arguments": '{"a": '}}]})
+    session.add_message({"role": "tool", "tool_call_id": "c1", "name": "echo", "content": "x"})
+    events = await collect(agent, "go on")
+    assert events[-1] == DoneEvent("Echo: go on")
+    sent = ollama_server.requests[-1].body["messages"][1]
+    assert sent["tool_calls"] == [{"function": {"name": "echo", "arguments": {}}}]
+
+
 async def test_custom_function_tool(ollama_server) -> None:
     def add(a: int, b: int) -> int:
         """Add two numbers.

@@ -15,7 +15,7 @@ from agentry import Agent
 from agentry.errors import ProviderTimeout, StreamError
 from agentry.events import DoneEvent, ErrorEvent, TextDelta, ToolCallEvent, UsageEvent
 from agentry.providers.base import Provider
-from agentry.providers.boundary import tool_arguments, valid_unicode
+from agentry.providers.arguments import tool_arguments, valid_unicode
 from agentry.providers.http import REPLY_TIMEOUT_ENV, Timeouts
 from agentry.sessions.manager import SessionManager
 

@@ -51,22 +51,31 @@ def echo(text: str) -> str:
     return text
 
 
-async def turn(
-    chaos: ChaosServer, proto: Protocol, tmp_path: Path, *faults: Fault,
-    read: float = 2.0, reply: float = 5.0,
-) -> tuple[list[StreamEvent], list[dict[str, Any]]]:
-    """One user turn against ``faults``: the events, and the session's messages, checked to
-    save and load back equal."""
-    chaos.reset()
-    chaos.play(*faults)
+def make_agent(chaos: ChaosServer, proto: Protocol, tmp_path: Path, read: float = 2.0,
+               reply: float = 5.0) -> Agent:
     agent = Agent(llm=proto.provider, model=proto.model, api_key=KEY,
                   endpoint=chaos.url + proto.endpoint_path, workspace=tmp_path,
                   timeouts=Timeouts(connect=2.0, read=read, reply=reply))
     agent.register_tool_from_function(echo)
+    return agent
+
+
+async def turn(
+    chaos: ChaosServer, proto: Protocol, tmp_path: Path, *faults: Fault,
+    read: float = 2.0, reply: float = 5.0, agent: Agent | None = None,
+) -> tuple[list[StreamEvent], list[dict[str, Any]]]:
+    """One user turn against ``faults`` (by ``agent``, else a new one): the events, and the
+    session's messages, checked to save and load back equal."""
+    chaos.reset()
+    chaos.play(*faults)
+    own = agent is None
+    agent = agent or make_agent(chaos, proto, tmp_path, read, reply)
+    agent.sessions.clear()
     try:
         events = [e async for e in agent.stream("hi", session_id="chaos")]
     finally:
-        await agent.aclose()
+        if own:
+            await agent.aclose()
     messages = agent.get_session("chaos").messages
     manager = SessionManager(tmp_path / "history")
     manager.save_session("chaos", messages)
@@ -129,26 +138,31 @@ async def test_escape_sequences_in_text_are_stored_as_sent(chaos, proto, tmp_pat
 # -- pieces of the wrong shape ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("piece", NOT_AN_OBJECT, ids=lambda p: p[:12])
-async def test_a_piece_that_is_not_an_object_is_a_stream_error(
-    chaos, proto, tmp_path, piece
-) -> None:
-    events, messages = await turn(chaos, proto, tmp_path, Fault(
-        chunks=proto.reply(proto.text("partial "), piece)))
-    error = outcome(events, proto)
-    assert isinstance(error, StreamError) and "not valid in its stream format" in str(error)
-    partial_kept(messages, error)
+# One agent plays all the pieces of a kind (making an HTTP client costs ~0.1 s).
 
 
-@pytest.mark.parametrize("n", range(6))
+async def test_a_piece_that_is_not_an_object_is_a_stream_error(chaos, proto, tmp_path) -> None:
+    agent = make_agent(chaos, proto, tmp_path)
+    for piece in NOT_AN_OBJECT:
+        events, messages = await turn(chaos, proto, tmp_path, Fault(
+            chunks=proto.reply(proto.text("partial "), piece)), agent=agent)
+        error = outcome(events, proto)
+        assert isinstance(error, StreamError) and "not valid in its stream format" in str(error)
+        partial_kept(messages, error)
+    await agent.aclose()
+
+
 async def test_a_piece_with_fields_of_the_wrong_type_is_a_readable_error(
-    chaos, proto, tmp_path, n
+    chaos, proto, tmp_path
 ) -> None:
-    events, messages = await turn(chaos, proto, tmp_path, Fault(
-        chunks=proto.reply(proto.text("partial "), proto.wrong_shapes[n])))
-    error = outcome(events, proto)
-    assert isinstance(error, ProviderError), f"{proto.wrong_shapes[n]} was accepted"
-    partial_kept(messages, error)
+    agent = make_agent(chaos, proto, tmp_path)
+    for shape in proto.wrong_shapes:
+        events, messages = await turn(chaos, proto, tmp_path, Fault(
+            chunks=proto.reply(proto.text("partial "), shape)), agent=agent)
+        error = outcome(events, proto)
+        assert isinstance(error, ProviderError), f"{shape} was accepted"
+        partial_kept(messages, error)
+    await agent.aclose()
 
 
 # -- tool calls whose arguments cannot be used -----------------------------------------------
@@ -179,7 +193,7 @@ async def test_unusable_tool_arguments_are_answered_as_a_tool_error(
 
 async def test_a_stall_is_a_read_timeout(chaos, proto, tmp_path) -> None:
     events, messages = await turn(chaos, proto, tmp_path, Fault(
-        chunks=proto.body(proto.text("partial ")), stall=True), read=0.3)
+        chunks=proto.body(proto.text("partial ")), stall=True), read=0.2)
     error = outcome(events, proto)
     assert isinstance(error, ProviderTimeout) and "AGENTRY_READ_TIMEOUT" in str(error)
     partial_kept(messages, error)
@@ -200,10 +214,10 @@ async def test_an_endless_reply_ends_at_the_reply_timeout(chaos, proto, tmp_path
     endless = proto.frame(proto.text("la ")) if kind == "text" else (
         b"\n" if proto.provider == "ollama" else b": ping\n\n")
     events, messages = await turn(chaos, proto, tmp_path, Fault(
-        chunks=proto.body(proto.text("partial ")), endless=endless), reply=0.5)
+        chunks=proto.body(proto.text("partial ")), endless=endless), reply=0.3)
     error = outcome(events, proto)
     assert isinstance(error, ProviderTimeout), error
-    assert "total reply limit of 0.5 s" in str(error) and "AGENTRY_REPLY_TIMEOUT" in str(error)
+    assert "total reply limit of 0.3 s" in str(error) and "AGENTRY_REPLY_TIMEOUT" in str(error)
     partial_kept(messages, error)
 
 
