@@ -21,7 +21,7 @@ from agentry.events import (
 )
 from agentry.messages import wire_message
 from agentry.providers import Provider, make_provider
-from agentry.providers.boundary import checked_stream
+from agentry.providers.boundary import checked_model, checked_stream
 from agentry.providers.http import Timeouts
 from agentry.sessions.session import AgentSession, now
 from agentry.tools import Tool, ToolRegistry, Workspace, default_tools
@@ -150,7 +150,7 @@ class Agent:
         if message is not None:
             session.add_message({"role": "user", "content": message, "_created_at": _stamp()})
         try:
-            model = await self.provider.resolve_model()
+            model = await checked_model(self.provider)
         except ProviderError as exc:
             yield ErrorEvent(exc)
             return

@@ -75,20 +75,26 @@ def _redact_error(provider: Provider, exc: ProviderError) -> None:
 
 class _Deadline:
     """The total time limit of one reply. One timer per reply, not one per event: it cancels
-    the task only while it waits inside the provider; otherwise the next wait sees it fired."""
+    the task only while that task waits inside the provider (``inside``); otherwise the next
+    wait sees it fired. ``cancelled`` tells its own cancellation from anyone else's."""
 
-    __slots__ = ("fired", "inside", "task", "handle")
+    __slots__ = ("fired", "cancelled", "inside", "handle")
 
     def __init__(self, seconds: float) -> None:
-        self.fired = False
-        self.inside = False
-        self.task = asyncio.current_task()
+        self.fired = self.cancelled = False
+        self.inside: asyncio.Task[Any] | None = None  # the task waiting inside the provider
         self.handle = asyncio.get_running_loop().call_later(seconds, self._fire)
 
     def _fire(self) -> None:
         self.fired = True
-        if self.inside and self.task is not None:
-            self.task.cancel("agentry reply timeout")
+        if self.inside is not None:
+            self.cancelled = True
+            self.inside.cancel("agentry reply timeout")
+
+    def was_mine(self) -> bool:
+        """After a CancelledError inside: True if it was only this deadline's cancellation."""
+        task = asyncio.current_task()
+        return self.cancelled and task is not None and task.uncancel() == 0
 
 
 def reply_timeout_error(provider: Provider, seconds: float) -> ProviderTimeout:
@@ -101,6 +107,21 @@ def reply_timeout_error(provider: Provider, seconds: float) -> ProviderTimeout:
         provider=name,
         url=url,
     )
+
+
+async def checked_model(provider: Provider) -> str:
+    """``provider.resolve_model()``, any unexpected failure (a model list of the wrong shape)
+    being the same readable error as in a stream."""
+    try:
+        model = await provider.resolve_model()
+    except ProviderError as exc:
+        _redact_error(provider, exc)
+        raise
+    except Exception as exc:
+        raise _unreadable(provider, f"{type(exc).__name__}: {exc}") from exc
+    if not isinstance(model, str) or not model:
+        raise _unreadable(provider, f"a model name that is {model!r}")
+    return model
 
 
 async def checked_stream(
@@ -119,7 +140,7 @@ async def checked_stream(
         while True:
             if deadline.fired:
                 raise reply_timeout_error(provider, reply_timeout)
-            deadline.inside = True
+            deadline.inside = asyncio.current_task()
             try:
                 if events is None:
                     events = aiter(provider.stream_chat(messages, tools, model=model))
@@ -127,7 +148,7 @@ async def checked_stream(
             except StopAsyncIteration:
                 break
             except asyncio.CancelledError:
-                if deadline.fired and deadline.task is not None and deadline.task.uncancel() == 0:
+                if deadline.was_mine():
                     raise reply_timeout_error(provider, reply_timeout) from None
                 raise
             except ProviderError as exc:
@@ -136,7 +157,7 @@ async def checked_stream(
             except Exception as exc:  # a provider's decoding failed: ONE readable error
                 raise _unreadable(provider, f"{type(exc).__name__}: {exc}") from exc
             finally:
-                deadline.inside = False
+                deadline.inside = None
             kind = type(event)
             if kind is TextDelta or kind is ReasoningDelta:
                 if not isinstance(event.text, str):

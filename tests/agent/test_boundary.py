@@ -64,7 +64,8 @@ async def run(provider: Provider, tmp_path: Path, **kw: Any) -> tuple[list, list
 @pytest.mark.parametrize("exc", [
     KeyError("choices"), TypeError("'int' object is not iterable"),
     AttributeError("'str' object has no attribute 'get'"), ValueError("Exceeds the limit"),
-    RecursionError("maximum recursion depth exceeded"), UnicodeDecodeError("utf-8", b"\xff", 0, 1, "bad"),
+    RecursionError("maximum recursion depth exceeded"),
+    UnicodeDecodeError("utf-8", b"\xff", 0, 1, "bad"),
     RuntimeError(f"header Bearer {KEY} invalid"),
 ], ids=lambda e: type(e).__name__)
 async def test_any_exception_of_a_provider_is_one_readable_stream_error(tmp_path, exc) -> None:
@@ -75,6 +76,18 @@ async def test_any_exception_of_a_provider_is_one_readable_stream_error(tmp_path
                                  f"read ({type(exc).__name__}: ")
     assert KEY not in str(error) and "The partial reply was kept." in str(error)
     assert messages[-1]["content"] == "partial " and messages[-1]["_error"] == str(error)
+
+
+async def test_a_model_list_of_the_wrong_shape_is_the_same_readable_error(tmp_path) -> None:
+    class NoModels(Scripted):
+        async def resolve_model(self) -> str:
+            return [].get("name")  # what reading {"models": [...]} as a dict fails with
+
+    events, messages = await run(NoModels(), tmp_path)
+    assert str(events[-1].error) == (
+        "custom at http://127.0.0.1:1 sent a reply Agentry could not read (AttributeError: "
+        "'list' object has no attribute 'get'). The partial reply was kept.")
+    assert [m["role"] for m in messages] == ["system", "user"]
 
 
 async def test_a_provider_error_has_the_key_blanked(tmp_path) -> None:
