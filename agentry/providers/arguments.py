@@ -14,10 +14,14 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+# Made once: json.loads with any option builds a new decoder per call (a cost per stream line).
+_STRICT = json.JSONDecoder(parse_constant=_no_constant)
+
+
 def parse_json(text: str) -> Any:
     """Strict JSON: NaN and Infinity refused (they would make a session unsaveable). Raises
     ValueError (RecursionError for nesting deeper than Python's stack allows)."""
-    return json.loads(text, parse_constant=_no_constant)
+    return _STRICT.decode(text)
 
 
 def valid_unicode(text: str) -> str:
