@@ -21,14 +21,16 @@ from agentry.events import (
 )
 from agentry.messages import wire_message
 from agentry.providers import Provider, make_provider
+from agentry.providers.boundary import checked_model, checked_stream
 from agentry.providers.http import Timeouts
 from agentry.sessions.session import AgentSession, now
 from agentry.tools import Tool, ToolRegistry, Workspace, default_tools
 
 DEFAULT_SYSTEM_MESSAGE = "You are a helpful AI assistant."
 
-# The answer to a tool call that needs approval: True (run it), False (refuse it), or a dict of
-# edited arguments to run it with.
+# The answer to a tool call that needs approval: exactly True runs it, a dict of edited arguments
+# runs it with those; anything else (False, None, 0, "yes", "no", ...) or an exception raised by
+# the approver refuses it, and the model is told so as a tool error. Approval fails closed.
 Approval = bool | dict[str, Any]
 Approver = Callable[[ToolCallEvent, Tool], Awaitable[Approval]]
 
@@ -54,6 +56,8 @@ class Agent:
                 llm, model=model, api_key=api_key, endpoint=endpoint, timeouts=timeouts,
                 **provider_options,
             )
+        # The total time one model call may take (Timeouts.reply, else AGENTRY_REPLY_TIMEOUT).
+        self.reply_timeout = (timeouts or _provider_timeouts(self.provider)).reply
         self.system_message = system_message or DEFAULT_SYSTEM_MESSAGE
         self.max_iterations = max_iterations
         self.approve = approve
@@ -105,22 +109,37 @@ class Agent:
     async def _run_tool(self, call: ToolCallEvent) -> ToolResultEvent:
         arguments = call.arguments
         try:
+            if call.problem:
+                raise ToolError(f"{call.name} was not run: {call.problem}. Call it again with "
+                                "the arguments as a JSON object.")
             tool = self.tools.get(call.name)  # an unknown name is a ToolError the model sees
             if tool.needs_approval:
-                if self.approve is None:
-                    raise ToolError(
-                        f"{call.name} was refused: it needs the user's approval "
-                        f"({tool.permission}) and this agent has no approval callback."
-                    )
-                answer = await self.approve(call, tool)
-                if answer is False:
-                    raise ToolError(f"The user declined to run {call.name}.")
-                if isinstance(answer, dict):
-                    arguments = answer
+                arguments = await self._approved_arguments(call, tool)
             content = await self.tools.execute(call.name, arguments)
         except ToolError as exc:
             return ToolResultEvent(call.id, call.name, f"Error: {exc}", is_error=True)
         return ToolResultEvent(call.id, call.name, content)
+
+    async def _approved_arguments(self, call: ToolCallEvent, tool: Tool) -> dict[str, Any]:
+        """The arguments to run an approved call with; a ToolError unless the approver said
+        exactly True or gave a dict (fails closed)."""
+        if self.approve is None:
+            raise ToolError(
+                f"{call.name} was refused: it needs the user's approval "
+                f"({tool.permission}) and this agent has no approval callback."
+            )
+        try:
+            answer = await self.approve(call, tool)
+        except Exception as exc:
+            raise ToolError(
+                f"{call.name} was refused: the approval callback failed "
+                f"({type(exc).__name__}: {exc})."
+            ) from exc
+        if answer is True:
+            return call.arguments
+        if isinstance(answer, dict) and all(isinstance(k, str) for k in answer):
+            return answer
+        raise ToolError(f"The user declined to run {call.name}.")
 
     # -- chat -------------------------------------------------------------------------------
 
@@ -146,7 +165,7 @@ class Agent:
         if message is not None:
             self.add_user_message(message, session_id)
         try:
-            model = await self.provider.resolve_model()
+            model = await checked_model(self.provider)
         except ProviderError as exc:
             yield ErrorEvent(exc)
             return
@@ -168,10 +187,12 @@ class Agent:
             outcome: str = "interrupted"
             try:
                 # aclosing: the HTTP response closes the moment we stop, not at GC time.
-                async with contextlib.aclosing(self.provider.stream_chat(
+                async with contextlib.aclosing(checked_stream(
+                    self.provider,
                     [wire_message(m) for m in session.messages],
                     self.tools.specs() or None,
                     model=model,
+                    reply_timeout=self.reply_timeout,
                 )) as events:
                     async for event in events:
                         reply.take(event)
@@ -215,6 +236,12 @@ class Agent:
 
     async def aclose(self) -> None:
         await self.provider.aclose()
+
+
+def _provider_timeouts(provider: Provider) -> Timeouts:
+    http = getattr(provider, "http", None)
+    timeouts = getattr(http, "timeouts", None)
+    return timeouts if isinstance(timeouts, Timeouts) else Timeouts.from_env()
 
 
 def _stamp() -> str:

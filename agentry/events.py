@@ -25,11 +25,16 @@ class ReasoningDelta:
 
 @dataclass(slots=True)
 class ToolCallEvent:
-    """A complete tool call the model asked for (providers assemble streamed fragments)."""
+    """A complete tool call the model asked for (providers assemble streamed fragments).
+
+    Providers may put the arguments as they came (a dict, or a JSON string); past the provider
+    boundary they are a dict, and ``problem`` says what was wrong with arguments that could not
+    be used (the call is then answered with a tool error and not run)."""
 
     id: str
     name: str
     arguments: dict[str, Any] = field(default_factory=dict)
+    problem: str | None = None
 
 
 @dataclass(slots=True)

@@ -16,7 +16,15 @@ from agentry.errors import (
 )
 from agentry.events import ProviderEvent, ReasoningDelta, TextDelta, ToolCallEvent, UsageEvent
 from agentry.providers.base import MODEL_ENV, HttpProvider, call_arguments, content_text
-from agentry.providers.http import Timeouts, cut_short, iter_sse, json_object
+from agentry.providers.http import (
+    BAD_PIECE,
+    Timeouts,
+    cut_short,
+    iter_sse,
+    json_object,
+    malformed,
+    redact,
+)
 
 DEFAULT_BASE = "https://api.anthropic.com"
 KEY_ENV = "ANTHROPIC_API_KEY"
@@ -143,54 +151,60 @@ class AnthropicProvider(HttpProvider):
         stop_reason = None
         try:
             async with self.http.stream("/v1/messages", payload, model=model) as response:
-                async for _event, data in iter_sse(response):
-                    event = json_object(self.name, url, data)
-                    kind = event.get("type")
-                    if kind == "message_start":
-                        _add_usage(usage, (event.get("message") or {}).get("usage"))
-                    elif kind == "content_block_start":
-                        block = dict(event.get("content_block") or {})
-                        block["_json"] = []
-                        blocks[event.get("index", 0)] = block
-                        if block.get("type") == "text" and block.get("text"):
-                            yield TextDelta(block["text"])
-                    elif kind == "content_block_delta":
-                        block = blocks.get(event.get("index", 0), {})
-                        delta = event.get("delta") or {}
-                        dtype = delta.get("type")
-                        if dtype == "text_delta" and delta.get("text"):
-                            yield TextDelta(delta["text"])
-                        elif dtype == "thinking_delta" and delta.get("thinking"):
-                            block["thinking"] = block.get("thinking", "") + delta["thinking"]
-                            yield ReasoningDelta(delta["thinking"])
-                        elif dtype == "signature_delta":
-                            block["signature"] = delta.get("signature", "")
-                        elif dtype == "input_json_delta":
-                            block.setdefault("_json", []).append(delta.get("partial_json", ""))
-                    elif kind == "content_block_stop":
-                        block = blocks.pop(event.get("index", 0), {})
-                        btype = block.get("type")
-                        if btype == "tool_use":
-                            call = ToolCallEvent(
-                                id=block.get("id", ""),
-                                name=block.get("name", ""),
-                                arguments=self._tool_input(url, block),
-                            )
-                            if signed:
-                                self._thinking[call.id] = signed
-                                signed = []
-                            yield call
-                        elif btype in ("thinking", "redacted_thinking"):
-                            signed.append({k: v for k, v in block.items() if k != "_json"})
-                    elif kind == "message_delta":
-                        _add_usage(usage, event.get("usage"))
-                        stop_reason = (event.get("delta") or {}).get("stop_reason") or stop_reason
-                    elif kind == "message_stop":
-                        stop_reason = stop_reason or "message_stop"
-                        break
-                    elif kind == "error":
-                        raise self._stream_error(url, event.get("error") or {})
-                    # ping and event types added later are ignored, as the docs ask
+                async for _event, data in iter_sse(response, self.name, url):
+                    try:
+                        event = json_object(self.name, url, data)
+                        kind = event.get("type")
+                        if kind == "message_start":
+                            _add_usage(usage, (event.get("message") or {}).get("usage"))
+                        elif kind == "content_block_start":
+                            block = dict(event.get("content_block") or {})
+                            block["_json"] = []
+                            blocks[event.get("index", 0)] = block
+                            if block.get("type") == "text" and block.get("text"):
+                                yield TextDelta(block["text"])
+                        elif kind == "content_block_delta":
+                            block = blocks.get(event.get("index", 0), {})
+                            delta = event.get("delta") or {}
+                            dtype = delta.get("type")
+                            if dtype == "text_delta" and delta.get("text"):
+                                yield TextDelta(delta["text"])
+                            elif dtype == "thinking_delta" and delta.get("thinking"):
+                                block["thinking"] = block.get("thinking", "") + delta["thinking"]
+                                yield ReasoningDelta(delta["thinking"])
+                            elif dtype == "signature_delta":
+                                block["signature"] = delta.get("signature", "")
+                            elif dtype == "input_json_delta":
+                                block.setdefault("_json", []).append(
+                                    delta.get("partial_json", "")
+                                )
+                        elif kind == "content_block_stop":
+                            block = blocks.pop(event.get("index", 0), {})
+                            btype = block.get("type")
+                            if btype == "tool_use":
+                                call = ToolCallEvent(
+                                    id=block.get("id", ""),
+                                    name=block.get("name", ""),
+                                    arguments=_tool_input(block),
+                                )
+                                if signed:
+                                    self._thinking[call.id] = signed
+                                    signed = []
+                                yield call
+                            elif btype in ("thinking", "redacted_thinking"):
+                                signed.append({k: v for k, v in block.items() if k != "_json"})
+                        elif kind == "message_delta":
+                            _add_usage(usage, event.get("usage"))
+                            delta = event.get("delta") or {}
+                            stop_reason = delta.get("stop_reason") or stop_reason
+                        elif kind == "message_stop":
+                            stop_reason = stop_reason or "message_stop"
+                            break
+                        elif kind == "error":
+                            raise self._stream_error(url, event.get("error") or {})
+                        # ping and event types added later are ignored, as the docs ask
+                    except BAD_PIECE:  # a piece of an unexpected shape
+                        raise malformed(self.name, url, data) from None
         except ModelNotFoundError:
             raise await self._model_not_found(model) from None
         if stop_reason is None:
@@ -200,17 +214,12 @@ class AnthropicProvider(HttpProvider):
             completion_tokens=usage.get("output_tokens"),
         )
 
-    def _tool_input(self, url: str, block: dict[str, Any]) -> dict[str, Any]:
-        text = "".join(block.get("_json") or []).strip()
-        if not text:
-            return block.get("input") or {}
-        return json_object(self.name, url, text, f"{block.get('name')} input: {text}")
-
-    def _stream_error(self, url: str, error: dict[str, Any]) -> ProviderError:
+    def _stream_error(self, url: str, error: Any) -> ProviderError:
+        if not isinstance(error, dict):
+            error = {"message": str(error)}
         kind = error.get("type", "error")
         message = str(error.get("message", ""))
-        if self.api_key:
-            message = message.replace(self.api_key, "[API key]")
+        message = redact(message, self.api_key)
         text = (
             f"Anthropic at {url} reported an error mid-reply ({kind}: {message}). "
             "The partial reply was kept."
@@ -225,6 +234,12 @@ class AnthropicProvider(HttpProvider):
             cls = AuthenticationError
             text += f" Check {KEY_ENV}."
         return cls(text, provider=self.name, url=url)
+
+def _tool_input(block: dict[str, Any]) -> Any:
+    """The call's input as it came (streamed JSON text, else the start block's object); the
+    provider boundary parses and checks it."""
+    return "".join(block.get("_json") or []).strip() or block.get("input") or {}
+
 
 def _add_usage(total: dict[str, int], usage: Any) -> None:
     """Prompt tokens include cached ones; message_delta's counts are cumulative."""

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import abc
-import json
+import ipaddress
 import os
 import urllib.parse
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from agentry.errors import AuthenticationError, ModelNotFoundError, ProviderError
+from agentry.providers.arguments import tool_arguments
 from agentry.events import ProviderEvent
 
 if TYPE_CHECKING:
     from agentry.providers.http import HttpClient, Timeouts
 
 MODEL_ENV = "AGENTRY_MODEL"
+# Set to 1 to send an API key over plain http:// to a host other than this machine.
+INSECURE_HTTP_ENV = "AGENTRY_ALLOW_INSECURE_HTTP"
 
 
 class Provider(abc.ABC):
@@ -69,6 +72,7 @@ class HttpProvider(Provider):
     key_envs: tuple[str, ...] = ()  # where a key may come from, first the one to name
     key_env: str | None = None  # the one it came from
     key_required = False
+    _key_problem: str | None = None  # why the configured key is not sent (see key_problem)
 
     def _connect_keyed(
         self,
@@ -85,10 +89,16 @@ class HttpProvider(Provider):
         HttpClient that sends it (``auth`` makes its headers) and keeps it out of messages."""
         from agentry.providers.http import HttpClient
 
-        self.api_key, self.key_envs, self.key_env = api_key or None, key_envs, key_envs[0]
+        self.key_envs, self.key_env, source = key_envs, key_envs[0], "the api_key argument"
+        key = api_key or None
         for env in key_envs:
-            if not self.api_key and os.environ.get(env):
-                self.api_key, self.key_env = os.environ[env], env
+            if not key and os.environ.get(env):
+                key, self.key_env, source = os.environ[env], env, env
+        # A key read with `$(cat keyfile)` or pasted with a newline: the ends are trimmed; a
+        # key with other control characters is refused (httpx would quote it in its error).
+        key = key.strip() if key else None
+        self._key_problem = key_problem(key, source, self.endpoint)
+        self.api_key = None if self._key_problem else key or None
         self.key_required = (
             urllib.parse.urlsplit(self.endpoint).hostname
             == urllib.parse.urlsplit(official).hostname
@@ -100,6 +110,12 @@ class HttpProvider(Provider):
         )
 
     def _check_key(self) -> None:
+        if self._key_problem:
+            raise AuthenticationError(
+                f"{self._key_problem} ({self.label} at {self.endpoint}).",
+                provider=self.name,
+                url=self.endpoint,
+            )
         if self.key_required and not self.api_key:
             first, *others = self.key_envs
             alternatives = "".join(f"{env}, or " for env in others)
@@ -131,6 +147,32 @@ class HttpProvider(Provider):
         await self.http.aclose()
 
 
+def key_problem(key: str | None, source: str, endpoint: str) -> str | None:
+    """Why ``key`` (from ``source``, an env name or the argument) must not be sent to
+    ``endpoint``, or None. The text never contains the key."""
+    if not key:
+        return None
+    if not key.isascii() or not key.isprintable():
+        return (f"The API key in {source} contains a line break, control or non-ASCII "
+                "character; it was not sent. Set it to the key alone")
+    split = urllib.parse.urlsplit(endpoint)
+    if split.scheme == "http" and not _loopback(split.hostname or "") \
+            and os.environ.get(INSECURE_HTTP_ENV) != "1":
+        return (f"Refusing to send the API key from {source} over plain http:// to "
+                f"{split.hostname}, where anyone on the network path can read it. Use https://, "
+                f"or set {INSECURE_HTTP_ENV}=1 to send it anyway")
+    return None
+
+
+def _loopback(host: str) -> bool:
+    if host.lower() in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def content_text(content: Any) -> str:
     """Plain text of a message's content (a string, or OpenAI-style parts)."""
     if isinstance(content, list):
@@ -141,6 +183,6 @@ def content_text(content: Any) -> str:
 
 
 def call_arguments(call: dict[str, Any]) -> dict[str, Any]:
-    """A stored tool call's arguments as a dict (OpenAI-style calls carry a JSON string)."""
-    args = call["function"].get("arguments") or {}
-    return json.loads(args) if isinstance(args, str) else args
+    """A stored tool call's arguments as a dict (OpenAI-style calls carry a JSON string; one
+    that is not a JSON object, as an older session may hold, is sent as {})."""
+    return tool_arguments(call["function"].get("arguments"))[0]

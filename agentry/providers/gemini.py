@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import urllib.parse
@@ -20,7 +19,15 @@ from agentry.errors import (
 )
 from agentry.events import ProviderEvent, ReasoningDelta, TextDelta, ToolCallEvent, UsageEvent
 from agentry.providers.base import MODEL_ENV, HttpProvider, call_arguments, content_text
-from agentry.providers.http import Timeouts, cut_short, iter_sse, json_object, malformed
+from agentry.providers.http import (
+    BAD_PIECE,
+    Timeouts,
+    cut_short,
+    iter_sse,
+    json_object,
+    malformed,
+    redact,
+)
 
 DEFAULT_BASE = "https://generativelanguage.googleapis.com"
 KEY_ENVS = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
@@ -228,32 +235,37 @@ class GeminiProvider(HttpProvider):
         finished = False
         try:
             async with self.http.stream(path, payload, model=model_id) as response:
-                async for _event, data in iter_sse(response):
-                    chunk = json_object(self.name, url, data)
-                    if chunk.get("error"):
-                        raise self._stream_error(url, chunk["error"])
-                    usage = chunk.get("usageMetadata") or usage
-                    candidates = chunk.get("candidates") or []
-                    blocked = (chunk.get("promptFeedback") or {}).get("blockReason")
-                    if blocked and not candidates:
-                        raise ProviderError(
-                            f"Gemini at {url} refused the prompt (blockReason {blocked}).",
-                            provider=self.name,
-                            url=url,
-                        )
-                    if not candidates:
-                        continue
-                    candidate = candidates[0]
-                    for part in (candidate.get("content") or {}).get("parts") or []:
-                        if "functionCall" in part:
-                            yield self._tool_call(url, part)
-                        elif part.get("text"):
-                            if part.get("thought"):
-                                yield ReasoningDelta(part["text"])
-                            else:
-                                yield TextDelta(part["text"])
-                    if candidate.get("finishReason"):
-                        finished = True
+                async for _event, data in iter_sse(response, self.name, url):
+                    try:
+                        chunk = json_object(self.name, url, data)
+                        if chunk.get("error"):
+                            raise self._stream_error(url, chunk["error"])
+                        usage = chunk.get("usageMetadata") or usage
+                        if not isinstance(usage, dict):
+                            raise TypeError("usageMetadata is not an object")
+                        candidates = chunk.get("candidates") or []
+                        blocked = (chunk.get("promptFeedback") or {}).get("blockReason")
+                        if blocked and not candidates:
+                            raise ProviderError(
+                                f"Gemini at {url} refused the prompt (blockReason {blocked}).",
+                                provider=self.name,
+                                url=url,
+                            )
+                        if not candidates:
+                            continue
+                        candidate = candidates[0]
+                        for part in (candidate.get("content") or {}).get("parts") or []:
+                            if "functionCall" in part:
+                                yield self._tool_call(part)
+                            elif part.get("text"):
+                                if part.get("thought"):
+                                    yield ReasoningDelta(part["text"])
+                                else:
+                                    yield TextDelta(part["text"])
+                        if candidate.get("finishReason"):
+                            finished = True
+                    except BAD_PIECE:  # a piece of an unexpected shape
+                        raise malformed(self.name, url, data) from None
         except ModelNotFoundError:
             raise await self._model_not_found(model_id) from None
         except ServerError as exc:
@@ -269,22 +281,18 @@ class GeminiProvider(HttpProvider):
             else None,
         )
 
-    def _tool_call(self, url: str, part: dict[str, Any]) -> ToolCallEvent:
+    def _tool_call(self, part: dict[str, Any]) -> ToolCallEvent:
+        """The call with its args as they came; the provider boundary checks them."""
         call = part["functionCall"] or {}
-        args = call.get("args") or {}
-        if not isinstance(args, dict):
-            raise malformed(self.name, url, json.dumps(part))
         call_id = call.get("id") or f"call_{uuid.uuid4().hex[:24]}"
-        if part.get("thoughtSignature"):
+        if isinstance(part.get("thoughtSignature"), str):
             self._signatures[call_id] = part["thoughtSignature"]
-        return ToolCallEvent(id=call_id, name=call.get("name", ""), arguments=args)
+        return ToolCallEvent(id=call_id, name=call.get("name", ""), arguments=call.get("args"))
 
     def _stream_error(self, url: str, error: Any) -> ProviderError:
         if not isinstance(error, dict):
             error = {"message": str(error)}
-        message = str(error.get("message", ""))
-        if self.api_key:
-            message = message.replace(self.api_key, "[API key]")
+        message = redact(str(error.get("message", "")), self.api_key)
         status = error.get("status", "")
         cls: type[ProviderError] = StreamError
         if status in ("UNAVAILABLE", "INTERNAL") or error.get("code") in (500, 503):

@@ -24,36 +24,56 @@ from agentry.errors import (
     ServerError,
     StreamError,
 )
+from agentry.providers.arguments import parse_json
 
 READ_TIMEOUT_ENV = "AGENTRY_READ_TIMEOUT"
+REPLY_TIMEOUT_ENV = "AGENTRY_REPLY_TIMEOUT"
 MAX_RETRY_AFTER_S = 60.0
+# The longest stream line (and SSE event) we hold in memory: a server that never ends a line
+# gets a StreamError once this much has arrived, instead of eating memory.
+MAX_LINE_BYTES = 8 * 1024 * 1024
+API_KEY_SHOWN = "[API key]"
 
 
 @dataclass(frozen=True)
 class Timeouts:
-    """Connect fails fast (a server that is down should say so at once); read is generous
-    because a local model may think for minutes before its first token."""
+    """Connect fails fast (a server that is down should say so at once); read (the longest gap
+    between two pieces of a stream) is generous because a local model may think for minutes
+    before its first token; reply bounds one whole model call, so an endless stream ends."""
 
     connect: float = 5.0
     read: float = 300.0
+    reply: float = 1800.0
 
     @classmethod
     def from_env(cls) -> Timeouts:
-        value = os.environ.get(READ_TIMEOUT_ENV)
-        if not value:
-            return cls()
-        try:
-            read = float(value)
-        except ValueError:
-            read = -1.0
-        if read <= 0:
-            raise ValueError(
-                f"{READ_TIMEOUT_ENV} must be a positive number of seconds, not {value!r}"
-            )
-        return cls(read=read)
+        return cls(read=_env_seconds(READ_TIMEOUT_ENV, cls.read),
+                   reply=_env_seconds(REPLY_TIMEOUT_ENV, cls.reply))
 
     def httpx(self) -> httpx.Timeout:
         return httpx.Timeout(self.read, connect=self.connect)
+
+
+def _env_seconds(env: str, default: float) -> float:
+    value = os.environ.get(env)
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < float("inf"):
+        raise ValueError(f"{env} must be a positive number of seconds, not {value!r}")
+    return seconds
+
+
+def redact(text: str, secret: str | None) -> str:
+    """``text`` without the API key: the one helper every error path passes its text through
+    (server error bodies, httpx exception texts, error events in a stream, anything caught at
+    the provider boundary)."""
+    if secret and secret in text:
+        text = text.replace(secret, API_KEY_SHOWN)
+    return text
 
 
 class HttpClient:
@@ -157,7 +177,7 @@ class HttpClient:
             ) from None
         except httpx.ConnectError as exc:
             raise ProviderConnectionError(
-                f"Cannot connect to {self.provider} at {url} ({_reason(exc)}). "
+                f"Cannot connect to {self.provider} at {url} ({self._reason(exc)}). "
                 "Is the server running and the address right?",
                 provider=self.provider,
                 url=url,
@@ -172,16 +192,19 @@ class HttpClient:
         except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
             raise StreamError(
                 f"The connection to {self.provider} at {url} was cut before the reply "
-                f"finished ({_reason(exc)}). The partial reply was kept.",
+                f"finished ({self._reason(exc)}). The partial reply was kept.",
                 provider=self.provider,
                 url=url,
             ) from None
         except httpx.HTTPError as exc:
             raise ProviderConnectionError(
-                f"Request to {self.provider} at {url} failed: {_reason(exc)}",
+                f"Request to {self.provider} at {url} failed: {self._reason(exc)}",
                 provider=self.provider,
                 url=url,
             ) from None
+
+    def _reason(self, exc: Exception) -> str:
+        return redact(str(exc) or type(exc).__name__, self._secret)
 
     async def _raise_for_status(
         self, response: httpx.Response, url: str, model: str | None
@@ -232,11 +255,6 @@ def _retry_after(response: httpx.Response) -> float | None:
     return None
 
 
-def _reason(exc: Exception) -> str:
-    text = str(exc)
-    return text or type(exc).__name__
-
-
 def _error_detail(response: httpx.Response, limit: int = 300, secret: str | None = None) -> str:
     """The error text a server sent, from the common JSON shapes, shortened (and without the
     key, should the server quote it)."""
@@ -246,9 +264,8 @@ def _error_detail(response: httpx.Response, limit: int = 300, secret: str | None
         text = response.text.strip()
     else:
         text = _find_message(data) or json.dumps(data)
-    if secret:
-        text = text.replace(secret, "[API key]")
     text = " ".join(text.split()) or response.reason_phrase
+    text = redact(text, secret)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -275,12 +292,20 @@ def malformed(provider: str, url: str, line: str) -> StreamError:
     )
 
 
+# What decoding a stream piece of an unexpected shape raises (a list where an object belongs,
+# a number where text does, JSON nested too deep, an integer too long to convert, ...): the
+# providers turn these into ``malformed`` errors quoting the piece.
+BAD_PIECE = (
+    TypeError, AttributeError, KeyError, IndexError, ValueError, ArithmeticError, RecursionError
+)
+
+
 def json_object(provider: str, url: str, text: str, shown: str | None = None) -> dict[str, Any]:
-    """``text`` (a stream line, streamed tool arguments) parsed as a JSON object; anything else
-    is the ``malformed`` error, quoting ``shown`` (the text itself unless given)."""
+    """``text`` (a stream line) parsed as a JSON object; anything else is the ``malformed``
+    error, quoting ``shown`` (the text itself unless given)."""
     try:
-        value = json.loads(text)
-    except json.JSONDecodeError:
+        value = parse_json(text)
+    except (ValueError, RecursionError):
         value = None
     if not isinstance(value, dict):
         raise malformed(provider, url, text if shown is None else shown)
@@ -296,14 +321,55 @@ def cut_short(provider: str, url: str) -> StreamError:
     )
 
 
-async def iter_sse(response: httpx.Response) -> AsyncIterator[tuple[str, str]]:
-    """Server-sent events as (event, data) pairs; multi-line data joined with newlines."""
-    event, data = "", []
-    async for line in response.aiter_lines():
+def _too_long(provider: str, url: str) -> StreamError:
+    return StreamError(
+        f"{provider} at {url} sent a stream line or event longer than {MAX_LINE_BYTES:,} "
+        "bytes; reading stopped there. The partial reply was kept.",
+        provider=provider,
+        url=url,
+    )
+
+
+async def iter_lines(response: httpx.Response, provider: str, url: str) -> AsyncIterator[str]:
+    """The response's lines (``\n`` or ``\r\n`` ended), invalid UTF-8 replaced by U+FFFD,
+    none longer than MAX_LINE_BYTES (a StreamError instead)."""
+    held: list[bytes] = []  # the start of a line not yet ended
+    size = 0
+    async for chunk in response.aiter_bytes():
+        if b"\n" not in chunk:
+            held.append(chunk)
+            size += len(chunk)
+            if size > MAX_LINE_BYTES:
+                raise _too_long(provider, url)
+            continue
+        if held:
+            chunk = b"".join(held) + chunk
+            held.clear()
+        *lines, rest = chunk.split(b"\n")
+        for line in lines:
+            if len(line) > MAX_LINE_BYTES:
+                raise _too_long(provider, url)
+            yield line.removesuffix(b"\r").decode("utf-8", "replace")
+        if rest:
+            held.append(rest)
+        size = len(rest)
+        if size > MAX_LINE_BYTES:
+            raise _too_long(provider, url)
+    if held:
+        yield b"".join(held).removesuffix(b"\r").decode("utf-8", "replace")
+
+
+async def iter_sse(
+    response: httpx.Response, provider: str, url: str
+) -> AsyncIterator[tuple[str, str]]:
+    """Server-sent events as (event, data) pairs; multi-line data joined with newlines; an
+    event's data bounded by MAX_LINE_BYTES (characters) like a line."""
+    event, data, size = "", [], 0
+    async for line in iter_lines(response, provider, url):
         if not line:
             if data:
                 yield event or "message", "\n".join(data)
-            event, data = "", []
+            event, data, size = "", [], 0
         elif line.startswith(":"):
             continue  # comment / keep-alive
         else:
@@ -311,6 +377,9 @@ async def iter_sse(response: httpx.Response) -> AsyncIterator[tuple[str, str]]:
             value = value[1:] if value.startswith(" ") else value
             if name == "data":
                 data.append(value)
+                size += len(value)
+                if size > MAX_LINE_BYTES:
+                    raise _too_long(provider, url)
             elif name == "event":
                 event = value
     if data:

@@ -382,7 +382,7 @@ class LocalProvider(Provider):
                     break
                 choices = chunk.get("choices") or [{}]
                 text = (choices[0].get("delta") or {}).get("content")
-                if text:
+                if isinstance(text, str) and text:
                     completion_tokens += 1
                     if not generation.send("text", text):
                         break

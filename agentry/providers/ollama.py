@@ -11,7 +11,15 @@ from typing import Any
 from agentry.errors import ModelNotFoundError, StreamError
 from agentry.events import ProviderEvent, ReasoningDelta, TextDelta, ToolCallEvent, UsageEvent
 from agentry.providers.base import MODEL_ENV, HttpProvider, call_arguments
-from agentry.providers.http import HttpClient, Timeouts, cut_short, json_object
+from agentry.providers.http import (
+    BAD_PIECE,
+    HttpClient,
+    Timeouts,
+    cut_short,
+    iter_lines,
+    json_object,
+    malformed,
+)
 
 DEFAULT_PORT = 11434
 
@@ -110,39 +118,42 @@ class OllamaProvider(HttpProvider):
         calls = 0
         try:
             async with self.http.stream("/api/chat", payload, model=model) as response:
-                async for line in response.aiter_lines():
-                    if not line.strip():
-                        continue
-                    chunk = json_object(self.name, url, line)
-                    if "error" in chunk:
-                        raise StreamError(
-                            f"Ollama at {url} reported an error mid-reply: {chunk['error']}. "
-                            "The partial reply was kept.",
-                            provider=self.name,
-                            url=url,
-                        )
-                    message = chunk.get("message") or {}
-                    if message.get("thinking"):
-                        yield ReasoningDelta(message["thinking"])
-                    if message.get("content"):
-                        yield TextDelta(message["content"])
-                    for call in message.get("tool_calls") or []:
-                        calls += 1
-                        function = call.get("function", {})
-                        yield ToolCallEvent(
-                            id=call.get("id") or f"call_{calls}",
-                            name=function.get("name", ""),
-                            arguments=call_arguments(call),
-                        )
-                    if chunk.get("done"):
-                        yield UsageEvent(
-                            prompt_tokens=chunk.get("prompt_eval_count"),
-                            completion_tokens=chunk.get("eval_count"),
-                            duration_s=(chunk["eval_duration"] / 1e9)
-                            if chunk.get("eval_duration")
-                            else None,
-                        )
-                        return
+                async for line in iter_lines(response, self.name, url):
+                    try:
+                        if not line.strip():
+                            continue
+                        chunk = json_object(self.name, url, line)
+                        if "error" in chunk:
+                            raise StreamError(
+                                f"Ollama at {url} reported an error mid-reply: {chunk['error']}. "
+                                "The partial reply was kept.",
+                                provider=self.name,
+                                url=url,
+                            )
+                        message = chunk.get("message") or {}
+                        if message.get("thinking"):
+                            yield ReasoningDelta(message["thinking"])
+                        if message.get("content"):
+                            yield TextDelta(message["content"])
+                        for call in message.get("tool_calls") or []:
+                            calls += 1
+                            function = call.get("function", {})
+                            yield ToolCallEvent(
+                                id=call.get("id") or f"call_{calls}",
+                                name=function.get("name", ""),
+                                arguments=function.get("arguments"),  # checked at the boundary
+                            )
+                        if chunk.get("done"):
+                            yield UsageEvent(
+                                prompt_tokens=chunk.get("prompt_eval_count"),
+                                completion_tokens=chunk.get("eval_count"),
+                                duration_s=(chunk["eval_duration"] / 1e9)
+                                if chunk.get("eval_duration")
+                                else None,
+                            )
+                            return
+                    except BAD_PIECE:  # a piece of an unexpected shape
+                        raise malformed(self.name, url, line) from None
         except ModelNotFoundError:
             raise await self._model_not_found(model) from None
         raise cut_short(self.name, url)

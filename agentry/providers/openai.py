@@ -13,7 +13,15 @@ from typing import Any, ClassVar
 from agentry.errors import ModelNotFoundError, StreamError
 from agentry.events import ProviderEvent, ReasoningDelta, TextDelta, ToolCallEvent, UsageEvent
 from agentry.providers.base import MODEL_ENV, HttpProvider
-from agentry.providers.http import Timeouts, cut_short, iter_sse, json_object
+from agentry.providers.http import (
+    BAD_PIECE,
+    Timeouts,
+    cut_short,
+    iter_sse,
+    json_object,
+    malformed,
+    redact,
+)
 
 
 def openai_base_url(endpoint: str) -> str:
@@ -64,7 +72,7 @@ class _PartialCall:
     id: str = ""
     name: str = ""
     arguments: list[str] = field(default_factory=list)
-    whole: dict[str, Any] | None = None  # servers that send arguments as an object
+    whole: Any = None  # servers that send arguments as an object
 
 
 class OpenAIProvider(HttpProvider):
@@ -124,40 +132,47 @@ class OpenAIProvider(HttpProvider):
         finished = False
         try:
             async with self.http.stream("/chat/completions", payload, model=model) as response:
-                async for _event, data in iter_sse(response):
-                    if data.strip() == "[DONE]":
-                        finished = True
-                        break
-                    chunk = json_object(self.name, url, data)
-                    if chunk.get("error"):
-                        raise self._stream_error(url, chunk["error"])
-                    # include_usage sends a last chunk with empty choices; Groq reports usage
-                    # in x_groq; llama.cpp adds its own timings.
-                    usage = chunk.get("usage") or (chunk.get("x_groq") or {}).get("usage") or usage
-                    if isinstance(chunk.get("timings"), dict):
-                        ms = chunk["timings"].get("predicted_ms")
-                        duration = ms / 1000 if isinstance(ms, (int, float)) else duration
-                    for choice in chunk.get("choices") or []:
-                        if choice.get("index", 0) != 0:
-                            continue
-                        delta = choice.get("delta") or {}
-                        reasoning = delta.get("reasoning_content") or delta.get("reasoning")
-                        if isinstance(reasoning, str) and reasoning:
-                            yield ReasoningDelta(reasoning)
-                        content = delta.get("content")
-                        if isinstance(content, str) and content:
-                            yield TextDelta(content)
-                        for fragment in delta.get("tool_calls") or []:
-                            _merge_fragment(calls, fragment)
-                        if choice.get("finish_reason"):
+                async for _event, data in iter_sse(response, self.name, url):
+                    try:
+                        if data.strip() == "[DONE]":
                             finished = True
+                            break
+                        chunk = json_object(self.name, url, data)
+                        if chunk.get("error"):
+                            raise self._stream_error(url, chunk["error"])
+                        # include_usage sends a last chunk with empty choices; Groq reports usage
+                        # in x_groq; llama.cpp adds its own timings.
+                        groq = chunk.get("x_groq") or {}
+                        usage = chunk.get("usage") or groq.get("usage") or usage
+                        if not isinstance(usage, dict):
+                            raise TypeError("usage is not an object")
+                        if isinstance(chunk.get("timings"), dict):
+                            ms = chunk["timings"].get("predicted_ms")
+                            duration = ms / 1000 if isinstance(ms, (int, float)) else duration
+                        for choice in chunk.get("choices") or []:
+                            if choice.get("index", 0) != 0:
+                                continue
+                            delta = choice.get("delta") or {}
+                            reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+                            if reasoning:
+                                yield ReasoningDelta(reasoning)  # the boundary checks the type
+                            if content := delta.get("content"):
+                                yield TextDelta(content)
+                            for fragment in delta.get("tool_calls") or []:
+                                _merge_fragment(calls, fragment)
+                            if choice.get("finish_reason"):
+                                finished = True
+                    except BAD_PIECE:  # a piece of an unexpected shape
+                        raise malformed(self.name, url, data) from None
         except ModelNotFoundError:
             raise await self._model_not_found(model) from None
         if not finished:
             raise cut_short(self.name, url)
         for n, call in enumerate(calls.values(), 1):
+            # Arguments as they came; the provider boundary parses and checks them.
             yield ToolCallEvent(
-                id=call.id or f"call_{n}", name=call.name, arguments=self._parse_args(url, call)
+                id=call.id or f"call_{n}", name=call.name,
+                arguments=call.whole if call.whole is not None else "".join(call.arguments),
             )
         yield UsageEvent(
             prompt_tokens=usage.get("prompt_tokens"),
@@ -165,18 +180,9 @@ class OpenAIProvider(HttpProvider):
             duration_s=duration,
         )
 
-    def _parse_args(self, url: str, call: _PartialCall) -> dict[str, Any]:
-        if call.whole is not None:
-            return call.whole
-        text = "".join(call.arguments).strip()
-        if not text:
-            return {}
-        return json_object(self.name, url, text, f"{call.name} arguments: {text}")
-
     def _stream_error(self, url: str, error: Any) -> StreamError:
         message = error.get("message") if isinstance(error, dict) else error
-        if self.api_key:
-            message = str(message).replace(self.api_key, "[API key]")
+        message = redact(str(message), self.api_key)
         return StreamError(
             f"{self.label} at {url} reported an error mid-reply: {message}. "
             "The partial reply was kept.",
@@ -194,16 +200,16 @@ def _merge_fragment(calls: dict[Any, _PartialCall], fragment: dict[str, Any]) ->
     else:
         key = next(reversed(calls), 0) if calls else 0
     call = calls.setdefault(key, _PartialCall())
-    if fragment.get("id") and not call.id:
+    if isinstance(fragment.get("id"), str) and not call.id:
         call.id = fragment["id"]
     function = fragment.get("function") or {}
-    if function.get("name"):
+    if isinstance(function.get("name"), str):
         call.name = call.name or function["name"]
     args = function.get("arguments")
-    if isinstance(args, dict):
-        call.whole = args
-    elif isinstance(args, str):
+    if isinstance(args, str):
         call.arguments.append(args)
+    elif args is not None:
+        call.whole = args  # an object (some servers), or anything else for the boundary to refuse
 
 
 class GroqProvider(OpenAIProvider):

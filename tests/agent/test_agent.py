@@ -125,6 +125,47 @@ async def test_approval_yes_no_and_edited_arguments(
         assert (tmp_path / expected_file).read_text() == expected_content
 
 
+class ApproverFailed(Exception):
+    pass
+
+
+async def _raises(call, tool):
+    raise ApproverFailed("the dialog crashed")
+
+
+@pytest.mark.parametrize("answer", [None, 0, 1, "no", "yes", [], ["x"], {1: "x"}, _raises],
+                         ids=repr)
+async def test_approval_fails_closed(ollama_server, tmp_path, answer) -> None:
+    # Only exactly True or a dict of arguments runs a tool; anything else refuses it.
+    async def approve(call, tool):
+        return await answer(call, tool) if callable(answer) else answer
+
+    agent = Agent(llm="ollama", workspace=tmp_path, approve=approve)
+    agent.load_default_tools()
+    ollama_server.enqueue(Reply(tool_calls=[("create_file", {"path": "x.txt", "content": "hi"})]))
+    events = await collect(agent, "write it")
+    result = next(e for e in events if isinstance(e, ToolResultEvent))
+    assert result.is_error and "create_file" in result.content
+    assert ("approval callback failed" if callable(answer) else "declined") in result.content
+    assert list(tmp_path.iterdir()) == [] and isinstance(events[-1], DoneEvent)
+
+
+async def test_a_stored_call_with_unparsable_arguments_does_not_stop_the_session(
+    ollama_server,
+) -> None:
+    # An older session may hold a call whose arguments are a broken JSON string: it is sent
+    # as {} rather than failing every later turn.
+    agent = Agent(llm="ollama")
+    session = agent.get_session("s")
+    session.add_message({"role": "assistant", "content": "", "tool_calls": [
+        {"id": "c1", "type": "function", "function": {"name": "echo", "arguments": '{"a": '}}]})
+    session.add_message({"role": "tool", "tool_call_id": "c1", "name": "echo", "content": "x"})
+    events = await collect(agent, "go on")
+    assert events[-1] == DoneEvent("Echo: go on")
+    sent = ollama_server.requests[-1].body["messages"][1]
+    assert sent["tool_calls"] == [{"function": {"name": "echo", "arguments": {}}}]
+
+
 async def test_custom_function_tool(ollama_server) -> None:
     def add(a: int, b: int) -> int:
         """Add two numbers.

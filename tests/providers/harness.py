@@ -31,6 +31,7 @@ from agentry.events import ReasoningDelta, TextDelta, ToolCallEvent, UsageEvent
 from agentry.providers import make_provider
 from agentry.providers.anthropic import AnthropicProvider
 from agentry.providers.base import Provider
+from agentry.providers.boundary import checked_stream
 from agentry.providers.gemini import GeminiProvider
 from agentry.providers.http import Timeouts
 from agentry.providers.ollama import OllamaProvider
@@ -57,9 +58,14 @@ HELLO = [{"role": "user", "content": "Hello"}]
 # -- helpers --------------------------------------------------------------------------------
 
 
+def checked(provider: Provider, messages, tools=None, *, model: str, reply_timeout=60.0):
+    """The provider's stream as the agent sees it: through the provider boundary."""
+    return checked_stream(provider, messages, tools, model=model, reply_timeout=reply_timeout)
+
+
 async def collect(provider: Provider, messages=None, tools=None, model=None) -> list[Any]:
     model = model or await provider.resolve_model()
-    return [e async for e in provider.stream_chat(messages or HELLO, tools, model=model)]
+    return [e async for e in checked(provider, messages or HELLO, tools, model=model)]
 
 
 async def collect_until_error(
@@ -69,7 +75,7 @@ async def collect_until_error(
     events: list[Any] = []
     model = model or await provider.resolve_model()
     with pytest.raises(error) as info:
-        async for event in provider.stream_chat(messages or HELLO, model=model):
+        async for event in checked(provider, messages or HELLO, model=model):
             events.append(event)
     assert KEY not in str(info.value)
     return events, info.value

@@ -122,12 +122,14 @@ async def test_529_overloaded_is_a_server_error(anthropic_server, claude) -> Non
     assert "529" in str(exc) and "Overloaded" in str(exc)
 
 
-async def test_unparsable_tool_input_is_a_stream_error(anthropic_server, claude,
-                                                       monkeypatch) -> None:
+async def test_unparsable_tool_input_is_the_calls_problem(anthropic_server, claude,
+                                                          monkeypatch) -> None:
     monkeypatch.setattr(anthropic_server_module, "split_json", lambda text: ['{"path": '])
     anthropic_server.enqueue(Reply(tool_calls=[("read_file", ARGS)]))
-    _, exc = await collect_until_error(claude, StreamError, model=MODEL)
-    assert "read_file" in str(exc)
+    events = await collect(claude, model=MODEL)
+    (call,) = [e for e in events if isinstance(e, ToolCallEvent)]
+    assert call.name == "read_file" and call.arguments == {}
+    assert call.problem == "the arguments are not valid JSON: '{\"path\":'"
 
 
 async def test_thinking_is_requested_and_sent_back_with_the_tool_call(anthropic_server) -> None:

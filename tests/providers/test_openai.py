@@ -104,15 +104,18 @@ async def test_reasoning_field_variants(openai_server, field: str) -> None:
     assert text_of(events) == "Yes."
 
 
-async def test_unparsable_tool_arguments_are_a_stream_error(openai_server, monkeypatch) -> None:
+async def test_unparsable_tool_arguments_are_the_calls_problem(openai_server, monkeypatch) -> None:
+    # Not a failed turn: the call carries what was wrong, and the agent answers it as a tool error.
     monkeypatch.setattr(openai_server_module, "split_json", lambda text: ['{"path": "a', "b"])
     openai_server.enqueue(Reply(tool_calls=[("read_file", ARGS)]))
     provider = OpenAIProvider()
     try:
-        _, error = await collect_until_error(provider, StreamError, model="gpt-4o-mini")
+        events = await collect(provider, model="gpt-4o-mini")
     finally:
         await provider.aclose()
-    assert "read_file" in str(error)
+    (call,) = [e for e in events if isinstance(e, ToolCallEvent)]
+    assert call.name == "read_file" and call.arguments == {}
+    assert call.problem == "the arguments are not valid JSON: '{\"path\": \"ab'"
 
 
 def test_fragments_without_an_index_are_keyed_by_id() -> None:
