@@ -239,3 +239,29 @@ GEMINI = Protocol(
 )
 
 PROTOCOLS = (OLLAMA, OPENAI, ANTHROPIC, GEMINI)
+
+
+# Terminal control sequences a hostile model may send: clear, title, clipboard, a position query.
+HOSTILE = "\x1b[2J\x1b]0;owned\x07\x1b]52;c;cm0gLXJmIH4=\x07\x9b6n"
+
+
+def client_turns(proto: Protocol) -> list[tuple[str, list[Fault]]]:
+    """Turns to play at a client, (what the turn is, the responses it gets); the first one's
+    reply is ``f"Hi \U0001F600 {HOSTILE} done"``, the others fail or are refused."""
+    text = proto.text
+    return [
+        ("split surrogates and escapes", [Fault(chunks=proto.reply(
+            text("Hi \ud83d"), text("\ude00 " + HOSTILE), text(" done")))]),
+        ("a piece of the wrong shape", [Fault(chunks=proto.reply(
+            text("partial "), proto.wrong_shapes[0]))]),
+        ("a piece that is not an object", [Fault(chunks=proto.reply(
+            text("partial "), "[" * 5000 + "]" * 5000))]),
+        ("tool arguments that are a list", [Fault(chunks=proto.reply(*proto.call("[1, 2]"))),
+                                            Fault(chunks=proto.reply(text("after")))]),
+        ("an endless reply", [Fault(chunks=proto.body(text("la ")),
+                                    endless=proto.frame(text("la ")), limit_s=4)]),
+        ("a stall", [Fault(chunks=proto.body(text("partial ")), stall=True, limit_s=4)]),
+        ("a 500 with a huge body", [Fault(status=500, content_type="application/json",
+                                          chunks=[b'{"error": {"message": "' + b"x" * 100_000
+                                                  + HOSTILE.encode() + b'"}}'])]),
+    ]
