@@ -130,7 +130,9 @@ class ListingIndex:
         try:
             # Under a lock like every atomic write, so its temp file is never taken for an orphan.
             with locked(self._path.parent, INDEX_LOCK):
-                atomic_write(self._path, json.dumps(data, ensure_ascii=False).encode())
+                # A title with a lone surrogate (the session file has "?" there) as the file.
+                text = json.dumps(data, ensure_ascii=False)
+                atomic_write(self._path, text.encode("utf-8", "replace"))
         except OSError:
             return  # a read-only folder still lists, just without the saved index
         self._dirty = False

@@ -187,3 +187,5 @@ def test_a_lone_surrogate_never_fails_a_save(tmp_path: Path) -> None:
     sm.save_session("t", session.messages)
     for name in ("s", "t"):
         assert sm.load_session(name)[-1]["content"] == "half an emoji: ?"
+    sm.close()  # writes the listing index, whose titles have the same lone surrogate
+    assert {row["id"] for row in SessionManager(tmp_path / "h").list_sessions()} == {"s", "t"}
