@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.servers.anthropic import AnthropicServer
+from tests.servers.chaos import ChaosServer
 from tests.servers.gemini import GeminiServer
 from tests.servers.ollama import OllamaServer
 from tests.servers.openai import OpenAIServer
@@ -88,3 +89,10 @@ def gemini_server(gemini_server_session: GeminiServer) -> GeminiServer:
     """The Gemini API server, reset (no key check); pass its ``url`` as endpoint."""
     gemini_server_session.reset()
     return gemini_server_session
+
+
+@pytest.fixture(scope="session")
+def chaos() -> Iterator[ChaosServer]:
+    """The chaos server (faults in every protocol); a test resets it and plays its faults."""
+    with ChaosServer() as server:
+        yield server

@@ -7,13 +7,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+from agentry.env import env_seconds
 from agentry.errors import (
     AuthenticationError,
     ModelNotFoundError,
@@ -47,24 +47,11 @@ class Timeouts:
 
     @classmethod
     def from_env(cls) -> Timeouts:
-        return cls(read=_env_seconds(READ_TIMEOUT_ENV, cls.read),
-                   reply=_env_seconds(REPLY_TIMEOUT_ENV, cls.reply))
+        return cls(read=env_seconds(READ_TIMEOUT_ENV, cls.read),
+                   reply=env_seconds(REPLY_TIMEOUT_ENV, cls.reply))
 
     def httpx(self) -> httpx.Timeout:
         return httpx.Timeout(self.read, connect=self.connect)
-
-
-def _env_seconds(env: str, default: float) -> float:
-    value = os.environ.get(env)
-    if not value:
-        return default
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = -1.0
-    if not 0 < seconds < float("inf"):
-        raise ValueError(f"{env} must be a positive number of seconds, not {value!r}")
-    return seconds
 
 
 def redact(text: str, secret: str | None) -> str:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import html
-import os
 import re
 
 import httpx
 
+from agentry.env import env_seconds
 from agentry.errors import ToolError
 from agentry.tools.schema import tool_from_function
 from agentry.tools.tool import Tool
@@ -71,16 +71,10 @@ async def url_fetch(url: str) -> str:
 
 def _total_timeout() -> float:
     """TOTAL_TIMEOUT, or the seconds set in the environment (read per call, like a setting)."""
-    value = os.environ.get(TOTAL_TIMEOUT_ENV)
-    if not value:
-        return TOTAL_TIMEOUT
     try:
-        seconds = float(value)
-    except ValueError:
-        seconds = -1.0
-    if not 0 < seconds < float("inf"):
-        raise ToolError(f"{TOTAL_TIMEOUT_ENV} must be a positive number of seconds, not {value!r}.")
-    return seconds
+        return env_seconds(TOTAL_TIMEOUT_ENV, TOTAL_TIMEOUT)
+    except ValueError as exc:
+        raise ToolError(f"{exc}.") from None
 
 
 async def _read_capped(response: httpx.Response, body: bytearray) -> bool:

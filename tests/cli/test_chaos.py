@@ -5,21 +5,13 @@ terminal, and the session file holds every turn, valid and loadable."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 
 from agentry.sessions import SessionManager
 from tests.cli.test_hostile_output import CONTROLS, OURS
-from tests.servers.chaos import HOSTILE, PROTOCOLS, ChaosServer, client_turns
+from tests.servers.chaos import HOSTILE, PROTOCOLS, PYTHON_ERROR, client_turns
 
-PYTHON_ERROR = re.compile(r"Traceback|\w+Error\b(?!:? ?\()|object has no attribute|JSONDecode")
-
-
-@pytest.fixture(scope="module")
-def chaos() -> Iterator[ChaosServer]:
-    with ChaosServer() as server:
-        yield server
 
 
 @pytest.mark.parametrize("proto", PROTOCOLS, ids=[p.provider for p in PROTOCOLS])

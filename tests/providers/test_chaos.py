@@ -4,8 +4,6 @@ partial reply is kept, and the session afterwards saves and loads back equal."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,21 +22,12 @@ from agentry.events import DoneEvent, ErrorEvent, StreamEvent
 from agentry.providers import http
 from agentry.providers.http import Timeouts
 from agentry.sessions.manager import SessionManager
-from tests.servers.chaos import PROTOCOLS, ChaosServer, Fault, Protocol
+from tests.servers.chaos import PROTOCOLS, PYTHON_ERROR, ChaosServer, Fault, Protocol
 
 KEY = "sk-chaos-0123456789abcdef"
-PYTHON_ERROR = re.compile(
-    r"Traceback|\w+Error\b(?!:? ?\()|object has no attribute|not subscriptable|JSONDecode"
-)
 # Pieces that are not the JSON object a stream line must be.
 NOT_AN_OBJECT = ("[1, 2]", '"text"', "42", "null", "true", "NaN", "-Infinity", "{not json",
                  "1" + "0" * 5000, "[" * 20000 + "]" * 20000, '{"a": ' * 20000)
-
-
-@pytest.fixture(scope="module")
-def chaos() -> Iterator[ChaosServer]:
-    with ChaosServer() as server:
-        yield server
 
 
 @pytest.fixture(params=PROTOCOLS, ids=[p.provider for p in PROTOCOLS])

@@ -21,8 +21,8 @@ from agentry.errors import ProviderError
 from agentry.events import DoneEvent, ErrorEvent
 from agentry.providers.http import Timeouts
 from agentry.sessions.manager import SessionManager
-from tests.providers.test_chaos import KEY, PYTHON_ERROR, echo
-from tests.servers.chaos import PROTOCOLS, ChaosServer, Fault, Protocol
+from tests.providers.test_chaos import KEY, echo
+from tests.servers.chaos import PROTOCOLS, PYTHON_ERROR, ChaosServer, Fault, Protocol
 
 EXAMPLES = 60  # per protocol and property: 4 x 2 x 60 = 480 examples
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,

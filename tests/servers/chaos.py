@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections import deque
 from collections.abc import Callable
@@ -240,6 +241,11 @@ GEMINI = Protocol(
 
 PROTOCOLS = (OLLAMA, OPENAI, ANTHROPIC, GEMINI)
 
+
+# What a Python error looks like in a message meant for a person (the fault tests' "never").
+PYTHON_ERROR = re.compile(
+    r"Traceback|\w+Error\b(?!:? ?\()|object has no attribute|not subscriptable|JSONDecode"
+)
 
 # Terminal control sequences a hostile model may send: clear, title, clipboard, a position query.
 HOSTILE = "\x1b[2J\x1b]0;owned\x07\x1b]52;c;cm0gLXJmIH4=\x07\x9b6n"

@@ -4,25 +4,16 @@ session saves and loads back as it is in memory."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from agentry.safe_text import is_safe
 from agentry.sessions import SessionManager
-from tests.servers.chaos import HOSTILE, PROTOCOLS, ChaosServer, client_turns
+from tests.servers.chaos import HOSTILE, PROTOCOLS, PYTHON_ERROR, client_turns
 from tests.tui.conftest import SIZE
 from tests.tui.helpers import active, notices, painted, ready, send, wait_until
 
-PYTHON_ERROR = re.compile(r"Traceback|\w+Error\b(?!:? ?\()|object has no attribute|JSONDecode")
-
-
-@pytest.fixture(scope="module")
-def chaos() -> Iterator[ChaosServer]:
-    with ChaosServer() as server:
-        yield server
 
 
 @pytest.mark.parametrize("proto", PROTOCOLS, ids=[p.provider for p in PROTOCOLS])
