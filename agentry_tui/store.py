@@ -780,11 +780,17 @@ class SessionStore(DOMNode):
         entry.size = report.size
         if not pending:
             entry.saved_version = max(entry.saved_version, version)
+        shown = False  # whether the person can see a difference
         if self._retries.pop(entry.id, None) is not None:
             self._add_notice(entry, f"Saved session '{entry.id}' again.", "info")
+            shown = True
         if (report.taken or report.conflicts) and session.messages == report.messages:
             self._merged(entry, report)  # adopted: said once, when it shows
-        self._post(SessionUpdated(entry.id))
+            shown = True
+        # While a reply arrives the status says "not saved" whatever the disk holds: a save
+        # then changes nothing on screen, and a repaint would hold up the reply.
+        if shown or not entry.streaming:
+            self._post(SessionUpdated(entry.id))
 
     def _merged(self, entry: SessionEntry, report: SyncReport) -> None:
         """Another process saved to this session meanwhile: say what the merge did."""

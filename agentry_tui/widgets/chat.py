@@ -298,8 +298,11 @@ class MessageList(VerticalScroll):
         first = next((c for c in self.children if c.id != "load-earlier"), None)
         height_before = self.virtual_size.height
         following = self.is_vertical_scroll_end  # then the anchor keeps the newest in view
-        await self.mount_all(widgets, before=first)
+        mounting = self.mount_all(widgets, before=first)
+        # Before the await: a newer load (the workers are exclusive) may cancel this one while
+        # the mount goes on, and must not build these messages again.
         self._start = lo
+        await mounting
         for button in self.query(LoadEarlier):
             if lo == 0:
                 await button.remove()
