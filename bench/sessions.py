@@ -1,4 +1,5 @@
-"""Session storage: list_sessions() cold and warm, and saving a large session.
+"""Session storage: list_sessions() cold and warm, and saving a large session, alone and
+merged with another writer's save (sync).
 
 Run: python bench/sessions.py [--files 10000] [--messages 50] [--runs 5]
 Also the issue-2 figure: python bench/sessions.py --files 2000 --messages 50
@@ -68,6 +69,15 @@ def main() -> None:
         saves = [timed(lambda: sm.save_session("big", big)) for _ in range(args.runs)]
         size = sm.path_for("big").stat().st_size
         loads = [timed(lambda: sm.load_session("big")) for _ in range(args.runs)]
+        ours, theirs = sm.load("big"), SessionManager(folder).load("big")
+        alone, merged = [], []
+        for run in range(args.runs):
+            ours.add_message({"role": "user", "content": f"ours {run}"})
+            alone.append(timed(lambda: sm.sync(ours)))  # the file is as we left it
+            theirs.add_message({"role": "user", "content": f"theirs {run}"})
+            SessionManager(folder).sync(theirs)  # another process saves meanwhile (untimed)
+            ours.add_message({"role": "user", "content": f"ours again {run}"})
+            merged.append(timed(lambda: sm.sync(ours)))  # read, merged, written
         common.report(
             f"{args.files} sessions of {args.messages} messages, median of {args.runs}", [
                 ("list_sessions() first call (no index)", f"{common.median(cold) * 1000:.0f} ms"),
@@ -80,6 +90,10 @@ def main() -> None:
                  f"{common.median(saves) * 1000:.1f} ms"),
                 (f"load_session() of {args.save_messages} messages",
                  f"{common.median(loads) * 1000:.1f} ms"),
+                (f"sync() of {args.save_messages} messages + 1, file unchanged since",
+                 f"{common.median(alone) * 1000:.1f} ms"),
+                (f"sync() of {args.save_messages} messages + 1, another process saved one",
+                 f"{common.median(merged) * 1000:.1f} ms"),
             ])
     finally:
         shutil.rmtree(folder)

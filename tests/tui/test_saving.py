@@ -66,7 +66,8 @@ async def test_a_failing_disk_keeps_the_messages_and_the_save_is_retried(
         path.rmdir()  # the disk is back
         await wait_until(pilot, lambda: entry.saved, timeout=5)
         assert contents(history)[1:] == ["keep me", "Echo: keep me"]
-        assert any("Saved session 'default' again" in n for n in notices(app))
+        await wait_until(pilot, lambda: any("Saved session 'default' again" in n
+                                            for n in notices(app)))  # once the chat shows it
 
 
 async def test_quitting_while_the_disk_fails_leaves_a_copy_elsewhere(
