@@ -241,14 +241,17 @@ class MessageList(VerticalScroll):
         if self._end < len(session.messages) and (hint := self.query("#empty-hint")):
             await hint.remove()
         added: list[Widget] = []
-        for message in session.messages[self._end :]:
+        # The messages as they stand now: finishing a reply awaits, and the agent may add more
+        # meanwhile, which the next sync (there is one for each change) builds.
+        end = len(session.messages)
+        for message in session.messages[self._end : end]:
             if self._live is not None and message.get("role") == "assistant":
                 await self._live.finish(message)
                 self._calls.update((c.call_id, c) for c in self._live.calls if c.call_id)
                 self._live = None
             elif (widget := self._widget_for(message, now)) is not None:
                 added.append(widget)
-        self._end = len(session.messages)
+        self._end = end
         added += [NoticeView(n) for n in entry.notices[self._notices :]]
         self._notices = len(entry.notices)
         if added:

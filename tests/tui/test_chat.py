@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from datetime import datetime
 from pathlib import Path
@@ -547,3 +548,34 @@ async def test_each_painted_key_press_lets_a_slice_of_the_reply_through(
             shown = len(body.source)
         await pilot.press("escape")
         await idle(pilot, entry)
+
+
+async def test_messages_the_agent_adds_while_a_reply_is_finished_are_all_shown(
+    app, ollama_server, workspace: Path, monkeypatch
+) -> None:
+    """Finishing a reply's view awaits; the agent goes on meanwhile (the tool's result, the
+    answer after it). Each of those must still be built, not taken as shown."""
+    (workspace / "notes.txt").write_text("the notes")
+    ollama_server.enqueue(Reply(tool_calls=[("read_file", {"path": "notes.txt"})]),
+                          Reply(text="done"))
+    finish = AssistantMessage.finish
+
+    async def slow_finish(view: AssistantMessage, message: dict) -> None:
+        entry = active(app)
+        if message.get("tool_calls"):  # as under load: the turn ends before this view is done
+            while entry.streaming:
+                await asyncio.sleep(0.01)
+        await finish(view, message)
+
+    monkeypatch.setattr(AssistantMessage, "finish", slow_finish)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, "read the notes")
+        entry = active(app)
+        await idle(pilot, entry)
+        await pilot.pause()
+        assert [m["role"] for m in entry.session.messages] == [
+            "system", "user", "assistant", "tool", "assistant"]
+        results = app.query(".tool-result")
+        assert len(results) == 1 and not results.first().has_class("-pending")
+        assert replies(app) == ["", "done"]
