@@ -46,7 +46,7 @@ from agentry.events import (
 from agentry.providers import PROVIDER_NAMES, Provider
 from agentry.safe_text import clip, visible
 from agentry.sessions import AgentSession, SessionManager, validate_session_id
-from agentry.sessions.background_sync import sync_in_background
+from agentry.sessions.background_sync import AUTOSAVE_S, sync_in_background
 from agentry.sessions.manager import SyncReport
 from agentry.sessions.rescue import rescue_copy
 from agentry.termination import termination_signals
@@ -54,7 +54,6 @@ from agentry.tools import Tool
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 MODEL_PROBE_S = 3.0  # how long the start-up line may wait to learn the server's default model
-AUTOSAVE_S = 2.0  # a reply arriving is saved at least this often (a kill loses no more)
 DIM, RESET = "\x1b[2m", "\x1b[0m"
 
 

@@ -89,4 +89,3 @@ def content_text(content: Any) -> str:
             str(p.get("text", "")) for p in content if isinstance(p, dict) and p.get("text")
         )
     return "" if content is None else str(content)
-

@@ -50,7 +50,7 @@ from agentry.events import (
 from agentry.messages import title_of
 from agentry.safe_text import clip
 from agentry.sessions import AgentSession, SessionManager, validate_session_id
-from agentry.sessions.background_sync import sync_in_background
+from agentry.sessions.background_sync import AUTOSAVE_S, sync_in_background
 from agentry.sessions.manager import SyncReport
 from agentry.sessions.rescue import rescue_copy
 from agentry_tui import export
@@ -66,7 +66,6 @@ Clock = Callable[[], datetime]
 FRAME_S = 1 / 60  # stream deltas are handed to the views at most once a frame
 TURN_S = 0.005  # the longest a reply worker holds the event loop between events
 LISTING_DELAY_S = 0.5  # the listing of sessions the index does not know waits this long
-AUTOSAVE_S = 2.0  # a reply arriving is saved at least this often (a kill loses no more)
 SAVE_RETRY_S = (2.0, 30.0)  # a failed save is tried again after the first, doubling to the last
 # The session a reply worker serves, so the agent's one approval callback knows who is asking.
 _serving: ContextVar[str] = ContextVar("agentry_tui_serving")

@@ -7,6 +7,8 @@ import json
 import math
 from typing import Any
 
+from agentry.safe_text import clip
+
 MAX_ARGUMENT_DEPTH = 64  # deeper tool arguments are refused (no tool takes such input)
 
 
@@ -64,8 +66,7 @@ def tool_arguments(raw: Any) -> tuple[dict[str, Any], str | None]:
         try:
             value = parse_json(raw)
         except (ValueError, RecursionError):
-            shown = raw if len(raw) <= 200 else raw[:199] + "…"
-            return {}, f"the arguments are not valid JSON: {valid_unicode(shown)!r}"
+            return {}, f"the arguments are not valid JSON: {valid_unicode(clip(raw, 200))!r}"
     if not isinstance(value, dict):
         return {}, f"the arguments are a JSON {_json_kind(value)}, not an object"
     try:

@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from agentry.errors import AuthenticationError, ModelNotFoundError, ProviderError
-from agentry.providers.arguments import tool_arguments
 from agentry.events import ProviderEvent
+from agentry.providers.arguments import tool_arguments
 
 if TYPE_CHECKING:
     from agentry.providers.http import HttpClient, Timeouts

@@ -17,6 +17,7 @@ from agentry.providers.arguments import tool_arguments, valid_unicode
 from agentry.providers.base import Provider
 from agentry.providers.http import REPLY_TIMEOUT_ENV, redact
 
+
 class _Surrogates:
     """Joins UTF-16 surrogate halves split across deltas ("\\ud83d" then "\\ude00", as a
     JSON stream may send an emoji); lone halves become U+FFFD."""

@@ -25,6 +25,7 @@ from agentry.errors import (
     StreamError,
 )
 from agentry.providers.arguments import parse_json
+from agentry.safe_text import clip
 
 READ_TIMEOUT_ENV = "AGENTRY_READ_TIMEOUT"
 REPLY_TIMEOUT_ENV = "AGENTRY_REPLY_TIMEOUT"
@@ -269,14 +270,13 @@ def _find_message(data: Any) -> str | None:
     return None
 
 
+def _partial_kept(provider: str, url: str, what: str) -> StreamError:
+    return StreamError(f"{what} The partial reply was kept.", provider=provider, url=url)
+
+
 def malformed(provider: str, url: str, line: str) -> StreamError:
-    shown = line if len(line) <= 120 else line[:119] + "…"
-    return StreamError(
-        f"{provider} at {url} sent a line that is not valid in its stream format: {shown!r}. "
-        "The partial reply was kept.",
-        provider=provider,
-        url=url,
-    )
+    return _partial_kept(provider, url, f"{provider} at {url} sent a line that is not valid in "
+                         f"its stream format: {clip(line, 120)!r}.")
 
 
 # What decoding a stream piece of an unexpected shape raises (a list where an object belongs,
@@ -300,21 +300,13 @@ def json_object(provider: str, url: str, text: str, shown: str | None = None) ->
 
 
 def cut_short(provider: str, url: str) -> StreamError:
-    return StreamError(
-        f"The stream from {provider} at {url} ended before the reply finished. "
-        "The partial reply was kept.",
-        provider=provider,
-        url=url,
-    )
+    return _partial_kept(provider, url, f"The stream from {provider} at {url} ended before the "
+                         "reply finished.")
 
 
 def _too_long(provider: str, url: str) -> StreamError:
-    return StreamError(
-        f"{provider} at {url} sent a stream line or event longer than {MAX_LINE_BYTES:,} "
-        "bytes; reading stopped there. The partial reply was kept.",
-        provider=provider,
-        url=url,
-    )
+    return _partial_kept(provider, url, f"{provider} at {url} sent a stream line or event longer "
+                         f"than {MAX_LINE_BYTES:,} bytes; reading stopped there.")
 
 
 async def iter_lines(response: httpx.Response, provider: str, url: str) -> AsyncIterator[str]:

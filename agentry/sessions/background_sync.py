@@ -12,6 +12,9 @@ from typing import Any
 from agentry.sessions.manager import SessionManager, SyncReport
 from agentry.sessions.session import AgentSession
 
+# A reply arriving is saved at least this often (so a kill loses no more of it).
+AUTOSAVE_S = 2.0
+
 
 def snapshot(session: AgentSession) -> AgentSession:
     """A copy of the session's lists and metadata, as they stand, for another thread."""

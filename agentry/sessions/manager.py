@@ -198,16 +198,20 @@ class SessionManager:
                 metadata=stored_metadata if metadata is None else metadata,
                 messages=messages,
             )
-            atomic_write(path, fileformat.encode(record))
-            key = stat_key(path.stat())
-            with self._mutex:
-                # A private copy: record.metadata may be the caller's dict.
-                self._headers[session_id] = (
-                    key,
-                    record.created_at,
-                    copy.deepcopy(record.metadata),
-                )
-                self._index.put(path.name, key, summary_of(record, key[0]))
+            self._store(path, record)
+
+    def _store(self, path: Path, record: SessionRecord) -> StatKey:
+        """Write the record (the caller holds the session's lock); the header cache and the
+        listing index learn it. Returns the new file's stat key."""
+        atomic_write(path, fileformat.encode(record))
+        key = stat_key(path.stat())
+        with self._mutex:
+            # A private copy: record.metadata may be the caller's dict.
+            self._headers[record.session_id] = (
+                key, record.created_at, copy.deepcopy(record.metadata)
+            )
+            self._index.put(path.name, key, summary_of(record, key[0]))
+        return key
 
     def sync(
         self,
@@ -255,15 +259,12 @@ class SessionManager:
                                     datetime.fromisoformat(theirs.last_activity))
             if theirs is not None and (result.messages, metadata) == (theirs.messages,
                                                                       theirs.metadata):
-                key = state.key if state is not None and state.current else _key_of(path)
+                key = (state.key if state is not None and state.current
+                       else stat_key(path.stat()))
             else:
-                record = SessionRecord(session_id, created, _iso(last_activity),
-                                       metadata, result.messages)
-                atomic_write(path, fileformat.encode(record))
-                key = _key_of(path)
-                with self._mutex:
-                    self._index.put(path.name, key, summary_of(record, key[0]))
-                    self._headers[session_id] = (key, created, copy.deepcopy(metadata))
+                key = self._store(path, SessionRecord(
+                    session_id, created, _iso(last_activity), metadata, result.messages
+                ))
         written = result.messages
         session.disk = DiskState(key, created, ours, copy.deepcopy(session.metadata),
                                  current=(written, metadata) == (ours, session.metadata))
@@ -357,7 +358,3 @@ class SessionManager:
         """Write what the listing index learned since it was last written (also done when the
         manager is collected or the process exits; the index is only a cache)."""
         self._index_writer()
-
-
-def _key_of(path: Path) -> StatKey:
-    return stat_key(path.stat())
