@@ -579,11 +579,11 @@ class SessionStore(DOMNode):
     def _make_agent(self, choice: ProviderChoice) -> Agent:
         from agentry.agent import Agent
         from agentry.config import build_provider
+        from agentry_tui.textual_private import preload_asyncio_network_backend
 
         # The first request loads httpx's network backend (anyio's for asyncio, ~30 modules):
         # here, not on the event loop, where it held the keys typed then for 25-80 ms.
-        with contextlib.suppress(ImportError):
-            import anyio._backends._asyncio  # noqa: F401
+        preload_asyncio_network_backend()
 
         # The settings file's model and endpoint apply too, as in the line client.
         provider = build_provider(choice, self._model, self._endpoint)

@@ -14,13 +14,13 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.geometry import Region
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static
 
 from agentry_tui.formatting import content_text
 from agentry_tui.store import Notice, PartialReply, SessionEntry
+from agentry_tui.textual_private import AnchoredToThisLayout
 from agentry_tui.widgets.messages import (
     ALL,
     AssistantMessage,
@@ -77,7 +77,7 @@ def window_start(
     return start
 
 
-class MessageList(VerticalScroll):
+class MessageList(AnchoredToThisLayout, VerticalScroll):
     """The messages of one session, kept in step with its SessionEntry by ``sync``."""
 
     class NewContent(Message):
@@ -109,14 +109,6 @@ class MessageList(VerticalScroll):
         self._following = True  # at the newest message (Textual's anchor keeps it there)
         self._typed_at = -TYPING_S  # monotonic time of the last key press
         self._key_unpainted = False  # a key press not yet on screen
-
-    def _get_scrollable_region(self, region: Region) -> Region:
-        # Textual keeps an anchored view at its end with the container size of the previous
-        # layout (none before the first): the first frame had the messages above the pane, and
-        # a pane that changed height was a frame out. The compositor passes this layout's
-        # container region here before it anchors (tests/tui/test_start.py: the first frame).
-        self._container_size = region.size
-        return super()._get_scrollable_region(region)
 
     def compose(self) -> ComposeResult:
         # The session open at start-up is built with the screen, so its first layout and frame

@@ -40,6 +40,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from agentry.safe_text import visible
+from agentry_tui.textual_private import ParsedMarkdown, report_crash
 
 _FENCES = ("```", "~~~")
 BITE_S = 0.005  # the longest one bite of rendering ahead holds the event loop
@@ -185,19 +186,10 @@ def _parser() -> MarkdownIt:
     return MarkdownIt().enable("strikethrough").enable("table")  # what Rich's Markdown uses
 
 
-class _Markdown(RichMarkdown):
-    """Rich's Markdown sharing one parser: Rich builds a new MarkdownIt for each document,
-    which costs more than parsing the short blocks of a streaming reply."""
-
-    def __init__(self, markup: str, code_theme: str, fence: type[CodeBlock]) -> None:
-        self.markup = markup
-        self.parsed = _parser().parse(markup)
-        self.code_theme = self.inline_code_theme = code_theme
-        self.justify = None
-        self.style = "none"
-        self.hyperlinks = True
-        self.inline_code_lexer = None
-        self.elements = {**RichMarkdown.elements, "fence": fence, "code_block": fence}
+def _markdown(markup: str, code_theme: str, fence: type[CodeBlock]) -> ParsedMarkdown:
+    """Rich's Markdown parsed by the one shared parser (see ParsedMarkdown)."""
+    parsed = _parser().parse(markup)
+    return ParsedMarkdown(markup, parsed, code_theme, {"fence": fence, "code_block": fence})
 
 
 class _RenderedOnce:
@@ -329,7 +321,7 @@ class MarkdownText(Widget):
         try:
             self._render_ahead()
         except Exception as error:  # noqa: BLE001
-            self.app._handle_exception(error)
+            report_crash(self.app, error)
 
     def block_end(self, text: str) -> int:
         """How much of ``text`` to append for this widget to end with a finished block (0: no
@@ -391,7 +383,7 @@ class MarkdownText(Widget):
                 "monokai" if app.current_theme.dark else "friendly", fence)
         code_theme, fence = style
         # Every part of every reply is rendered here: the one place its text is made safe.
-        return _RenderedOnce(_Markdown(visible(source), code_theme, fence), lambda: app.theme)
+        return _RenderedOnce(_markdown(visible(source), code_theme, fence), lambda: app.theme)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self.strips(width)) if width else 0

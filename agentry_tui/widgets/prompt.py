@@ -49,7 +49,9 @@ class Prompt(TextArea):
         self.move_cursor(self.document.end)
         self._place = len(self._history)
 
-    async def _on_key(self, event: events.Key) -> None:
+    def on_key(self, event: events.Key) -> None:
+        # Textual calls this before TextArea's own handler (each class's along the MRO), and
+        # prevent_default() keeps a key from it (TextArea inserts printable keys and Enter).
         if event.key == "enter":
             event.stop()
             event.prevent_default()
@@ -68,8 +70,6 @@ class Prompt(TextArea):
             return
         if event.key == "down" and row == self.document.line_count - 1 and self._walk(1):
             event.stop()
-            return
-        await super()._on_key(event)
 
     def render_line(self, y: int) -> Strip:
         return visible_strip(super().render_line(y))  # pasted or recalled text, shown safely
