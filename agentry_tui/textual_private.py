@@ -67,7 +67,7 @@ class ParsedMarkdown(RichMarkdown):
         self.hyperlinks = True
         self.inline_code_lexer = None
         if elements:  # per instance: the class's table stays Rich's own
-            self.elements = {**RichMarkdown.elements, **elements}
+            self.elements = {**RichMarkdown.elements, **elements}  # type: ignore[misc]
 
 
 def preload_asyncio_network_backend() -> None:
@@ -75,4 +75,3 @@ def preload_asyncio_network_backend() -> None:
     it can be done off the event loop, where it held the keys typed then for 25-80 ms."""
     with contextlib.suppress(ImportError):
         import anyio._backends._asyncio  # noqa: F401
-

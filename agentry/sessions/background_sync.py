@@ -51,6 +51,11 @@ async def sync_in_background(
         return report
 
     report = await asyncio.get_running_loop().run_in_executor(executor, work)
-    if adopt and not pending and session.messages == copied.messages and session.metadata == copied.metadata:
+    if (
+        adopt
+        and not pending
+        and session.messages == copied.messages
+        and session.metadata == copied.metadata
+    ):
         report.adopt(session)
     return report

@@ -144,7 +144,7 @@ def decode(raw: bytes, session_id: str, fallback_time: str) -> SessionRecord:
         raise FormatError(f"it is nested deeper than the limit of {MAX_DEPTH} levels") from None
     except MemoryError:
         raise FormatError("it is too large to parse in the memory available") from None
-    except Exception as exc:  # hostile bytes: whatever a parser raises means "not a session"
+    except Exception as exc:  # noqa: BLE001 - hostile bytes: any parser error is "not a session"
         # (an integer past Python's digit limit arrives here as a ValueError naming the limit)
         raise FormatError(f"it cannot be parsed ({type(exc).__name__}: {exc})") from None
 
@@ -250,7 +250,7 @@ def _decode_toon(text: str) -> Any:
 
     try:
         data = toon_format.decode(text)
-    except Exception as exc:  # the decoder raises several types; all mean "not TOON"
+    except Exception as exc:  # noqa: BLE001 - the decoder raises several types: all "not TOON"
         raise FormatError(f"neither JSON nor TOON ({exc})") from None
     if isinstance(data, str):  # the TOON decoder reads any one line of text as a bare string
         raise FormatError("neither JSON nor TOON (it is a line of plain text)")

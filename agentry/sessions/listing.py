@@ -33,6 +33,9 @@ from agentry.sessions.storage import (
 # (last_activity, mtime_ns, path, the index's summary, file name, the row shown): sorting
 # compares the first three only, as paths are unique.
 Row = tuple[str, int, str, dict[str, Any], str, dict[str, Any]]
+# (FolderListing.list hides the builtin list in the annotations of the methods after it)
+Rows = list[Row]
+Names = list[str]
 
 
 def mtime_iso(st: os.stat_result) -> str:
@@ -202,8 +205,8 @@ class FolderListing:
         return self._shown
 
     def _carried_over(
-        self, unchanged: list[str], known: dict[str, tuple[Any, dict[str, Any]]]
-    ) -> list[Row]:
+        self, unchanged: Names, known: dict[str, tuple[Any, dict[str, Any]]]
+    ) -> Rows:
         """Rows for the unchanged files: the last listing's where they still hold, in their
         sorted order (so the sort after is cheap), and new ones for the rest."""
         folder = str(self._folder)

@@ -43,7 +43,7 @@ def _matched(base: list[str], other: list[str]) -> dict[int, int]:
 
 def common_prefix(a: list[Message], b: list[Message]) -> int:
     n = 0
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=False):  # up to the shorter one
         if x != y:
             break
         n += 1
@@ -86,7 +86,7 @@ def merge(base: list[Message], ours: list[Message], theirs: list[Message]) -> Me
         else:  # both rewrote it: both versions, the file's first
             conflicts += 1
             seen = set(t)
-            out.extend(t_msgs + [msg for msg, k in zip(o_msgs, o) if k not in seen])
+            out.extend(t_msgs + [msg for msg, k in zip(o_msgs, o, strict=True) if k not in seen])
 
     for i in range(len(base)):
         if i in in_ours and i in in_theirs:  # kept by both: an anchor

@@ -28,8 +28,9 @@ _ROUND_PAUSE = 0.02  # seconds between rounds, for killed processes to finish ex
 # The platform differences, all here. POSIX: the command leads a new session, so a process
 # group of its own. Windows has no groups to signal (its new process group only keeps console
 # Ctrl+C away from the app): the tree and the token do the work there.
+NEW_GROUP: dict[str, Any]
 if sys.platform == "win32":
-    NEW_GROUP: dict[str, Any] = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+    NEW_GROUP = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
 else:
     NEW_GROUP = {"start_new_session": True}
 

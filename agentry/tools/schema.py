@@ -140,6 +140,6 @@ def _clean_schema(schema: dict[str, Any]) -> dict[str, Any]:
                 out[key] = clean(value, seen)
         return out
 
-    cleaned = clean(schema, ())
+    cleaned: dict[str, Any] = clean(schema, ())
     cleaned.setdefault("properties", {})
     return cleaned

@@ -40,15 +40,16 @@ async def url_fetch(url: str) -> str:
     limit = _total_timeout()
     body = bytearray()
     try:
-        async with asyncio.timeout(limit):
-            async with httpx.AsyncClient(follow_redirects=True, timeout=TIMEOUT) as client:
-                async with client.stream("GET", parsed) as response:
-                    if response.status_code >= 400:
-                        raise ToolError(
-                            f"{url} answered HTTP {response.status_code} "
-                            f"{response.reason_phrase}."
-                        )
-                    truncated = await _read_capped(response, body)
+        async with (
+            asyncio.timeout(limit),
+            httpx.AsyncClient(follow_redirects=True, timeout=TIMEOUT) as client,
+            client.stream("GET", parsed) as response,
+        ):
+            if response.status_code >= 400:
+                raise ToolError(
+                    f"{url} answered HTTP {response.status_code} {response.reason_phrase}."
+                )
+            truncated = await _read_capped(response, body)
     except httpx.HTTPError as exc:
         raise ToolError(f"Could not fetch {url}: {type(exc).__name__}: {exc}") from None
     except TimeoutError:

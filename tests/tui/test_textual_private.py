@@ -136,7 +136,7 @@ def test_parsed_markdown_sets_every_attribute_rich_markdown_init_sets():
         "inline_code_lexer", "inline_code_theme",
     ]  # fmt: skip
     # Rich parses as the shared parser does (the one set of plugins in both).
-    assert "MarkdownIt().enable(\"strikethrough\").enable(\"table\")" in inspect.getsource(
+    assert 'MarkdownIt().enable("strikethrough").enable("table")' in inspect.getsource(
         RichMarkdown.__init__
     )
 
