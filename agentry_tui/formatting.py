@@ -6,6 +6,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from agentry.timefmt import relative_time, stamp  # noqa: F401 - shared with the line client
+
 
 def parse_time(value: Any) -> datetime | None:
     """An ISO date-time string (as sessions store them) as a datetime, None if it is not one."""
@@ -17,29 +19,6 @@ def parse_time(value: Any) -> datetime | None:
         return datetime.fromisoformat(value)
     except ValueError:
         return None
-
-
-def relative_time(moment: datetime | None, now: datetime) -> str:
-    """'just now', '5m ago', '3h ago', '2d ago', else the date: how a list shows last activity."""
-    if moment is None:
-        return "—"
-    if moment.tzinfo is not None and now.tzinfo is None:
-        moment = moment.astimezone().replace(tzinfo=None)
-    seconds = (now - moment).total_seconds()
-    if seconds < 45:
-        return "just now"
-    if seconds < 3600:
-        return f"{max(1, round(seconds / 60))}m ago"
-    if seconds < 86400:
-        return f"{int(seconds // 3600)}h ago"
-    if seconds < 7 * 86400:
-        return f"{int(seconds // 86400)}d ago"
-    return moment.strftime("%Y-%m-%d")
-
-
-def stamp(moment: datetime | None) -> str:
-    """The spec's /status form: 2025-11-22 20:30:15."""
-    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else "—"
 
 
 def clock_time(moment: datetime | None, now: datetime) -> str:

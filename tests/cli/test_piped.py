@@ -81,7 +81,7 @@ def test_wrong_and_incomplete_commands_print_usage_and_change_nothing(
     result = cli.pipe("/bogus\n/new\n/resume a b\n/status now\n/clear x\n/NEW\n", "--session", "w")
     assert result.stdout == ""
     errors = result.stderr.splitlines()[1:]
-    assert errors[0].startswith("Unknown command /bogus. Commands: /status, /sessions, /new <id>")
+    assert errors[0].startswith("Unknown command '/bogus'. Commands: /status, /sessions, /new <id>")
     assert errors[1:] == ["Usage: /new <id>", "Usage: /resume <id>", "Usage: /status",
                           "Usage: /clear", "Usage: /new <id>"]
     assert result.returncode == 1
@@ -134,7 +134,7 @@ def test_sessions_lists_every_session_and_marks_the_current_one(cli, ollama_serv
     assert set(rows) == {"default", "alpha", "beta"}
     assert rows["beta"].startswith(" * ") and rows["alpha"].startswith("   ")
     assert "3 messages" in rows["alpha"] and rows["alpha"].endswith("Create a factorial function")
-    assert "1 message " in rows["beta"]
+    assert "1 message," in rows["beta"]
 
 
 def test_help_lists_every_command(cli, ollama_server) -> None:
