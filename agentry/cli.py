@@ -26,7 +26,6 @@ import json
 import signal
 import sys
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Any, TextIO
 
 from agentry import commands
@@ -473,12 +472,11 @@ class ChatClient:
 
     def sessions(self, _: SlashCommand) -> None:
         rows = [
-            SessionLine(row["id"], row["message_count"],
-                        datetime.fromisoformat(row["last_activity"]), row["title"],
+            SessionLine(row["id"], row["message_count"], row["last_activity"], row["title"],
                         row.get("error", ""))
             for row in self.manager.list_sessions(include_corrupt=True)
         ]
-        self.term.line(commands.sessions_text(rows, self.session_id, datetime.now()))
+        self.term.line(commands.sessions_text(rows, self.session_id))
 
     def new(self, command: SlashCommand) -> None:
         session_id = command.args["id"]

@@ -17,7 +17,7 @@ from typing import Literal, TypeVar
 
 from agentry.errors import Refused
 from agentry.sessions.ids import validate_session_id
-from agentry.timefmt import relative_time, stamp
+from agentry.timefmt import stamp
 
 Client = Literal["line", "tui"]
 LINE: Client = "line"
@@ -219,25 +219,26 @@ def status_text(
 class SessionLine:
     session_id: str
     message_count: int | None  # None: the file could not be read (yet)
-    last_activity: datetime | None
+    last_activity: datetime | str | None
     title: str = ""
     problem: str = ""  # why it could not be read; empty while it is not read yet
 
 
-def sessions_text(rows: Iterable[SessionLine], active_id: str | None, now: datetime) -> str:
-    lines = [
-        f" {'*' if row.session_id == active_id else ' '} {row.session_id} — "
-        + (
-            (f"unreadable: {row.problem}" if row.problem else "not read yet")
-            if row.message_count is None
-            else f"{plural(row.message_count, 'message')}, {relative_time(row.last_activity, now)}"
-        )
-        + (f" — {row.title}" if row.title else "")
-        for row in rows
-    ]
-    if not lines:
+def sessions_text(rows: Iterable[SessionLine], active_id: str | None) -> str:
+    rows = list(rows)
+    if not rows:
         return "No sessions yet. /new <id> creates one."
-    return "Sessions (* is the current one):\n" + "\n".join(lines)
+    width = max(len(row.session_id) for row in rows)
+    lines = ["Sessions (* is the current one):"]
+    for row in rows:
+        if row.message_count is None:
+            detail = f"unreadable: {row.problem}" if row.problem else "not read yet"
+        else:
+            count = plural(row.message_count, "message")
+            detail = f"{count:<12} {stamp(row.last_activity)}  {row.title}"
+        mark = "*" if row.session_id == active_id else " "
+        lines.append(f" {mark} {row.session_id:<{width}}  {detail}".rstrip())
+    return "\n".join(lines)
 
 
 ESCAPE_HELP = ("Anything else is sent to the model; start a line with // to send one that "

@@ -328,7 +328,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             SessionLine(e.id, e.message_count, e.last_activity, e.title, e.corrupt or "")
             for e in self.store.entries
         ]
-        self._notice(commands.sessions_text(lines, self.store.active_id, self.store.clock()))
+        self._notice(commands.sessions_text(lines, self.store.active_id))
 
     async def _cmd_new(self, command: SlashCommand) -> None:
         entry = self.store.create(command.args["id"])

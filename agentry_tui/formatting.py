@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from agentry.timefmt import relative_time, stamp  # noqa: F401 - shared with the line client
+from agentry.timefmt import stamp  # noqa: F401 - the exports and panel use the spec's form too
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -19,6 +19,24 @@ def parse_time(value: Any) -> datetime | None:
         return datetime.fromisoformat(value)
     except ValueError:
         return None
+
+
+def relative_time(moment: datetime | None, now: datetime) -> str:
+    """'just now', '5m ago', '3h ago', '2d ago', else the date: how a list shows last activity."""
+    if moment is None:
+        return "—"
+    if moment.tzinfo is not None and now.tzinfo is None:
+        moment = moment.astimezone().replace(tzinfo=None)
+    seconds = (now - moment).total_seconds()
+    if seconds < 45:
+        return "just now"
+    if seconds < 3600:
+        return f"{max(1, round(seconds / 60))}m ago"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)}h ago"
+    if seconds < 7 * 86400:
+        return f"{int(seconds // 86400)}d ago"
+    return moment.strftime("%Y-%m-%d")
 
 
 def clock_time(moment: datetime | None, now: datetime) -> str:

@@ -157,23 +157,21 @@ def test_spec_answers() -> None:
 
 
 def test_sessions_text() -> None:
-    now = datetime(2025, 11, 22, 21, 0)
     text = commands.sessions_text(
         [SessionLine("a", 3, datetime(2025, 11, 22, 20, 55), "Hi"),
-         SessionLine("b", None, None, problem="Session file b_chat.toon is corrupt: not JSON."),
+         SessionLine("bb", None, None, problem="Session file bb_chat.toon is corrupt: not JSON."),
          SessionLine("c", None, None),
-         SessionLine("d", 1, datetime(2025, 11, 22, 20, 59, 50))],
+         SessionLine("d", 1, "2025-11-22T20:59:50")],
         "a",
-        now,
     )
     assert text.splitlines() == [
         "Sessions (* is the current one):",
-        " * a — 3 messages, 5m ago — Hi",
-        "   b — unreadable: Session file b_chat.toon is corrupt: not JSON.",
-        "   c — not read yet",
-        "   d — 1 message, just now",
+        " * a   3 messages   2025-11-22 20:55:00  Hi",
+        "   bb  unreadable: Session file bb_chat.toon is corrupt: not JSON.",
+        "   c   not read yet",
+        "   d   1 message    2025-11-22 20:59:50",
     ]
-    assert commands.sessions_text([], None, now) == "No sessions yet. /new <id> creates one."
+    assert commands.sessions_text([], None) == "No sessions yet. /new <id> creates one."
 
 
 @pytest.mark.parametrize("client", [LINE, TUI])

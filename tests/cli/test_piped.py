@@ -134,7 +134,7 @@ def test_sessions_lists_every_session_and_marks_the_current_one(cli, ollama_serv
     assert set(rows) == {"default", "alpha", "beta"}
     assert rows["beta"].startswith(" * ") and rows["alpha"].startswith("   ")
     assert "3 messages" in rows["alpha"] and rows["alpha"].endswith("Create a factorial function")
-    assert "1 message," in rows["beta"]
+    assert "1 message " in rows["beta"]
 
 
 def test_help_lists_every_command(cli, ollama_server) -> None:

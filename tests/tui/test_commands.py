@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from agentry.commands import TUI, offered
 from agentry.sessions import SessionManager
 from agentry_tui.screens.confirm import ConfirmScreen
+from agentry_tui.widgets.prompt import Prompt
 from tests.tui.conftest import SIZE
 from tests.tui.helpers import active, idle, notices, ready, send, wait_until
 from tests.tui.scenes import SYSTEM, assistant, seed, user
@@ -42,8 +44,10 @@ async def test_new_resume_sessions(app, history: Path) -> None:
         assert active(app).id == "coding_task"
         assert notices(app)[-1] == "Resumed session: 'coding_task' (3 messages)"
         await command(pilot, "/sessions")
-        listing = notices(app)[-1]
-        assert "* coding_task — 3 messages" in listing and "research — 1 message," in listing
+        listing = notices(app)[-1].splitlines()[1:]
+        rows = {line[3:].split()[0]: line for line in listing}
+        assert rows["coding_task"].startswith(" * ") and "3 messages" in rows["coding_task"]
+        assert "1 message " in rows["research"]
         await command(pilot, "/new research")
         assert "already exists" in notices(app)[-1]
         await command(pilot, "/resume nowhere")
@@ -146,6 +150,9 @@ async def test_export_command(app, workspace: Path, tmp_path: Path) -> None:
         await command(pilot, f"/export json {target}")
         await wait_until(pilot, lambda: target.exists())
         assert json.loads(target.read_text())["messages"][1]["content"] == "export me"
+        spaced = tmp_path / "my notes" / "chat one.md"
+        await command(pilot, f'/export md "{spaced}"')
+        await wait_until(pilot, lambda: spaced.exists())
 
 
 async def test_wrong_commands_show_usage(app) -> None:
@@ -158,3 +165,25 @@ async def test_wrong_commands_show_usage(app) -> None:
         await command(pilot, "//not a command")
         await idle(pilot, active(app))
         assert active(app).session.messages[1]["content"] == "/not a command"
+
+
+async def test_palette_offers_every_command(app) -> None:
+    from agentry_tui.palette import AgentryCommands
+
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"/status")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: notices(app)[-1].startswith("Current Session Status:"))
+        hits = {hit.display: hit async for hit in AgentryCommands(app.screen).discover()}
+        assert {spec.usage for spec in offered(TUI)} <= set(hits)
+        prompt = app.query_one(Prompt)
+        hits["/new <id>"].command()  # it needs an id: typed into the message box to finish
+        assert prompt.text == "/new " and prompt.has_focus
+        hits["/resume <id>"].command()  # the box holds a draft now: it is kept
+        await pilot.pause()
+        assert prompt.text == "/new "
+        assert notices(app)[-1].startswith("Type /resume <id> in the message box")
