@@ -25,13 +25,13 @@ import contextlib
 import json
 import signal
 import sys
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Iterator
 from typing import Any, TextIO
 
+from agentry import commands
 from agentry.agent import Agent, Approval
 from agentry.argv import values_attached
+from agentry.commands import LINE, SessionLine, SlashCommand, UsageError, plural
 from agentry.config import ProviderChoice, build_provider, choose_provider, load_settings
 from agentry.errors import AgentryError, ProviderError, SessionCorruptError
 from agentry.events import (
@@ -52,7 +52,6 @@ from agentry.sessions.rescue import rescue_copy
 from agentry.termination import termination_signals
 from agentry.tools import Tool
 
-TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 MODEL_PROBE_S = 3.0  # how long the start-up line may wait to learn the server's default model
 DIM, RESET = "\x1b[2m", "\x1b[0m"
 
@@ -145,16 +144,6 @@ def _result_summary(content: str) -> str:
 
 def _arguments(arguments: dict[str, Any], indent: int | None = None) -> str:
     return json.dumps(arguments, ensure_ascii=False, indent=indent)
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
-def _when(moment: datetime | str) -> str:
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    return moment.strftime(TIME_FORMAT)
 
 
 class ReplyView:
@@ -330,21 +319,6 @@ async def _started(provider: Provider, choice: ProviderChoice) -> str:
 # -- the client -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Command:
-    usage: str
-    help: str
-    run: Callable[[ChatClient, list[str]], None]
-
-    @property
-    def name(self) -> str:
-        return self.usage.split()[0]
-
-    @property
-    def arity(self) -> int:
-        return len(self.usage.split()) - 1
-
-
 class ChatClient:
     def __init__(
         self, agent: Agent, manager: SessionManager, session: AgentSession, approvals: Approvals
@@ -384,7 +358,7 @@ class ChatClient:
 
     def _merged(self, report: SyncReport) -> None:
         if report.taken:
-            self.term.note(f"({_count(report.taken, 'message')} saved to this session by another "
+            self.term.note(f"({plural(report.taken, 'message')} saved to this session by another "
                            "Agentry process were merged in.)")
         if report.conflicts:
             self.term.note("(This session was also changed by another process in the same place; "
@@ -423,11 +397,10 @@ class ChatClient:
 
     def handle(self, line: str, runner: asyncio.Runner) -> None:
         text = line.strip()
-        if text.startswith("//"):  # "//x" sends "/x"
-            text = text[1:]
-        elif text.startswith("/"):
+        if commands.is_command(text):
             self.command(text)
             return
+        text = commands.unescape(text)
         if text:
             runner.run(self.turn(text))
 
@@ -466,23 +439,12 @@ class ChatClient:
     # -- commands ---------------------------------------------------------------------------
 
     def command(self, text: str) -> None:
-        name, *args = text.split()
-        command = COMMANDS.get(name.lower())
-        if command is None:
-            usages = ", ".join(c.usage for c in COMMANDS.values())
-            self.term.error(f"Unknown command {name}. Commands: {usages}")
-        elif len(args) != command.arity:
-            self.term.error(f"Usage: {command.usage}")
-        else:
-            command.run(self, args)
-
-    def _valid_id(self, session_id: str) -> bool:
         try:
-            validate_session_id(session_id)
-        except ValueError as exc:
+            command = commands.parse(text, LINE)
+        except UsageError as exc:
             self.term.error(str(exc))
-            return False
-        return True
+            return
+        HANDLERS[command.name](self, command)
 
     def _switch_to(self, session_id: str, loaded: AgentSession | None = None) -> None:
         """Make ``session_id`` current: ``loaded`` from disk, or new (with the system message)."""
@@ -492,14 +454,11 @@ class ChatClient:
             self.agent.sessions[session_id] = loaded
         self.session_id = session_id
 
-    def status(self, _: list[str]) -> None:
+    def status(self, _: SlashCommand) -> None:
         session = self.session
-        self.term.line("Current Session Status:")
-        self.term.line(f"   Session ID: {session.session_id}")
-        self.term.line(f"   Messages: {len(session.messages)}")
-        self.term.line(f"   Created: {_when(session.created_at)}")
-        self.term.line(f"   Last Activity: {_when(session.last_activity)}")
-        self.term.line(f"   Saved: {'Yes' if self._saved() else 'No'}")
+        self.term.line(commands.status_text(session.session_id, len(session.messages),
+                                            session.created_at, session.last_activity,
+                                            self._saved()))
 
     def _saved(self) -> bool:
         """Whether the file holds exactly what is in memory (read back, not remembered)."""
@@ -511,27 +470,16 @@ class ChatClient:
         return (stored is not None and stored.messages == session.messages
                 and stored.metadata == session.metadata)
 
-    def sessions(self, _: list[str]) -> None:
-        rows = self.manager.list_sessions(include_corrupt=True)
-        if not rows:
-            self.term.line("No saved sessions.")
-            return
-        width = max(len(row["id"]) for row in rows)
-        self.term.line("Sessions (* is the current one):")
-        for row in rows:
-            mark = "*" if row["id"] == self.session_id else " "
-            count = row["message_count"]
-            if count is None:
-                detail = f"unreadable: {row['error']}"
-            else:
-                messages = _count(count, "message")
-                detail = f"{messages:<12} {_when(row['last_activity'])}  {row['title']}"
-            self.term.line(f" {mark} {row['id']:<{width}}  {detail}".rstrip())
+    def sessions(self, _: SlashCommand) -> None:
+        rows = [
+            SessionLine(row["id"], row["message_count"], row["last_activity"], row["title"],
+                        row.get("error", ""))
+            for row in self.manager.list_sessions(include_corrupt=True)
+        ]
+        self.term.line(commands.sessions_text(rows, self.session_id))
 
-    def new(self, args: list[str]) -> None:
-        session_id = args[0]
-        if not self._valid_id(session_id):
-            return
+    def new(self, command: SlashCommand) -> None:
+        session_id = command.args["id"]
         if session_id == self.session_id or self.manager.session_exists(session_id):
             self.term.error(f"Session '{session_id}' already exists; use /resume {session_id}.")
             return
@@ -539,14 +487,12 @@ class ChatClient:
             return
         self._switch_to(session_id)
         self.save()
-        self.term.line(f"Created new session: '{session_id}'")
+        self.term.line(commands.created_text(session_id))
 
-    def resume(self, args: list[str]) -> None:
-        session_id = args[0]
-        if not self._valid_id(session_id):
-            return
+    def resume(self, command: SlashCommand) -> None:
+        session_id = command.args["id"]
         if not self.manager.session_exists(session_id):
-            self.term.error(f"No saved session '{session_id}'. Start it with /new {session_id}.")
+            self.term.error(commands.missing_text(session_id))
             return
         if not self.save():
             return
@@ -556,18 +502,17 @@ class ChatClient:
             self.term.error(str(exc))
             return
         if session is None:  # deleted since the check above
-            self.term.error(f"No saved session '{session_id}'.")
+            self.term.error(commands.missing_text(session_id))
             return
         self._switch_to(session_id, session)
-        messages = _count(len(session.messages), "message")
-        self.term.line(f"Resumed session: '{session_id}' ({messages})")
+        self.term.line(commands.resumed_text(session_id, len(session.messages)))
 
-    def clear(self, _: list[str]) -> None:
+    def clear(self, _: SlashCommand) -> None:
         self.session.clear_history(keep_system=True)
         if self.save():
-            self.term.line(f"Cleared session: '{self.session_id}' (the system message is kept)")
+            self.term.line(commands.cleared_text(self.session_id))
 
-    def tools(self, _: list[str]) -> None:
+    def tools(self, _: SlashCommand) -> None:
         tools = [self.agent.tools.get(name) for name in self.agent.tools.names()]
         width = max((len(t.name) for t in tools), default=0)
         self.term.line("Tools (those not 'read' ask before they run):")
@@ -575,29 +520,25 @@ class ChatClient:
             summary = tool.description.strip().splitlines()[0] if tool.description else ""
             self.term.line(f"  {tool.name:<{width}}  {tool.permission:<7}  {summary}")
 
-    def help(self, _: list[str]) -> None:
-        width = max(len(c.usage) for c in COMMANDS.values())
-        self.term.line("Commands:")
-        for command in COMMANDS.values():
-            self.term.line(f"  {command.usage:<{width}}  {command.help}")
-        self.term.line("Anything else is sent to the model; start a line with // to send one "
-                       "that begins with /.")
-        self.term.line("Ctrl-C stops a reply; Ctrl-C or Ctrl-D at the prompt saves and exits.")
+    def help(self, _: SlashCommand) -> None:
+        self.term.line(commands.help_text(LINE, KEYS))
 
-    def exit(self, _: list[str]) -> None:
+    def exit(self, _: SlashCommand) -> None:
         self.running = False
 
 
-COMMANDS = {c.name: c for c in (
-    Command("/status", "Show current session info", ChatClient.status),
-    Command("/sessions", "List all sessions", ChatClient.sessions),
-    Command("/new <id>", "Create new session", ChatClient.new),
-    Command("/resume <id>", "Resume session", ChatClient.resume),
-    Command("/clear", "Clear current session (the system message is kept)", ChatClient.clear),
-    Command("/tools", "List the tools the model may use", ChatClient.tools),
-    Command("/help", "Show this help", ChatClient.help),
-    Command("/exit", "Save the session and quit", ChatClient.exit),
-)}
+KEYS = (("Ctrl-C", "Stop a reply; at the prompt, save and exit"),
+        ("Ctrl-D", "At the prompt, save and exit"))
+HANDLERS = commands.bind(LINE, {
+    "status": ChatClient.status,
+    "sessions": ChatClient.sessions,
+    "new": ChatClient.new,
+    "resume": ChatClient.resume,
+    "clear": ChatClient.clear,
+    "tools": ChatClient.tools,
+    "help": ChatClient.help,
+    "exit": ChatClient.exit,
+})
 
 
 # -- start ----------------------------------------------------------------------------------

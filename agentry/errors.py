@@ -9,6 +9,10 @@ class AgentryError(Exception):
     """Base class of every error Agentry raises on purpose."""
 
 
+class Refused(AgentryError):
+    """A request the app will not carry out now; the message says why."""
+
+
 class SessionCorruptError(AgentryError, ValueError):
     """A session file exists but cannot be read as a session. The file is left untouched."""
 

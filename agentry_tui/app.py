@@ -22,14 +22,14 @@ from textual.reactive import reactive
 from textual.theme import Theme
 from textual.widgets import Input
 
+from agentry import commands
+from agentry.commands import TUI, CommandSpec, SessionLine, SlashCommand, UsageError
 from agentry.config import load_settings, save_settings
-from agentry.errors import AgentryError, ProviderError
+from agentry.errors import AgentryError, ProviderError, Refused
 from agentry.safe_text import visible
 from agentry.sessions import is_valid_session_id
 from agentry.sessions.session import now as wall_clock
 from agentry.termination import termination_signals
-from agentry_tui import commands
-from agentry_tui.commands import SessionLine, SlashCommand, UsageError
 from agentry_tui.formatting import content_text
 from agentry_tui.keys import bindings, help_rows
 from agentry_tui.store import (
@@ -282,17 +282,30 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
 
     def _run_command(self, text: str) -> None:
         try:
-            command = commands.parse(text)
+            command = commands.parse(text, TUI)
         except UsageError as exc:
             self._notice(str(exc), "error")
             return
         self._command(command)
 
+    def start_command(self, spec: CommandSpec) -> None:
+        """A command chosen in the command palette: run at once, or, when it needs an argument,
+        typed into an empty message box to be finished (a draft there is never replaced)."""
+        if not any(arg.required for arg in spec.args):
+            self._run_command(f"/{spec.name}")
+            return
+        prompt = self.query_one(Prompt)
+        if prompt.text.strip():
+            self._notice(f"Type {spec.usage} in the message box: {spec.help.lower()}.")
+            return
+        prompt.set_draft(f"/{spec.name} ")
+        prompt.focus()
+
     @work(group="commands", exit_on_error=False)
     async def _command(self, command: SlashCommand) -> None:
-        handler = getattr(self, f"_cmd_{command.name}")
+        handler = self._HANDLERS[command.name]
         try:
-            await handler(command)
+            await handler(self, command)
         except ERRORS as exc:
             self._notice(str(exc), "error")
 
@@ -312,18 +325,19 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
 
     async def _cmd_sessions(self, _: SlashCommand) -> None:
         lines = [
-            SessionLine(e.id, e.message_count, e.last_activity, e.title) for e in self.store.entries
+            SessionLine(e.id, e.message_count, e.last_activity, e.title, e.corrupt or "")
+            for e in self.store.entries
         ]
-        self._notice(commands.sessions_text(lines, self.store.active_id, self.store.clock()))
+        self._notice(commands.sessions_text(lines, self.store.active_id))
 
     async def _cmd_new(self, command: SlashCommand) -> None:
-        entry = self.store.create(command.args[0])
+        entry = self.store.create(command.args["id"])
         self.store.notify_session(entry.id, commands.created_text(entry.id))
 
     async def _cmd_resume(self, command: SlashCommand) -> None:
-        session_id = command.args[0]
+        session_id = command.args["id"]
         if self.store.get(session_id) is None:
-            raise AgentryError(f"No session named '{session_id}'. /sessions lists them.")
+            raise Refused(commands.missing_text(session_id))
         entry = self.store.open(session_id)
         if entry.session is not None:
             self.store.notify_session(
@@ -333,22 +347,23 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
     async def _cmd_clear(self, _: SlashCommand) -> None:
         if (entry := self.active) is not None:
             self.store.clear(entry.id)
-            self._notice(f"Cleared session '{entry.id}' (its system message stays).")
+            self._notice(commands.cleared_text(entry.id))
 
     async def _cmd_help(self, _: SlashCommand) -> None:
-        self._notice(commands.help_text(help_rows()))
+        self._notice(commands.help_text(TUI, help_rows()))
 
     async def _cmd_model(self, command: SlashCommand) -> None:
         connection = self.store.connection
+        name = command.args.get("name")
         try:
             models = await self.store.list_models()
         except ProviderError as exc:
-            if not command.args:
+            if name is None:
                 raise
-            self.store.set_model(command.args[0])  # cannot check it now; the next reply will
-            self._notice(f"Model set to '{command.args[0]}' (not checked: {exc})")
+            self.store.set_model(name)  # cannot check it now; the next reply will
+            self._notice(f"Model set to '{name}' (not checked: {exc})")
             return
-        if not command.args:
+        if name is None:
             listing = "\n".join(
                 f"  {'*' if m == connection.model else ' '} {m}" for m in models
             ) or "  (none installed)"
@@ -357,7 +372,6 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
                 f"Available:\n{listing}"
             )
             return
-        name = command.args[0]
         if models and name not in models:
             raise AgentryError(
                 f"{connection.provider} has no model '{name}'. Available: {', '.join(models)}."
@@ -369,34 +383,47 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         entry = self.active
         if entry is None or entry.session is None:
             return
-        if not command.rest:
+        text = command.args.get("text")
+        if text is None:
             current = next(
                 (m.get("content") for m in entry.session.messages if m.get("role") == "system"),
                 None,
             )
             self._notice(f"System message: {current or '(none)'}\nUsage: /system <text> sets it.")
             return
-        self.store.set_system(entry.id, command.rest)
+        self.store.set_system(entry.id, text)
         self._notice("System message set.")
 
     async def _cmd_rename(self, command: SlashCommand) -> None:
         if (entry := self.active) is not None:
-            await self.store.rename(entry.id, command.args[0])
-            self._notice(f"Renamed session to '{command.args[0]}'.")
+            await self.store.rename(entry.id, command.args["id"])
+            self._notice(f"Renamed session to '{command.args['id']}'.")
 
     async def _cmd_delete(self, _: SlashCommand) -> None:
         self.action_delete_session()
 
     async def _cmd_export(self, command: SlashCommand) -> None:
-        args = list(command.args)
-        fmt = args.pop(0) if args and args[0] in commands.EXPORT_FORMATS else None
-        await self._export(fmt, args[0] if args else None)
+        await self._export(command.args.get("format"), command.args.get("path"))
 
     async def _export(self, fmt: str | None, target: str | None) -> None:
         if (entry := self.active) is None:
             return
         paths = await self.store.export(entry.id, fmt, target)
         self._notice("Exported to " + ", ".join(str(p) for p in paths))
+
+    _HANDLERS = commands.bind(TUI, {
+        "status": _cmd_status,
+        "sessions": _cmd_sessions,
+        "new": _cmd_new,
+        "resume": _cmd_resume,
+        "clear": _cmd_clear,
+        "help": _cmd_help,
+        "model": _cmd_model,
+        "system": _cmd_system,
+        "rename": _cmd_rename,
+        "delete": _cmd_delete,
+        "export": _cmd_export,
+    })
 
     # -- actions (keys and the command palette) -------------------------------------------
 
@@ -556,7 +583,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         self.query_one("#session-filter", Input).focus()
 
     def action_help(self) -> None:
-        self._notice(commands.help_text(help_rows()))
+        self._notice(commands.help_text(TUI, help_rows()))
 
     async def action_quit(self) -> None:
         unsaved = await self.store.shutdown()

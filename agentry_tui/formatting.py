@@ -6,6 +6,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from agentry.timefmt import stamp  # noqa: F401 - the exports and panel use the spec's form too
+
 
 def parse_time(value: Any) -> datetime | None:
     """An ISO date-time string (as sessions store them) as a datetime, None if it is not one."""
@@ -35,11 +37,6 @@ def relative_time(moment: datetime | None, now: datetime) -> str:
     if seconds < 7 * 86400:
         return f"{int(seconds // 86400)}d ago"
     return moment.strftime("%Y-%m-%d")
-
-
-def stamp(moment: datetime | None) -> str:
-    """The spec's /status form: 2025-11-22 20:30:15."""
-    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else "—"
 
 
 def clock_time(moment: datetime | None, now: datetime) -> str:

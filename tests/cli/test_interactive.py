@@ -189,7 +189,7 @@ def test_wrong_command_at_the_terminal_prints_usage_and_keeps_the_session(
     term = cli.pty("--session", "w")
     term.expect_exact("[w] You: ")
     term.sendline(command)
-    term.expect(r"Usage: /\w+ <id>\n|Unknown command /bogus\. Commands: /status, ")
+    term.expect(r"Usage: /\w+ <id>\n|Unknown command '/bogus'\. Commands: /status, ")
     term.expect_exact("[w] You: ")
     term.send_eof()
     assert term.wait() == 0  # errors at a terminal are part of the conversation

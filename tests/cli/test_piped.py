@@ -81,7 +81,7 @@ def test_wrong_and_incomplete_commands_print_usage_and_change_nothing(
     result = cli.pipe("/bogus\n/new\n/resume a b\n/status now\n/clear x\n/NEW\n", "--session", "w")
     assert result.stdout == ""
     errors = result.stderr.splitlines()[1:]
-    assert errors[0].startswith("Unknown command /bogus. Commands: /status, /sessions, /new <id>")
+    assert errors[0].startswith("Unknown command '/bogus'. Commands: /status, /sessions, /new <id>")
     assert errors[1:] == ["Usage: /new <id>", "Usage: /resume <id>", "Usage: /status",
                           "Usage: /clear", "Usage: /new <id>"]
     assert result.returncode == 1

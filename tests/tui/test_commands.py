@@ -1,84 +1,17 @@
-"""Slash commands: parsing (pure) and what each one does in the app."""
+"""Slash commands: what each one does in the app (the table, parsing: tests/test_commands.py)."""
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
 
-import pytest
-
+from agentry.commands import TUI, offered
 from agentry.sessions import SessionManager
-from agentry_tui import commands
-from agentry_tui.commands import SessionLine, UsageError
 from agentry_tui.screens.confirm import ConfirmScreen
+from agentry_tui.widgets.prompt import Prompt
 from tests.tui.conftest import SIZE
 from tests.tui.helpers import active, idle, notices, ready, send, wait_until
 from tests.tui.scenes import SYSTEM, assistant, seed, user
-
-# -- parsing ------------------------------------------------------------------------------
-
-
-def test_parse() -> None:
-    assert commands.parse("/status") == commands.SlashCommand("status")
-    assert commands.parse("/new  research ").args == ("research",)
-    assert commands.parse("/system Be brief.  Very.").rest == "Be brief.  Very."
-    assert commands.parse("/export md out.md").args == ("md", "out.md")
-    assert commands.parse("/MODEL qwen3:0.6b").args == ("qwen3:0.6b",)
-
-
-@pytest.mark.parametrize(
-    ("line", "expected"),
-    [
-        ("/new", "Usage: /new <id>"),
-        ("/new a b", "Usage: /new <id>"),
-        ("/resume", "Usage: /resume <id>"),
-        ("/rename", "Usage: /rename <id>"),
-        ("/status now", "Usage: /status"),
-        ("/export pdf out.pdf", "md or json"),
-        ("/frobnicate", "Unknown command '/frobnicate'"),
-    ],
-)
-def test_usage_errors(line: str, expected: str) -> None:
-    with pytest.raises(UsageError, match=expected.replace("(", r"\(").replace("[", r"\[")):
-        commands.parse(line)
-
-
-def test_escape_and_detection() -> None:
-    assert commands.is_command("/help")
-    assert not commands.is_command("//etc/hosts is odd")
-    assert commands.unescape("//etc/hosts") == "/etc/hosts"
-
-
-def test_status_text_is_the_spec_block() -> None:
-    text = commands.status_text(
-        "coding_task", 3, datetime(2025, 11, 22, 20, 30, 15), datetime(2025, 11, 22, 20, 35, 42),
-        True,
-    )
-    assert text == (
-        "Current Session Status:\n"
-        "   Session ID: coding_task\n"
-        "   Messages: 3\n"
-        "   Created: 2025-11-22 20:30:15\n"
-        "   Last Activity: 2025-11-22 20:35:42\n"
-        "   Saved: Yes"
-    )
-
-
-def test_spec_answers() -> None:
-    assert commands.created_text("coding_task") == "Created new session: 'coding_task'"
-    assert commands.resumed_text("coding_task", 3) == "Resumed session: 'coding_task' (3 messages)"
-
-
-def test_sessions_text() -> None:
-    now = datetime(2025, 11, 22, 21, 0)
-    text = commands.sessions_text(
-        [SessionLine("a", 3, datetime(2025, 11, 22, 20, 55), "Hi"), SessionLine("b", None, None)],
-        "a",
-        now,
-    )
-    assert "* a — 3 messages, 5m ago — Hi" in text and "  b — corrupt file" in text
-
 
 # -- in the app ---------------------------------------------------------------------------
 
@@ -111,12 +44,14 @@ async def test_new_resume_sessions(app, history: Path) -> None:
         assert active(app).id == "coding_task"
         assert notices(app)[-1] == "Resumed session: 'coding_task' (3 messages)"
         await command(pilot, "/sessions")
-        listing = notices(app)[-1]
-        assert "* coding_task — 3 messages" in listing and "research — 1 messages" in listing
+        listing = notices(app)[-1].splitlines()[1:]
+        rows = {line[3:].split()[0]: line for line in listing}
+        assert rows["coding_task"].startswith(" * ") and "3 messages" in rows["coding_task"]
+        assert "1 message " in rows["research"]
         await command(pilot, "/new research")
         assert "already exists" in notices(app)[-1]
         await command(pilot, "/resume nowhere")
-        assert "No session named 'nowhere'" in notices(app)[-1]
+        assert "No saved session 'nowhere'" in notices(app)[-1]
         await command(pilot, "/new bad/id")
         assert "Invalid session id" in notices(app)[-1]
 
@@ -127,7 +62,7 @@ async def test_clear_command(app, history: Path) -> None:
         await ready(pilot)
         await command(pilot, "/clear")
         assert [m["role"] for m in active(app).session.messages] == ["system"]
-        assert "Cleared session 's'" in notices(app)[-1]
+        assert "Cleared session: 's'" in notices(app)[-1]
         await idle(pilot, active(app))
     assert [m["role"] for m in SessionManager(history).load("s").messages] == ["system"]
 
@@ -215,6 +150,9 @@ async def test_export_command(app, workspace: Path, tmp_path: Path) -> None:
         await command(pilot, f"/export json {target}")
         await wait_until(pilot, lambda: target.exists())
         assert json.loads(target.read_text())["messages"][1]["content"] == "export me"
+        spaced = tmp_path / "my notes" / "chat one.md"
+        await command(pilot, f'/export md "{spaced}"')
+        await wait_until(pilot, lambda: spaced.exists())
 
 
 async def test_wrong_commands_show_usage(app) -> None:
@@ -227,3 +165,25 @@ async def test_wrong_commands_show_usage(app) -> None:
         await command(pilot, "//not a command")
         await idle(pilot, active(app))
         assert active(app).session.messages[1]["content"] == "/not a command"
+
+
+async def test_palette_offers_every_command(app) -> None:
+    from agentry_tui.palette import AgentryCommands
+
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"/status")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: notices(app)[-1].startswith("Current Session Status:"))
+        hits = {hit.display: hit async for hit in AgentryCommands(app.screen).discover()}
+        assert {spec.usage for spec in offered(TUI)} <= set(hits)
+        prompt = app.query_one(Prompt)
+        hits["/new <id>"].command()  # it needs an id: typed into the message box to finish
+        assert prompt.text == "/new " and prompt.has_focus
+        hits["/resume <id>"].command()  # the box holds a draft now: it is kept
+        await pilot.pause()
+        assert prompt.text == "/new "
+        assert notices(app)[-1].startswith("Type /resume <id> in the message box")

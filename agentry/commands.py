@@ -1,0 +1,257 @@
+"""The slash commands of both clients: one table, the parsing of a typed line, and the texts the
+commands answer with. Pure: no client, no store, no I/O.
+
+Each command says which clients offer it (the line client ``agentry`` and ``agentry-tui``). A
+client binds a handler to every command it offers with ``bind``, which fails at import if one
+is missing, so a command added here cannot go unhandled. Both clients parse with ``parse``, so
+an unknown command or wrong arguments get the same message in both.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal, TypeVar
+
+from agentry.errors import Refused
+from agentry.sessions.ids import validate_session_id
+from agentry.timefmt import stamp
+
+Client = Literal["line", "tui"]
+LINE: Client = "line"
+TUI: Client = "tui"
+BOTH: frozenset[Client] = frozenset((LINE, TUI))
+
+
+@dataclass(frozen=True)
+class Arg:
+    name: str  # shown in the usage (<id>) and in errors about it
+    required: bool = True
+    choices: tuple[str, ...] = ()  # shown as [md|json]; an optional one may be left out
+    text: bool = False  # the rest of the line as typed (spaces and quotes kept)
+    check: Callable[[str], str] | None = None  # returns the value or raises ValueError
+
+    @property
+    def usage(self) -> str:
+        shown = "|".join(self.choices) or self.name
+        return f"<{shown}>" if self.required else f"[{shown}]"
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    args: tuple[Arg, ...]
+    help: str  # one line, for /help and the command palette
+    clients: frozenset[Client] = BOTH
+
+    @property
+    def usage(self) -> str:
+        return " ".join([f"/{self.name}", *(arg.usage for arg in self.args)])
+
+
+SESSION_ID = Arg("id", check=validate_session_id)
+
+COMMANDS: dict[str, CommandSpec] = {
+    spec.name: spec
+    for spec in (
+        CommandSpec("status", (), "Show current session info"),
+        CommandSpec("sessions", (), "List all sessions"),
+        CommandSpec("new", (SESSION_ID,), "Create new session"),
+        CommandSpec("resume", (SESSION_ID,), "Resume session"),
+        CommandSpec("clear", (), "Clear current session (the system message is kept)"),
+        CommandSpec("tools", (), "List the tools the model may use", frozenset((LINE,))),
+        CommandSpec("model", (Arg("name", required=False),),
+                    "Show the model and the others, or switch", frozenset((TUI,))),
+        CommandSpec("system", (Arg("text", required=False, text=True),),
+                    "Set the session's system message", frozenset((TUI,))),
+        CommandSpec("rename", (SESSION_ID,), "Give the current session a new id",
+                    frozenset((TUI,))),
+        CommandSpec("delete", (), "Delete the current session (asks first)", frozenset((TUI,))),
+        CommandSpec("export", (Arg("format", required=False, choices=("md", "json")),
+                               Arg("path", required=False)),
+                    "Write the session to Markdown and/or JSON", frozenset((TUI,))),
+        CommandSpec("help", (), "Show the commands and keys"),
+        CommandSpec("exit", (), "Save the session and quit", frozenset((LINE,))),
+    )
+}
+
+
+def offered(client: Client) -> list[CommandSpec]:
+    return [spec for spec in COMMANDS.values() if client in spec.clients]
+
+
+H = TypeVar("H")
+
+
+def bind(client: Client, handlers: Mapping[str, H]) -> dict[str, H]:
+    """``handlers`` by command name, checked against the table: one for every command the client
+    offers and none for another. A mismatch is a programming error, raised at import."""
+    names = {spec.name for spec in offered(client)}
+    missing, extra = sorted(names - handlers.keys()), sorted(handlers.keys() - names)
+    if missing or extra:
+        raise LookupError(f"The {client} client's command handlers do not match the table: "
+                          f"missing {missing}, not offered {extra}.")
+    return dict(handlers)
+
+
+# -- parsing --------------------------------------------------------------------------------
+
+
+class UsageError(Refused):
+    """The line is not a valid command; the text says what to type instead."""
+
+
+@dataclass(frozen=True)
+class SlashCommand:
+    name: str
+    args: Mapping[str, str] = field(default_factory=dict)  # by Arg.name; absent if left out
+
+
+def is_command(text: str) -> bool:
+    """A line starting with one '/' is a command; '//' sends a message that starts with '/'."""
+    return text.startswith("/") and not text.startswith("//")
+
+
+def unescape(text: str) -> str:
+    """The message a '//'-escaped line sends."""
+    return text[1:] if text.startswith("//") else text
+
+
+# A word, or a quoted stretch ("my file.md", 'a b') that ends where a word would. No backslash
+# escapes: Windows paths are typed as they are.
+_TOKEN = re.compile(r"""(["'])(.*?)\1(?=\s|$)|(\S+)""")
+
+
+def parse(text: str, client: Client) -> SlashCommand:
+    """The command on a line (``is_command``); UsageError if the client has no such command or
+    the arguments do not fit it."""
+    head, *tail = text.strip().split(maxsplit=1)
+    rest = tail[0] if tail else ""
+    spec = COMMANDS.get(head[1:].lower())
+    if spec is None or client not in spec.clients:
+        usages = ", ".join(spec.usage for spec in offered(client))
+        raise UsageError(f"Unknown command '{head}'. Commands: {usages}")
+    if spec.args and spec.args[0].text:
+        return SlashCommand(spec.name, {spec.args[0].name: rest} if rest else {})
+    tokens = []
+    for match in _TOKEN.finditer(rest):
+        quote, quoted, word = match.groups()
+        if word is not None and word[0] in "\"'":
+            raise _usage(spec, "a quote is not closed")
+        tokens.append(quoted if quote else word)
+    return SlashCommand(spec.name, _fit(spec, tokens))
+
+
+def _fit(spec: CommandSpec, tokens: list[str]) -> dict[str, str]:
+    """Give each argument its token in order; an optional one whose choices the token is not
+    among is left out, and the token goes to the next argument."""
+    values: dict[str, str] = {}
+    skipped: Arg | None = None
+    tokens = list(tokens)
+    for arg in spec.args:
+        if not tokens or (arg.choices and tokens[0] not in arg.choices):
+            if arg.required:
+                raise _usage(spec, _choices(arg) if tokens else "")
+            skipped = skipped or (arg if arg.choices else None)
+            continue
+        token = tokens.pop(0)
+        try:
+            values[arg.name] = arg.check(token) if arg.check else token
+        except ValueError as exc:  # the check's own words: it names the value and the rule
+            raise UsageError(str(exc)) from None
+    if tokens:
+        raise _usage(spec, _choices(skipped) if skipped else "")
+    return values
+
+
+def _choices(arg: Arg) -> str:
+    return f"the {arg.name} is {' or '.join(arg.choices)}" if arg.choices else ""
+
+
+def _usage(spec: CommandSpec, detail: str) -> UsageError:
+    return UsageError(f"Usage: {spec.usage}" + (f" — {detail}." if detail else ""))
+
+
+# -- answers --------------------------------------------------------------------------------
+
+
+def plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def created_text(session_id: str) -> str:
+    return f"Created new session: '{session_id}'"
+
+
+def resumed_text(session_id: str, message_count: int) -> str:
+    return f"Resumed session: '{session_id}' ({plural(message_count, 'message')})"
+
+
+def cleared_text(session_id: str) -> str:
+    return f"Cleared session: '{session_id}' (the system message is kept)"
+
+
+def missing_text(session_id: str) -> str:
+    return f"No saved session '{session_id}'. Start it with /new {session_id}."
+
+
+def status_text(
+    session_id: str,
+    message_count: int,
+    created: datetime | str | None,
+    last_activity: datetime | str | None,
+    saved: bool,
+) -> str:
+    """The spec's "Current Session Status:" block."""
+    return "\n".join([
+        "Current Session Status:",
+        f"   Session ID: {session_id}",
+        f"   Messages: {message_count}",
+        f"   Created: {stamp(created)}",
+        f"   Last Activity: {stamp(last_activity)}",
+        f"   Saved: {'Yes' if saved else 'No'}",
+    ])
+
+
+@dataclass(frozen=True)
+class SessionLine:
+    session_id: str
+    message_count: int | None  # None: the file could not be read (yet)
+    last_activity: datetime | str | None
+    title: str = ""
+    problem: str = ""  # why it could not be read; empty while it is not read yet
+
+
+def sessions_text(rows: Iterable[SessionLine], active_id: str | None) -> str:
+    rows = list(rows)
+    if not rows:
+        return "No sessions yet. /new <id> creates one."
+    width = max(len(row.session_id) for row in rows)
+    lines = ["Sessions (* is the current one):"]
+    for row in rows:
+        if row.message_count is None:
+            detail = f"unreadable: {row.problem}" if row.problem else "not read yet"
+        else:
+            count = plural(row.message_count, "message")
+            detail = f"{count:<12} {stamp(row.last_activity)}  {row.title}"
+        mark = "*" if row.session_id == active_id else " "
+        lines.append(f" {mark} {row.session_id:<{width}}  {detail}".rstrip())
+    return "\n".join(lines)
+
+
+ESCAPE_HELP = ("Anything else is sent to the model; start a line with // to send one that "
+               "begins with /.")
+
+
+def help_text(client: Client, keys: Iterable[tuple[str, str]]) -> str:
+    """The client's commands, then its keys as (key, description) pairs."""
+    specs = offered(client)
+    width = max(len(spec.usage) for spec in specs)
+    lines = ["Commands:", *(f"  {spec.usage:<{width}}  {spec.help}" for spec in specs),
+             ESCAPE_HELP]
+    if keys := list(keys):
+        key_width = max(len(key) for key, _ in keys)
+        lines += ["Keys:", *(f"  {key:<{key_width}}  {description}" for key, description in keys)]
+    return "\n".join(lines)
