@@ -9,6 +9,11 @@ class AgentryError(Exception):
     """Base class of every error Agentry raises on purpose."""
 
 
+class Refused(AgentryError):
+    """A request the program will not carry out as things stand (a reply is still arriving, no
+    model is connected, the name is taken). The message is the reason shown to the person."""
+
+
 class SessionCorruptError(AgentryError, ValueError):
     """A session file exists but cannot be read as a session. The file is left untouched."""
 
