@@ -23,7 +23,7 @@ class SessionCorruptError(AgentryError, ValueError):
         super().__init__(f"Session file {self.path} is corrupt: {problem}. It was left as it is.")
 
 
-class InvalidSessionIdError(AgentryError, ValueError):
+class InvalidSessionIdError(Refused, ValueError):
     """A session id that breaks the naming rule (and so could escape the history folder)."""
 
 
