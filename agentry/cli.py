@@ -37,7 +37,6 @@ from agentry.errors import AgentryError, ProviderError, SessionCorruptError
 from agentry.events import (
     DoneEvent,
     ErrorEvent,
-    MessageAdded,
     ReasoningDelta,
     StreamEvent,
     TextDelta,
@@ -441,11 +440,9 @@ class ChatClient:
         try:
             stream = self.agent.stream(text, self.session)
             async with contextlib.aclosing(stream) as events:
+                await anext(events)  # the agent adds the person's message first:
+                self.save()  # it is on disk before the request goes out
                 async for event in events:
-                    if isinstance(event, MessageAdded):
-                        if event.message.get("role") == "user":
-                            self.save()  # the person's words are on disk before the request
-                        continue
                     view.show(event)
                     if loop.time() >= next_save:
                         saving = self._autosave(saving)

@@ -111,15 +111,16 @@ class ReplyRunner:
         assert agent is not None and entry.session is not None
         loop = asyncio.get_running_loop()
         try:
-            if text is None:  # a retry: what is on disk goes with what is shown
-                await self._saved(entry)
             async with contextlib.aclosing(agent.stream(text, entry.session)) as events:
+                if text is not None:  # the agent adds the person's message first
+                    self._take(entry, await anext(events))
+                # The person's words are on disk before the request goes out.
+                if (saving := self._saver.save(entry, adopt=True)) is not None:
+                    await asyncio.shield(saving)
                 turn_ends = loop.time() + TURN_S
                 next_save = loop.time() + AUTOSAVE_S
                 async for event in events:
                     self._take(entry, event)
-                    if isinstance(event, MessageAdded) and event.message.get("role") == "user":
-                        await self._saved(entry)  # the person's words, before the request
                     # A fast server fills the socket buffer faster than we read it, and reading
                     # buffered lines never waits: give key presses and paints their turn.
                     if loop.time() >= turn_ends:
@@ -135,10 +136,6 @@ class ReplyRunner:
         except Exception as exc:  # a failure the agent did not map: a notice, not a traceback
             self._host.log.error(f"reply in {entry.id} failed", exc)
             self._finish(entry, error=f"The reply failed unexpectedly: {exc!r}")
-
-    async def _saved(self, entry: SessionEntry) -> None:
-        if (saving := self._saver.save(entry, adopt=True)) is not None:
-            await asyncio.shield(saving)
 
     def _take(self, entry: SessionEntry, event: StreamEvent) -> None:
         if isinstance(event, TextDelta):

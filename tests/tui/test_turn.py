@@ -48,7 +48,7 @@ async def test_the_store_refuses_with_one_exception_type(ollama_server, make_app
             app.store.create("../escape")
         with pytest.raises(Refused, match="nothing to retry"):
             app.store.retry(taken)
-        entry = await replying(pilot, "#long:400")
+        entry = await replying(pilot, "#slow #long:300 long")
         with pytest.raises(Refused, match="still arriving"):
             app.store.send("another")
         with pytest.raises(Refused, match="still arriving"):
