@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from agentry.errors import AgentryError
+from agentry.errors import Refused
 from agentry.safe_text import clip
 from agentry.sessions import AgentSession, SessionManager
 from agentry.sessions.background_sync import sync_in_background
@@ -143,7 +143,7 @@ class Saver:
         """Write the session as Markdown and/or JSON; ``target`` is a file or a folder (default:
         the current folder). Returns the files written."""
         if entry.session is None:
-            raise AgentryError(f"Session '{entry.id}' cannot be exported: {entry.corrupt}")
+            raise Refused(f"Session '{entry.id}' cannot be exported: {entry.corrupt}")
         formats = [fmt] if fmt else ["md", "json"]
         folder = Path(target).expanduser() if target else Path.cwd()
         renders = {"md": export.to_markdown, "json": export.to_json}
