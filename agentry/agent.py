@@ -285,7 +285,7 @@ def _stamp(clock: Clock) -> str:
 
 
 def _tool_message(result: ToolResultEvent, clock: Clock) -> dict[str, Any]:
-    message = {
+    message: dict[str, Any] = {
         "role": "tool",
         "tool_call_id": result.id,
         "name": result.name,
