@@ -2,12 +2,12 @@
 changed by one part of the store and read by the widgets.
 
 - ListingRow: the session's row in the list (from the listing, then from its messages);
-- SaveState: how far the file is behind memory (the saver's);
-- ReplyState: the reply arriving in it (the reply runner's);
+- SaveState: how far the file is behind memory (kept by the saver and the façade);
+- ReplyState: the reply arriving in it (kept by the reply runner; reset by /clear);
 - DraftState: what the screen keeps for it that is never saved (prompt draft, notices).
 
-The parts are dataclasses the entry inherits from, so readers keep reading ``entry.partial``
-or ``entry.title``; which part a field belongs to says who may change it.
+The parts are dataclasses the entry inherits from, so the widgets keep reading
+``entry.partial`` or ``entry.title`` as one flat record.
 """
 
 from __future__ import annotations
