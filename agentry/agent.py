@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,7 @@ from agentry.errors import AgentryError, ProviderError, ToolError
 from agentry.events import (
     DoneEvent,
     ErrorEvent,
+    MessageAdded,
     ReasoningDelta,
     StreamEvent,
     TextDelta,
@@ -32,7 +35,10 @@ DEFAULT_SYSTEM_MESSAGE = "You are a helpful AI assistant."
 # runs it with those; anything else (False, None, 0, "yes", "no", ...) or an exception raised by
 # the approver refuses it, and the model is told so as a tool error. Approval fails closed.
 Approval = bool | dict[str, Any]
-Approver = Callable[[ToolCallEvent, Tool], Awaitable[Approval]]
+# Called as approve(call, tool, session): the session asking. An approver that takes only
+# (call, tool) is still called that way.
+Approver = Callable[..., Awaitable[Approval]]
+Clock = Callable[[], datetime]
 
 
 class Agent:
@@ -47,6 +53,7 @@ class Agent:
         approve: Approver | None = None,
         workspace: str | Path | None = None,
         timeouts: Timeouts | None = None,
+        clock: Clock = now,
         **provider_options: Any,
     ) -> None:
         if isinstance(llm, Provider):
@@ -61,6 +68,7 @@ class Agent:
         self.system_message = system_message or DEFAULT_SYSTEM_MESSAGE
         self.max_iterations = max_iterations
         self.approve = approve
+        self.clock = clock  # stamps every message the agent adds (``_created_at``)
         self.workspace = Workspace(Path(workspace) if workspace else Path.cwd())
         self.tools = ToolRegistry()
         self.sessions: dict[str, AgentSession] = {}
@@ -72,23 +80,26 @@ class Agent:
         """The in-memory session of that id, created (with the system message) if new."""
         session = self.sessions.get(session_id)
         if session is None:
-            session = AgentSession(session_id)
-            session.add_message({"role": "system", "content": self.system_message})
-            self.sessions[session_id] = session
+            session = self.sessions[session_id] = self.new_session(session_id)
         return session
 
-    def add_user_message(self, text: str, session_id: str = "default") -> dict[str, Any]:
-        """Add the person's message to the session (``stream(None, ...)`` then answers it), so a
-        client can save it before the request is sent."""
-        message = {"role": "user", "content": text, "_created_at": _stamp()}
-        self.get_session(session_id).add_message(message)
-        return message
+    def new_session(self, session_id: str) -> AgentSession:
+        """A new session with the system message, for a client that keeps its own sessions
+        (and passes them to ``stream``); the agent does not keep it."""
+        session = AgentSession(session_id)
+        session.add_message({"role": "system", "content": self.system_message})
+        return session
 
-    def in_flight(self, session_id: str) -> list[dict[str, Any]]:
-        """What a reply still arriving in the session would leave there if it stopped now: the
-        partial assistant message, or answers to the tool calls not yet answered, each marked
-        interrupted. Empty when no reply is under way. For saving a reply as it grows."""
-        reply = self._in_flight.get(session_id)
+    def _session(self, session: AgentSession | str) -> AgentSession:
+        return session if isinstance(session, AgentSession) else self.get_session(session)
+
+    def in_flight(self, session: AgentSession | str) -> list[dict[str, Any]]:
+        """What a reply still arriving in the session (or the session of that id) would leave
+        there if it stopped now: the partial assistant message, or answers to the tool calls
+        not yet answered, each marked interrupted. Empty when no reply is under way. For saving
+        a reply as it grows."""
+        key = session.session_id if isinstance(session, AgentSession) else session
+        reply = self._in_flight.get(key)
         return reply.stopped_tail() if reply is not None else []
 
     # -- tools ------------------------------------------------------------------------------
@@ -106,7 +117,7 @@ class Agent:
     ) -> Tool:
         return self.tools.add_custom_tool(schema, executor, **options)
 
-    async def _run_tool(self, call: ToolCallEvent) -> ToolResultEvent:
+    async def _run_tool(self, call: ToolCallEvent, session: AgentSession) -> ToolResultEvent:
         arguments = call.arguments
         try:
             if call.problem:
@@ -114,13 +125,15 @@ class Agent:
                                 "the arguments as a JSON object.")
             tool = self.tools.get(call.name)  # an unknown name is a ToolError the model sees
             if tool.needs_approval:
-                arguments = await self._approved_arguments(call, tool)
+                arguments = await self._approved_arguments(call, tool, session)
             content = await self.tools.execute(call.name, arguments)
         except ToolError as exc:
             return ToolResultEvent(call.id, call.name, f"Error: {exc}", is_error=True)
         return ToolResultEvent(call.id, call.name, content)
 
-    async def _approved_arguments(self, call: ToolCallEvent, tool: Tool) -> dict[str, Any]:
+    async def _approved_arguments(
+        self, call: ToolCallEvent, tool: Tool, session: AgentSession
+    ) -> dict[str, Any]:
         """The arguments to run an approved call with; a ToolError unless the approver said
         exactly True or gave a dict (fails closed)."""
         if self.approve is None:
@@ -129,7 +142,10 @@ class Agent:
                 f"({tool.permission}) and this agent has no approval callback."
             )
         try:
-            answer = await self.approve(call, tool)
+            if _takes_session(self.approve):
+                answer = await self.approve(call, tool, session)
+            else:
+                answer = await self.approve(call, tool)
         except Exception as exc:
             raise ToolError(
                 f"{call.name} was refused: the approval callback failed "
@@ -143,7 +159,7 @@ class Agent:
 
     # -- chat -------------------------------------------------------------------------------
 
-    async def chat(self, message: str, session_id: str = "default") -> str:
+    async def chat(self, message: str, session_id: AgentSession | str = "default") -> str:
         """Send a message and return the final reply text; raises the turn's error if any."""
         async with contextlib.aclosing(self.stream(message, session_id=session_id)) as events:
             async for event in events:
@@ -154,16 +170,20 @@ class Agent:
         raise AgentryError("The reply ended without a result.")  # stream always ends in one
 
     async def stream(
-        self, message: str | None, session_id: str = "default"
+        self, message: str | None, session_id: AgentSession | str = "default"
     ) -> AsyncGenerator[StreamEvent, None]:
-        """One user turn as events. ``message=None`` answers the session as it stands (retry).
+        """One user turn in the session (an ``AgentSession``, or the id of one of the agent's
+        own) as events. ``message=None`` answers the session as it stands (retry).
 
+        Every message the turn adds to the session is reported as a MessageAdded, the person's
+        first: it is in the session before the request goes out, so a client may save it then.
         Ends with DoneEvent or ErrorEvent. If the consumer is cancelled or stops iterating, the
         HTTP stream is closed and the partial reply stays in the session, marked interrupted.
         """
-        session = self.get_session(session_id)
+        session = self._session(session_id)
         if message is not None:
-            self.add_user_message(message, session_id)
+            yield _append(session, {"role": "user", "content": message,
+                                    "_created_at": _stamp(self.clock)})
         try:
             model = await checked_model(self.provider)
         except ProviderError as exc:
@@ -174,7 +194,7 @@ class Agent:
                 async for event in events:
                     yield event
         finally:
-            self._in_flight.pop(session_id, None)
+            self._in_flight.pop(session.session_id, None)
 
     async def _calls(
         self, session: AgentSession, model: str
@@ -182,7 +202,7 @@ class Agent:
         """The model calls of one turn, with the tools they ask for between them."""
         for _ in range(self.max_iterations):
             reply = self._in_flight[session.session_id] = _ReplyInProgress(
-                self.provider.name, model
+                self.provider.name, model, self.clock
             )
             outcome: str = "interrupted"
             try:
@@ -202,29 +222,29 @@ class Agent:
             except ProviderError as exc:
                 outcome = "error"
                 if reply.has_content:
-                    session.add_message(reply.message(error=str(exc)))
+                    yield _append(session, reply.message(error=str(exc)))
                 yield ErrorEvent(exc)
                 return
             finally:
                 # Cancellation, or a consumer that stopped iterating, lands here too.
                 if outcome == "interrupted":
                     session.messages.extend(reply.stopped_tail())
-            session.add_message(reply.message())
             reply.committed = True
-            if reply.usage is not None:
-                yield reply.usage
-            if not reply.calls:
-                yield DoneEvent(reply.text)
-                return
             try:
+                yield _append(session, reply.message())
+                if reply.usage is not None:
+                    yield reply.usage
+                if not reply.calls:
+                    yield DoneEvent(reply.text)
+                    return
                 for call in reply.calls:
-                    result = await self._run_tool(call)
-                    session.add_message(_tool_message(result))
+                    result = await self._run_tool(call, session)
                     reply.answered += 1
+                    yield _append(session, _tool_message(result, self.clock))
                     yield result
             finally:
-                # Stopped mid-tools: every call still gets an answer, or providers reject the
-                # history on the next request.
+                # Stopped from here on: every call still gets an answer, or providers reject
+                # the history on the next request.
                 session.messages.extend(reply.stopped_tail())
         yield ErrorEvent(AgentryError(
             f"Stopped after {self.max_iterations} rounds of tool calls without a final answer "
@@ -244,17 +264,33 @@ def _provider_timeouts(provider: Provider) -> Timeouts:
     return timeouts if isinstance(timeouts, Timeouts) else Timeouts.from_env()
 
 
-def _stamp() -> str:
-    return now().isoformat()
+def _takes_session(approver: Approver) -> bool:
+    """Whether the approver takes the session as a third argument (older ones take two)."""
+    try:
+        inspect.signature(approver).bind(None, None, None)
+    except TypeError:
+        return False
+    except ValueError:  # no signature to read (some builtins): call it the current way
+        return True
+    return True
 
 
-def _tool_message(result: ToolResultEvent) -> dict[str, Any]:
-    message = {
+def _append(session: AgentSession, message: dict[str, Any]) -> MessageAdded:
+    session.add_message(message)
+    return MessageAdded(message, len(session.messages) - 1)
+
+
+def _stamp(clock: Clock) -> str:
+    return clock().isoformat()
+
+
+def _tool_message(result: ToolResultEvent, clock: Clock) -> dict[str, Any]:
+    message: dict[str, Any] = {
         "role": "tool",
         "tool_call_id": result.id,
         "name": result.name,
         "content": result.content,
-        "_created_at": _stamp(),
+        "_created_at": _stamp(clock),
     }
     if result.is_error:
         message["_error"] = True
@@ -264,9 +300,10 @@ def _tool_message(result: ToolResultEvent) -> dict[str, Any]:
 class _ReplyInProgress:
     """What one model call has produced so far, and the assistant message it becomes."""
 
-    def __init__(self, provider: str, model: str) -> None:
+    def __init__(self, provider: str, model: str, clock: Clock) -> None:
         self.provider = provider
         self.model = model
+        self.clock = clock
         self.started = time.monotonic()
         self.parts: list[str] = []
         self.reasoning: list[str] = []
@@ -282,7 +319,7 @@ class _ReplyInProgress:
             return [self.message(interrupted=True)] if self.has_content else []
         return [
             {**_tool_message(ToolResultEvent(call.id, call.name, "Stopped before it finished.",
-                                             is_error=True)), "_interrupted": True}
+                                             is_error=True), self.clock), "_interrupted": True}
             for call in self.calls[self.answered:]
         ]
 
@@ -314,7 +351,7 @@ class _ReplyInProgress:
                  "function": {"name": c.name, "arguments": c.arguments}}
                 for c in self.calls
             ]
-        message["_created_at"] = _stamp()
+        message["_created_at"] = _stamp(self.clock)
         message["_provider"] = self.provider
         message["_model"] = self.model
         if self.reasoning:

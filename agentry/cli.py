@@ -328,13 +328,12 @@ class ChatClient:
         self.term = approvals.term
         self.approvals = approvals
         self.interactive = approvals.interactive
-        self.session_id = session.session_id
+        self.session = session  # the client's own: the agent is handed it for each turn
         self.running = True
-        agent.sessions[session.session_id] = session
 
     @property
-    def session(self) -> AgentSession:
-        return self.agent.get_session(self.session_id)
+    def session_id(self) -> str:
+        return self.session.session_id
 
     def save(self) -> bool:
         """Save the session, merged with what other processes saved to it meanwhile."""
@@ -369,7 +368,7 @@ class ChatClient:
         if previous is not None and not previous.done():
             return previous
         return asyncio.ensure_future(sync_in_background(
-            self.manager, self.session, pending=self.agent.in_flight(self.session_id)
+            self.manager, self.session, pending=self.agent.in_flight(self.session)
         ))
 
     # -- the loop ---------------------------------------------------------------------------
@@ -408,15 +407,14 @@ class ChatClient:
         TERMINATION.turn = asyncio.current_task()
         self.approvals.stopped = False
         view = ReplyView(self.term, self.session_id)
-        # The person's words are on disk before the request goes out.
-        self.agent.add_user_message(text, self.session_id)
-        self.save()
         saving: asyncio.Task[SyncReport] | None = None
         loop = asyncio.get_running_loop()
         next_save = loop.time() + AUTOSAVE_S
         try:
-            stream = self.agent.stream(None, session_id=self.session_id)
+            stream = self.agent.stream(text, self.session)
             async with contextlib.aclosing(stream) as events:
+                await anext(events)  # the agent adds the person's message first:
+                self.save()  # it is on disk before the request goes out
                 async for event in events:
                     view.show(event)
                     if loop.time() >= next_save:
@@ -448,11 +446,8 @@ class ChatClient:
 
     def _switch_to(self, session_id: str, loaded: AgentSession | None = None) -> None:
         """Make ``session_id`` current: ``loaded`` from disk, or new (with the system message)."""
-        # Disk is the source of truth: the old session was just saved, so drop it from memory.
-        del self.agent.sessions[self.session_id]
-        if loaded is not None:
-            self.agent.sessions[session_id] = loaded
-        self.session_id = session_id
+        # Disk is the source of truth: the old session was just saved, so it is let go.
+        self.session = loaded if loaded is not None else self.agent.new_session(session_id)
 
     def status(self, _: SlashCommand) -> None:
         session = self.session
@@ -581,7 +576,7 @@ def _chat(
         term.error(f"Cannot start: {exc}")
         return 1
     term.note(started)
-    client = ChatClient(agent, manager, stored or agent.get_session(args.session), approvals)
+    client = ChatClient(agent, manager, stored or agent.new_session(args.session), approvals)
     if stored is None:
         client.save()
     return client.run(runner)

@@ -10,7 +10,8 @@ class AgentryError(Exception):
 
 
 class Refused(AgentryError):
-    """A request the app will not carry out now; the message says why."""
+    """A request the program will not carry out as things stand (a reply is still arriving, no
+    model is connected, the name is taken). The message is the reason shown to the person."""
 
 
 class SessionCorruptError(AgentryError, ValueError):
@@ -22,7 +23,7 @@ class SessionCorruptError(AgentryError, ValueError):
         super().__init__(f"Session file {self.path} is corrupt: {problem}. It was left as it is.")
 
 
-class InvalidSessionIdError(AgentryError, ValueError):
+class InvalidSessionIdError(Refused, ValueError):
     """A session id that breaks the naming rule (and so could escape the history folder)."""
 
 

@@ -68,6 +68,20 @@ class DoneEvent:
 
 
 @dataclass(slots=True)
+class MessageAdded:
+    """The agent appended ``message`` to the session, at ``session.messages[index]``: the
+    person's message, an assistant message (also a partial one kept on an error), a tool's
+    answer. Reported once each, in order, so a front-end never infers it from list lengths.
+
+    A turn that is cancelled or closed early still ends the session with the partial message
+    or answers to the unanswered tool calls (see ``Agent.in_flight``), but cannot report them:
+    a generator that is being closed can yield nothing more."""
+
+    message: dict[str, Any]
+    index: int
+
+
+@dataclass(slots=True)
 class ErrorEvent:
     """The turn failed; ``error`` is the exception (``Agent.chat`` raises it). Partial text is
     kept in the session."""
@@ -83,5 +97,6 @@ class ErrorEvent:
 ProviderEvent = Union[TextDelta, ReasoningDelta, ToolCallEvent, UsageEvent]
 # What Agent.stream yields for one user turn (possibly several model calls with tools between).
 StreamEvent = Union[
-    TextDelta, ReasoningDelta, ToolCallEvent, ToolResultEvent, UsageEvent, DoneEvent, ErrorEvent
+    TextDelta, ReasoningDelta, ToolCallEvent, ToolResultEvent, UsageEvent, MessageAdded, DoneEvent,
+    ErrorEvent,
 ]

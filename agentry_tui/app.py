@@ -7,9 +7,10 @@ and requests flow up (widgets post messages; the app turns them into store calls
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,7 +24,7 @@ from textual.theme import Theme
 from textual.widgets import Input
 
 from agentry import commands
-from agentry.commands import TUI, CommandSpec, SessionLine, SlashCommand, UsageError
+from agentry.commands import TUI, CommandSpec, SessionLine, SlashCommand
 from agentry.config import load_settings, save_settings
 from agentry.errors import AgentryError, ProviderError, Refused
 from agentry.safe_text import visible
@@ -53,7 +54,8 @@ from agentry_tui.widgets.status import StatusBar
 if TYPE_CHECKING:
     from textual.command import Provider
 
-ERRORS = (AgentryError, ValueError, OSError)  # what a command may fail with: shown, not raised
+# What a request may fail with (Refused, a provider's or a file's error): shown, not raised.
+ERRORS = (AgentryError, ValueError, OSError)
 
 
 def _palette() -> type[Provider]:
@@ -152,6 +154,18 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
     def _notice(self, text: str, kind: str = "info") -> None:
         if self.store.active_id is not None:
             self.store.notify_session(self.store.active_id, text, kind)
+
+    @contextlib.contextmanager
+    def _shown(self, toast: bool = False, timeout: float | None = None) -> Iterator[None]:
+        """Run a request; a refusal or failure ends it and is shown: as a warning toast (for
+        what was typed or pressed and is left as it was), else as an error notice in the chat."""
+        try:
+            yield
+        except ERRORS as exc:
+            if toast:
+                self.notify(str(exc), severity="warning", timeout=timeout)
+            else:
+                self._notice(str(exc), "error")
 
     def _refresh_status(self) -> None:
         self.query_one(StatusBar).show(self.store.connection, self.active)
@@ -270,23 +284,17 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             prompt.remember(text)
             self._run_command(text.strip())
             return
-        reason = self.store.send(commands.unescape(text))
-        if reason is not None:
-            self.notify(reason, severity="warning", timeout=6)
-            return
-        prompt.remember(text)
-        prompt.clear()
-        self.query_one(MessageList).follow()
+        with self._shown(toast=True, timeout=6):
+            self.store.send(commands.unescape(text))
+            prompt.remember(text)
+            prompt.clear()
+            self.query_one(MessageList).follow()
 
     # -- slash commands -------------------------------------------------------------------
 
     def _run_command(self, text: str) -> None:
-        try:
-            command = commands.parse(text, TUI)
-        except UsageError as exc:
-            self._notice(str(exc), "error")
-            return
-        self._command(command)
+        with self._shown():
+            self._command(commands.parse(text, TUI))
 
     def start_command(self, spec: CommandSpec) -> None:
         """A command chosen in the command palette: run at once, or, when it needs an argument,
@@ -304,10 +312,8 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
     @work(group="commands", exit_on_error=False)
     async def _command(self, command: SlashCommand) -> None:
         handler = self._HANDLERS[command.name]
-        try:
+        with self._shown():
             await handler(self, command)
-        except ERRORS as exc:
-            self._notice(str(exc), "error")
 
     async def _cmd_status(self, _: SlashCommand) -> None:
         entry = self.active
@@ -475,10 +481,8 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
 
         async def rename(new_id: str | None) -> None:
             if new_id:
-                try:
+                with self._shown():
                     await self.store.rename(entry.id, new_id)
-                except ERRORS as exc:
-                    self._notice(str(exc), "error")
 
         self.push_screen(RenameScreen(entry.id, check), rename)
 
@@ -491,10 +495,8 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
 
         async def delete(yes: bool | None) -> None:
             if yes:
-                try:
+                with self._shown():
                     await self.store.delete(entry.id)
-                except ERRORS as exc:
-                    self._notice(str(exc), "error")
 
         self.push_screen(
             ConfirmScreen(
@@ -515,10 +517,8 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
 
         def clear(yes: bool | None) -> None:
             if yes:
-                try:
+                with self._shown():
                     self.store.clear(entry.id)
-                except ERRORS as exc:
-                    self._notice(str(exc), "error")
 
         self.push_screen(
             ConfirmScreen(
@@ -535,9 +535,8 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
 
     def action_retry(self) -> None:
         if self.store.active_id is not None:
-            reason = self.store.retry(self.store.active_id)
-            if reason is not None:
-                self.notify(reason, severity="warning")
+            with self._shown(toast=True):
+                self.store.retry(self.store.active_id)
 
     def action_copy_reply(self) -> None:
         entry = self.active
@@ -558,10 +557,8 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
 
     @work(group="commands", exit_on_error=False)
     async def action_export(self) -> None:
-        try:
+        with self._shown():
             await self._export(None, None)
-        except ERRORS as exc:
-            self._notice(str(exc), "error")
 
     def action_toggle_sidebar(self) -> None:
         self.show_sidebar = not self.show_sidebar

@@ -75,7 +75,7 @@ async def headless_run(url: str, tokens: int, size: tuple[int, int], keys: bool,
     text = reply_text(tokens)
     last = tc.tail_signature(text)
     marks: dict[str, float] = {}
-    take = app.store._take
+    take = app.store._runner._take
 
     def spy(entry: Any, event: Any) -> None:  # when the store got the first and last token
         if isinstance(event, TextDelta):
@@ -84,7 +84,7 @@ async def headless_run(url: str, tokens: int, size: tuple[int, int], keys: bool,
             marks["done"] = time.perf_counter()
         take(entry, event)
 
-    app.store._take = spy
+    app.store._runner._take = spy
     result: dict[str, Any] = {}
     async with app.run_test(size=size) as pilot:
         deadline = time.perf_counter() + 20

@@ -218,7 +218,6 @@ async def streaming_reply(pilot: Pilot) -> None:
     entry.version += 1
     entry.message_count = len(entry.session.messages)
     entry.partial = PartialReply(
-        base=len(entry.session.messages),
         text="A generator keeps its place between values:\n\n```python\ndef squares(n):\n"
              "    for i in range(n):\n        yield i * i\n```\n\nEach call to `next()` runs",
     )

@@ -475,7 +475,7 @@ async def test_the_pace_of_a_reply_while_keys_are_pressed(app) -> None:
 async def test_a_slice_of_the_reply_waits_for_its_pause_or_a_step() -> None:
     """A live reply far ahead of what is shown moves a slice at a time: after the pace's pause,
     or at once when told to step (MessageList does when a key press has been painted)."""
-    partial = PartialReply(base=0, text=markdown_reply(2000))
+    partial = PartialReply(text=markdown_reply(2000))
 
     app = Holding(lambda: AssistantMessage(None, datetime.now(), partial, None,
                                            lambda: Pace(500, 60.0)))
@@ -497,7 +497,7 @@ async def test_a_slice_of_the_reply_waits_for_its_pause_or_a_step() -> None:
 async def test_text_arriving_in_small_pieces_waits_for_the_pause() -> None:
     """After a paint the next one waits for the pace's pause even when the reply had caught
     up: a model streaming token by token is painted a few times a second, not per token."""
-    partial = PartialReply(base=0, text="Hello")
+    partial = PartialReply(text="Hello")
 
     app = Holding(lambda: AssistantMessage(None, datetime.now(), partial, None,
                                            lambda: Pace(ALL, 60.0)))

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from agentry.sessions import SessionManager
-from agentry_tui import store
+from agentry_tui.store import saver
 from agentry_tui.widgets.messages import UserMessage
 from tests.tui.conftest import SIZE
 from tests.tui.helpers import active, idle, notices, ready, send, wait_until
@@ -49,7 +49,7 @@ async def test_what_another_process_saved_meanwhile_is_merged_in(app, history: P
 async def test_a_failing_disk_keeps_the_messages_and_the_save_is_retried(
     app, history: Path, monkeypatch
 ) -> None:
-    monkeypatch.setattr(store, "SAVE_RETRY_S", (0.2, 0.4))
+    monkeypatch.setattr(saver, "SAVE_RETRY_S", (0.2, 0.4))
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         path = history / "default_chat.toon"

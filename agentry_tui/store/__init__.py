@@ -1,0 +1,25 @@
+"""The session store of the TUI: the session model, the reply runner, the model connection
+and the saver, behind one façade (``SessionStore``)."""
+
+from agentry_tui.store.connection import Connection
+from agentry_tui.store.facade import SessionStore
+from agentry_tui.store.messages import (
+    ApprovalRequested,
+    SessionListChanged,
+    SessionUpdated,
+    StreamDelta,
+)
+from agentry_tui.store.model import Generation, Notice, PartialReply, SessionEntry
+
+__all__ = [
+    "ApprovalRequested",
+    "Connection",
+    "Generation",
+    "Notice",
+    "PartialReply",
+    "SessionEntry",
+    "SessionListChanged",
+    "SessionStore",
+    "SessionUpdated",
+    "StreamDelta",
+]

@@ -1,0 +1,142 @@
+"""The model connection: which provider, whether it answers, and the agent over it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from agentry.errors import (
+    AgentryError,
+    ProviderConnectionError,
+    ProviderError,
+    ProviderTimeout,
+    Refused,
+)
+
+if TYPE_CHECKING:
+    from agentry.agent import Agent, Approver
+    from agentry.config import ProviderChoice
+
+
+@dataclass(frozen=True)
+class Connection:
+    """The model connection. ``state`` is connecting, connected, unreachable (the server did not
+    answer), problem (it answered with a refusal: no model, bad key) or none (no provider at
+    all); ``detail`` says why and what to do, for every state but connected."""
+
+    state: str = "connecting"
+    provider: str | None = None
+    model: str | None = None
+    detail: str = ""
+
+
+class ModelConnection:
+    """Chooses the provider, makes the agent and follows whether the server answers; every
+    change of state is handed to ``report``."""
+
+    def __init__(
+        self,
+        report: Callable[[Connection], None],
+        *,
+        approve: Approver,
+        clock: Callable[[], datetime],
+        provider: str | None,
+        model: str | None,
+        endpoint: str | None,
+        workspace: Path | None,
+    ) -> None:
+        self._report = report
+        self._approve, self._clock = approve, clock
+        self._provider, self._model, self._endpoint = provider, model, endpoint
+        self._workspace = workspace
+        self.state = Connection()
+        self.agent: Agent | None = None
+
+    def _set(self, state: Connection) -> None:
+        self.state = state
+        self._report(state)
+
+    async def connect(self) -> None:
+        from agentry.config import NO_PROVIDER_HELP, choose_provider
+
+        try:
+            choice = await choose_provider(self._provider, self._endpoint)
+        except ImportError:  # the offline model's bindings are not installed
+            self._set(Connection("none", detail=NO_PROVIDER_HELP))
+            return
+        if choice.name is None:
+            self._set(Connection("none", detail=choice.reason))
+            return
+        try:
+            # Importing the agent, its tools and the HTTP client, and making the client (it
+            # reads the TLS certificates), hold the interpreter ~0.3 s here: in a thread, so the
+            # keys typed just after the first frame are not kept waiting behind them.
+            agent = await asyncio.to_thread(self._make_agent, choice)
+        except (AgentryError, ValueError, ImportError) as exc:
+            self._set(Connection("none", choice.name, detail=str(exc)))
+            return
+        self.agent = agent
+        self._set(Connection("connecting", choice.name, agent.provider.model))
+        try:
+            model = await agent.provider.resolve_model()
+        except (ProviderConnectionError, ProviderTimeout) as exc:
+            self._set(Connection("unreachable", choice.name, agent.provider.model, str(exc)))
+        except ProviderError as exc:
+            self._set(Connection("problem", choice.name, agent.provider.model, str(exc)))
+        else:
+            self._set(Connection("connected", choice.name, model, choice.reason))
+
+    def _make_agent(self, choice: ProviderChoice) -> Agent:
+        from agentry.agent import Agent
+        from agentry.config import build_provider
+        from agentry_tui.textual_private import preload_asyncio_network_backend
+
+        # The first request loads httpx's network backend (anyio's for asyncio, ~30 modules):
+        # here, not on the event loop, where it held the keys typed then for 25-80 ms.
+        preload_asyncio_network_backend()
+
+        # The settings file's model and endpoint apply too, as in the line client.
+        provider = build_provider(choice, self._model, self._endpoint)
+        agent = Agent(provider, approve=self._approve, workspace=self._workspace,
+                      clock=self._clock)
+        agent.load_default_tools()
+        return agent
+
+    def why_not(self) -> str | None:
+        """Why no reply can be asked for now, or None."""
+        if self.agent is not None:
+            return None
+        if self.state.state == "connecting":
+            return "Still looking for a model server; try again in a moment."
+        return f"No model provider: {self.state.detail}"
+
+    def replied(self) -> None:
+        """A reply came: the server is back (or the model resolved), if it was not."""
+        if self.state.state != "connected" and self.agent is not None:
+            self._set(replace(self.state, state="connected", model=self.agent.provider.model,
+                              detail=""))
+
+    def failed(self, error: AgentryError) -> None:
+        """A reply failed: if the server could not be reached, say so."""
+        if isinstance(error, ProviderConnectionError | ProviderTimeout):
+            self._set(replace(self.state, state="unreachable", detail=str(error)))
+
+    async def list_models(self) -> list[str]:
+        """The provider's models; raises ProviderError (or Refused without a provider)."""
+        if self.agent is None:
+            raise Refused(self.why_not() or "No model provider.")
+        return await self.agent.list_models()
+
+    def set_model(self, name: str) -> None:
+        if self.agent is None:
+            raise Refused("No model provider is connected.")
+        self.agent.provider.model = name
+        self._set(replace(self.state, model=name))
+
+    async def aclose(self) -> None:
+        if self.agent is not None:
+            await self.agent.aclose()

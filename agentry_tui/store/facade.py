@@ -1,0 +1,363 @@
+"""SessionStore: the sessions of the TUI, behind one façade over the reply runner, the model
+connection and the saver.
+
+It holds no widgets. Widgets read it and ask it for things through the app; when something
+changes it posts a message to the app (SessionListChanged, SessionUpdated, StreamDelta,
+ApprovalRequested), and ``active_id`` and ``connection`` are reactive so views can watch them.
+Requests it will not carry out raise ``Refused`` with the reason to show.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+from textual.dom import DOMNode
+from textual.message import Message
+from textual.message_pump import MessagePump
+from textual.reactive import reactive
+from textual.worker import Worker
+
+from agentry.errors import Refused, SessionCorruptError
+from agentry.sessions import AgentSession, SessionManager, validate_session_id
+from agentry_tui.store.connection import Connection, ModelConnection
+from agentry_tui.store.messages import SessionListChanged, SessionUpdated
+from agentry_tui.store.model import Generation, SessionEntry
+from agentry_tui.store.runner import ReplyRunner
+from agentry_tui.store.saver import Saver
+
+if TYPE_CHECKING:
+    from agentry.agent import Agent, Approval
+    from agentry.events import ToolCallEvent
+    from agentry.tools import Tool
+
+Clock = Callable[[], datetime]
+
+LISTING_DELAY_S = 0.5  # the listing of sessions the index does not know waits this long
+
+
+class SessionStore(DOMNode):
+    active_id: reactive[str | None] = reactive(None, init=False)
+    connection: reactive[Connection] = reactive(Connection(), init=False)
+
+    def __init__(
+        self,
+        target: MessagePump,
+        history_dir: str | Path | None = None,
+        *,
+        clock: Clock,
+        provider: str | None = None,
+        model: str | None = None,
+        endpoint: str | None = None,
+        workspace: Path | None = None,
+    ) -> None:
+        super().__init__()
+        # Worker state messages would pile up unread: the store has no message loop of its own.
+        self.disable_messages(Worker.StateChanged)
+        self._target = target
+        self.manager = SessionManager(history_dir)
+        self.clock = clock
+        self._entries: dict[str, SessionEntry] = {}
+        self._order: list[str] = []  # newest activity first
+        self._saver = Saver(
+            self.manager, lookup=self.get, shown=self._shown, touched=self._touch,
+            later=lambda delay, callback: self.app.set_timer(delay, callback),
+        )
+        self._link = ModelConnection(
+            self._set_connection, approve=self._approve, clock=clock, provider=provider,
+            model=model, endpoint=endpoint, workspace=workspace,
+        )
+        self._runner = ReplyRunner(
+            self, self._link, self._saver, lookup=self.get, changed=self._changed,
+            post=self._post,
+        )
+
+    def _post(self, message: Message) -> None:
+        self._target.post_message(message)
+
+    def _shown(self, entry: SessionEntry) -> None:
+        self._post(SessionUpdated(entry.id))
+
+    # -- reading --------------------------------------------------------------------------
+
+    @property
+    def order(self) -> list[str]:
+        return list(self._order)
+
+    @property
+    def entries(self) -> list[SessionEntry]:
+        return [self._entries[sid] for sid in self._order]
+
+    def get(self, session_id: str) -> SessionEntry | None:
+        return self._entries.get(session_id)
+
+    @property
+    def active(self) -> SessionEntry | None:
+        return self._entries.get(self.active_id) if self.active_id else None
+
+    @property
+    def agent(self) -> Agent | None:
+        return self._link.agent
+
+    # -- opening and creating -------------------------------------------------------------
+
+    def start(self, session_id: str | None = None) -> None:
+        """List the sessions and open the named one (created if new), else the newest readable
+        one, else a new one. The caller shows what it finds (no SessionListChanged, no
+        ``active_id`` watcher call unless a session is created).
+
+        The listing reads no file: sessions the index does not know yet (a first start, files
+        from elsewhere) are listed by name and mtime, and read by a worker after the first frame.
+        """
+        for row in self.manager.list_sessions(include_corrupt=True, parse=False):
+            entry = SessionEntry.from_summary(row)
+            self._entries[entry.id] = entry
+            self._order.append(entry.id)
+        if any(entry.pending for entry in self._entries.values()):
+            # After the first frames: parsing competes with them for the interpreter.
+            self.app.set_timer(LISTING_DELAY_S, self._complete_listing)
+        if session_id is not None:
+            if session_id in self._entries:
+                self.open(session_id)
+            else:
+                self.create(session_id)
+            return
+        for entry in self.entries:
+            if entry.corrupt is None:
+                self._load(entry)  # a pending file may turn out corrupt: then the next one
+                if entry.corrupt is None:
+                    self.open(entry.id)
+                    return
+        self.create(None if "default" in self._entries else "default")
+
+    @work(group="listing", exit_on_error=False)
+    async def _complete_listing(self) -> None:
+        rows = await asyncio.to_thread(self.manager.list_sessions, include_corrupt=True)
+        self._merge_listing(rows)
+
+    def _merge_listing(self, rows: list[dict[str, Any]]) -> None:
+        """The full listing came: fill in what the quick one could not say."""
+        for row in rows:
+            entry = self._entries.get(row["id"])
+            if entry is None:
+                continue
+            if entry.pending and entry.session is None:
+                entry.fill_from(row)
+            entry.pending = False
+        rank = {row["id"]: n for n, row in enumerate(rows)}
+        self._order.sort(key=lambda sid: rank.get(sid, -1))  # sessions made since stay on top
+        self._post(SessionListChanged())
+
+    def open(self, session_id: str) -> SessionEntry:
+        entry = self._entries[session_id]
+        self._load(entry)
+        self.active_id = session_id
+        return entry
+
+    def _load(self, entry: SessionEntry) -> None:
+        if entry.session is not None:
+            return
+        try:
+            session = self.manager.load(entry.id)
+        except SessionCorruptError as exc:
+            entry.corrupt = str(exc)
+            entry.message_count = None
+            return
+        if session is None:  # the file went away since the listing: start it afresh
+            session = self._new_session(entry.id)
+            entry.version += 1  # unsaved until the first reply
+        entry.corrupt = None
+        entry.session = session
+        self._touch(entry)
+
+    def _new_session(self, session_id: str) -> AgentSession:
+        if self.agent is not None:
+            system = self.agent.system_message
+        else:
+            from agentry.agent import DEFAULT_SYSTEM_MESSAGE as system
+        moment = self.clock()
+        return AgentSession(
+            session_id,
+            [{"role": "system", "content": system}],
+            created_at=moment,
+            last_activity=moment,
+        )
+
+    def fresh_id(self) -> str:
+        base = f"chat-{self.clock():%Y%m%d-%H%M}"
+        candidate, n = base, 1
+        while candidate in self._entries or self.manager.session_exists(candidate):
+            n += 1
+            candidate = f"{base}-{n}"
+        return candidate
+
+    def create(self, session_id: str | None = None) -> SessionEntry:
+        """A new session, saved and made active. Raises Refused for a bad or taken id."""
+        session_id = validate_session_id(session_id or self.fresh_id())
+        self._refuse_taken(session_id)
+        session = self._new_session(session_id)
+        entry = SessionEntry(session_id, str(self.manager.path_for(session_id)), session=session)
+        entry.created_at = session.created_at
+        entry.version = 1
+        self._entries[session_id] = entry
+        self._order.insert(0, session_id)
+        self._touch(entry)
+        self._saver.save(entry)
+        self._post(SessionListChanged())
+        self.active_id = session_id
+        return entry
+
+    # -- replies --------------------------------------------------------------------------
+
+    def send(self, text: str) -> None:
+        """Ask for a reply to ``text`` in the active session; raises Refused saying why not."""
+        self._runner.send(self.active, text)
+
+    def retry(self, session_id: str) -> None:
+        """Answer the last user message again, dropping what came after it; raises Refused."""
+        self._runner.retry(self.get(session_id))
+
+    def stop(self, session_id: str) -> bool:
+        """Stop the reply arriving in the session; False if none was."""
+        return self._runner.stop(self.get(session_id))
+
+    async def _approve(self, call: ToolCallEvent, tool: Tool, session: AgentSession) -> Approval:
+        return await self._runner.approve(call, tool, session)
+
+    # -- the model connection -------------------------------------------------------------
+
+    def connect(self) -> None:
+        """Choose the provider and check it answers, in the background."""
+        self.run_worker(self._link.connect(), group="connect", exclusive=True, exit_on_error=False)
+
+    def _set_connection(self, connection: Connection) -> None:
+        self.connection = connection
+
+    async def list_models(self) -> list[str]:
+        """The provider's models; raises ProviderError (or Refused without a provider)."""
+        return await self._link.list_models()
+
+    def set_model(self, name: str) -> None:
+        self._link.set_model(name)
+
+    # -- changing sessions ----------------------------------------------------------------
+
+    def _refuse_busy(self, entry: SessionEntry) -> None:
+        if entry.streaming:
+            raise Refused(f"A reply is still arriving in '{entry.id}'. Press Esc to stop it first.")
+
+    def _refuse_taken(self, session_id: str) -> None:
+        if session_id in self._entries or self.manager.session_exists(session_id):
+            raise Refused(f"A session named '{session_id}' already exists.")
+
+    def clear(self, session_id: str) -> None:
+        entry = self._entries[session_id]
+        self._refuse_busy(entry)
+        if entry.session is None:
+            raise Refused(f"Session '{session_id}' is not open.")
+        entry.session.clear_history(keep_system=True)
+        entry.notices.clear()
+        entry.error = None
+        entry.generation = Generation.IDLE
+        self._changed(entry)
+        self._saver.save(entry)
+        self._post(SessionUpdated(session_id))
+
+    def set_system(self, session_id: str, text: str) -> None:
+        entry = self._entries[session_id]
+        self._refuse_busy(entry)
+        assert entry.session is not None
+        messages = entry.session.messages
+        if messages and messages[0].get("role") == "system":
+            messages[0] = {**messages[0], "content": text}
+        else:
+            messages.insert(0, {"role": "system", "content": text})
+        self._changed(entry)
+        self._saver.save(entry)
+        self._post(SessionUpdated(session_id))
+
+    async def delete(self, session_id: str) -> None:
+        """Delete the session's file; the next session becomes active (a new one if none)."""
+        entry = self._entries[session_id]
+        self._refuse_busy(entry)
+        await self._saver.drain()
+        await self._saver.run(self.manager.delete_session, session_id)
+        index = self._order.index(session_id)
+        self._order.remove(session_id)
+        del self._entries[session_id]
+        self._post(SessionListChanged())
+        if self.active_id == session_id:
+            if self._order:
+                self.open(self._order[min(index, len(self._order) - 1)])
+            else:
+                self.create()
+
+    async def rename(self, old_id: str, new_id: str) -> None:
+        """Give a session a new id (and file name). Raises Refused for a bad or taken id."""
+        entry = self._entries[old_id]
+        self._refuse_busy(entry)
+        validate_session_id(new_id)
+        self._refuse_taken(new_id)
+        await self._saver.drain()
+        if self.manager.session_exists(old_id):
+            await self._saver.run(self.manager.rename_session, old_id, new_id)
+        entry.id = new_id
+        entry.file = str(self.manager.path_for(new_id))
+        self._entries = {(new_id if k == old_id else k): v for k, v in self._entries.items()}
+        self._order[self._order.index(old_id)] = new_id
+        if entry.session is not None:
+            entry.session.session_id = new_id
+        if self.active_id == old_id:
+            self.active_id = new_id
+        self._post(SessionListChanged())
+        self._post(SessionUpdated(new_id))
+
+    async def export(self, session_id: str, fmt: str | None, target: str | None) -> list[Path]:
+        """Write the session as Markdown and/or JSON; ``target`` is a file or a folder (default:
+        the current folder). Returns the files written."""
+        return await self._saver.export(self._entries[session_id], fmt, target)
+
+    # -- notices --------------------------------------------------------------------------
+
+    def notify_session(self, session_id: str, text: str, kind: str = "info") -> None:
+        entry = self._entries.get(session_id)
+        if entry is not None:
+            entry.add_notice(text, kind)
+            self._post(SessionUpdated(session_id))
+
+    # -- bookkeeping -----------------------------------------------------------
+
+    def _changed(self, entry: SessionEntry) -> None:
+        """The session changed in a way the file should get."""
+        entry.version += 1
+        self._touch(entry)
+
+    def _touch(self, entry: SessionEntry) -> None:
+        """Refresh the list row from the session's messages; newest activity goes first."""
+        if entry.session is None:
+            return
+        moved = entry.describe(entry.session)
+        if moved and self._order and self._order[0] != entry.id:
+            self._order.remove(entry.id)
+            self._order.insert(0, entry.id)
+            self._post(SessionListChanged())
+
+    async def shutdown(self) -> list[str]:
+        """Stop every reply (keeping their partial text), save what is unsaved, close. Returns
+        what to tell the person about sessions that could not be saved."""
+        replies = [
+            w for w in self.workers if w.node is self and w.group in self._entries and w.is_running
+        ]
+        for worker in replies:
+            worker.cancel()
+        for worker in replies:
+            with contextlib.suppress(Exception):
+                await worker.wait()
+        unsaved = await self._saver.close(list(self._entries.values()))
+        await self._link.aclose()
+        return unsaved

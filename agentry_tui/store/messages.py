@@ -1,0 +1,47 @@
+"""The messages the store posts to the app when something changed."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from textual.message import Message
+
+if TYPE_CHECKING:
+    from agentry.agent import Approval
+    from agentry.events import ToolCallEvent
+    from agentry.tools import Tool
+
+
+class SessionListChanged(Message):
+    """Sessions were added, removed, renamed or reordered."""
+
+
+class SessionUpdated(Message):
+    """A session's messages, reply state, notices or saved state changed."""
+
+    def __init__(self, session_id: str) -> None:
+        super().__init__()
+        self.session_id = session_id
+
+
+class StreamDelta(Message):
+    """More of a reply arrived in ``session_id`` (batched per frame; read it from the partial)."""
+
+    def __init__(self, session_id: str) -> None:
+        super().__init__()
+        self.session_id = session_id
+
+
+class ApprovalRequested(Message):
+    """A tool needs the person's approval; set ``future``'s result to True, False or new
+    arguments. The future is cancelled if the reply is stopped first."""
+
+    def __init__(
+        self, session_id: str, call: ToolCallEvent, tool: Tool, future: asyncio.Future[Approval]
+    ) -> None:
+        super().__init__()
+        self.session_id = session_id
+        self.call = call
+        self.tool = tool
+        self.future = future

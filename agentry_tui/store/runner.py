@@ -1,0 +1,200 @@
+"""The reply runner: asks the agent for a reply in a session and follows it to the end.
+
+Each reply runs as a Textual worker in the group named after its session, so any number of
+sessions can stream at once while the person reads or writes in another one. The agent reports
+every message it adds (MessageAdded); deltas are gathered into one StreamDelta a frame.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from textual.dom import DOMNode
+from textual.message import Message
+
+from agentry.errors import Refused
+from agentry.events import (
+    DoneEvent,
+    ErrorEvent,
+    MessageAdded,
+    ReasoningDelta,
+    StreamEvent,
+    TextDelta,
+    ToolCallEvent,
+)
+from agentry.sessions import AgentSession
+from agentry.sessions.background_sync import AUTOSAVE_S
+from agentry_tui.store.connection import ModelConnection
+from agentry_tui.store.messages import ApprovalRequested, SessionUpdated, StreamDelta
+from agentry_tui.store.model import Generation, PartialReply, SessionEntry
+from agentry_tui.store.saver import Saver
+
+if TYPE_CHECKING:
+    from agentry.agent import Approval
+    from agentry.tools import Tool
+
+FRAME_S = 1 / 60  # stream deltas are handed to the views at most once a frame
+TURN_S = 0.005  # the longest a reply worker holds the event loop between events
+
+
+class ReplyRunner:
+    """``host`` runs the workers; ``changed`` is told of every change the file should get."""
+
+    def __init__(
+        self,
+        host: DOMNode,
+        connection: ModelConnection,
+        saver: Saver,
+        *,
+        lookup: Callable[[str], SessionEntry | None],
+        changed: Callable[[SessionEntry], None],
+        post: Callable[[Message], None],
+    ) -> None:
+        self._host, self._connection, self._saver = host, connection, saver
+        self._lookup, self._changed, self._post = lookup, changed, post
+        self._flushes: dict[str, asyncio.TimerHandle] = {}
+
+    def check(self, entry: SessionEntry | None) -> SessionEntry:
+        """The entry, if a reply can be asked for in it now; else Refused, saying why."""
+        if entry is None:
+            raise Refused("No session is open.")
+        if entry.corrupt is not None:
+            raise Refused("This session's file is corrupt, so it cannot go on. Start a new "
+                          "session (ctrl+n) or repair the file.")
+        if entry.streaming:
+            raise Refused("A reply is still arriving in this session. Press Esc to stop it first.")
+        if (reason := self._connection.why_not()) is not None:
+            raise Refused(reason)
+        return entry
+
+    def send(self, entry: SessionEntry | None, text: str) -> None:
+        """Ask for a reply to ``text``; raises Refused if none can be asked for now."""
+        self._begin(self.check(entry), text)
+
+    def retry(self, entry: SessionEntry | None) -> None:
+        """Answer the last user message again, dropping what came after it; raises Refused."""
+        entry = self.check(entry)
+        assert entry.session is not None
+        messages = entry.session.messages
+        last_user = next(
+            (i for i in range(len(messages) - 1, -1, -1) if messages[i].get("role") == "user"),
+            None,
+        )
+        if last_user is None:
+            raise Refused("There is nothing to retry yet: no message was sent in this session.")
+        del messages[last_user + 1 :]
+        self._begin(entry, None)
+
+    def stop(self, entry: SessionEntry | None) -> bool:
+        """Stop the reply arriving in the session; False if none was."""
+        if entry is None or not entry.streaming:
+            return False
+        self._host.workers.cancel_group(self._host, entry.id)
+        return True
+
+    def _begin(self, entry: SessionEntry, text: str | None) -> None:
+        entry.generation = Generation.STREAMING
+        entry.error = None
+        entry.partial = None
+        self._changed(entry)
+        self._host.run_worker(
+            self._reply(entry, text), group=entry.id, name=f"reply:{entry.id}",
+            exit_on_error=False,
+        )
+        self._post(SessionUpdated(entry.id))
+
+    async def _reply(self, entry: SessionEntry, text: str | None) -> None:
+        agent = self._connection.agent
+        assert agent is not None and entry.session is not None
+        loop = asyncio.get_running_loop()
+        try:
+            async with contextlib.aclosing(agent.stream(text, entry.session)) as events:
+                if text is not None:  # the agent adds the person's message first
+                    self._take(entry, await anext(events))
+                # The person's words are on disk before the request goes out.
+                if (saving := self._saver.save(entry, adopt=True)) is not None:
+                    await asyncio.shield(saving)
+                turn_ends = loop.time() + TURN_S
+                next_save = loop.time() + AUTOSAVE_S
+                async for event in events:
+                    self._take(entry, event)
+                    # A fast server fills the socket buffer faster than we read it, and reading
+                    # buffered lines never waits: give key presses and paints their turn.
+                    if loop.time() >= turn_ends:
+                        await asyncio.sleep(0)
+                        turn_ends = loop.time() + TURN_S
+                    if loop.time() >= next_save and not self._saver.saving(entry.id):
+                        self._saver.save(entry, agent.in_flight(entry.session))
+                        next_save = loop.time() + AUTOSAVE_S
+        except asyncio.CancelledError:
+            # The agent has kept the partial reply in the session, marked interrupted.
+            self._finish(entry)
+            raise
+        except Exception as exc:  # a failure the agent did not map: a notice, not a traceback
+            self._host.log.error(f"reply in {entry.id} failed", exc)
+            self._finish(entry, error=f"The reply failed unexpectedly: {exc!r}")
+
+    def _take(self, entry: SessionEntry, event: StreamEvent) -> None:
+        if isinstance(event, TextDelta):
+            self._partial(entry).text += event.text
+            self._schedule_flush(entry)
+        elif isinstance(event, ReasoningDelta):
+            self._partial(entry).reasoning += event.text
+            self._schedule_flush(entry)
+        elif isinstance(event, ToolCallEvent):
+            self._partial(entry).calls.append(event)
+            self._flush(entry)
+            self._post(SessionUpdated(entry.id))
+        elif isinstance(event, MessageAdded):
+            self._added(entry)
+        elif isinstance(event, DoneEvent):
+            self._connection.replied()
+            self._finish(entry)
+        elif isinstance(event, ErrorEvent):
+            self._connection.failed(event.error)
+            self._finish(entry, error=event.message)
+
+    def _partial(self, entry: SessionEntry) -> PartialReply:
+        if entry.partial is None:
+            entry.partial = PartialReply()
+            self._post(SessionUpdated(entry.id))
+        return entry.partial
+
+    def _added(self, entry: SessionEntry) -> None:
+        """The agent added a message to the session: the one streamed so far, if any, is it."""
+        if entry.partial is not None:
+            self._flush(entry)
+            entry.partial = None
+        self._changed(entry)
+        self._post(SessionUpdated(entry.id))
+
+    def _schedule_flush(self, entry: SessionEntry) -> None:
+        if entry.id not in self._flushes:
+            loop = asyncio.get_running_loop()
+            self._flushes[entry.id] = loop.call_later(FRAME_S, self._flush, entry)
+
+    def _flush(self, entry: SessionEntry) -> None:
+        handle = self._flushes.pop(entry.id, None)
+        if handle is not None:
+            handle.cancel()
+            self._post(StreamDelta(entry.id))
+
+    def _finish(self, entry: SessionEntry, error: str | None = None) -> None:
+        self._flush(entry)
+        entry.partial = None
+        entry.generation = Generation.ERROR if error else Generation.IDLE
+        entry.error = error
+        if error:
+            entry.add_notice(f"{error}\nctrl+r retries.", "error")
+        self._changed(entry)
+        self._saver.save(entry)
+        self._post(SessionUpdated(entry.id))
+
+    async def approve(self, call: ToolCallEvent, tool: Tool, session: AgentSession) -> Approval:
+        """The agent's approver: the app asks the person about the session asking."""
+        future: asyncio.Future[Approval] = asyncio.get_running_loop().create_future()
+        self._post(ApprovalRequested(session.session_id, call, tool, future))
+        return await future
