@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 from agentry.errors import AuthenticationError, ProviderError, RateLimitError, ServerError
 from agentry.events import ProviderEvent, ReasoningDelta, TextDelta, ToolCallEvent, UsageEvent
-from agentry.providers.base import call_arguments, content_text
-from agentry.providers.http import Timeouts
+from agentry.providers.base import alternating_turns, call_arguments, content_text
 from agentry.providers.http_provider import Decoder, HttpProvider, Request, listed_ids
 
 DEFAULT_BASE = "https://api.anthropic.com"
@@ -23,41 +22,27 @@ def to_wire(
     become tool_use blocks, tool results tool_result blocks in a user turn; consecutive turns of
     one role are merged (the API wants them alternating). ``thinking`` maps a tool call id to
     the signed thinking blocks that preceded it, which the API wants back with the call."""
-    system: list[str] = []
-    turns: list[dict[str, Any]] = []
-    for message in messages:
+
+    def convert(message: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
         role = message["role"]
-        blocks: list[dict[str, Any]] = []
-        if role == "system":
-            if text := content_text(message.get("content")):
-                system.append(text)
-            continue
+        text = content_text(message.get("content"))
         if role == "tool":
-            role = "user"
-            blocks.append({
-                "type": "tool_result",
-                "tool_use_id": message.get("tool_call_id"),
-                "content": content_text(message.get("content")),
-            })
-        elif role == "assistant":
-            calls = message.get("tool_calls") or []
-            if calls and thinking and calls[0].get("id") in thinking:
-                blocks.extend(thinking[calls[0]["id"]])
-            if text := content_text(message.get("content")):
-                blocks.append({"type": "text", "text": text})
-            blocks.extend(
-                {"type": "tool_use", "id": c.get("id"), "name": c["function"]["name"],
-                 "input": call_arguments(c)}
-                for c in calls
-            )
-        elif text := content_text(message.get("content")):
+            return "user", [{"type": "tool_result", "tool_use_id": message.get("tool_call_id"),
+                             "content": text}]
+        blocks: list[dict[str, Any]] = []
+        calls = (message.get("tool_calls") or []) if role == "assistant" else []
+        if calls and thinking and calls[0].get("id") in thinking:
+            blocks.extend(thinking[calls[0]["id"]])
+        if text:
             blocks.append({"type": "text", "text": text})
-        if not blocks:
-            continue  # the API refuses empty turns
-        if turns and turns[-1]["role"] == role:
-            turns[-1]["content"].extend(blocks)
-        else:
-            turns.append({"role": role, "content": blocks})
+        blocks.extend(
+            {"type": "tool_use", "id": c.get("id"), "name": c["function"]["name"],
+             "input": call_arguments(c)}
+            for c in calls
+        )
+        return role, blocks
+
+    system, turns = alternating_turns(messages, convert, "content")
     for turn in turns:  # a lone text block is sent as a plain string, as the docs show it
         if len(turn["content"]) == 1 and turn["content"][0]["type"] == "text":
             turn["content"] = turn["content"][0]["text"]
@@ -151,26 +136,22 @@ class AnthropicProvider(HttpProvider):
     label = "Anthropic"
     official = DEFAULT_BASE
     key_envs = ("ANTHROPIC_API_KEY",)
+    headers: ClassVar[dict[str, str]] = {"anthropic-version": API_VERSION}
     models_path = "/v1/models?limit=1000"
     decoder = MessagesDecoder
 
     def __init__(
-        self,
-        model: str | None = None,
-        api_key: str | None = None,
-        endpoint: str | None = None,
-        timeouts: Timeouts | None = None,
-        max_tokens: int = DEFAULT_MAX_TOKENS,
-        thinking_budget: int | None = None,
-        **_: Any,
+        self, *, max_tokens: int = DEFAULT_MAX_TOKENS, thinking_budget: int | None = None,
+        **options: Any,
     ) -> None:
         self.max_tokens = max_tokens
         self.thinking_budget = thinking_budget
         # Signed thinking blocks by the id of the tool call they led to (sent back with it).
         self._thinking: dict[str, list[dict[str, Any]]] = {}
-        base = (endpoint or DEFAULT_BASE).strip().rstrip("/")
-        self._connect(base.removesuffix("/v1"), model, timeouts, api_key,
-                      headers={"anthropic-version": API_VERSION})
+        super().__init__(**options)
+
+    def endpoint_for(self, endpoint: str | None) -> str:
+        return (endpoint or DEFAULT_BASE).strip().rstrip("/").removesuffix("/v1")
 
     def auth(self, key: str) -> dict[str, str]:
         return {"x-api-key": key}

@@ -6,7 +6,7 @@ import abc
 import ipaddress
 import os
 import urllib.parse
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any, ClassVar
 
 from agentry.errors import ModelNotFoundError
@@ -99,3 +99,29 @@ def call_arguments(call: dict[str, Any]) -> dict[str, Any]:
     """A stored tool call's arguments as a dict (OpenAI-style calls carry a JSON string; one
     that is not a JSON object, as an older session may hold, is sent as {})."""
     return tool_arguments(call["function"].get("arguments"))[0]
+
+
+def alternating_turns(
+    messages: list[dict[str, Any]],
+    convert: Callable[[dict[str, Any]], tuple[str, list[dict[str, Any]]]],
+    key: str,
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """(system texts, turns) for the APIs that take the system prompt apart and want roles to
+    alternate: ``convert`` makes each other message (role, parts); a message with no parts is
+    dropped (these APIs refuse empty turns), consecutive ones of one role are merged under
+    ``key``."""
+    system: list[str] = []
+    turns: list[dict[str, Any]] = []
+    for message in messages:
+        if message["role"] == "system":
+            if text := content_text(message.get("content")):
+                system.append(text)
+            continue
+        role, parts = convert(message)
+        if not parts:
+            continue
+        if turns and turns[-1]["role"] == role:
+            turns[-1][key].extend(parts)
+        else:
+            turns.append({"role": role, key: parts})
+    return system, turns

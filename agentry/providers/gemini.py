@@ -11,8 +11,7 @@ from typing import Any
 
 from agentry.errors import AuthenticationError, ProviderError, ServerError, StreamError
 from agentry.events import ProviderEvent, ReasoningDelta, TextDelta, ToolCallEvent, UsageEvent
-from agentry.providers.base import call_arguments, content_text
-from agentry.providers.http import Timeouts
+from agentry.providers.base import alternating_turns, call_arguments, content_text
 from agentry.providers.http_provider import Decoder, HttpProvider, Request
 
 DEFAULT_BASE = "https://generativelanguage.googleapis.com"
@@ -81,51 +80,32 @@ def to_wire(
 ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     """(systemInstruction, contents): roles user/model, function calls and responses as parts,
     consecutive parts of one role merged into one content."""
-    system: list[str] = []
-    contents: list[dict[str, Any]] = []
     names: dict[str, str] = {}  # tool call id → function name, for the responses
     needs_signature = model.startswith(("gemini-3", "models/gemini-3"))
-    for message in messages:
+
+    def convert(message: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
         role = message["role"]
-        parts: list[dict[str, Any]] = []
-        if role == "system":
-            if text := content_text(message.get("content")):
-                system.append(text)
-            continue
-        if role == "assistant":
-            role = "model"
-            if text := content_text(message.get("content")):
-                parts.append({"text": text})
-            for n, call in enumerate(message.get("tool_calls") or []):
-                names[call.get("id") or ""] = call["function"]["name"]
-                part: dict[str, Any] = {
-                    "functionCall": {
-                        "name": call["function"]["name"], "args": call_arguments(call)
-                    }
-                }
-                signature = signatures.get(call.get("id") or "")
-                if signature is None and n == 0 and needs_signature:
-                    signature = SKIP_SIGNATURE
-                if signature:
-                    part["thoughtSignature"] = signature
-                parts.append(part)
-        elif role == "tool":
-            role = "user"
+        text = content_text(message.get("content"))
+        if role == "tool":
             name = message.get("name") or names.get(message.get("tool_call_id") or "", "")
-            parts.append({
-                "functionResponse": {
-                    "name": name,
-                    "response": {"content": content_text(message.get("content"))},
-                }
-            })
-        elif text := content_text(message.get("content")):
-            parts.append({"text": text})
-        if not parts:
-            continue
-        if contents and contents[-1]["role"] == role:
-            contents[-1]["parts"].extend(parts)
-        else:
-            contents.append({"role": role, "parts": parts})
+            return "user", [{"functionResponse": {"name": name, "response": {"content": text}}}]
+        parts: list[dict[str, Any]] = [{"text": text}] if text else []
+        if role != "assistant":
+            return role, parts
+        for n, call in enumerate(message.get("tool_calls") or []):
+            names[call.get("id") or ""] = call["function"]["name"]
+            part: dict[str, Any] = {
+                "functionCall": {"name": call["function"]["name"], "args": call_arguments(call)}
+            }
+            signature = signatures.get(call.get("id") or "")
+            if signature is None and n == 0 and needs_signature:
+                signature = SKIP_SIGNATURE
+            if signature:
+                part["thoughtSignature"] = signature
+            parts.append(part)
+        return "model", parts
+
+    system, contents = alternating_turns(messages, convert, "parts")
     instruction = {"parts": [{"text": "\n\n".join(system)}]} if system else None
     return instruction, contents
 
@@ -204,21 +184,15 @@ class GeminiProvider(HttpProvider):
     models_path = "/v1beta/models?pageSize=1000"
     decoder = GenerateContentDecoder
 
-    def __init__(
-        self,
-        model: str | None = None,
-        api_key: str | None = None,
-        endpoint: str | None = None,
-        timeouts: Timeouts | None = None,
-        include_thoughts: bool | None = None,
-        **_: Any,
-    ) -> None:
+    def __init__(self, *, include_thoughts: bool | None = None, **options: Any) -> None:
         # None: ask for thought summaries from the models that think (2.5 and later).
         self.include_thoughts = include_thoughts
         # Thought signatures by tool call id: Gemini wants each call sent back with its own.
         self._signatures: dict[str, str] = {}
-        base = (endpoint or DEFAULT_BASE).strip().rstrip("/")
-        self._connect(base.removesuffix("/v1beta"), model, timeouts, api_key)
+        super().__init__(**options)
+
+    def endpoint_for(self, endpoint: str | None) -> str:
+        return (endpoint or DEFAULT_BASE).strip().rstrip("/").removesuffix("/v1beta")
 
     def auth(self, key: str) -> dict[str, str]:
         return {"x-goog-api-key": key}

@@ -78,9 +78,9 @@ class Decoder:
 
 
 class HttpProvider(Provider):
-    """A provider that talks HTTP through one ``HttpClient``. Subclasses set ``label`` and, for a
-    keyed service, ``key_envs`` and ``official``; they implement ``request``, ``model_names`` and
-    a ``decoder`` class."""
+    """A provider that talks HTTP through one ``HttpClient``. Subclasses set ``label``,
+    ``models_path`` and ``decoder`` (and, for a keyed service, ``key_envs``, ``official`` and
+    ``auth``); they implement ``endpoint_for``, ``request`` and ``model_names``."""
 
     label: ClassVar[str]  # the service's name as people write it, for messages
     sse: ClassVar[bool] = True  # the stream is server-sent events (else NDJSON lines)
@@ -88,25 +88,29 @@ class HttpProvider(Provider):
     decoder: ClassVar[type[Decoder]]
     key_envs: ClassVar[tuple[str, ...]] = ()  # where a key may come from, first the one to name
     official: ClassVar[str] = ""  # the service's own address: there a key is required
+    headers: ClassVar[dict[str, str]] = {}  # sent with every request, besides the key
     http: HttpClient
     api_key: str | None = None
     key_env: str | None = None  # the one it came from
     key_required = False
     _key_problem: str | None = None  # why the configured key is not sent (see key_problem)
 
-    def _connect(
+    def __init__(
         self,
-        endpoint: str,
-        model: str | None,
-        timeouts: Timeouts | None,
+        model: str | None = None,
         api_key: str | None = None,
-        headers: dict[str, str] | None = None,
+        endpoint: str | None = None,
+        timeouts: Timeouts | None = None,
+        **_: Any,
     ) -> None:
-        """Set the endpoint and model, and the one HttpClient. For a keyed service: the key from
-        the argument, else the first of ``key_envs`` set; required only on the ``official`` host
-        (a local server on a custom endpoint usually needs none); sent in ``auth``'s headers."""
-        self.endpoint = endpoint
+        """``model``, else $AGENTRY_MODEL, else the server's first; ``endpoint``, else the
+        service's own (see ``endpoint_for``). A keyed service takes the key from ``api_key``,
+        else the first of ``key_envs`` set, and requires one only on the ``official`` host (a
+        local server on a custom endpoint usually needs none). Other options are a subclass's
+        own, or ignored."""
+        self.endpoint = self.endpoint_for(endpoint)
         self.model = model or os.environ.get(MODEL_ENV) or None
+        headers = dict(self.headers)
         if self.key_envs:
             self.key_env, source = self.key_envs[0], "the api_key argument"
             key = api_key or None
@@ -116,13 +120,17 @@ class HttpProvider(Provider):
             # A key read with `$(cat keyfile)` or pasted with a newline: the ends are trimmed; a
             # key with other control characters is refused (httpx would quote it in its error).
             key = key.strip() if key else None
-            self._key_problem = key_problem(key, source, endpoint)
+            self._key_problem = key_problem(key, source, self.endpoint)
             self.api_key = None if self._key_problem else key or None
-            self.key_required = (urllib.parse.urlsplit(endpoint).hostname
+            self.key_required = (urllib.parse.urlsplit(self.endpoint).hostname
                                  == urllib.parse.urlsplit(self.official).hostname)
-            headers = {**(headers or {}), **(self.auth(self.api_key) if self.api_key else {})}
-        self.http = HttpClient(self.name, endpoint, headers=headers, key_env=self.key_env,
+            headers.update(self.auth(self.api_key) if self.api_key else {})
+        self.http = HttpClient(self.name, self.endpoint, headers=headers, key_env=self.key_env,
                                timeouts=timeouts)
+
+    def endpoint_for(self, endpoint: str | None) -> str:
+        """The address to use for the one given (None: the service's own)."""
+        raise NotImplementedError
 
     def auth(self, key: str) -> dict[str, str]:
         """The headers that send ``key``."""

@@ -10,8 +10,8 @@ from typing import Any
 
 from agentry.events import ProviderEvent, ReasoningDelta, TextDelta, ToolCallEvent, UsageEvent
 from agentry.providers.base import call_arguments
-from agentry.providers.http import Timeouts
 from agentry.providers.http_provider import Decoder, HttpProvider, Request
+from agentry.providers.openai import chat_body
 
 DEFAULT_PORT = 11434
 
@@ -103,17 +103,10 @@ class OllamaProvider(HttpProvider):
     def missing_model_hint(self, model: str) -> str:
         return f"Run `ollama pull {model}` or choose another with --model."
 
-    def __init__(
-        self,
-        model: str | None = None,
-        endpoint: str | None = None,
-        timeouts: Timeouts | None = None,
-        **_: Any,
-    ) -> None:
-        self._connect(
-            endpoint.rstrip("/") if endpoint else parse_ollama_host(os.environ.get("OLLAMA_HOST")),
-            model, timeouts,
-        )
+    def endpoint_for(self, endpoint: str | None) -> str:
+        if endpoint:
+            return endpoint.rstrip("/")
+        return parse_ollama_host(os.environ.get("OLLAMA_HOST"))
 
     def model_names(self, listing: Any) -> list[str]:
         return [m.get("name") or m.get("model") for m in listing.get("models", [])]
@@ -125,11 +118,4 @@ class OllamaProvider(HttpProvider):
     def request(
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None, model: str
     ) -> Request:
-        body: dict[str, Any] = {
-            "model": model,
-            "messages": [to_wire(m) for m in messages],
-            "stream": True,
-        }
-        if tools:
-            body["tools"] = [{"type": "function", "function": t} for t in tools]
-        return Request("/api/chat", body, model)
+        return Request("/api/chat", chat_body(model, messages, tools, to_wire), model)

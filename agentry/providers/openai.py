@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 import os
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from agentry.events import ProviderEvent, ReasoningDelta, TextDelta, ToolCallEvent, UsageEvent
-from agentry.providers.http import Timeouts
 from agentry.providers.http_provider import Decoder, HttpProvider, Request, listed_ids
 
 
@@ -48,6 +47,21 @@ def to_wire(message: dict[str, Any]) -> dict[str, Any]:
     elif wire["content"] is None:
         wire["content"] = ""
     return wire
+
+
+def chat_body(
+    model: str,
+    messages: list[dict[str, Any]],
+    tools: list[dict[str, Any]] | None,
+    to_wire: Callable[[dict[str, Any]], dict[str, Any]],
+) -> dict[str, Any]:
+    """A streamed chat request as Chat Completions takes it (and Ollama's /api/chat, modelled
+    on it): the messages in the server's form, tools as functions."""
+    body: dict[str, Any] = {"model": model, "messages": [to_wire(m) for m in messages],
+                            "stream": True}
+    if tools:
+        body["tools"] = [{"type": "function", "function": t} for t in tools]
+    return body
 
 
 def _args_json(args: Any) -> str:
@@ -132,22 +146,18 @@ class OpenAIProvider(HttpProvider):
     decoder = ChatCompletionsDecoder
 
     def __init__(
-        self,
-        model: str | None = None,
-        api_key: str | None = None,
-        endpoint: str | None = None,
-        timeouts: Timeouts | None = None,
-        temperature: float | None = None,
-        max_tokens: int | None = None,
-        **_: Any,
+        self, *, temperature: float | None = None, max_tokens: int | None = None, **options: Any
     ) -> None:
         # Sampling settings sent with every request, where given (servers differ in defaults).
         self.sampling = {
             k: v for k, v in (("temperature", temperature), ("max_tokens", max_tokens))
             if v is not None
         }
+        super().__init__(**options)
+
+    def endpoint_for(self, endpoint: str | None) -> str:
         base = endpoint or (os.environ.get(self.BASE_ENV) if self.BASE_ENV else None)
-        self._connect(openai_base_url(base) if base else self.official, model, timeouts, api_key)
+        return openai_base_url(base) if base else self.official
 
     def auth(self, key: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {key}"}
@@ -158,15 +168,8 @@ class OpenAIProvider(HttpProvider):
     def request(
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None, model: str
     ) -> Request:
-        body: dict[str, Any] = {
-            "model": model,
-            "messages": [to_wire(m) for m in messages],
-            "stream": True,
-            "stream_options": {"include_usage": True},
-            **self.sampling,
-        }
-        if tools:
-            body["tools"] = [{"type": "function", "function": t} for t in tools]
+        body = chat_body(model, messages, tools, to_wire)
+        body.update(stream_options={"include_usage": True}, **self.sampling)
         return Request("/chat/completions", body, model)
 
 
