@@ -172,12 +172,13 @@ class HttpProvider(Provider):
             request = self.request(messages, tools, model)
             url = self.http.url(request.path)
             decoder = self.decoder(self, url)
+            feed = decoder.feed  # the hot path: once per piece, thousands of times a reply
             pieces = iter_sse if self.sse else iter_lines
             try:
                 async with self.http.stream(request.path, request.body, request.model) as response:
                     async for piece in pieces(response, self.name, url):
                         try:
-                            for event in decoder.feed(piece):
+                            for event in feed(piece):
                                 yield event
                         except BAD_PIECE:  # a piece of an unexpected shape
                             raise malformed(self.name, url, piece) from None
