@@ -200,7 +200,7 @@ class GeminiProvider(HttpProvider):
     def settled(self, exc: ProviderError) -> ProviderError:
         """Gemini answers a wrong key with 400 INVALID_ARGUMENT, not 401."""
         text = str(exc)
-        if type(exc) is ServerError and "HTTP 400" in text and "valid api key" in text.lower():
+        if isinstance(exc, ServerError) and "HTTP 400" in text and "valid api key" in text.lower():
             return AuthenticationError(
                 text.replace("answered with an error", "rejected the API key")
                 .rstrip(".") + f". Check {self.key_env}.",

@@ -7,6 +7,7 @@ read its model list."""
 
 from __future__ import annotations
 
+import abc
 import os
 import urllib.parse
 from collections.abc import AsyncIterator, Iterable
@@ -38,7 +39,7 @@ class Request:
     model: str
 
 
-class Decoder:
+class Decoder(abc.ABC):
     """One reply's stream read piece by piece (an NDJSON line, or one server-sent event's data).
     ``feed`` runs once per piece, thousands of times a reply: keep it lean. A piece of an
     unexpected shape may raise any of ``BAD_PIECE``; the skeleton reports it quoting the piece."""
@@ -50,16 +51,17 @@ class Decoder:
         self.provider = provider
         self.url = url
 
+    @abc.abstractmethod
     def feed(self, piece: str) -> Iterable[ProviderEvent]:
-        raise NotImplementedError
+        """The events one piece carries."""
 
     def held(self) -> Iterable[ToolCallEvent]:
         """Tool calls complete only once the stream has ended (fragments assembled)."""
         return ()
 
+    @abc.abstractmethod
     def usage(self) -> UsageEvent:
         """The reply's token counts, the last event of a finished reply."""
-        raise NotImplementedError
 
     def json(self, piece: str) -> dict[str, Any]:
         return json_object(self.provider.name, self.url, piece)
@@ -128,22 +130,23 @@ class HttpProvider(Provider):
         self.http = HttpClient(self.name, self.endpoint, headers=headers, key_env=self.key_env,
                                timeouts=timeouts)
 
+    @abc.abstractmethod
     def endpoint_for(self, endpoint: str | None) -> str:
         """The address to use for the one given (None: the service's own)."""
-        raise NotImplementedError
 
     def auth(self, key: str) -> dict[str, str]:
-        """The headers that send ``key``."""
-        raise NotImplementedError
+        """The headers that send ``key`` (a keyed service says which)."""
+        raise NotImplementedError(f"{type(self).__name__} names key_envs but no auth headers")
 
+    @abc.abstractmethod
     def request(
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None, model: str
     ) -> Request:
-        raise NotImplementedError
+        """The model call for these messages and tools."""
 
+    @abc.abstractmethod
     def model_names(self, listing: Any) -> list[str]:
         """The model names in the server's answer to ``models_path``."""
-        raise NotImplementedError
 
     def missing_model_hint(self, model: str) -> str:
         return "Choose another with --model."
