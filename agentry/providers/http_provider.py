@@ -10,8 +10,9 @@ from __future__ import annotations
 import abc
 import os
 import urllib.parse
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, ClassVar
 
 from agentry.errors import AuthenticationError, ModelNotFoundError, ProviderError, StreamError
@@ -50,6 +51,8 @@ class Decoder(abc.ABC):
     def __init__(self, provider: HttpProvider, url: str) -> None:
         self.provider = provider
         self.url = url
+        # A piece as the JSON object it must be (bound once: it runs for every piece).
+        self.json: Callable[[str], dict[str, Any]] = partial(json_object, provider.name, url)
 
     @abc.abstractmethod
     def feed(self, piece: str) -> Iterable[ProviderEvent]:
@@ -62,9 +65,6 @@ class Decoder(abc.ABC):
     @abc.abstractmethod
     def usage(self) -> UsageEvent:
         """The reply's token counts, the last event of a finished reply."""
-
-    def json(self, piece: str) -> dict[str, Any]:
-        return json_object(self.provider.name, self.url, piece)
 
     def mid_reply(
         self, detail: str, cls: type[ProviderError] = StreamError, advice: str = ""

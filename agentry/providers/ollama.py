@@ -63,7 +63,7 @@ class OllamaDecoder(Decoder):
         self.counts = UsageEvent()
 
     def feed(self, piece: str) -> Iterator[ProviderEvent]:
-        if not piece.strip():
+        if not piece or piece.isspace():
             return
         chunk = self.json(piece)
         if "error" in chunk:

@@ -90,7 +90,7 @@ class ChatCompletionsDecoder(Decoder):
         self.duration: float | None = None
 
     def feed(self, piece: str) -> Iterator[ProviderEvent]:
-        if piece.strip() == "[DONE]":
+        if "[DONE]" in piece and piece.strip() == "[DONE]":  # no copy of every piece
             self.finished = self.ended = True
             return
         chunk = self.json(piece)
