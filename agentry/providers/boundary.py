@@ -15,7 +15,8 @@ from agentry.errors import ProviderError, ProviderTimeout, StreamError
 from agentry.events import ProviderEvent, ReasoningDelta, TextDelta, ToolCallEvent, UsageEvent
 from agentry.providers.arguments import tool_arguments, valid_unicode
 from agentry.providers.base import Provider
-from agentry.providers.http import REPLY_TIMEOUT_ENV, redact
+from agentry.providers.http import REPLY_TIMEOUT_ENV
+from agentry.providers.redaction import redact, redacted
 
 
 class _Surrogates:
@@ -69,9 +70,7 @@ def _unreadable(provider: Provider, what: str) -> StreamError:
 
 def _redact_error(provider: Provider, exc: ProviderError) -> None:
     """Blank the key out of an error a provider raised (custom ones included)."""
-    key = getattr(provider, "api_key", None)
-    if key and key in str(exc):
-        exc.args = (redact(str(exc), key),)
+    redacted(exc, getattr(provider, "api_key", None))
 
 
 class _Deadline:

@@ -3,34 +3,18 @@
 
 from __future__ import annotations
 
-import os
 import re
 import urllib.parse
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from typing import Any
 
-from agentry.errors import (
-    AuthenticationError,
-    ModelNotFoundError,
-    ProviderError,
-    ServerError,
-    StreamError,
-)
+from agentry.errors import AuthenticationError, ProviderError, ServerError, StreamError
 from agentry.events import ProviderEvent, ReasoningDelta, TextDelta, ToolCallEvent, UsageEvent
-from agentry.providers.base import MODEL_ENV, HttpProvider, call_arguments, content_text
-from agentry.providers.http import (
-    BAD_PIECE,
-    Timeouts,
-    cut_short,
-    iter_sse,
-    json_object,
-    malformed,
-    redact,
-)
+from agentry.providers.base import alternating_turns, call_arguments, content_text
+from agentry.providers.http_provider import Decoder, HttpProvider, Request
 
 DEFAULT_BASE = "https://generativelanguage.googleapis.com"
-KEY_ENVS = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
 # Google's documented stand-in for a function call whose thought signature is unknown (one made
 # by another provider, or before a restart); Gemini 3 refuses unsigned calls otherwise.
 SKIP_SIGNATURE = "skip_thought_signature_validator"
@@ -96,82 +80,127 @@ def to_wire(
 ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     """(systemInstruction, contents): roles user/model, function calls and responses as parts,
     consecutive parts of one role merged into one content."""
-    system: list[str] = []
-    contents: list[dict[str, Any]] = []
     names: dict[str, str] = {}  # tool call id → function name, for the responses
     needs_signature = model.startswith(("gemini-3", "models/gemini-3"))
-    for message in messages:
+
+    def convert(message: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
         role = message["role"]
-        parts: list[dict[str, Any]] = []
-        if role == "system":
-            if text := content_text(message.get("content")):
-                system.append(text)
-            continue
-        if role == "assistant":
-            role = "model"
-            if text := content_text(message.get("content")):
-                parts.append({"text": text})
-            for n, call in enumerate(message.get("tool_calls") or []):
-                names[call.get("id") or ""] = call["function"]["name"]
-                part: dict[str, Any] = {
-                    "functionCall": {
-                        "name": call["function"]["name"], "args": call_arguments(call)
-                    }
-                }
-                signature = signatures.get(call.get("id") or "")
-                if signature is None and n == 0 and needs_signature:
-                    signature = SKIP_SIGNATURE
-                if signature:
-                    part["thoughtSignature"] = signature
-                parts.append(part)
-        elif role == "tool":
-            role = "user"
+        text = content_text(message.get("content"))
+        if role == "tool":
             name = message.get("name") or names.get(message.get("tool_call_id") or "", "")
-            parts.append({
-                "functionResponse": {
-                    "name": name,
-                    "response": {"content": content_text(message.get("content"))},
-                }
-            })
-        elif text := content_text(message.get("content")):
-            parts.append({"text": text})
-        if not parts:
-            continue
-        if contents and contents[-1]["role"] == role:
-            contents[-1]["parts"].extend(parts)
-        else:
-            contents.append({"role": role, "parts": parts})
+            return "user", [{"functionResponse": {"name": name, "response": {"content": text}}}]
+        parts: list[dict[str, Any]] = [{"text": text}] if text else []
+        if role != "assistant":
+            return role, parts
+        for n, call in enumerate(message.get("tool_calls") or []):
+            names[call.get("id") or ""] = call["function"]["name"]
+            part: dict[str, Any] = {
+                "functionCall": {"name": call["function"]["name"], "args": call_arguments(call)}
+            }
+            signature = signatures.get(call.get("id") or "")
+            if signature is None and n == 0 and needs_signature:
+                signature = SKIP_SIGNATURE
+            if signature:
+                part["thoughtSignature"] = signature
+            parts.append(part)
+        return "model", parts
+
+    system, contents = alternating_turns(messages, convert, "parts")
     instruction = {"parts": [{"text": "\n\n".join(system)}]} if system else None
     return instruction, contents
+
+
+class GenerateContentDecoder(Decoder):
+    """SSE chunks of candidates whose parts are text, thoughts or whole function calls."""
+
+    provider: GeminiProvider
+
+    def __init__(self, provider: GeminiProvider, url: str) -> None:
+        super().__init__(provider, url)
+        self.counts: dict[str, Any] = {}
+
+    def feed(self, piece: str) -> Iterator[ProviderEvent]:
+        chunk = self.json(piece)
+        if chunk.get("error"):
+            raise self._error(chunk["error"])
+        self.counts = chunk.get("usageMetadata") or self.counts
+        if not isinstance(self.counts, dict):
+            raise TypeError("usageMetadata is not an object")
+        candidates = chunk.get("candidates") or []
+        blocked = (chunk.get("promptFeedback") or {}).get("blockReason")
+        if blocked and not candidates:
+            raise ProviderError(
+                f"Gemini at {self.url} refused the prompt (blockReason {blocked}).",
+                provider=self.provider.name,
+                url=self.url,
+            )
+        if not candidates:
+            return
+        candidate = candidates[0]
+        for part in (candidate.get("content") or {}).get("parts") or []:
+            if "functionCall" in part:
+                yield self._tool_call(part)
+            elif part.get("text"):
+                if part.get("thought"):
+                    yield ReasoningDelta(part["text"])
+                else:
+                    yield TextDelta(part["text"])
+        if candidate.get("finishReason"):
+            self.finished = True
+
+    def usage(self) -> UsageEvent:
+        completion = [self.counts.get(k) for k in ("candidatesTokenCount", "thoughtsTokenCount")]
+        return UsageEvent(
+            prompt_tokens=self.counts.get("promptTokenCount"),
+            # thinking is output the model generated (and is billed as such)
+            completion_tokens=sum(n for n in completion if isinstance(n, int))
+            if any(isinstance(n, int) for n in completion)
+            else None,
+        )
+
+    def _tool_call(self, part: dict[str, Any]) -> ToolCallEvent:
+        """The call with its args as they came; the provider boundary checks them."""
+        call = part["functionCall"] or {}
+        call_id = call.get("id") or f"call_{uuid.uuid4().hex[:24]}"
+        if isinstance(part.get("thoughtSignature"), str):
+            self.provider._signatures[call_id] = part["thoughtSignature"]
+        return ToolCallEvent(id=call_id, name=call.get("name", ""), arguments=call.get("args"))
+
+    def _error(self, error: Any) -> ProviderError:
+        if not isinstance(error, dict):
+            error = {"message": str(error)}
+        status = error.get("status", "")
+        cls: type[ProviderError] = StreamError
+        if status in ("UNAVAILABLE", "INTERNAL") or error.get("code") in (500, 503):
+            cls = ServerError
+        return self.mid_reply(f" ({status or error.get('code')}: {error.get('message', '')})", cls)
 
 
 class GeminiProvider(HttpProvider):
     name = "gemini"
     label = "Gemini"
+    official = DEFAULT_BASE
+    key_envs = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
+    models_path = "/v1beta/models?pageSize=1000"
+    decoder = GenerateContentDecoder
 
-    def __init__(
-        self,
-        model: str | None = None,
-        api_key: str | None = None,
-        endpoint: str | None = None,
-        timeouts: Timeouts | None = None,
-        include_thoughts: bool | None = None,
-        **_: Any,
-    ) -> None:
-        base = (endpoint or DEFAULT_BASE).strip().rstrip("/")
-        self.endpoint = base.removesuffix("/v1beta")
-        self.model = model or os.environ.get(MODEL_ENV) or None
+    def __init__(self, *, include_thoughts: bool | None = None, **options: Any) -> None:
         # None: ask for thought summaries from the models that think (2.5 and later).
         self.include_thoughts = include_thoughts
         # Thought signatures by tool call id: Gemini wants each call sent back with its own.
         self._signatures: dict[str, str] = {}
-        self._connect_keyed(DEFAULT_BASE, api_key, KEY_ENVS,
-                            lambda key: {"x-goog-api-key": key}, timeouts)
+        super().__init__(**options)
 
-    def _auth_error(self, exc: ServerError) -> ProviderError:
+    def endpoint_for(self, endpoint: str | None) -> str:
+        return (endpoint or DEFAULT_BASE).strip().rstrip("/").removesuffix("/v1beta")
+
+    def auth(self, key: str) -> dict[str, str]:
+        return {"x-goog-api-key": key}
+
+    def settled(self, exc: ProviderError) -> ProviderError:
         """Gemini answers a wrong key with 400 INVALID_ARGUMENT, not 401."""
         text = str(exc)
-        if "HTTP 400" in text and "valid api key" in text.lower():
+        if isinstance(exc, ServerError) and "HTTP 400" in text and "valid api key" in text.lower():
             return AuthenticationError(
                 text.replace("answered with an error", "rejected the API key")
                 .rstrip(".") + f". Check {self.key_env}.",
@@ -180,14 +209,9 @@ class GeminiProvider(HttpProvider):
             )
         return exc
 
-    async def list_models(self) -> list[str]:
-        self._check_key()
-        try:
-            data = await self.http.get_json("/v1beta/models?pageSize=1000")
-        except ServerError as exc:
-            raise self._auth_error(exc) from None
+    def model_names(self, listing: Any) -> list[str]:
         names = []
-        for m in data.get("models") or []:
+        for m in listing.get("models") or []:
             if not isinstance(m, dict) or not m.get("name"):
                 continue
             methods = m.get("supportedGenerationMethods")
@@ -219,87 +243,9 @@ class GeminiProvider(HttpProvider):
             payload["generationConfig"] = {"thinkingConfig": {"includeThoughts": True}}
         return payload
 
-    async def stream_chat(
-        self,
-        messages: list[dict[str, Any]],
-        tools: list[dict[str, Any]] | None = None,
-        *,
-        model: str,
-    ) -> AsyncIterator[ProviderEvent]:
-        self._check_key()
+    def request(
+        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None, model: str
+    ) -> Request:
         model_id = model.removeprefix("models/")
         path = f"/v1beta/models/{urllib.parse.quote(model_id)}:streamGenerateContent?alt=sse"
-        payload = self.payload(messages, tools, model_id)
-        url = self.http.url(path)
-        usage: dict[str, Any] = {}
-        finished = False
-        try:
-            async with self.http.stream(path, payload, model=model_id) as response:
-                async for _event, data in iter_sse(response, self.name, url):
-                    try:
-                        chunk = json_object(self.name, url, data)
-                        if chunk.get("error"):
-                            raise self._stream_error(url, chunk["error"])
-                        usage = chunk.get("usageMetadata") or usage
-                        if not isinstance(usage, dict):
-                            raise TypeError("usageMetadata is not an object")
-                        candidates = chunk.get("candidates") or []
-                        blocked = (chunk.get("promptFeedback") or {}).get("blockReason")
-                        if blocked and not candidates:
-                            raise ProviderError(
-                                f"Gemini at {url} refused the prompt (blockReason {blocked}).",
-                                provider=self.name,
-                                url=url,
-                            )
-                        if not candidates:
-                            continue
-                        candidate = candidates[0]
-                        for part in (candidate.get("content") or {}).get("parts") or []:
-                            if "functionCall" in part:
-                                yield self._tool_call(part)
-                            elif part.get("text"):
-                                if part.get("thought"):
-                                    yield ReasoningDelta(part["text"])
-                                else:
-                                    yield TextDelta(part["text"])
-                        if candidate.get("finishReason"):
-                            finished = True
-                    except BAD_PIECE:  # a piece of an unexpected shape
-                        raise malformed(self.name, url, data) from None
-        except ModelNotFoundError:
-            raise await self._model_not_found(model_id) from None
-        except ServerError as exc:
-            raise self._auth_error(exc) from None
-        if not finished:
-            raise cut_short(self.name, url)
-        completion = [usage.get(k) for k in ("candidatesTokenCount", "thoughtsTokenCount")]
-        yield UsageEvent(
-            prompt_tokens=usage.get("promptTokenCount"),
-            # thinking is output the model generated (and is billed as such)
-            completion_tokens=sum(n for n in completion if isinstance(n, int))
-            if any(isinstance(n, int) for n in completion)
-            else None,
-        )
-
-    def _tool_call(self, part: dict[str, Any]) -> ToolCallEvent:
-        """The call with its args as they came; the provider boundary checks them."""
-        call = part["functionCall"] or {}
-        call_id = call.get("id") or f"call_{uuid.uuid4().hex[:24]}"
-        if isinstance(part.get("thoughtSignature"), str):
-            self._signatures[call_id] = part["thoughtSignature"]
-        return ToolCallEvent(id=call_id, name=call.get("name", ""), arguments=call.get("args"))
-
-    def _stream_error(self, url: str, error: Any) -> ProviderError:
-        if not isinstance(error, dict):
-            error = {"message": str(error)}
-        message = redact(str(error.get("message", "")), self.api_key)
-        status = error.get("status", "")
-        cls: type[ProviderError] = StreamError
-        if status in ("UNAVAILABLE", "INTERNAL") or error.get("code") in (500, 503):
-            cls = ServerError
-        return cls(
-            f"Gemini at {url} reported an error mid-reply ({status or error.get('code')}: "
-            f"{message}). The partial reply was kept.",
-            provider=self.name,
-            url=url,
-        )
+        return Request(path, self.payload(messages, tools, model_id), model_id)

@@ -1,6 +1,7 @@
 """HTTP plumbing every provider shares: one client, timeouts, and HTTP failures turned into our
-errors with messages a person can act on. Keys travel only in headers, never in URLs, so no
-exception text or log line can carry one."""
+errors with messages a person can act on, and a stream read as lines or server-sent events.
+Keys travel only in headers, never in URLs; a key a server echoes back is blanked out where
+errors leave the provider (``redaction``)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,6 @@ MAX_RETRY_AFTER_S = 60.0
 # The longest stream line (and SSE event) we hold in memory: a server that never ends a line
 # gets a StreamError once this much has arrived, instead of eating memory.
 MAX_LINE_BYTES = 8 * 1024 * 1024
-API_KEY_SHOWN = "[API key]"
 
 
 @dataclass(frozen=True)
@@ -55,15 +55,6 @@ class Timeouts:
         return httpx.Timeout(self.read, connect=self.connect)
 
 
-def redact(text: str, secret: str | None) -> str:
-    """``text`` without the API key: the one helper every error path passes its text through
-    (server error bodies, httpx exception texts, error events in a stream, anything caught at
-    the provider boundary)."""
-    if secret and secret in text:
-        text = text.replace(secret, API_KEY_SHOWN)
-    return text
-
-
 class HttpClient:
     """An httpx.AsyncClient bound to one provider, mapping failures to ProviderError types."""
 
@@ -74,14 +65,12 @@ class HttpClient:
         headers: dict[str, str] | None = None,
         key_env: str | None = None,
         timeouts: Timeouts | None = None,
-        secret: str | None = None,
     ) -> None:
         self.provider = provider
         self.base_url = base_url.rstrip("/")
         self.key_env = key_env
         self.timeouts = timeouts or Timeouts.from_env()
         self._headers = headers or {}
-        self._secret = secret  # blanked out of any error text a server echoes back
         self._client: httpx.AsyncClient | None = None
 
     @property
@@ -191,8 +180,9 @@ class HttpClient:
                 url=url,
             ) from None
 
-    def _reason(self, exc: Exception) -> str:
-        return redact(str(exc) or type(exc).__name__, self._secret)
+    @staticmethod
+    def _reason(exc: Exception) -> str:
+        return str(exc) or type(exc).__name__
 
     async def _raise_for_status(
         self, response: httpx.Response, url: str, model: str | None
@@ -201,7 +191,7 @@ class HttpClient:
         if status < 400:
             return
         await response.aread()
-        detail = _error_detail(response, secret=self._secret)
+        detail = _error_detail(response)
         where = f"{self.provider} at {url}"
         if status in (401, 403):
             env = f" Check {self.key_env}." if self.key_env else ""
@@ -243,18 +233,15 @@ def _retry_after(response: httpx.Response) -> float | None:
     return None
 
 
-def _error_detail(response: httpx.Response, limit: int = 300, secret: str | None = None) -> str:
-    """The error text a server sent, from the common JSON shapes, shortened (and without the
-    key, should the server quote it)."""
+def _error_detail(response: httpx.Response, limit: int = 300) -> str:
+    """The error text a server sent, from the common JSON shapes, shortened."""
     try:
         data = response.json()
     except (ValueError, UnicodeDecodeError):
         text = response.text.strip()
     else:
         text = _find_message(data) or json.dumps(data)
-    text = " ".join(text.split()) or response.reason_phrase
-    text = redact(text, secret)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return clip(" ".join(text.split()) or response.reason_phrase, limit)
 
 
 def _find_message(data: Any) -> str | None:
@@ -338,17 +325,17 @@ async def iter_lines(response: httpx.Response, provider: str, url: str) -> Async
         yield b"".join(held).removesuffix(b"\r").decode("utf-8", "replace")
 
 
-async def iter_sse(
-    response: httpx.Response, provider: str, url: str
-) -> AsyncIterator[tuple[str, str]]:
-    """Server-sent events as (event, data) pairs; multi-line data joined with newlines; an
+async def iter_sse(response: httpx.Response, provider: str, url: str) -> AsyncIterator[str]:
+    """The data of each server-sent event (every protocol here names an event's kind inside its
+    data, so the ``event:`` field is not needed); multi-line data joined with newlines; an
     event's data bounded by MAX_LINE_BYTES (characters) like a line."""
-    event, data, size = "", [], 0
+    data: list[str] = []
+    size = 0
     async for line in iter_lines(response, provider, url):
         if not line:
             if data:
-                yield event or "message", "\n".join(data)
-            event, data, size = "", [], 0
+                yield "\n".join(data)
+            data, size = [], 0
         elif line.startswith(":"):
             continue  # comment / keep-alive
         else:
@@ -359,7 +346,5 @@ async def iter_sse(
                 size += len(value)
                 if size > MAX_LINE_BYTES:
                     raise _too_long(provider, url)
-            elif name == "event":
-                event = value
     if data:
-        yield event or "message", "\n".join(data)
+        yield "\n".join(data)

@@ -5,21 +5,13 @@ from __future__ import annotations
 import ipaddress
 import os
 import urllib.parse
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from typing import Any
 
-from agentry.errors import ModelNotFoundError, StreamError
 from agentry.events import ProviderEvent, ReasoningDelta, TextDelta, ToolCallEvent, UsageEvent
-from agentry.providers.base import MODEL_ENV, HttpProvider, call_arguments
-from agentry.providers.http import (
-    BAD_PIECE,
-    HttpClient,
-    Timeouts,
-    cut_short,
-    iter_lines,
-    json_object,
-    malformed,
-)
+from agentry.providers.base import call_arguments
+from agentry.providers.http_provider import Decoder, HttpProvider, Request
+from agentry.providers.openai import chat_body
 
 DEFAULT_PORT = 11434
 
@@ -62,98 +54,68 @@ def to_wire(message: dict[str, Any]) -> dict[str, Any]:
     return wire
 
 
+class OllamaDecoder(Decoder):
+    """NDJSON chunks: a message's thinking, content and whole tool calls; counts in the last."""
+
+    def __init__(self, provider: HttpProvider, url: str) -> None:
+        super().__init__(provider, url)
+        self.calls = 0
+        self.counts = UsageEvent()
+
+    def feed(self, piece: str) -> Iterator[ProviderEvent]:
+        if not piece or piece.isspace():
+            return
+        chunk = self.json(piece)
+        if "error" in chunk:
+            raise self.mid_reply(f": {chunk['error']}")
+        message = chunk.get("message") or {}
+        if message.get("thinking"):
+            yield ReasoningDelta(message["thinking"])
+        if message.get("content"):
+            yield TextDelta(message["content"])
+        for call in message.get("tool_calls") or []:
+            self.calls += 1
+            function = call.get("function", {})
+            yield ToolCallEvent(
+                id=call.get("id") or f"call_{self.calls}",
+                name=function.get("name", ""),
+                arguments=function.get("arguments"),  # checked at the boundary
+            )
+        if chunk.get("done"):
+            self.counts = UsageEvent(
+                prompt_tokens=chunk.get("prompt_eval_count"),
+                completion_tokens=chunk.get("eval_count"),
+                duration_s=(chunk["eval_duration"] / 1e9) if chunk.get("eval_duration") else None,
+            )
+            self.finished = self.ended = True
+
+    def usage(self) -> UsageEvent:
+        return self.counts
+
+
 class OllamaProvider(HttpProvider):
     name = "ollama"
     label = "Ollama"
+    sse = False
+    models_path = "/api/tags"
+    decoder = OllamaDecoder
 
     def missing_model_hint(self, model: str) -> str:
         return f"Run `ollama pull {model}` or choose another with --model."
 
-    def __init__(
-        self,
-        model: str | None = None,
-        endpoint: str | None = None,
-        timeouts: Timeouts | None = None,
-        **_: Any,
-    ) -> None:
-        self.endpoint = (
-            endpoint.rstrip("/") if endpoint else parse_ollama_host(os.environ.get("OLLAMA_HOST"))
-        )
-        self.model = model or os.environ.get(MODEL_ENV) or None
-        self.http = HttpClient(self.name, self.endpoint, timeouts=timeouts)
+    def endpoint_for(self, endpoint: str | None) -> str:
+        if endpoint:
+            return endpoint.rstrip("/")
+        return parse_ollama_host(os.environ.get("OLLAMA_HOST"))
 
-    async def list_models(self) -> list[str]:
-        data = await self.http.get_json("/api/tags")
-        return [m.get("name") or m.get("model") for m in data.get("models", [])]
+    def model_names(self, listing: Any) -> list[str]:
+        return [m.get("name") or m.get("model") for m in listing.get("models", [])]
 
-    async def resolve_model(self) -> str:
-        if self.model:
-            return self.model
-        models = await self.list_models()
-        if not models:
-            raise ModelNotFoundError(
-                f"Ollama at {self.endpoint} has no models installed. "
-                "Install one with `ollama pull <model>` (for example `ollama pull llama3.2`).",
-                provider=self.name,
-                url=self.endpoint,
-            )
-        self.model = models[0]
-        return self.model
+    def no_models(self) -> str:
+        return (f"Ollama at {self.endpoint} has no models installed. Install one with "
+                "`ollama pull <model>` (for example `ollama pull llama3.2`).")
 
-    async def stream_chat(
-        self,
-        messages: list[dict[str, Any]],
-        tools: list[dict[str, Any]] | None = None,
-        *,
-        model: str,
-    ) -> AsyncIterator[ProviderEvent]:
-        payload: dict[str, Any] = {
-            "model": model,
-            "messages": [to_wire(m) for m in messages],
-            "stream": True,
-        }
-        if tools:
-            payload["tools"] = [{"type": "function", "function": t} for t in tools]
-        url = self.http.url("/api/chat")
-        calls = 0
-        try:
-            async with self.http.stream("/api/chat", payload, model=model) as response:
-                async for line in iter_lines(response, self.name, url):
-                    try:
-                        if not line.strip():
-                            continue
-                        chunk = json_object(self.name, url, line)
-                        if "error" in chunk:
-                            raise StreamError(
-                                f"Ollama at {url} reported an error mid-reply: {chunk['error']}. "
-                                "The partial reply was kept.",
-                                provider=self.name,
-                                url=url,
-                            )
-                        message = chunk.get("message") or {}
-                        if message.get("thinking"):
-                            yield ReasoningDelta(message["thinking"])
-                        if message.get("content"):
-                            yield TextDelta(message["content"])
-                        for call in message.get("tool_calls") or []:
-                            calls += 1
-                            function = call.get("function", {})
-                            yield ToolCallEvent(
-                                id=call.get("id") or f"call_{calls}",
-                                name=function.get("name", ""),
-                                arguments=function.get("arguments"),  # checked at the boundary
-                            )
-                        if chunk.get("done"):
-                            yield UsageEvent(
-                                prompt_tokens=chunk.get("prompt_eval_count"),
-                                completion_tokens=chunk.get("eval_count"),
-                                duration_s=(chunk["eval_duration"] / 1e9)
-                                if chunk.get("eval_duration")
-                                else None,
-                            )
-                            return
-                    except BAD_PIECE:  # a piece of an unexpected shape
-                        raise malformed(self.name, url, line) from None
-        except ModelNotFoundError:
-            raise await self._model_not_found(model) from None
-        raise cut_short(self.name, url)
+    def request(
+        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None, model: str
+    ) -> Request:
+        return Request("/api/chat", chat_body(model, messages, tools, to_wire), model)

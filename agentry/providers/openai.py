@@ -6,22 +6,12 @@ from __future__ import annotations
 import json
 import os
 import urllib.parse
-from collections.abc import AsyncIterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from agentry.errors import ModelNotFoundError, StreamError
 from agentry.events import ProviderEvent, ReasoningDelta, TextDelta, ToolCallEvent, UsageEvent
-from agentry.providers.base import MODEL_ENV, HttpProvider
-from agentry.providers.http import (
-    BAD_PIECE,
-    Timeouts,
-    cut_short,
-    iter_sse,
-    json_object,
-    malformed,
-    redact,
-)
+from agentry.providers.http_provider import Decoder, HttpProvider, Request, listed_ids
 
 
 def openai_base_url(endpoint: str) -> str:
@@ -59,6 +49,21 @@ def to_wire(message: dict[str, Any]) -> dict[str, Any]:
     return wire
 
 
+def chat_body(
+    model: str,
+    messages: list[dict[str, Any]],
+    tools: list[dict[str, Any]] | None,
+    to_wire: Callable[[dict[str, Any]], dict[str, Any]],
+) -> dict[str, Any]:
+    """A streamed chat request as Chat Completions takes it (and Ollama's /api/chat, modelled
+    on it): the messages in the server's form, tools as functions."""
+    body: dict[str, Any] = {"model": model, "messages": [to_wire(m) for m in messages],
+                            "stream": True}
+    if tools:
+        body["tools"] = [{"type": "function", "function": t} for t in tools]
+    return body
+
+
 def _args_json(args: Any) -> str:
     if isinstance(args, str):
         return args or "{}"
@@ -75,120 +80,98 @@ class _PartialCall:
     whole: Any = None  # servers that send arguments as an object
 
 
+class ChatCompletionsDecoder(Decoder):
+    """SSE chunks of deltas; tool calls come in fragments, assembled once the stream ends."""
+
+    def __init__(self, provider: HttpProvider, url: str) -> None:
+        super().__init__(provider, url)
+        self.calls: dict[Any, _PartialCall] = {}
+        self.counts: dict[str, Any] = {}
+        self.duration: float | None = None
+
+    def feed(self, piece: str) -> Iterator[ProviderEvent]:
+        if "[DONE]" in piece and piece.strip() == "[DONE]":  # no copy of every piece
+            self.finished = self.ended = True
+            return
+        chunk = self.json(piece)
+        if chunk.get("error"):
+            error = chunk["error"]
+            raise self.mid_reply(f": {error.get('message') if isinstance(error, dict) else error}")
+        # include_usage sends a last chunk with empty choices; Groq reports usage in x_groq;
+        # llama.cpp adds its own timings.
+        groq = chunk.get("x_groq") or {}
+        self.counts = chunk.get("usage") or groq.get("usage") or self.counts
+        if not isinstance(self.counts, dict):
+            raise TypeError("usage is not an object")
+        if isinstance(chunk.get("timings"), dict):
+            ms = chunk["timings"].get("predicted_ms")
+            self.duration = ms / 1000 if isinstance(ms, (int, float)) else self.duration
+        for choice in chunk.get("choices") or []:
+            if choice.get("index", 0) != 0:
+                continue
+            delta = choice.get("delta") or {}
+            reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+            if reasoning:
+                yield ReasoningDelta(reasoning)  # the boundary checks the type
+            if content := delta.get("content"):
+                yield TextDelta(content)
+            for fragment in delta.get("tool_calls") or []:
+                _merge_fragment(self.calls, fragment)
+            if choice.get("finish_reason"):
+                self.finished = True
+
+    def held(self) -> Iterator[ToolCallEvent]:
+        for n, call in enumerate(self.calls.values(), 1):
+            # Arguments as they came; the provider boundary parses and checks them.
+            yield ToolCallEvent(
+                id=call.id or f"call_{n}", name=call.name,
+                arguments=call.whole if call.whole is not None else "".join(call.arguments),
+            )
+
+    def usage(self) -> UsageEvent:
+        return UsageEvent(
+            prompt_tokens=self.counts.get("prompt_tokens"),
+            completion_tokens=self.counts.get("completion_tokens"),
+            duration_s=self.duration,
+        )
+
+
 class OpenAIProvider(HttpProvider):
     name: ClassVar[str] = "openai"
     label: ClassVar[str] = "OpenAI"
-    DEFAULT_BASE: ClassVar[str] = "https://api.openai.com/v1"
+    official: ClassVar[str] = "https://api.openai.com/v1"
+    key_envs: ClassVar[tuple[str, ...]] = ("OPENAI_API_KEY",)
     BASE_ENV: ClassVar[str | None] = "OPENAI_BASE_URL"
-    KEY_ENV: ClassVar[str] = "OPENAI_API_KEY"
+    models_path = "/models"
+    decoder = ChatCompletionsDecoder
 
     def __init__(
-        self,
-        model: str | None = None,
-        api_key: str | None = None,
-        endpoint: str | None = None,
-        timeouts: Timeouts | None = None,
-        temperature: float | None = None,
-        max_tokens: int | None = None,
-        **_: Any,
+        self, *, temperature: float | None = None, max_tokens: int | None = None, **options: Any
     ) -> None:
         # Sampling settings sent with every request, where given (servers differ in defaults).
         self.sampling = {
             k: v for k, v in (("temperature", temperature), ("max_tokens", max_tokens))
             if v is not None
         }
+        super().__init__(**options)
+
+    def endpoint_for(self, endpoint: str | None) -> str:
         base = endpoint or (os.environ.get(self.BASE_ENV) if self.BASE_ENV else None)
-        self.endpoint = openai_base_url(base) if base else self.DEFAULT_BASE
-        self.model = model or os.environ.get(MODEL_ENV) or None
-        self._connect_keyed(self.DEFAULT_BASE, api_key, (self.KEY_ENV,),
-                            lambda key: {"Authorization": f"Bearer {key}"}, timeouts)
+        return openai_base_url(base) if base else self.official
 
-    async def list_models(self) -> list[str]:
-        self._check_key()
-        data = await self.http.get_json("/models")
-        return [m["id"] for m in data.get("data") or [] if isinstance(m, dict) and m.get("id")]
+    def auth(self, key: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {key}"}
 
-    async def stream_chat(
-        self,
-        messages: list[dict[str, Any]],
-        tools: list[dict[str, Any]] | None = None,
-        *,
-        model: str,
-    ) -> AsyncIterator[ProviderEvent]:
-        self._check_key()
-        payload: dict[str, Any] = {
-            "model": model,
-            "messages": [to_wire(m) for m in messages],
-            "stream": True,
-            "stream_options": {"include_usage": True},
-            **self.sampling,
-        }
-        if tools:
-            payload["tools"] = [{"type": "function", "function": t} for t in tools]
-        url = self.http.url("/chat/completions")
-        calls: dict[Any, _PartialCall] = {}
-        usage: dict[str, Any] = {}
-        duration: float | None = None
-        finished = False
-        try:
-            async with self.http.stream("/chat/completions", payload, model=model) as response:
-                async for _event, data in iter_sse(response, self.name, url):
-                    try:
-                        if data.strip() == "[DONE]":
-                            finished = True
-                            break
-                        chunk = json_object(self.name, url, data)
-                        if chunk.get("error"):
-                            raise self._stream_error(url, chunk["error"])
-                        # include_usage sends a last chunk with empty choices; Groq reports usage
-                        # in x_groq; llama.cpp adds its own timings.
-                        groq = chunk.get("x_groq") or {}
-                        usage = chunk.get("usage") or groq.get("usage") or usage
-                        if not isinstance(usage, dict):
-                            raise TypeError("usage is not an object")
-                        if isinstance(chunk.get("timings"), dict):
-                            ms = chunk["timings"].get("predicted_ms")
-                            duration = ms / 1000 if isinstance(ms, (int, float)) else duration
-                        for choice in chunk.get("choices") or []:
-                            if choice.get("index", 0) != 0:
-                                continue
-                            delta = choice.get("delta") or {}
-                            reasoning = delta.get("reasoning_content") or delta.get("reasoning")
-                            if reasoning:
-                                yield ReasoningDelta(reasoning)  # the boundary checks the type
-                            if content := delta.get("content"):
-                                yield TextDelta(content)
-                            for fragment in delta.get("tool_calls") or []:
-                                _merge_fragment(calls, fragment)
-                            if choice.get("finish_reason"):
-                                finished = True
-                    except BAD_PIECE:  # a piece of an unexpected shape
-                        raise malformed(self.name, url, data) from None
-        except ModelNotFoundError:
-            raise await self._model_not_found(model) from None
-        if not finished:
-            raise cut_short(self.name, url)
-        for n, call in enumerate(calls.values(), 1):
-            # Arguments as they came; the provider boundary parses and checks them.
-            yield ToolCallEvent(
-                id=call.id or f"call_{n}", name=call.name,
-                arguments=call.whole if call.whole is not None else "".join(call.arguments),
-            )
-        yield UsageEvent(
-            prompt_tokens=usage.get("prompt_tokens"),
-            completion_tokens=usage.get("completion_tokens"),
-            duration_s=duration,
-        )
+    def model_names(self, listing: Any) -> list[str]:
+        return listed_ids(listing)
 
-    def _stream_error(self, url: str, error: Any) -> StreamError:
-        message = error.get("message") if isinstance(error, dict) else error
-        message = redact(str(message), self.api_key)
-        return StreamError(
-            f"{self.label} at {url} reported an error mid-reply: {message}. "
-            "The partial reply was kept.",
-            provider=self.name,
-            url=url,
-        )
+    def request(
+        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None, model: str
+    ) -> Request:
+        body = chat_body(model, messages, tools, to_wire)
+        body.update(stream_options={"include_usage": True}, **self.sampling)
+        return Request("/chat/completions", body, model)
+
 
 def _merge_fragment(calls: dict[Any, _PartialCall], fragment: dict[str, Any]) -> None:
     """Fold one streamed tool call fragment into ``calls``. Fragments are keyed by ``index``;
@@ -215,6 +198,6 @@ def _merge_fragment(calls: dict[Any, _PartialCall], fragment: dict[str, Any]) ->
 class GroqProvider(OpenAIProvider):
     name: ClassVar[str] = "groq"
     label: ClassVar[str] = "Groq"
-    DEFAULT_BASE: ClassVar[str] = "https://api.groq.com/openai/v1"
+    official: ClassVar[str] = "https://api.groq.com/openai/v1"
+    key_envs: ClassVar[tuple[str, ...]] = ("GROQ_API_KEY",)
     BASE_ENV: ClassVar[str | None] = None
-    KEY_ENV: ClassVar[str] = "GROQ_API_KEY"

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import stat
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,20 +24,28 @@ TEMP_SUFFIX = ".tmp"
 # for a moment; a few short retries ride that out.
 _REPLACE_RETRIES = 10
 _REPLACE_PAUSE_S = 0.05
+# Binary (no newline translation) and not inherited by child processes, on Windows.
+_TEMP_FLAGS = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+               | getattr(os, "O_NOINHERIT", 0))
+_HAS_FCHMOD = hasattr(os, "fchmod")  # POSIX; Windows only from Python 3.13
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes, *, mode: int = 0o600, keep_mode: bool = False) -> None:
     """Write ``data`` to ``path`` so that a reader, or a crash, sees the old file or the new one.
 
     The temp file lives in the same folder (``os.replace`` is atomic only within a file system);
     it is fsynced before the rename and the folder after it, so the new name survives a power cut.
-    Callers hold the file's lock (see ``locked``): that is how a listing tells a temp file of a
-    live writer from one a killed writer left.
+    It is created with ``mode`` less the umask (private by default: sessions and settings);
+    ``keep_mode`` has it take over an existing file's mode (an edited script stays executable).
+    Callers that write sessions hold the file's lock (see ``locked``): that is how a listing tells
+    a temp file of a live writer from one a killed writer left.
     """
-    # Named ``.<name>.<random>.tmp``: a listing finds the lock of a leftover one by that name.
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
+    fd, tmp = _create_temp(path, mode)
     try:
         with os.fdopen(fd, "wb") as f:
+            if keep_mode and _HAS_FCHMOD:
+                with contextlib.suppress(FileNotFoundError):
+                    os.fchmod(f.fileno(), stat.S_IMODE(path.stat().st_mode))
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
@@ -47,6 +55,18 @@ def atomic_write(path: Path, data: bytes) -> None:
             os.unlink(tmp)
         raise
     _fsync_dir(path.parent)
+
+
+def _create_temp(path: Path, mode: int) -> tuple[int, str]:
+    """A new, empty temp file beside ``path``, open for writing."""
+    for _ in range(100):
+        # Named ``.<name>.<random>.tmp``: a listing finds the lock of a leftover one by that name.
+        tmp = os.path.join(path.parent, f".{path.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
+        try:
+            return os.open(tmp, _TEMP_FLAGS, mode), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"No free temp file name beside {path}.")
 
 
 def _replace(src: str, dst: Path) -> None:

@@ -2,39 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import secrets
-import stat
 from pathlib import Path
 
 from agentry.errors import ToolError
+from agentry.sessions.storage import atomic_write
 from agentry.tools.files import existing_file
 from agentry.tools.schema import tool_from_function
 from agentry.tools.tool import Tool
 from agentry.tools.workspace import Workspace
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so a reader (or a crash) sees the old file or the new one.
-
-    The temp file is made with mode 0o666 so the umask applies as for any new file, and takes
-    over an existing file's mode (an edited script stays executable).
-    """
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            with contextlib.suppress(FileNotFoundError):
-                os.fchmod(f.fileno(), stat.S_IMODE(path.stat().st_mode))
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+def write_text_file(path: Path, data: bytes) -> None:
+    """Replace ``path`` atomically; a new file gets the usual mode (0o666 less the umask), an
+    existing one keeps its own (an edited script stays executable)."""
+    atomic_write(path, data, mode=0o666, keep_mode=True)
 
 
 def edit_tools(workspace: Workspace) -> list[Tool]:
@@ -54,7 +35,7 @@ def edit_tools(workspace: Workspace) -> list[Tool]:
             raise ToolError(f"{path!r} already exists. Pass overwrite=true to replace it.")
         target.parent.mkdir(parents=True, exist_ok=True)
         data = content.encode("utf-8")
-        atomic_write(target, data)
+        write_text_file(target, data)
         return f"{'Replaced' if existed else 'Created'} {path} ({len(data)} bytes)."
 
     def edit_file(path: str, old: str, new: str) -> str:
@@ -79,7 +60,7 @@ def edit_tools(workspace: Workspace) -> list[Tool]:
                 f"old {where} in {path}; it must occur exactly once. "
                 + ("Check it against the file's text." if count == 0 else "Include more context.")
             )
-        atomic_write(target, text.replace(old, new, 1).encode("utf-8"))
+        write_text_file(target, text.replace(old, new, 1).encode("utf-8"))
         return f"Edited {path}."
 
     def delete_file(path: str) -> str:

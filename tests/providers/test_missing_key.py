@@ -7,7 +7,7 @@ import pytest
 
 from agentry.errors import AuthenticationError
 from agentry.providers.anthropic import AnthropicProvider
-from agentry.providers.base import HttpProvider
+from agentry.providers.http_provider import HttpProvider
 from agentry.providers.gemini import GeminiProvider
 from agentry.providers.openai import GroqProvider, OpenAIProvider
 
