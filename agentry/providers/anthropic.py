@@ -15,7 +15,8 @@ from agentry.errors import (
     StreamError,
 )
 from agentry.events import ProviderEvent, ReasoningDelta, TextDelta, ToolCallEvent, UsageEvent
-from agentry.providers.base import MODEL_ENV, HttpProvider, call_arguments, content_text
+from agentry.messages import content_text
+from agentry.providers.base import MODEL_ENV, HttpProvider, call_arguments
 from agentry.providers.http import (
     BAD_PIECE,
     Timeouts,

@@ -173,15 +173,6 @@ def _loopback(host: str) -> bool:
         return False
 
 
-def content_text(content: Any) -> str:
-    """Plain text of a message's content (a string, or OpenAI-style parts)."""
-    if isinstance(content, list):
-        return "".join(
-            p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text"
-        )
-    return content or ""
-
-
 def call_arguments(call: dict[str, Any]) -> dict[str, Any]:
     """A stored tool call's arguments as a dict (OpenAI-style calls carry a JSON string; one
     that is not a JSON object, as an older session may hold, is sent as {})."""
