@@ -47,14 +47,14 @@ from agentry.events import (
     ToolResultEvent,
     UsageEvent,
 )
-from agentry.messages import title_of
+from agentry.messages import parse_time, title_of
 from agentry.safe_text import clip
 from agentry.sessions import AgentSession, SessionManager, validate_session_id
 from agentry.sessions.background_sync import AUTOSAVE_S, sync_in_background
 from agentry.sessions.manager import SyncReport
 from agentry.sessions.rescue import rescue_copy
 from agentry_tui import export
-from agentry_tui.formatting import parse_time, tokens_per_second
+from agentry_tui.formatting import tokens_per_second
 
 if TYPE_CHECKING:
     from agentry.agent import Agent, Approval
