@@ -7,7 +7,11 @@ from datetime import datetime
 import pytest
 
 from agentry.messages import CREATED_AT, ERROR, INTERRUPTED, MODEL, PROVIDER, REASONING, USAGE
+from agentry_tui.export import to_markdown
 from agentry_tui.view import STOPPED, ShownCall, ShownMessage
+from tests.tui.conftest import SIZE
+from tests.tui.helpers import active, ready, replies
+from tests.tui.scenes import SYSTEM, seed, user
 
 NOW = datetime(2026, 12, 7, 12, 0)
 CALL = {"id": "c1", "type": "function", "function": {"name": "read_file", "arguments": '{"p": 1}'}}
@@ -76,3 +80,21 @@ def test_a_prompt_from_parts() -> None:
 def test_a_live_reply_has_nothing_yet() -> None:
     assert ShownMessage.of({}, NOW) == ShownMessage(role="", text="")
 
+
+
+ODD = {  # a hand-edited file: the schema does not check these keys, so any value loads
+    "role": "assistant", "content": "Still readable.", CREATED_AT: 20261207, PROVIDER: None,
+    MODEL: 5, REASONING: ["why"], USAGE: "12 tokens", INTERRUPTED: "", ERROR: None,
+}
+
+
+def test_odd_bookkeeping_values_read_as_absent() -> None:
+    assert ShownMessage.of(ODD, NOW) == ShownMessage(role="assistant", text="Still readable.")
+
+
+async def test_a_session_with_odd_bookkeeping_values_opens_and_exports(app, history) -> None:
+    seed(history, "odd", [SYSTEM, user("hi", 2), ODD], 2, 1)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert active(app).id == "odd" and replies(app) == ["Still readable."]
+        assert to_markdown(active(app).session).endswith("## Assistant\n\nStill readable.\n")
