@@ -22,7 +22,16 @@ from agentry.events import (
     ToolResultEvent,
     UsageEvent,
 )
-from agentry.messages import wire_message
+from agentry.messages import (
+    CREATED_AT,
+    ERROR,
+    INTERRUPTED,
+    MODEL,
+    PROVIDER,
+    REASONING,
+    USAGE,
+    wire_message,
+)
 from agentry.providers import Provider, make_provider
 from agentry.providers.boundary import checked_model, checked_stream
 from agentry.providers.http import Timeouts
@@ -183,7 +192,7 @@ class Agent:
         session = self._session(session_id)
         if message is not None:
             yield _append(session, {"role": "user", "content": message,
-                                    "_created_at": _stamp(self.clock)})
+                                    CREATED_AT: _stamp(self.clock)})
         try:
             model = await checked_model(self.provider)
         except ProviderError as exc:
@@ -290,10 +299,10 @@ def _tool_message(result: ToolResultEvent, clock: Clock) -> dict[str, Any]:
         "tool_call_id": result.id,
         "name": result.name,
         "content": result.content,
-        "_created_at": _stamp(clock),
+        CREATED_AT: _stamp(clock),
     }
     if result.is_error:
-        message["_error"] = True
+        message[ERROR] = True
     return message
 
 
@@ -319,7 +328,7 @@ class _ReplyInProgress:
             return [self.message(interrupted=True)] if self.has_content else []
         return [
             {**_tool_message(ToolResultEvent(call.id, call.name, "Stopped before it finished.",
-                                             is_error=True), self.clock), "_interrupted": True}
+                                             is_error=True), self.clock), INTERRUPTED: True}
             for call in self.calls[self.answered:]
         ]
 
@@ -351,16 +360,16 @@ class _ReplyInProgress:
                  "function": {"name": c.name, "arguments": c.arguments}}
                 for c in self.calls
             ]
-        message["_created_at"] = _stamp(self.clock)
-        message["_provider"] = self.provider
-        message["_model"] = self.model
+        message[CREATED_AT] = _stamp(self.clock)
+        message[PROVIDER] = self.provider
+        message[MODEL] = self.model
         if self.reasoning:
-            message["_reasoning"] = "".join(self.reasoning)
+            message[REASONING] = "".join(self.reasoning)
         if self.usage is not None:
-            message["_usage"] = self.usage.as_dict()
+            message[USAGE] = self.usage.as_dict()
         if interrupted:
-            message["_interrupted"] = True
+            message[INTERRUPTED] = True
         if error:
-            message["_interrupted"] = True
-            message["_error"] = error
+            message[INTERRUPTED] = True
+            message[ERROR] = error
         return message

@@ -1,5 +1,6 @@
 """Chat messages as plain dicts (the spec's ``List[Dict]``): checking them at the boundaries
-(loading, saving) without changing them, and helpers that work on them.
+(loading, saving) without changing them, typed reads of Agentry's bookkeeping keys, and helpers
+that work on them.
 
 The pydantic models in ``agentry.message_schema`` say what a valid message is. Nearly every
 message is plainly valid, and that is checked here without pydantic, which is imported only to
@@ -8,7 +9,9 @@ name the problem when something is not (it would add a fifth of a second to ever
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Final, TypedDict, cast
 
 ROLES = frozenset({"system", "user", "assistant", "tool"})
 
@@ -16,6 +19,25 @@ ROLES = frozenset({"system", "user", "assistant", "tool"})
 # provider and model, its usage, whether it was interrupted). They are kept on disk and stripped
 # before messages are sent to any provider.
 META_PREFIX = "_"
+
+# The bookkeeping keys, named here only. Written by the agent (and a front-end for the person's
+# message); read through the accessors below, which take whatever a file holds without failing.
+CREATED_AT: Final = "_created_at"  # ISO date-time the message was made
+PROVIDER: Final = "_provider"  # provider and model that wrote a reply
+MODEL: Final = "_model"
+REASONING: Final = "_reasoning"  # the reply's reasoning text, kept but never sent back
+USAGE: Final = "_usage"  # a Usage
+INTERRUPTED: Final = "_interrupted"  # True: stopped before it finished, the partial reply
+ERROR: Final = "_error"  # a failed reply: why; a failed tool result: True
+
+
+class Usage(TypedDict, total=False):
+    """A reply's ``_usage``: token counts as the server reported them (None where it did not),
+    and the seconds it took to generate."""
+
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    duration_s: float | None
 
 
 def optional_str(value: Any) -> bool:
@@ -73,13 +95,90 @@ def wire_message(message: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in message.items() if not k.startswith(META_PREFIX)}
 
 
+def content_text(content: Any) -> str:
+    """A message's content as plain text: a string as it is; of multi-part content, the text
+    parts joined with nothing between them, so the text is what its parts spell (as a model is
+    sent it); None as ""."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(_part_text(part) for part in content)
+    return "" if content is None else str(content)
+
+
+def _part_text(part: Any) -> str:
+    """A content part's text: its ``text`` if that is a string, a bare string part itself; ""
+    for parts without text (images, tool results)."""
+    if isinstance(part, str):
+        return part
+    text = part.get("text") if isinstance(part, dict) else None
+    return text if isinstance(text, str) else ""
+
+
 def title_of(messages: list[dict[str, Any]], limit: int = 60) -> str:
     """A short title: the first line of the first user message."""
     for message in messages:
         if message.get("role") == "user":
-            content = message.get("content")
-            if isinstance(content, list):  # multi-part content: take the text parts
-                content = " ".join(p.get("text", "") for p in content if isinstance(p, dict))
-            text = " ".join(str(content or "").split())
+            text = " ".join(content_text(message.get("content")).split())
             return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
     return ""
+
+
+# -- the bookkeeping keys, typed ----------------------------------------------------------------
+# A session file's messages are checked against the schema, which does not cover these keys, so
+# each accessor takes a value of the wrong type as absent rather than failing a screen or export.
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An ISO date-time string (as sessions store them) as a datetime, None if it is not one."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def created_at(message: Mapping[str, Any]) -> datetime | None:
+    """When the message was made; None if that was not recorded."""
+    return parse_time(message.get(CREATED_AT))
+
+
+def _text(message: Mapping[str, Any], key: str) -> str:
+    value = message.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def provider(message: Mapping[str, Any]) -> str:
+    """The provider that wrote a reply; "" if not recorded."""
+    return _text(message, PROVIDER)
+
+
+def model(message: Mapping[str, Any]) -> str:
+    """The model that wrote a reply; "" if not recorded."""
+    return _text(message, MODEL)
+
+
+def reasoning(message: Mapping[str, Any]) -> str:
+    """A reply's reasoning text; "" if it had none."""
+    return _text(message, REASONING)
+
+
+def usage(message: Mapping[str, Any]) -> Usage | None:
+    """A reply's token usage; None if the server reported none. Its counts may still be None."""
+    value = message.get(USAGE)
+    return cast(Usage, value) if isinstance(value, dict) else None
+
+
+def is_interrupted(message: Mapping[str, Any]) -> bool:
+    """The message was stopped before it finished (a partial reply, an unanswered tool call)."""
+    return bool(message.get(INTERRUPTED))
+
+
+def error(message: Mapping[str, Any]) -> str:
+    """Why the message failed, "" if it did not. A failed tool result is only marked (True),
+    which reads as "True"."""
+    value = message.get(ERROR)
+    return str(value) if value else ""

@@ -27,11 +27,11 @@ from agentry import commands
 from agentry.commands import TUI, CommandSpec, SessionLine, SlashCommand
 from agentry.config import load_settings, save_settings
 from agentry.errors import AgentryError, ProviderError, Refused
+from agentry.messages import content_text
 from agentry.safe_text import visible
 from agentry.sessions import is_valid_session_id
 from agentry.sessions.session import now as wall_clock
 from agentry.termination import termination_signals
-from agentry_tui.formatting import content_text
 from agentry_tui.keys import bindings, help_rows
 from agentry_tui.store import (
     ApprovalRequested,

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from agentry import messages
 from agentry.sessions import AgentSession
-from agentry_tui.formatting import content_text, stamp
+from agentry.timefmt import stamp
 
 _HEADINGS = {"system": "System", "user": "You", "assistant": "Assistant", "tool": "Tool"}
 
@@ -24,13 +25,12 @@ def to_markdown(session: AgentSession) -> str:
         heading = _HEADINGS.get(role, role.title())
         if role == "tool" and message.get("name"):
             heading += f" ({message['name']})"
-        if message.get("_model"):
-            heading += f" · {message['_model']}"
+        if model := messages.model(message):
+            heading += f" · {model}"
         lines += [f"## {heading}", ""]
-        if message.get("_reasoning"):
-            lines += ["<details><summary>Reasoning</summary>", "", message["_reasoning"], "",
-                      "</details>", ""]
-        text = content_text(message.get("content"))
+        if reasoning := messages.reasoning(message):
+            lines += ["<details><summary>Reasoning</summary>", "", reasoning, "", "</details>", ""]
+        text = messages.content_text(message.get("content"))
         if role == "tool":
             text = f"```\n{text}\n```"
         if text:
@@ -41,9 +41,9 @@ def to_markdown(session: AgentSession) -> str:
             args_text = args if isinstance(args, str) else json.dumps(args, indent=2)
             lines += [f"Tool call `{function.get('name', '')}`:", "", "```json", args_text,
                       "```", ""]
-        if message.get("_error"):
-            lines += [f"> Error: {message['_error']}", ""]
-        elif message.get("_interrupted"):
+        if error := messages.error(message):
+            lines += [f"> Error: {error}", ""]
+        elif messages.is_interrupted(message):
             lines += ["> (interrupted)", ""]
     return "\n".join(lines).rstrip() + "\n"
 

@@ -4,21 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-from agentry.timefmt import stamp  # noqa: F401 - the exports and panel use the spec's form too
-
-
-def parse_time(value: Any) -> datetime | None:
-    """An ISO date-time string (as sessions store them) as a datetime, None if it is not one."""
-    if isinstance(value, datetime):
-        return value
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
+from agentry.messages import Usage
 
 
 def relative_time(moment: datetime | None, now: datetime) -> str:
@@ -59,9 +46,10 @@ def human_size(size: int | None) -> str:
     raise AssertionError("unreachable")
 
 
-def tokens_per_second(usage: Any) -> float | None:
-    """completion_tokens / duration_s of a message's ``_usage``, when both are known."""
-    if not isinstance(usage, dict):
+def tokens_per_second(usage: Usage | None) -> float | None:
+    """completion_tokens / duration_s of a reply's usage (``messages.usage``), when both are
+    known."""
+    if not isinstance(usage, dict):  # also a raw ``_usage`` value of the wrong type
         return None
     tokens, seconds = usage.get("completion_tokens"), usage.get("duration_s")
     if not isinstance(tokens, int | float) or not isinstance(seconds, int | float):
@@ -77,12 +65,3 @@ def home_relative(path: Path) -> str:
         return "~/" + str(path.relative_to(Path.home()))
     except ValueError:
         return str(path)
-
-
-def content_text(content: Any) -> str:
-    """A message's content as text; multi-part content keeps its text parts."""
-    if isinstance(content, list):
-        return "\n".join(
-            str(p.get("text", "")) for p in content if isinstance(p, dict) and p.get("text")
-        )
-    return "" if content is None else str(content)

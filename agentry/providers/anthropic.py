@@ -7,7 +7,8 @@ from typing import Any, ClassVar
 
 from agentry.errors import AuthenticationError, ProviderError, RateLimitError, ServerError
 from agentry.events import ProviderEvent, ReasoningDelta, TextDelta, ToolCallEvent, UsageEvent
-from agentry.providers.base import alternating_turns, call_arguments, content_text
+from agentry.messages import content_text
+from agentry.providers.base import alternating_turns, call_arguments
 from agentry.providers.http_provider import Decoder, HttpProvider, Request, listed_ids
 
 DEFAULT_BASE = "https://api.anthropic.com"

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from agentry.errors import ModelNotFoundError
 from agentry.events import ProviderEvent
+from agentry.messages import content_text
 from agentry.providers.arguments import tool_arguments
 
 MODEL_ENV = "AGENTRY_MODEL"
@@ -84,15 +85,6 @@ def _loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
-
-
-def content_text(content: Any) -> str:
-    """Plain text of a message's content (a string, or OpenAI-style parts)."""
-    if isinstance(content, list):
-        return "".join(
-            p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text"
-        )
-    return content or ""
 
 
 def call_arguments(call: dict[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,8 @@ from typing import Any
 
 from agentry.errors import AuthenticationError, ProviderError, ServerError, StreamError
 from agentry.events import ProviderEvent, ReasoningDelta, TextDelta, ToolCallEvent, UsageEvent
-from agentry.providers.base import alternating_turns, call_arguments, content_text
+from agentry.messages import content_text
+from agentry.providers.base import alternating_turns, call_arguments
 from agentry.providers.http_provider import Decoder, HttpProvider, Request
 
 DEFAULT_BASE = "https://generativelanguage.googleapis.com"

@@ -28,6 +28,7 @@ from typing import Any
 
 from agentry.errors import ModelNotFoundError, ProviderError
 from agentry.events import ProviderEvent, TextDelta, UsageEvent
+from agentry.messages import content_text
 from agentry.providers.base import Provider
 
 THREADS_ENV = "AGENTRY_LOCAL_THREADS"
@@ -88,18 +89,6 @@ def default_threads() -> int:
 # -- messages --------------------------------------------------------------------------------
 
 
-def _text_of(content: Any) -> str:
-    if content is None:
-        return ""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):  # multi-part content: keep the text parts
-        return "".join(
-            p.get("text", "") if isinstance(p, dict) else str(p) for p in content
-        )
-    return str(content)
-
-
 def to_local_messages(messages: list[dict[str, Any]]) -> list[dict[str, str]]:
     """Messages reduced to role and text, for a chat template that knows nothing of tools:
     tool results become user messages ("Tool result: ..."), assistant tool calls are dropped
@@ -107,7 +96,7 @@ def to_local_messages(messages: list[dict[str, Any]]) -> list[dict[str, str]]:
     out: list[dict[str, str]] = []
     for message in messages:
         role = message.get("role")
-        text = _text_of(message.get("content"))
+        text = content_text(message.get("content"))
         if role == "tool":
             name = message.get("name")
             out.append({"role": "user", "content": f"Tool result{f' ({name})' if name else ''}: "

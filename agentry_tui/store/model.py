@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from agentry.events import ToolCallEvent
-from agentry.messages import title_of
+from agentry.messages import parse_time, title_of, usage
 from agentry.sessions import AgentSession
-from agentry_tui.formatting import parse_time, tokens_per_second
+from agentry_tui.formatting import tokens_per_second
 
 
 class Generation(Enum):
@@ -126,8 +126,8 @@ class SessionEntry(DraftState, ReplyState, SaveState, ListingRow):
         if self.session is None:
             return None
         for message in reversed(self.session.messages):
-            if message.get("role") == "assistant" and "_usage" in message:
-                return tokens_per_second(message["_usage"])
+            if message.get("role") == "assistant" and (spent := usage(message)) is not None:
+                return tokens_per_second(spent)
         return None
 
     @classmethod

@@ -18,9 +18,10 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static
 
-from agentry_tui.formatting import content_text
+from agentry.messages import content_text
 from agentry_tui.store import Notice, PartialReply, SessionEntry
 from agentry_tui.textual_private import AnchoredToThisLayout
+from agentry_tui.view import ShownMessage
 from agentry_tui.widgets.messages import (
     ALL,
     AssistantMessage,
@@ -136,13 +137,14 @@ class MessageList(AnchoredToThisLayout, VerticalScroll):
             self._calls.update((c.call_id, c) for c in view.calls if c.call_id)
             return view
         if role == "system":
-            return SystemMessage(message)
+            return SystemMessage(message, now)
         if role == "tool":
             call = self._calls.pop(message.get("tool_call_id") or "", None)
             if call is not None:
-                call.set_result(content_text(message.get("content")), bool(message.get("_error")))
+                shown = ShownMessage.of(message, now)
+                call.set_result(shown.text, shown.is_error)
                 return None
-            return ToolResultView(message)
+            return ToolResultView(message, now)
         return None
 
     def _build(self, entry: SessionEntry, lo: int, hi: int) -> list[Widget]:

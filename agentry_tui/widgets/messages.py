@@ -12,7 +12,7 @@ with pauses between, so their key presses are shown without waiting behind the r
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, ClassVar, NamedTuple
 
@@ -24,9 +24,10 @@ from textual.timer import Timer
 from textual.binding import Binding, BindingType
 from textual.widgets import Collapsible, Static
 
+from agentry.events import ToolCallEvent
 from agentry.safe_text import visible
-from agentry_tui.formatting import clock_time, content_text, parse_time, tokens_per_second
 from agentry_tui.store import Notice, PartialReply
+from agentry_tui.view import ShownCall, ShownMessage
 from agentry_tui.widgets.markdown import MarkdownText
 
 RESULT_LIMIT = 4000  # characters of a tool result shown; the rest is cut with a note
@@ -107,13 +108,8 @@ class ToolCallView(Collapsible):
         self.title = self._heading()
 
 
-def _call_views(message: dict[str, Any]) -> list[ToolCallView]:
-    views = []
-    for call in message.get("tool_calls") or []:
-        function = call.get("function", {})
-        name, arguments = function.get("name", ""), function.get("arguments")
-        views.append(ToolCallView(name, arguments, call.get("id")))
-    return views
+def _call_views(calls: Iterable[ShownCall | ToolCallEvent]) -> list[ToolCallView]:
+    return [ToolCallView(c.name, c.arguments, c.id) for c in calls]
 
 
 class MessageView(Vertical):
@@ -124,13 +120,13 @@ class UserMessage(Static):
     """A prompt: one widget, the header line and the text as typed."""
 
     def __init__(self, message: dict[str, Any], now: datetime) -> None:
-        when = clock_time(parse_time(message.get("_created_at")), now)
+        shown = ShownMessage.of(message, now)
         super().__init__(
             Content.assemble(
                 ("You", "bold $text-primary"),
-                ("  " + when, "$text-primary 60%"),
+                ("  " + shown.time, "$text-primary 60%"),
                 "\n",
-                visible(content_text(message.get("content"))),
+                visible(shown.text),
             ),
             classes="message -user",
         )
@@ -138,8 +134,8 @@ class UserMessage(Static):
 
 
 class SystemMessage(Static):
-    def __init__(self, message: dict[str, Any]) -> None:
-        text = visible(content_text(message.get("content")))
+    def __init__(self, message: dict[str, Any], now: datetime) -> None:
+        text = visible(ShownMessage.of(message, now).text)
         super().__init__(Content.assemble(("System  ", "bold"), text), classes="message -system")
         self.message = message
 
@@ -147,13 +143,14 @@ class SystemMessage(Static):
 class ToolResultView(MessageView):
     """A tool result whose call is not on screen (its request is older than the window)."""
 
-    def __init__(self, message: dict[str, Any]) -> None:
+    def __init__(self, message: dict[str, Any], now: datetime) -> None:
         super().__init__(classes="message -tool")
         self.message = message
+        self.shown = ShownMessage.of(message, now)
 
     def compose(self) -> ComposeResult:
-        view = ToolCallView(self.message.get("name") or "tool", {})
-        view.set_result(content_text(self.message.get("content")), bool(self.message.get("_error")))
+        view = ToolCallView(self.shown.name or "tool", {})
+        view.set_result(self.shown.text, self.shown.is_error)
         yield view
 
 
@@ -175,48 +172,38 @@ class AssistantMessage(MessageView):
     ) -> None:
         super().__init__(classes="message -assistant")
         self.message = message or {}
+        self.shown = ShownMessage.of(self.message, now)
         self._now = now
         self._model = model
         self.live = partial is not None
         # _target: the reply's text so far; _text: how much of it is shown (see _catch_up)
-        self._target = partial.text if partial else content_text(self.message.get("content"))
+        self._target = partial.text if partial else self.shown.text
         self._text = "" if self.live else self._target
         self._pace = pace
         self._resuming = False  # the next slice is due after the next frame or the timer
         self._timer: Timer | None = None  # the pause before the next slice
-        self._reasoning = partial.reasoning if partial else self.message.get("_reasoning", "")
+        self._reasoning = partial.reasoning if partial else self.shown.reasoning
         self._body = MarkdownText("" if self.live else self._text, classes="body", id="body",
                                   held=lambda: self._pace().chars == 0)
         # Built here, not in compose, so results further down can be matched to them at once.
-        self.calls = _call_views(self.message)
-        self._pending = [ToolCallView(c.name, c.arguments, c.id) for c in partial.calls] \
-            if partial else []
+        self.calls = _call_views(self.shown.calls)
+        self._pending = _call_views(partial.calls) if partial else []
         self.set_class(self.live, "-live")
 
     def _header(self) -> Content:
-        message = self.message
-        model = message.get("_model") or self._model or ""
-        when = clock_time(parse_time(message.get("_created_at")), self._now)
+        shown = self.shown
+        model = shown.model or self._model or ""
         parts: list[tuple[str, str] | str] = [("Assistant", "bold")]
         if model:
             parts.append(("  " + visible(model), "dim"))
         if self.live:
             parts.append(("  ● replying…", "italic"))
             return Content.assemble(*parts)
-        if when:
-            parts.append(("  " + when, "dim"))
-        if (rate := tokens_per_second(message.get("_usage"))) is not None:
-            tokens = message["_usage"]["completion_tokens"]
-            parts.append((f"  · {tokens} tokens · {rate:.1f} tok/s", "dim"))
+        if shown.time:
+            parts.append(("  " + shown.time, "dim"))
+        if shown.speed:
+            parts.append(("  · " + shown.speed, "dim"))
         return Content.assemble(*parts)
-
-    def _outcome(self) -> str:
-        """A line under a reply that did not finish."""
-        if error := self.message.get("_error"):
-            return f"✗ failed: {visible(str(error))}"
-        if self.message.get("_interrupted"):
-            return "⏹ stopped: this is the partial reply"
-        return ""
 
     def compose(self) -> ComposeResult:
         yield RoleLine(self._header(), id="header")
@@ -226,8 +213,8 @@ class AssistantMessage(MessageView):
         yield self._body
         yield from self.calls
         yield from self._pending
-        if outcome := self._outcome():
-            yield Static(outcome, id="footer", markup=False)
+        if self.shown.outcome:
+            yield Static(self.shown.outcome, id="footer", markup=False)
 
     def _reasoning_view(self) -> Collapsible:
         return Collapsible(
@@ -245,7 +232,7 @@ class AssistantMessage(MessageView):
             self.mount(self._reasoning_view(), after=self.query_one("#header"))
 
     def on_mount(self) -> None:
-        self.set_class(bool(self.message.get("_error")), "-error")
+        self.set_class(self.shown.is_error, "-error")
         self._catch_up()  # a reply opened while it streams: what arrived so far
 
     def pull(self, partial: PartialReply) -> None:
@@ -309,7 +296,8 @@ class AssistantMessage(MessageView):
     async def finish(self, message: dict[str, Any]) -> None:
         """The agent committed the reply: show the rest, its tool calls and how it ended."""
         self.message = message
-        text = content_text(message.get("content"))
+        self.shown = shown = ShownMessage.of(message, self._now)
+        text = shown.text
         self.live = False
         if not self.is_attached:  # the app is closing
             return
@@ -327,18 +315,18 @@ class AssistantMessage(MessageView):
             self._body, self._text, self._target = body, text, text
         if not self.is_attached:  # the view was replaced (session switched, app closing)
             return
-        if message.get("_reasoning"):
-            self._show_reasoning(message["_reasoning"])
+        if shown.reasoning:
+            self._show_reasoning(shown.reasoning)
         await self.query(ToolCallView).remove()
         self._pending = []
-        self.calls = _call_views(message)
+        self.calls = _call_views(shown.calls)
         if self.calls:
             await self.mount_all(self.calls)
         for header in self.query("#header").results(RoleLine):
             header.update(self._header())
-        if outcome := self._outcome():
-            await self.mount(Static(outcome, id="footer", markup=False))
-        self.set_class(bool(message.get("_error")), "-error")
+        if shown.outcome:
+            await self.mount(Static(shown.outcome, id="footer", markup=False))
+        self.set_class(shown.is_error, "-error")
 
 
 class NoticeView(Static):

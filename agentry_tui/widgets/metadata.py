@@ -11,20 +11,21 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from agentry import messages
 from agentry.safe_text import visible
-from agentry_tui.formatting import home_relative, human_size, stamp
+from agentry.timefmt import stamp
+from agentry_tui.formatting import home_relative, human_size
 from agentry_tui.store import Connection, SessionEntry
 
 ROLES = ("system", "user", "assistant", "tool")
 
 
-def token_totals(messages: list[dict[str, Any]]) -> tuple[int | None, int | None]:
+def token_totals(history: list[dict[str, Any]]) -> tuple[int | None, int | None]:
     """Prompt and reply tokens over the session; None where no reply reported them (some
     servers, llama.cpp's among them, send no usage when streaming)."""
     totals: dict[str, int | None] = {"prompt_tokens": None, "completion_tokens": None}
-    for message in messages:
-        usage = message.get("_usage")
-        if isinstance(usage, dict):
+    for message in history:
+        if (usage := messages.usage(message)) is not None:
             for key, total in totals.items():
                 if isinstance(count := usage.get(key), int):
                     totals[key] = (total or 0) + count
@@ -52,11 +53,12 @@ def details(entry: SessionEntry, connection: Connection) -> list[tuple[str, str]
     if session is not None:
         last = next(
             (m for m in reversed(session.messages) if m.get("role") == "assistant" and
-             m.get("_model")),
+             messages.model(m)),
             None,
         )
         if last is not None:
-            rows.append(("Last reply by", f"{last['_model']} ({last.get('_provider', '?')})"))
+            rows.append(("Last reply by",
+                         f"{messages.model(last)} ({messages.provider(last) or '?'})"))
         prompt, completion = token_totals(session.messages)
         rows += [("Prompt tokens", _count(prompt)), ("Reply tokens", _count(completion))]
         for key, value in session.metadata.items():
