@@ -31,9 +31,9 @@ from typing import Any, TextIO
 from agentry import commands
 from agentry.agent import Agent, Approval
 from agentry.argv import values_attached
-from agentry.commands import LINE, SessionLine, SlashCommand, UsageError, plural
+from agentry.commands import LINE, SessionLine, SlashCommand, plural
 from agentry.config import ProviderChoice, build_provider, choose_provider, load_settings
-from agentry.errors import AgentryError, ProviderError, SessionCorruptError
+from agentry.errors import AgentryError, ProviderError, Refused, SessionCorruptError
 from agentry.events import (
     DoneEvent,
     ErrorEvent,
@@ -437,12 +437,12 @@ class ChatClient:
     # -- commands ---------------------------------------------------------------------------
 
     def command(self, text: str) -> None:
+        """Run a slash command; a refusal (wrong arguments, for one) is one error line."""
         try:
             command = commands.parse(text, LINE)
-        except UsageError as exc:
+            HANDLERS[command.name](self, command)
+        except Refused as exc:
             self.term.error(str(exc))
-            return
-        HANDLERS[command.name](self, command)
 
     def _switch_to(self, session_id: str, loaded: AgentSession | None = None) -> None:
         """Make ``session_id`` current: ``loaded`` from disk, or new (with the system message)."""
