@@ -1,7 +1,6 @@
 """The session store of the TUI: the session model, the reply runner, the model connection
 and the saver, behind one façade (``SessionStore``)."""
 
-from agentry_tui.store.connection import Connection
 from agentry_tui.store.facade import SessionStore
 from agentry_tui.store.messages import (
     ApprovalRequested,
@@ -9,7 +8,7 @@ from agentry_tui.store.messages import (
     SessionUpdated,
     StreamDelta,
 )
-from agentry_tui.store.model import Generation, Notice, PartialReply, SessionEntry
+from agentry_tui.store.model import Connection, Generation, Notice, PartialReply, SessionEntry
 
 __all__ = [
     "ApprovalRequested",

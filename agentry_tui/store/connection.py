@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,22 +16,13 @@ from agentry.errors import (
     ProviderTimeout,
     Refused,
 )
+from agentry_tui.store.model import Connection
 
 if TYPE_CHECKING:
     from agentry.agent import Agent, Approver
     from agentry.config import ProviderChoice
 
 
-@dataclass(frozen=True)
-class Connection:
-    """The model connection. ``state`` is connecting, connected, unreachable (the server did not
-    answer), problem (it answered with a refusal: no model, bad key) or none (no provider at
-    all); ``detail`` says why and what to do, for every state but connected."""
-
-    state: str = "connecting"
-    provider: str | None = None
-    model: str | None = None
-    detail: str = ""
 
 
 class ModelConnection:

@@ -20,8 +20,20 @@ from typing import Any
 
 from agentry.events import ToolCallEvent
 from agentry.messages import parse_time, title_of, usage
-from agentry.sessions import AgentSession
+from agentry.sessions.session import AgentSession
 from agentry_tui.formatting import tokens_per_second
+
+
+@dataclass(frozen=True)
+class Connection:
+    """The model connection. ``state`` is connecting, connected, unreachable (the server did not
+    answer), problem (it answered with a refusal: no model, bad key) or none (no provider at
+    all); ``detail`` says why and what to do, for every state but connected."""
+
+    state: str = "connecting"
+    provider: str | None = None
+    model: str | None = None
+    detail: str = ""
 
 
 class Generation(Enum):

@@ -19,7 +19,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from agentry.messages import content_text
-from agentry_tui.store import Notice, PartialReply, SessionEntry
+from agentry_tui.store.model import Notice, PartialReply, SessionEntry
 from agentry_tui.textual_private import AnchoredToThisLayout
 from agentry_tui.view import ShownMessage
 from agentry_tui.widgets.messages import (

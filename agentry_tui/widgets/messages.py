@@ -17,16 +17,16 @@ from datetime import datetime
 from typing import Any, ClassVar, NamedTuple
 
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.timer import Timer
-from textual.binding import Binding, BindingType
 from textual.widgets import Collapsible, Static
 
 from agentry.events import ToolCallEvent
 from agentry.safe_text import visible
-from agentry_tui.store import Notice, PartialReply
+from agentry_tui.store.model import Notice, PartialReply
 from agentry_tui.view import ShownCall, ShownMessage
 from agentry_tui.widgets.markdown import MarkdownText
 

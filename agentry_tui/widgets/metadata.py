@@ -15,7 +15,7 @@ from agentry import messages
 from agentry.safe_text import visible
 from agentry.timefmt import stamp
 from agentry_tui.formatting import home_relative, human_size
-from agentry_tui.store import Connection, SessionEntry
+from agentry_tui.store.model import Connection, SessionEntry
 
 ROLES = ("system", "user", "assistant", "tool")
 

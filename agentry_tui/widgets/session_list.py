@@ -22,7 +22,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from agentry_tui.store import SessionEntry
+from agentry_tui.store.model import SessionEntry
 
 ROW_HEIGHT = 2
 

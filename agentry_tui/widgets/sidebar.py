@@ -12,9 +12,9 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from agentry.safe_text import visible
-from agentry_tui.widgets.editable import SafeInput
 from agentry_tui.formatting import relative_time
-from agentry_tui.store import Generation, SessionEntry
+from agentry_tui.store.model import Generation, SessionEntry
+from agentry_tui.widgets.editable import SafeInput
 from agentry_tui.widgets.session_list import SessionList
 
 

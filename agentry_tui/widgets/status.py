@@ -9,7 +9,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from agentry.safe_text import visible
-from agentry_tui.store import Connection, SessionEntry
+from agentry_tui.store.model import Connection, SessionEntry
 
 _STATES = {
     "connecting": ("◌ connecting", "$text-warning"),
