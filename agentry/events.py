@@ -23,6 +23,11 @@ class ReasoningDelta:
     text: str
 
 
+# The type ToolCallEvent.arguments has past the provider boundary. A provider may put there what
+# the service sent (a JSON string, None) cast to it: the boundary parses and checks it.
+RawArguments = dict[str, Any]
+
+
 @dataclass(slots=True)
 class ToolCallEvent:
     """A complete tool call the model asked for (providers assemble streamed fragments).
@@ -33,7 +38,7 @@ class ToolCallEvent:
 
     id: str
     name: str
-    arguments: dict[str, Any] = field(default_factory=dict)
+    arguments: RawArguments = field(default_factory=dict)
     problem: str | None = None
 
 

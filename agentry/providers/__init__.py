@@ -23,7 +23,8 @@ def provider_class(name: str) -> type[Provider]:
     if target is None:
         raise ValueError(f"Unknown provider {name!r}. Known providers: {', '.join(_REGISTRY)}.")
     module, _, attr = target.partition(":")
-    return getattr(importlib.import_module(module), attr)
+    found: type[Provider] = getattr(importlib.import_module(module), attr)
+    return found
 
 
 def make_provider(name: str, **options: Any) -> Provider:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 from agentry.errors import ProviderError, ProviderTimeout, StreamError
@@ -131,7 +131,7 @@ async def checked_stream(
     *,
     model: str,
     reply_timeout: float,
-) -> AsyncIterator[ProviderEvent]:
+) -> AsyncGenerator[ProviderEvent, None]:
     """``provider.stream_chat`` made safe to store (see the module docstring)."""
     text, reasoning = _Surrogates(), _Surrogates()
     deadline = _Deadline(reply_timeout)

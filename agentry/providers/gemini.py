@@ -7,10 +7,17 @@ import re
 import urllib.parse
 import uuid
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 from agentry.errors import AuthenticationError, ProviderError, ServerError, StreamError
-from agentry.events import ProviderEvent, ReasoningDelta, TextDelta, ToolCallEvent, UsageEvent
+from agentry.events import (
+    ProviderEvent,
+    RawArguments,
+    ReasoningDelta,
+    TextDelta,
+    ToolCallEvent,
+    UsageEvent,
+)
 from agentry.messages import content_text
 from agentry.providers.base import alternating_turns, call_arguments
 from agentry.providers.http_provider import Decoder, HttpProvider, Request
@@ -165,7 +172,7 @@ class GenerateContentDecoder(Decoder):
         call_id = call.get("id") or f"call_{uuid.uuid4().hex[:24]}"
         if isinstance(part.get("thoughtSignature"), str):
             self.provider._signatures[call_id] = part["thoughtSignature"]
-        return ToolCallEvent(id=call_id, name=call.get("name", ""), arguments=call.get("args"))
+        return ToolCallEvent(id=call_id, name=call.get("name", ""), arguments=cast(RawArguments, call.get("args")))
 
     def _error(self, error: Any) -> ProviderError:
         if not isinstance(error, dict):

@@ -252,8 +252,8 @@ def _find_message(data: Any) -> str | None:
         error = data.get("error", data)
         if isinstance(error, str):
             return error
-        if isinstance(error, dict) and isinstance(error.get("message"), str):
-            return error["message"]
+        if isinstance(error, dict) and isinstance(message := error.get("message"), str):
+            return message
     return None
 
 

@@ -390,9 +390,10 @@ class LocalProvider(Provider):
             return None
         try:
             result = self._formatter(messages=messages)
-            return self._llama.tokenize(
+            tokens: list[int] = self._llama.tokenize(
                 result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True
             )
+            return tokens
         except Exception:
             return None
 

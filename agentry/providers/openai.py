@@ -8,9 +8,16 @@ import os
 import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
-from agentry.events import ProviderEvent, ReasoningDelta, TextDelta, ToolCallEvent, UsageEvent
+from agentry.events import (
+    ProviderEvent,
+    RawArguments,
+    ReasoningDelta,
+    TextDelta,
+    ToolCallEvent,
+    UsageEvent,
+)
 from agentry.providers.http_provider import Decoder, HttpProvider, Request, listed_ids
 
 
@@ -125,7 +132,8 @@ class ChatCompletionsDecoder(Decoder):
             # Arguments as they came; the provider boundary parses and checks them.
             yield ToolCallEvent(
                 id=call.id or f"call_{n}", name=call.name,
-                arguments=call.whole if call.whole is not None else "".join(call.arguments),
+                arguments=cast(RawArguments,
+                               call.whole if call.whole is not None else "".join(call.arguments)),
             )
 
     def usage(self) -> UsageEvent:

@@ -25,9 +25,9 @@ from textual.worker import Worker
 
 from agentry.errors import Refused, SessionCorruptError
 from agentry.sessions import AgentSession, SessionManager, validate_session_id
-from agentry_tui.store.connection import Connection, ModelConnection
+from agentry_tui.store.connection import ModelConnection
 from agentry_tui.store.messages import SessionListChanged, SessionUpdated
-from agentry_tui.store.model import Generation, SessionEntry
+from agentry_tui.store.model import Connection, Generation, SessionEntry
 from agentry_tui.store.runner import ReplyRunner
 from agentry_tui.store.saver import Saver
 
