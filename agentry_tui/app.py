@@ -32,6 +32,7 @@ from agentry_tui import commands
 from agentry_tui.commands import SessionLine, SlashCommand, UsageError
 from agentry_tui.formatting import content_text
 from agentry_tui.keys import bindings, help_rows
+from agentry_tui.pacing import Pacer
 from agentry_tui.store import (
     ApprovalRequested,
     Connection,
@@ -97,6 +98,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             workspace=Path(workspace) if workspace else None,
         )
         self._first_session = session_id
+        self.pacer = Pacer(self.call_after_refresh)  # how fast replies are shown: keys first
 
     def compose(self) -> ComposeResult:
         # The sessions are listed and the first one read before the widgets are made, so the
@@ -106,7 +108,8 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             yield Sidebar(id="sidebar")
             with Vertical(id="chat"):
                 yield MessageList(
-                    self.store.clock, self.active, self.store.connection.model, id="messages"
+                    self.store.clock, self.active, self.store.connection.model,
+                    pacer=self.pacer, id="messages",
                 )
                 yield NewContentHint("↓ new", id="new-hint")
                 yield Prompt(id="prompt")
@@ -216,8 +219,8 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded and self.is_running:
             # Input first: a reply streaming in waits while a key press is put on screen.
-            for chat in self.query(MessageList).results(MessageList):  # none under a modal
-                chat.typed(sent=event.key == "enter")
+            if self.query(MessageList):  # none under a modal
+                self.pacer.key_pressed(sent=event.key == "enter")
         await super().on_event(event)
 
     def on_stream_delta(self, message: StreamDelta) -> None:

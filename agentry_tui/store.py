@@ -55,6 +55,7 @@ from agentry.sessions.manager import SyncReport
 from agentry.sessions.rescue import rescue_copy
 from agentry_tui import export
 from agentry_tui.formatting import parse_time, tokens_per_second
+from agentry_tui.pacing import FRAME_S, TURN_S
 
 if TYPE_CHECKING:
     from agentry.agent import Agent, Approval
@@ -63,8 +64,6 @@ if TYPE_CHECKING:
 
 Clock = Callable[[], datetime]
 
-FRAME_S = 1 / 60  # stream deltas are handed to the views at most once a frame
-TURN_S = 0.005  # the longest a reply worker holds the event loop between events
 LISTING_DELAY_S = 0.5  # the listing of sessions the index does not know waits this long
 SAVE_RETRY_S = (2.0, 30.0)  # a failed save is tried again after the first, doubling to the last
 # The session a reply worker serves, so the agent's one approval callback knows who is asking.
