@@ -27,7 +27,7 @@ BITE_S = 0.005  # the longest one bite of rendering Markdown ahead holds the eve
 TYPING_CHARS = 1200  # shown at a time while the person types
 TYPING_PAUSE_S = 0.25  # between those slices when no key press comes first
 TYPING_S = 1.0  # typing: a key within this long
-LIVE_FRAME_S = 0.25  # otherwise a growing reply is painted at most this often
+LIVE_FRAME_S = 0.5  # otherwise a growing reply is painted at most this often
 
 
 class Pace(NamedTuple):
