@@ -537,6 +537,25 @@ async def test_text_arriving_in_small_pieces_waits_for_the_pause(monkeypatch) ->
         assert body.source == partial.text
 
 
+async def test_the_paint_after_a_pause_shows_all_that_arrived_by_then(monkeypatch) -> None:
+    """A paint that was due shows the reply as it stands when it comes, not as the last pull
+    saw it: text that arrived since is not left waiting for the pause after."""
+    monkeypatch.setattr(pacing, "LIVE_FRAME_S", 0.2)
+    partial = PartialReply(base=0, text="Hello")
+    pacer, _ = painted_at_once()
+
+    app = Holding(lambda: AssistantMessage(None, datetime.now(), partial, None, pacer))
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(AssistantMessage)
+        body = view.query_one(".body", MarkdownText)
+        await pilot.pause()
+        partial.text += " world"
+        view.pull(partial)  # during the pause: taken by the paint after it
+        partial.text += ", and more"  # not pulled yet
+        await wait_until(pilot, lambda: body.source != "Hello")
+        assert body.source == "Hello world, and more"
+
+
 async def test_each_painted_key_press_lets_a_slice_of_the_reply_through(
     app, ollama_server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
