@@ -10,8 +10,9 @@ between keys further apart; it catches up at full speed once they stop.
 Otherwise a reply shows all that arrived, at most every LIVE_FRAME_S. Each paint of a growing
 reply lays out and repaints the chat pane (10-30 ms of CPU here), and a model streaming
 20-100 tokens a second would keep a core 20-40% busy painting a few tokens at a time, taken
-from the model when it runs on the same cores. A fast server's reply is not slowed by it: all
-that arrived is shown each time, and the rest at once when the reply ends.
+from the model when it runs on the same cores. A fast server's reply is not slowed by it: a
+reply HURRY_CHARS behind what arrived is shown without waiting for the pause, so its rendering
+goes on while it streams rather than after.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ BITE_S = 0.005  # the longest one bite of rendering Markdown ahead holds the eve
 TYPING_CHARS = 1200  # shown at a time while the person types
 TYPING_PAUSE_S = 0.25  # between those slices when no key press comes first
 TYPING_S = 1.0  # typing: a key within this long
-LIVE_FRAME_S = 0.5  # otherwise a growing reply is painted at most this often
+LIVE_FRAME_S = 0.5  # otherwise a growing reply is painted at most this often...
+HURRY_CHARS = 1000  # ...unless it is this far behind (a model's 0.5 s is a few hundred)
 
 
 class Pace(NamedTuple):
@@ -82,6 +84,11 @@ class Pacer:
         if self._clock() - self._typed_at < TYPING_S:
             return Pace(TYPING_CHARS, TYPING_PAUSE_S)
         return Pace(ALL, LIVE_FRAME_S)
+
+    def hurries(self, behind: int) -> bool:
+        """Whether a reply ``behind`` characters behind what arrived is shown now, before
+        the pause is over (not while the person types: then it goes a slice at a time)."""
+        return behind >= HURRY_CHARS and self.pace().chars == ALL
 
     def on_key_painted(self, listener: Callable[[], None]) -> Callable[[], None]:
         """Call ``listener`` each time a key press has been painted (the loop is free until the

@@ -268,6 +268,8 @@ class AssistantMessage(MessageView):
             self._partial = partial
             if not self._resuming:  # else the slice already due shows it
                 self._catch_up()
+            elif self._pacer and self._pacer.hurries(len(partial.text) - len(self._text)):
+                self.step()  # a fast server's: rendered while it streams, not after
         if partial.reasoning != self._reasoning:
             self._show_reasoning(partial.reasoning)
         if len(partial.calls) > len(self._pending):

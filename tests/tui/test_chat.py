@@ -556,6 +556,28 @@ async def test_the_paint_after_a_pause_shows_all_that_arrived_by_then(monkeypatc
         assert body.source == "Hello world, and more"
 
 
+async def test_a_reply_far_behind_what_arrived_does_not_wait_for_the_pause(monkeypatch) -> None:
+    """A few tokens wait for the pause; a backlog of HURRY_CHARS (a fast server's) is shown at
+    once, so that it is rendered while the reply streams rather than after it ends."""
+    monkeypatch.setattr(pacing, "LIVE_FRAME_S", 60.0)
+    partial = PartialReply(base=0, text="Hello")
+    pacer, _ = painted_at_once()
+
+    app = Holding(lambda: AssistantMessage(None, datetime.now(), partial, None, pacer))
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(AssistantMessage)
+        body = view.query_one(".body", MarkdownText)
+        await pilot.pause()
+        partial.text += " world"
+        view.pull(partial)
+        await pilot.pause(0.2)
+        assert body.source == "Hello"  # held for the pause (a minute)
+        partial.text += "\n\n" + markdown_reply(400)
+        assert len(partial.text) - len(body.source) >= pacing.HURRY_CHARS
+        view.pull(partial)
+        await wait_until(pilot, lambda: body.source == partial.text)
+
+
 async def test_each_painted_key_press_lets_a_slice_of_the_reply_through(
     app, ollama_server, monkeypatch: pytest.MonkeyPatch
 ) -> None:

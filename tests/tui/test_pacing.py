@@ -8,6 +8,7 @@ import pytest
 
 from agentry_tui.pacing import (
     ALL,
+    HURRY_CHARS,
     LIVE_FRAME_S,
     TYPING_CHARS,
     TYPING_PAUSE_S,
@@ -120,3 +121,14 @@ def test_a_listener_may_leave_while_it_is_told(pacer: Pacer, frames: Frames) -> 
     pacer.key_pressed()
     frames.paint()
     assert heard == [1, 2, 2]
+
+
+def test_a_reply_far_behind_hurries_unless_the_person_types(
+    pacer: Pacer, frames: Frames
+) -> None:
+    assert not pacer.hurries(HURRY_CHARS - 1)
+    assert pacer.hurries(HURRY_CHARS)
+    pacer.key_pressed()
+    assert not pacer.hurries(HURRY_CHARS)  # the key is painted first
+    frames.paint()
+    assert not pacer.hurries(HURRY_CHARS * 10)  # typing: a slice at a time
