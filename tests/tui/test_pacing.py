@@ -1,0 +1,134 @@
+"""The pacer on its own: a fake clock and frames painted when the test says so."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from agentry_tui.pacing import (
+    ALL,
+    HURRY_CHARS,
+    LIVE_FRAME_S,
+    TYPING_CHARS,
+    TYPING_PAUSE_S,
+    TYPING_S,
+    Pace,
+    Pacer,
+)
+
+
+class Frames:
+    """Stands in for the app's call_after_refresh: the callbacks wait for ``paint``."""
+
+    def __init__(self) -> None:
+        self.waiting: list[Callable[[], None]] = []
+
+    def __call__(self, callback: Callable[[], None]) -> None:
+        self.waiting.append(callback)
+
+    def paint(self) -> None:
+        waiting, self.waiting = self.waiting, []
+        for callback in waiting:
+            callback()
+
+
+@pytest.fixture
+def clock() -> list[float]:
+    return [100.0]
+
+
+@pytest.fixture
+def frames() -> Frames:
+    return Frames()
+
+
+@pytest.fixture
+def pacer(frames: Frames, clock: list[float]) -> Pacer:
+    return Pacer(frames, clock=lambda: clock[0])
+
+
+def test_with_no_key_pressed_a_reply_shows_all_that_arrived_a_few_times_a_second(
+    pacer: Pacer, frames: Frames
+) -> None:
+    assert not pacer.held
+    assert pacer.pace() == Pace(ALL, LIVE_FRAME_S)
+    assert frames.waiting == []  # nothing scheduled while nobody types
+
+
+def test_a_key_press_holds_the_reply_until_a_frame_has_painted_it(
+    pacer: Pacer, frames: Frames
+) -> None:
+    for _ in range(3):  # keys before the frame: one paint to wait for
+        pacer.key_pressed()
+        assert pacer.held
+        assert pacer.pace() == Pace(0, 0.0)
+    assert len(frames.waiting) == 1
+    frames.paint()
+    assert not pacer.held
+
+
+def test_while_the_person_types_the_reply_moves_in_slices_then_catches_up(
+    pacer: Pacer, frames: Frames, clock: list[float]
+) -> None:
+    pacer.key_pressed()
+    frames.paint()
+    assert pacer.pace() == Pace(TYPING_CHARS, TYPING_PAUSE_S)
+    clock[0] += TYPING_S * 0.9
+    assert pacer.pace() == Pace(TYPING_CHARS, TYPING_PAUSE_S)
+    clock[0] += TYPING_S * 0.2
+    assert pacer.pace() == Pace(ALL, LIVE_FRAME_S)
+
+
+def test_the_key_that_sends_ends_the_typing(pacer: Pacer, frames: Frames) -> None:
+    pacer.key_pressed()
+    frames.paint()
+    pacer.key_pressed(sent=True)
+    assert pacer.pace() == Pace(0, 0.0)  # still painted first
+    frames.paint()
+    assert pacer.pace() == Pace(ALL, LIVE_FRAME_S)  # the reply to it comes at full speed
+
+
+def test_listeners_hear_of_each_painted_key_until_they_leave(
+    pacer: Pacer, frames: Frames
+) -> None:
+    heard: list[str] = []
+    leave = pacer.on_key_painted(lambda: heard.append("a"))
+    pacer.on_key_painted(lambda: heard.append("b"))
+    pacer.key_pressed()
+    assert heard == []  # not before the frame
+    frames.paint()
+    assert heard == ["a", "b"]
+    leave()
+    leave()  # twice is harmless
+    pacer.key_pressed()
+    frames.paint()
+    assert heard == ["a", "b", "b"]
+
+
+def test_a_listener_may_leave_while_it_is_told(pacer: Pacer, frames: Frames) -> None:
+    heard: list[int] = []
+    leave: Callable[[], None] = lambda: None  # noqa: E731
+
+    def once() -> None:
+        heard.append(1)
+        leave()
+
+    leave = pacer.on_key_painted(once)
+    pacer.on_key_painted(lambda: heard.append(2))
+    pacer.key_pressed()
+    frames.paint()
+    pacer.key_pressed()
+    frames.paint()
+    assert heard == [1, 2, 2]
+
+
+def test_a_reply_far_behind_hurries_unless_the_person_types(
+    pacer: Pacer, frames: Frames
+) -> None:
+    assert not pacer.hurries(HURRY_CHARS - 1)
+    assert pacer.hurries(HURRY_CHARS)
+    pacer.key_pressed()
+    assert not pacer.hurries(HURRY_CHARS)  # the key is painted first
+    frames.paint()
+    assert not pacer.hurries(HURRY_CHARS * 10)  # typing: a slice at a time
