@@ -160,6 +160,9 @@ class MessageList(AnchoredToThisLayout, VerticalScroll):
 
     def _widgets(self, entry: SessionEntry) -> list[Widget]:
         """The widgets that show ``entry`` from scratch: about a screenful of its newest."""
+        # A rebuild begins: a load of older messages under way for the last build stops at
+        # its next step (its indexes are into the messages as they were then).
+        self._shows += 1
         self.entry = entry
         self._live = None
         self._calls = {}
@@ -189,7 +192,6 @@ class MessageList(AnchoredToThisLayout, VerticalScroll):
     def _shown(self) -> None:
         """The widgets of a session opened from scratch are mounted."""
         self.anchor()
-        self._shows += 1
         if self._start:
             self.call_after_refresh(self._fill_back, self._shows)
         else:

@@ -360,6 +360,38 @@ async def test_load_earlier_pressed_during_the_fill_in_still_lets_the_top_load_m
         await wait_until(pilot, lambda: len(app.query(UserMessage)) > built)
 
 
+async def test_a_merge_while_older_messages_load_rebuilds_without_mixing_the_two(
+    app, history: Path, monkeypatch
+) -> None:
+    """Another process's messages merged in while the block above the first screenful is being
+    built: the rebuild takes over, and the load under way never reads the new positions in the
+    old message list (an IndexError took the app down)."""
+    messages = [SYSTEM]
+    for n in range(100):
+        messages += [user(f"question {n}", 300 - n), assistant(f"answer {n}", 300 - n)]
+    seed(history, "long", messages, 400, 100)
+    monkeypatch.setattr(chat, "STEP_LINES", 3)  # the fill-in takes many frames
+
+    def loading() -> bool:
+        return any(w.group == "earlier" and w.state is WorkerState.RUNNING for w in app.workers)
+
+    async with app.run_test(size=SIZE) as pilot:
+        listing = app.query_one(MessageList)
+        await wait_until(pilot, loading)  # the fill-in after opening
+        entry = app.store.active
+        merged = list(entry.session.messages)
+        for n in range(100, 140):
+            merged += [user(f"question {n}", 40), assistant(f"answer {n}", 40)]
+        entry.session.messages = merged  # as SessionManager.sync adopts a merge
+        entry.merges += 1
+        await listing.sync(entry)
+        await wait_until(pilot, lambda: not loading())
+        assert replies(app)[-1] == "answer 139"
+        listing.scroll_home(animate=False)
+        await pilot.pause(0.3)
+        assert not app.return_code
+
+
 def test_a_block_does_not_start_on_a_tool_result() -> None:
     messages = [SYSTEM, user("q", 9),
                 {"role": "assistant", "content": "", "tool_calls": [
