@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 
 @dataclass(frozen=True)
@@ -55,12 +55,12 @@ PROMPT_KEYS: tuple[tuple[str, str], ...] = (
 )
 
 
-def bindings() -> list[Binding]:
+def bindings() -> list[BindingType]:
     return [
-        Binding(a.keys, a.action, a.description, show=a.show, priority=a.priority,
-                tooltip=a.help)
-        for a in (*ACTIONS, *JUMPS)
-    ] + [Binding("ctrl+c", "help_quit", show=False, system=True)]  # Textual's "press ^q" hint
+        *(Binding(a.keys, a.action, a.description, show=a.show, priority=a.priority,
+                  tooltip=a.help) for a in (*ACTIONS, *JUMPS)),
+        Binding("ctrl+c", "help_quit", show=False, system=True),  # Textual's "press ^q" hint
+    ]
 
 
 def help_rows() -> list[tuple[str, str]]:

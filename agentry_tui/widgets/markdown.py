@@ -355,10 +355,11 @@ class MarkdownText(Widget):
         key = (width, app.theme, base)
         if self._shown is not None and self._shown[0] == key:
             return self._shown[1]
-        tail = bool(self._tail.strip()) and not self._queued  # it follows the queued blocks
-        if tail and self._tail_part is None:
-            self._tail_part = self._rendered(self._tail)
-        parts = self._parts + ([self._tail_part] if tail else [])
+        parts = list(self._parts)
+        if self._tail.strip() and not self._queued:  # the tail follows the queued blocks
+            if self._tail_part is None:
+                self._tail_part = self._rendered(self._tail)
+            parts.append(self._tail_part)
         console = app.console
         options = self._options(width)
         strips: list[Strip] = []

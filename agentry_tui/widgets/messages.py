@@ -21,6 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
+from textual.markup import escape
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Collapsible, Static
@@ -80,11 +81,11 @@ class ToolCallView(Collapsible):
             collapsed=True,
         )
 
-    def _heading(self) -> Content:
+    def _heading(self) -> str:
         mark = {"pending": "· pending", "done": "✓", "error": "✗ failed"}[self._call_state]
         summary = _call_summary(self.call_arguments)
-        # Content, not a string: Collapsible would read a string's brackets as markup.
-        return Content(visible(f"⚙ {self.call_name}({summary})  {mark}"))
+        # Escaped: Collapsible reads its title as markup.
+        return escape(visible(f"⚙ {self.call_name}({summary})  {mark}"))
 
     def set_result(self, content: str, is_error: bool) -> None:
         self._call_state = "error" if is_error else "done"
