@@ -69,7 +69,11 @@ class Agent:
             self.provider = llm
         else:
             self.provider = make_provider(
-                llm, model=model, api_key=api_key, endpoint=endpoint, timeouts=timeouts,
+                llm,
+                model=model,
+                api_key=api_key,
+                endpoint=endpoint,
+                timeouts=timeouts,
                 **provider_options,
             )
         # The total time one model call may take (Timeouts.reply, else AGENTRY_REPLY_TIMEOUT).
@@ -130,8 +134,10 @@ class Agent:
         arguments = call.arguments
         try:
             if call.problem:
-                raise ToolError(f"{call.name} was not run: {call.problem}. Call it again with "
-                                "the arguments as a JSON object.")
+                raise ToolError(
+                    f"{call.name} was not run: {call.problem}. Call it again with "
+                    "the arguments as a JSON object."
+                )
             tool = self.tools.get(call.name)  # an unknown name is a ToolError the model sees
             if tool.needs_approval:
                 arguments = await self._approved_arguments(call, tool, session)
@@ -191,8 +197,9 @@ class Agent:
         """
         session = self._session(session_id)
         if message is not None:
-            yield _append(session, {"role": "user", "content": message,
-                                    CREATED_AT: _stamp(self.clock)})
+            yield _append(
+                session, {"role": "user", "content": message, CREATED_AT: _stamp(self.clock)}
+            )
         try:
             model = await checked_model(self.provider)
         except ProviderError as exc:
@@ -205,9 +212,7 @@ class Agent:
         finally:
             self._in_flight.pop(session.session_id, None)
 
-    async def _calls(
-        self, session: AgentSession, model: str
-    ) -> AsyncGenerator[StreamEvent, None]:
+    async def _calls(self, session: AgentSession, model: str) -> AsyncGenerator[StreamEvent, None]:
         """The model calls of one turn, with the tools they ask for between them."""
         for _ in range(self.max_iterations):
             reply = self._in_flight[session.session_id] = _ReplyInProgress(
@@ -216,13 +221,15 @@ class Agent:
             outcome: str = "interrupted"
             try:
                 # aclosing: the HTTP response closes the moment we stop, not at GC time.
-                async with contextlib.aclosing(checked_stream(
-                    self.provider,
-                    [wire_message(m) for m in session.messages],
-                    self.tools.specs() or None,
-                    model=model,
-                    reply_timeout=self.reply_timeout,
-                )) as events:
+                async with contextlib.aclosing(
+                    checked_stream(
+                        self.provider,
+                        [wire_message(m) for m in session.messages],
+                        self.tools.specs() or None,
+                        model=model,
+                        reply_timeout=self.reply_timeout,
+                    )
+                ) as events:
                     async for event in events:
                         reply.take(event)
                         if not isinstance(event, UsageEvent):
@@ -255,10 +262,12 @@ class Agent:
                 # Stopped from here on: every call still gets an answer, or providers reject
                 # the history on the next request.
                 session.messages.extend(reply.stopped_tail())
-        yield ErrorEvent(AgentryError(
-            f"Stopped after {self.max_iterations} rounds of tool calls without a final answer "
-            "(max_iterations)."
-        ))
+        yield ErrorEvent(
+            AgentryError(
+                f"Stopped after {self.max_iterations} rounds of tool calls without a final answer "
+                "(max_iterations)."
+            )
+        )
 
     async def list_models(self) -> list[str]:
         return await self.provider.list_models()
@@ -327,9 +336,16 @@ class _ReplyInProgress:
         if not self.committed:
             return [self.message(interrupted=True)] if self.has_content else []
         return [
-            {**_tool_message(ToolResultEvent(call.id, call.name, "Stopped before it finished.",
-                                             is_error=True), self.clock), INTERRUPTED: True}
-            for call in self.calls[self.answered:]
+            {
+                **_tool_message(
+                    ToolResultEvent(
+                        call.id, call.name, "Stopped before it finished.", is_error=True
+                    ),
+                    self.clock,
+                ),
+                INTERRUPTED: True,
+            }
+            for call in self.calls[self.answered :]
         ]
 
     def take(self, event: Any) -> None:
@@ -356,8 +372,11 @@ class _ReplyInProgress:
         message: dict[str, Any] = {"role": "assistant", "content": self.text}
         if self.calls and not (interrupted or error):
             message["tool_calls"] = [
-                {"id": c.id, "type": "function",
-                 "function": {"name": c.name, "arguments": c.arguments}}
+                {
+                    "id": c.id,
+                    "type": "function",
+                    "function": {"name": c.name, "arguments": c.arguments},
+                }
                 for c in self.calls
             ]
         message[CREATED_AT] = _stamp(self.clock)

@@ -70,16 +70,27 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="agentry", description="Chat with a model in sessions saved between runs."
     )
-    parser.add_argument("--session", type=_session_id, default="default", metavar="ID",
-                        help="session to resume, or to start if new (default: default)")
-    parser.add_argument("--provider", choices=PROVIDER_NAMES, type=str.lower, metavar="NAME",
-                        help=f"one of {', '.join(PROVIDER_NAMES)}; default: the configured one, "
-                             "else Ollama if it answers, else the offline model")
+    parser.add_argument(
+        "--session",
+        type=_session_id,
+        default="default",
+        metavar="ID",
+        help="session to resume, or to start if new (default: default)",
+    )
+    parser.add_argument(
+        "--provider",
+        choices=PROVIDER_NAMES,
+        type=str.lower,
+        metavar="NAME",
+        help=f"one of {', '.join(PROVIDER_NAMES)}; default: the configured one, "
+        "else Ollama if it answers, else the offline model",
+    )
     parser.add_argument("--model", metavar="NAME", help="default: the server's first model")
     parser.add_argument("--endpoint", metavar="URL", help="the provider's base URL")
     parser.add_argument("--history-dir", metavar="DIR", help="where session files are kept")
-    return parser.parse_args(values_attached(sys.argv[1:] if argv is None else argv,
-                                             ("--session",)))
+    return parser.parse_args(
+        values_attached(sys.argv[1:] if argv is None else argv, ("--session",))
+    )
 
 
 # -- output ---------------------------------------------------------------------------------
@@ -244,13 +255,15 @@ class Approvals:
         if self.stopped:
             return False
         if not self.interactive:
-            self.term.note(f"  {call.name} needs approval ({tool.permission}); refused because "
-                           "input is not a terminal.")
+            self.term.note(
+                f"  {call.name} needs approval ({tool.permission}); refused because "
+                "input is not a terminal."
+            )
             return False
-        self.term.line(f"  {call.name} needs approval ({tool.permission} permission). "
-                       f"Arguments:")
-        self.term.line("\n".join("    " + line for line in _arguments(call.arguments, 2)
-                                 .splitlines()))
+        self.term.line(f"  {call.name} needs approval ({tool.permission} permission). Arguments:")
+        self.term.line(
+            "\n".join("    " + line for line in _arguments(call.arguments, 2).splitlines())
+        )
         try:
             return self._ask()
         except EOFError:
@@ -288,7 +301,7 @@ class Approvals:
                 continue
             if isinstance(arguments, dict):
                 return arguments
-            self.term.note("The arguments must be a JSON object, like {\"path\": \"a.txt\"}.")
+            self.term.note('The arguments must be a JSON object, like {"path": "a.txt"}.')
 
 
 # -- provider -------------------------------------------------------------------------------
@@ -311,8 +324,10 @@ async def _started(provider: Provider, choice: ProviderChoice) -> str:
     except ProviderError as exc:
         return f"Using {choice.name} ({choice.reason}); no model yet: {exc}"
     except TimeoutError:
-        return (f"Using {choice.name} ({choice.reason}); no model yet: the server did not "
-                f"answer within {MODEL_PROBE_S:g} s")
+        return (
+            f"Using {choice.name} ({choice.reason}); no model yet: the server did not "
+            f"answer within {MODEL_PROBE_S:g} s"
+        )
     return f"Using {choice.name}, model {model} ({choice.reason})"
 
 
@@ -352,24 +367,32 @@ class ChatClient:
         except OSError as exc:
             self.term.error(f"Could not copy the session elsewhere either: {clip(str(exc), 300)}")
         else:
-            self.term.error(f"A copy of session '{self.session_id}' is in {path}; move it to "
-                            f"{self.manager.history_dir} to go on with it.")
+            self.term.error(
+                f"A copy of session '{self.session_id}' is in {path}; move it to "
+                f"{self.manager.history_dir} to go on with it."
+            )
 
     def _merged(self, report: SyncReport) -> None:
         if report.taken:
-            self.term.note(f"({plural(report.taken, 'message')} saved to this session by another "
-                           "Agentry process were merged in.)")
+            self.term.note(
+                f"({plural(report.taken, 'message')} saved to this session by another "
+                "Agentry process were merged in.)"
+            )
         if report.conflicts:
-            self.term.note("(This session was also changed by another process in the same place; "
-                           "both versions were kept.)")
+            self.term.note(
+                "(This session was also changed by another process in the same place; "
+                "both versions were kept.)"
+            )
 
     def _autosave(self, previous: asyncio.Task[SyncReport] | None) -> asyncio.Task[SyncReport]:
         """Save the reply as it grows, in a thread; at most one save at a time."""
         if previous is not None and not previous.done():
             return previous
-        return asyncio.ensure_future(sync_in_background(
-            self.manager, self.session, pending=self.agent.in_flight(self.session)
-        ))
+        return asyncio.ensure_future(
+            sync_in_background(
+                self.manager, self.session, pending=self.agent.in_flight(self.session)
+            )
+        )
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -426,8 +449,11 @@ class ChatClient:
                 task.uncancel()
             self.term.note("(interrupted)")
         except Exception as exc:  # one readable line, never a traceback; the session is kept
-            self.term.error(f"Error: {exc}" if isinstance(exc, AgentryError)
-                            else f"Error: {type(exc).__name__}: {exc}")
+            self.term.error(
+                f"Error: {exc}"
+                if isinstance(exc, AgentryError)
+                else f"Error: {type(exc).__name__}: {exc}"
+            )
         if saving is not None:
             with contextlib.suppress(Exception):  # the save below says what is wrong
                 await asyncio.shield(saving)
@@ -451,9 +477,15 @@ class ChatClient:
 
     def status(self, _: SlashCommand) -> None:
         session = self.session
-        self.term.line(commands.status_text(session.session_id, len(session.messages),
-                                            session.created_at, session.last_activity,
-                                            self._saved()))
+        self.term.line(
+            commands.status_text(
+                session.session_id,
+                len(session.messages),
+                session.created_at,
+                session.last_activity,
+                self._saved(),
+            )
+        )
 
     def _saved(self) -> bool:
         """Whether the file holds exactly what is in memory (read back, not remembered)."""
@@ -462,13 +494,21 @@ class ChatClient:
         except (OSError, SessionCorruptError):
             return False
         session = self.session
-        return (stored is not None and stored.messages == session.messages
-                and stored.metadata == session.metadata)
+        return (
+            stored is not None
+            and stored.messages == session.messages
+            and stored.metadata == session.metadata
+        )
 
     def sessions(self, _: SlashCommand) -> None:
         rows = [
-            SessionLine(row["id"], row["message_count"], row["last_activity"], row["title"],
-                        row.get("error", ""))
+            SessionLine(
+                row["id"],
+                row["message_count"],
+                row["last_activity"],
+                row["title"],
+                row.get("error", ""),
+            )
             for row in self.manager.list_sessions(include_corrupt=True)
         ]
         self.term.line(commands.sessions_text(rows, self.session_id))
@@ -522,18 +562,23 @@ class ChatClient:
         self.running = False
 
 
-KEYS = (("Ctrl-C", "Stop a reply; at the prompt, save and exit"),
-        ("Ctrl-D", "At the prompt, save and exit"))
-HANDLERS = commands.bind(LINE, {
-    "status": ChatClient.status,
-    "sessions": ChatClient.sessions,
-    "new": ChatClient.new,
-    "resume": ChatClient.resume,
-    "clear": ChatClient.clear,
-    "tools": ChatClient.tools,
-    "help": ChatClient.help,
-    "exit": ChatClient.exit,
-})
+KEYS = (
+    ("Ctrl-C", "Stop a reply; at the prompt, save and exit"),
+    ("Ctrl-D", "At the prompt, save and exit"),
+)
+HANDLERS = commands.bind(
+    LINE,
+    {
+        "status": ChatClient.status,
+        "sessions": ChatClient.sessions,
+        "new": ChatClient.new,
+        "resume": ChatClient.resume,
+        "clear": ChatClient.clear,
+        "tools": ChatClient.tools,
+        "help": ChatClient.help,
+        "exit": ChatClient.exit,
+    },
+)
 
 
 # -- start ----------------------------------------------------------------------------------
@@ -566,8 +611,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _chat(
-    args: argparse.Namespace, runner: asyncio.Runner, manager: SessionManager,
-    stored: AgentSession | None, approvals: Approvals,
+    args: argparse.Namespace,
+    runner: asyncio.Runner,
+    manager: SessionManager,
+    stored: AgentSession | None,
+    approvals: Approvals,
 ) -> int:
     term = approvals.term
     try:

@@ -62,16 +62,28 @@ COMMANDS: dict[str, CommandSpec] = {
         CommandSpec("resume", (SESSION_ID,), "Resume session"),
         CommandSpec("clear", (), "Clear current session (the system message is kept)"),
         CommandSpec("tools", (), "List the tools the model may use", frozenset((LINE,))),
-        CommandSpec("model", (Arg("name", required=False),),
-                    "Show the model and the others, or switch", frozenset((TUI,))),
-        CommandSpec("system", (Arg("text", required=False, text=True),),
-                    "Set the session's system message", frozenset((TUI,))),
-        CommandSpec("rename", (SESSION_ID,), "Give the current session a new id",
-                    frozenset((TUI,))),
+        CommandSpec(
+            "model",
+            (Arg("name", required=False),),
+            "Show the model and the others, or switch",
+            frozenset((TUI,)),
+        ),
+        CommandSpec(
+            "system",
+            (Arg("text", required=False, text=True),),
+            "Set the session's system message",
+            frozenset((TUI,)),
+        ),
+        CommandSpec(
+            "rename", (SESSION_ID,), "Give the current session a new id", frozenset((TUI,))
+        ),
         CommandSpec("delete", (), "Delete the current session (asks first)", frozenset((TUI,))),
-        CommandSpec("export", (Arg("format", required=False, choices=("md", "json")),
-                               Arg("path", required=False)),
-                    "Write the session to Markdown and/or JSON", frozenset((TUI,))),
+        CommandSpec(
+            "export",
+            (Arg("format", required=False, choices=("md", "json")), Arg("path", required=False)),
+            "Write the session to Markdown and/or JSON",
+            frozenset((TUI,)),
+        ),
         CommandSpec("help", (), "Show the commands and keys"),
         CommandSpec("exit", (), "Save the session and quit", frozenset((LINE,))),
     )
@@ -91,8 +103,10 @@ def bind(client: Client, handlers: Mapping[str, H]) -> dict[str, H]:
     names = {spec.name for spec in offered(client)}
     missing, extra = sorted(names - handlers.keys()), sorted(handlers.keys() - names)
     if missing or extra:
-        raise LookupError(f"The {client} client's command handlers do not match the table: "
-                          f"missing {missing}, not offered {extra}.")
+        raise LookupError(
+            f"The {client} client's command handlers do not match the table: "
+            f"missing {missing}, not offered {extra}."
+        )
     return dict(handlers)
 
 
@@ -205,14 +219,16 @@ def status_text(
     saved: bool,
 ) -> str:
     """The spec's "Current Session Status:" block."""
-    return "\n".join([
-        "Current Session Status:",
-        f"   Session ID: {session_id}",
-        f"   Messages: {message_count}",
-        f"   Created: {stamp(created)}",
-        f"   Last Activity: {stamp(last_activity)}",
-        f"   Saved: {'Yes' if saved else 'No'}",
-    ])
+    return "\n".join(
+        [
+            "Current Session Status:",
+            f"   Session ID: {session_id}",
+            f"   Messages: {message_count}",
+            f"   Created: {stamp(created)}",
+            f"   Last Activity: {stamp(last_activity)}",
+            f"   Saved: {'Yes' if saved else 'No'}",
+        ]
+    )
 
 
 @dataclass(frozen=True)
@@ -241,16 +257,16 @@ def sessions_text(rows: Iterable[SessionLine], active_id: str | None) -> str:
     return "\n".join(lines)
 
 
-ESCAPE_HELP = ("Anything else is sent to the model; start a line with // to send one that "
-               "begins with /.")
+ESCAPE_HELP = (
+    "Anything else is sent to the model; start a line with // to send one that begins with /."
+)
 
 
 def help_text(client: Client, keys: Iterable[tuple[str, str]]) -> str:
     """The client's commands, then its keys as (key, description) pairs."""
     specs = offered(client)
     width = max(len(spec.usage) for spec in specs)
-    lines = ["Commands:", *(f"  {spec.usage:<{width}}  {spec.help}" for spec in specs),
-             ESCAPE_HELP]
+    lines = ["Commands:", *(f"  {spec.usage:<{width}}  {spec.help}" for spec in specs), ESCAPE_HELP]
     if keys := list(keys):
         key_width = max(len(key) for key, _ in keys)
         lines += ["Keys:", *(f"  {key:<{key_width}}  {description}" for key, description in keys)]

@@ -102,6 +102,12 @@ class ErrorEvent:
 ProviderEvent = Union[TextDelta, ReasoningDelta, ToolCallEvent, UsageEvent]
 # What Agent.stream yields for one user turn (possibly several model calls with tools between).
 StreamEvent = Union[
-    TextDelta, ReasoningDelta, ToolCallEvent, ToolResultEvent, UsageEvent, MessageAdded, DoneEvent,
+    TextDelta,
+    ReasoningDelta,
+    ToolCallEvent,
+    ToolResultEvent,
+    UsageEvent,
+    MessageAdded,
+    DoneEvent,
     ErrorEvent,
 ]

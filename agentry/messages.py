@@ -53,7 +53,7 @@ def _plain_call(call: Any) -> bool:
     arguments = function.get("arguments", "")
     return isinstance(function.get("name"), str) and (
         isinstance(arguments, str)
-        or isinstance(arguments, dict) and all(isinstance(key, str) for key in arguments)
+        or (isinstance(arguments, dict) and all(isinstance(key, str) for key in arguments))
     )
 
 
@@ -66,7 +66,7 @@ def plainly_valid(message: Any) -> bool:
         (content is None or isinstance(content, str | list))
         and optional_str(message.get("tool_call_id"))
         and optional_str(message.get("name"))
-        and (calls is None or isinstance(calls, list) and all(_plain_call(c) for c in calls))
+        and (calls is None or (isinstance(calls, list) and all(_plain_call(c) for c in calls)))
     )
 
 

@@ -10,4 +10,3 @@ def stamp(moment: datetime | str | None) -> str:
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
     return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else "—"
-

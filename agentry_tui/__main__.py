@@ -18,18 +18,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         prog="agentry-tui",
         description="A full-screen terminal chat client for Agentry sessions.",
     )
-    parser.add_argument("--session", metavar="ID",
-                        help="open this session (created if new); default: the most recent")
-    parser.add_argument("--provider", metavar="NAME",
-                        help="ollama, openai, anthropic, gemini, groq or local; default: "
-                             "AGENTRY_PROVIDER, the settings file, else Ollama if it answers")
+    parser.add_argument(
+        "--session",
+        metavar="ID",
+        help="open this session (created if new); default: the most recent",
+    )
+    parser.add_argument(
+        "--provider",
+        metavar="NAME",
+        help="ollama, openai, anthropic, gemini, groq or local; default: "
+        "AGENTRY_PROVIDER, the settings file, else Ollama if it answers",
+    )
     parser.add_argument("--model", metavar="NAME", help="the model; default: the provider's first")
     parser.add_argument("--endpoint", metavar="URL", help="the provider's base URL")
-    parser.add_argument("--history-dir", metavar="DIR",
-                        help="where sessions are kept; default: AGENTRY_HISTORY_DIR or the user "
-                             "data folder")
-    args = parser.parse_args(values_attached(sys.argv[1:] if argv is None else argv,
-                                             ("--session",)))
+    parser.add_argument(
+        "--history-dir",
+        metavar="DIR",
+        help="where sessions are kept; default: AGENTRY_HISTORY_DIR or the user data folder",
+    )
+    args = parser.parse_args(
+        values_attached(sys.argv[1:] if argv is None else argv, ("--session",))
+    )
     if args.session is not None and not is_valid_session_id(args.session):
         parser.error(f"--session {args.session!r}: {ID_RULE}")
     return args

@@ -110,8 +110,11 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             yield Sidebar(id="sidebar")
             with Vertical(id="chat"):
                 yield MessageList(
-                    self.store.clock, self.active, self.store.connection.model,
-                    pacer=self.pacer, id="messages",
+                    self.store.clock,
+                    self.active,
+                    self.store.connection.model,
+                    pacer=self.pacer,
+                    id="messages",
                 )
                 yield NewContentHint("↓ new", id="new-hint")
                 yield Prompt(id="prompt")
@@ -151,8 +154,13 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
     ) -> None:
         """Every toast: its text may come from outside (an error, a file name), so it is made
         safe, and is not read as markup unless a caller asks."""
-        super().notify(visible(message), title=visible(title), severity=severity,
-                       timeout=timeout, markup=markup)
+        super().notify(
+            visible(message),
+            title=visible(title),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
+        )
 
     def _notice(self, text: str, kind: str = "info") -> None:
         if self.store.active_id is not None:
@@ -373,9 +381,10 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             self._notice(f"Model set to '{name}' (not checked: {exc})")
             return
         if name is None:
-            listing = "\n".join(
-                f"  {'*' if m == connection.model else ' '} {m}" for m in models
-            ) or "  (none installed)"
+            listing = (
+                "\n".join(f"  {'*' if m == connection.model else ' '} {m}" for m in models)
+                or "  (none installed)"
+            )
             self._notice(
                 f"Model: {connection.model or 'default'} ({connection.provider})\n"
                 f"Available:\n{listing}"
@@ -420,19 +429,22 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         paths = await self.store.export(entry.id, fmt, target)
         self._notice("Exported to " + ", ".join(str(p) for p in paths))
 
-    _HANDLERS = commands.bind(TUI, {
-        "status": _cmd_status,
-        "sessions": _cmd_sessions,
-        "new": _cmd_new,
-        "resume": _cmd_resume,
-        "clear": _cmd_clear,
-        "help": _cmd_help,
-        "model": _cmd_model,
-        "system": _cmd_system,
-        "rename": _cmd_rename,
-        "delete": _cmd_delete,
-        "export": _cmd_export,
-    })
+    _HANDLERS = commands.bind(
+        TUI,
+        {
+            "status": _cmd_status,
+            "sessions": _cmd_sessions,
+            "new": _cmd_new,
+            "resume": _cmd_resume,
+            "clear": _cmd_clear,
+            "help": _cmd_help,
+            "model": _cmd_model,
+            "system": _cmd_system,
+            "rename": _cmd_rename,
+            "delete": _cmd_delete,
+            "export": _cmd_export,
+        },
+    )
 
     # -- actions (keys and the command palette) -------------------------------------------
 
@@ -629,4 +641,3 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             self.call_from_thread(
                 self.notify, f"Could not save the theme: {exc}", severity="warning"
             )
-

@@ -39,8 +39,14 @@ def to_markdown(session: AgentSession) -> str:
             function = call.get("function", {})
             args = function.get("arguments")
             args_text = args if isinstance(args, str) else json.dumps(args, indent=2)
-            lines += [f"Tool call `{function.get('name', '')}`:", "", "```json", args_text,
-                      "```", ""]
+            lines += [
+                f"Tool call `{function.get('name', '')}`:",
+                "",
+                "```json",
+                args_text,
+                "```",
+                "",
+            ]
         if error := messages.error(message):
             lines += [f"> Error: {error}", ""]
         elif messages.is_interrupted(message):

@@ -20,30 +20,38 @@ class KeyAction:
 ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("ctrl+n", "new_session", "New", "Start a new session"),
     KeyAction("alt+down,ctrl+pagedown", "next_session", "Next", "Go to the next session", False),
-    KeyAction("alt+up,ctrl+pageup", "previous_session", "Previous", "Go to the previous session",
-              False),
+    KeyAction(
+        "alt+up,ctrl+pageup", "previous_session", "Previous", "Go to the previous session", False
+    ),
     KeyAction("f2", "rename_session", "Rename", "Rename the current session"),
     KeyAction("f8", "delete_session", "Delete", "Delete the current session (asks first)"),
     KeyAction("ctrl+l", "clear_session", "Clear", "Clear the current session (asks first)"),
     KeyAction("escape", "stop", "Stop", "Stop the reply that is arriving"),
     KeyAction("ctrl+r", "retry", "Retry", "Answer the last message again"),
     KeyAction("alt+c", "copy_reply", "Copy", "Copy the last reply to the clipboard", False),
-    KeyAction("alt+e", "export", "Export", "Export the session (Markdown, JSON) to this folder",
-              False),
+    KeyAction(
+        "alt+e", "export", "Export", "Export the session (Markdown, JSON) to this folder", False
+    ),
     KeyAction("ctrl+s", "toggle_sidebar", "Sidebar", "Show or hide the session list"),
     KeyAction("ctrl+o", "toggle_metadata", "Info", "Show or hide the session metadata panel"),
     KeyAction("ctrl+f", "focus_filter", "Find", "Filter the session list", False),
     KeyAction("alt+t", "change_theme", "Theme", "Pick a colour theme (remembered)", False),
     KeyAction("f1", "help", "Help", "Show the commands and keys"),
-    KeyAction("ctrl+q", "quit", "Quit", "Quit (replies in progress are saved as they stand)",
-              priority=True),
+    KeyAction(
+        "ctrl+q",
+        "quit",
+        "Quit",
+        "Quit (replies in progress are saved as they stand)",
+        priority=True,
+    ),
 )
 # Terminals that report modified keys (kitty, WezTerm, foot, Ghostty) send alt+digit as such;
 # xterm and tmux send ESC and the digit, which Textual reads as the character macOS types for
 # option+digit, so there alt+up/down (or ctrl+f) is the way to move between sessions.
 JUMPS = tuple(
-    KeyAction(f"alt+{n}", f"jump({n})", f"Session {n}", f"Go to session {n} in the list",
-              False, True)
+    KeyAction(
+        f"alt+{n}", f"jump({n})", f"Session {n}", f"Go to session {n} in the list", False, True
+    )
     for n in range(1, 10)
 )
 # Keys the message box handles itself, for /help.
@@ -57,8 +65,12 @@ PROMPT_KEYS: tuple[tuple[str, str], ...] = (
 
 def bindings() -> list[BindingType]:
     return [
-        *(Binding(a.keys, a.action, a.description, show=a.show, priority=a.priority,
-                  tooltip=a.help) for a in (*ACTIONS, *JUMPS)),
+        *(
+            Binding(
+                a.keys, a.action, a.description, show=a.show, priority=a.priority, tooltip=a.help
+            )
+            for a in (*ACTIONS, *JUMPS)
+        ),
         Binding("ctrl+c", "help_quit", show=False, system=True),  # Textual's "press ^q" hint
     ]
 

@@ -56,7 +56,8 @@ class ShownMessage(NamedTuple):
             model=messages.model(message),
             time=clock_time(messages.created_at(message), now),
             speed=_speed(messages.usage(message)),
-            outcome=_outcome(error, messages.is_interrupted(message)) if role == "assistant"
+            outcome=_outcome(error, messages.is_interrupted(message))
+            if role == "assistant"
             else "",
             is_error=bool(error),
         )

@@ -51,11 +51,14 @@ def main() -> None:
             results = asyncio.run(run(server.url, llm, args.tokens, args.runs))
         wall = common.median([r[0] for r in results])
         cpu = common.median([r[1] for r in results])
-        common.report(f"{llm} protocol, {results[0][2]} streamed tokens, median of {args.runs}", [
-            ("wall", f"{wall:.3f} s"),
-            ("client CPU", f"{cpu:.3f} s"),
-            ("tokens/s", f"{results[0][2] / wall:,.0f}"),
-        ])
+        common.report(
+            f"{llm} protocol, {results[0][2]} streamed tokens, median of {args.runs}",
+            [
+                ("wall", f"{wall:.3f} s"),
+                ("client CPU", f"{cpu:.3f} s"),
+                ("tokens/s", f"{results[0][2] / wall:,.0f}"),
+            ],
+        )
     print(f"\npeak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 
 

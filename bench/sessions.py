@@ -13,10 +13,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import common  # noqa: F401
+import common
 
-from agentry.sessions import SessionManager
-from agentry.sessions import fileformat
+from agentry.sessions import SessionManager, fileformat
 from agentry.sessions.fileformat import SessionRecord
 
 
@@ -31,8 +30,13 @@ def conversation(n: int, seed: int = 0) -> list[dict]:
 def populate(folder: Path, files: int, messages: int) -> None:
     # Write the files directly in our format: the benchmark is about listing, not saving.
     for i in range(files):
-        record = SessionRecord(f"s{i:05d}", "2026-01-01T10:00:00",
-                               f"2026-01-{1 + i % 28:02d}T10:00:00", {}, conversation(messages, i))
+        record = SessionRecord(
+            f"s{i:05d}",
+            "2026-01-01T10:00:00",
+            f"2026-01-{1 + i % 28:02d}T10:00:00",
+            {},
+            conversation(messages, i),
+        )
         (folder / f"s{i:05d}_chat.toon").write_bytes(fileformat.encode(record))
 
 
@@ -79,22 +83,36 @@ def main() -> None:
             ours.add_message({"role": "user", "content": f"ours again {run}"})
             merged.append(timed(lambda: sm.sync(ours)))  # read, merged, written
         common.report(
-            f"{args.files} sessions of {args.messages} messages, median of {args.runs}", [
+            f"{args.files} sessions of {args.messages} messages, median of {args.runs}",
+            [
                 ("list_sessions() first call (no index)", f"{common.median(cold) * 1000:.0f} ms"),
                 ("list_sessions() second call", f"{common.median(warm) * 1000:.1f} ms"),
-                ("list_sessions() after one session was saved",
-                 f"{common.median(touched) * 1000:.1f} ms"),
-                ("list_sessions() new manager, index on disk",
-                 f"{common.median(fresh) * 1000:.1f} ms"),
-                (f"save_session() of {args.save_messages} messages ({size / 1e6:.1f} MB)",
-                 f"{common.median(saves) * 1000:.1f} ms"),
-                (f"load_session() of {args.save_messages} messages",
-                 f"{common.median(loads) * 1000:.1f} ms"),
-                (f"sync() of {args.save_messages} messages + 1, file unchanged since",
-                 f"{common.median(alone) * 1000:.1f} ms"),
-                (f"sync() of {args.save_messages} messages + 1, another process saved one",
-                 f"{common.median(merged) * 1000:.1f} ms"),
-            ])
+                (
+                    "list_sessions() after one session was saved",
+                    f"{common.median(touched) * 1000:.1f} ms",
+                ),
+                (
+                    "list_sessions() new manager, index on disk",
+                    f"{common.median(fresh) * 1000:.1f} ms",
+                ),
+                (
+                    f"save_session() of {args.save_messages} messages ({size / 1e6:.1f} MB)",
+                    f"{common.median(saves) * 1000:.1f} ms",
+                ),
+                (
+                    f"load_session() of {args.save_messages} messages",
+                    f"{common.median(loads) * 1000:.1f} ms",
+                ),
+                (
+                    f"sync() of {args.save_messages} messages + 1, file unchanged since",
+                    f"{common.median(alone) * 1000:.1f} ms",
+                ),
+                (
+                    f"sync() of {args.save_messages} messages + 1, another process saved one",
+                    f"{common.median(merged) * 1000:.1f} ms",
+                ),
+            ],
+        )
     finally:
         shutil.rmtree(folder)
 

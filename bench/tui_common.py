@@ -82,15 +82,14 @@ def contains(haystack: list[str], needle: list[str]) -> bool:
         return True
     first = needle[0]
     return any(
-        haystack[i] == first and haystack[i : i + n] == needle
-        for i in range(len(haystack) - n + 1)
+        haystack[i] == first and haystack[i : i + n] == needle for i in range(len(haystack) - n + 1)
     )
 
 
 def at_bottom(rows: list[str], sig: list[str]) -> bool:
     """The pane's text ends with the signature: the end of the text is at the bottom."""
     pane = words("\n".join(rows))
-    return len(pane) >= len(sig) and pane[-len(sig):] == sig
+    return len(pane) >= len(sig) and pane[-len(sig) :] == sig
 
 
 def visible(rows: list[str], sig: list[str]) -> bool:
@@ -199,7 +198,7 @@ class FrameWatch:
         for exp in list(self._pending):
             try:
                 met = exp.check(self.grid)
-            except Exception:  # noqa: BLE001 - a widget not mounted yet, and the like
+            except Exception:
                 met = False
             if met:
                 exp.time, exp.cpu = now, time.process_time()
@@ -235,8 +234,9 @@ class HeadlessKeyProbe(threading.Thread):
     """While started: every ``interval`` s types the next letter into the prompt (from a thread,
     like a terminal) and notes how long until a frame shows the prompt with it."""
 
-    def __init__(self, app: Any, watch: FrameWatch, prompt: Any, interval: float,
-                 limit: int = 60) -> None:
+    def __init__(
+        self, app: Any, watch: FrameWatch, prompt: Any, interval: float, limit: int = 60
+    ) -> None:
         super().__init__(daemon=True)
         self.app, self.watch, self.prompt = app, watch, prompt
         self.interval, self.limit = interval, limit
@@ -260,9 +260,13 @@ class HeadlessKeyProbe(threading.Thread):
             else:
                 self.watch.withdraw(exp)
                 self.missed += 1
-                self.missed_detail.append({  # what the prompt held and showed instead
-                    "typed": want, "text": self.prompt.text,
-                    "shown": self.watch.grid.rows(region_of(self.prompt))})
+                self.missed_detail.append(
+                    {  # what the prompt held and showed instead
+                        "typed": want,
+                        "text": self.prompt.text,
+                        "shown": self.watch.grid.rows(region_of(self.prompt)),
+                    }
+                )
                 return  # the prompt is out of step now; stop probing
 
     async def stop(self) -> None:
@@ -297,19 +301,38 @@ def write_profile(profiler: Any, path: str, title: str) -> None:
     profiler.stop()
     session = profiler.last_session
     shown = r".*(textual|rich|markdown_it|pygments|agentry|agentry_tui|httpx|httpcore|bench)[\\/]"
-    tree = ConsoleRenderer(unicode=True, color=False, processor_options={
-        "show_regex": shown, "hide_regex": r".*(asyncio|concurrent|selectors)[\\/]",
-        "filter_threshold": 0.005})
-    flat_self = ConsoleRenderer(unicode=True, color=False, flat=True, flat_time="self",
-                                processor_options={"filter_threshold": 0.003})
-    flat_total = ConsoleRenderer(unicode=True, color=False, flat=True, flat_time="total",
-                                 processor_options={"filter_threshold": 0.02})
+    tree = ConsoleRenderer(
+        unicode=True,
+        color=False,
+        processor_options={
+            "show_regex": shown,
+            "hide_regex": r".*(asyncio|concurrent|selectors)[\\/]",
+            "filter_threshold": 0.005,
+        },
+    )
+    flat_self = ConsoleRenderer(
+        unicode=True,
+        color=False,
+        flat=True,
+        flat_time="self",
+        processor_options={"filter_threshold": 0.003},
+    )
+    flat_total = ConsoleRenderer(
+        unicode=True,
+        color=False,
+        flat=True,
+        flat_time="total",
+        processor_options={"filter_threshold": 0.02},
+    )
     Path(path).write_text(
         f"# {title}\n# machine: {common.machine()}\n"
         f"# code: {common.revision('agentry_tui', 'agentry')}\n\n== call tree ==\n"
         + tree.render(session)
-        + "\n== functions by self time ==\n" + flat_self.render(session)
-        + "\n== functions by total time ==\n" + flat_total.render(session))
+        + "\n== functions by self time ==\n"
+        + flat_self.render(session)
+        + "\n== functions by total time ==\n"
+        + flat_total.render(session)
+    )
 
 
 def peak_rss_mib() -> float:
@@ -328,17 +351,37 @@ class Tmux:
         self.runs = 0
         self.target = ""
         self.pid = 0
-        self._tmux(["-f", "/dev/null", "new-session", "-d", "-s", "hold", "-x", "20", "-y", "5",
-                    "sleep 86400"])
+        self._tmux(
+            [
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-s",
+                "hold",
+                "-x",
+                "20",
+                "-y",
+                "5",
+                "sleep 86400",
+            ]
+        )
         # No window-size manual: tmux 3.3a crashes creating a sized session with it. The app's
         # sessions have no client attached (the control client sits on "hold"), so they keep
         # the size they are made with.
-        for option in (["status", "off"], ["escape-time", "0"], ["remain-on-exit", "on"],
-                       ["default-terminal", "tmux-256color"]):
+        for option in (
+            ["status", "off"],
+            ["escape-time", "0"],
+            ["remain-on-exit", "on"],
+            ["default-terminal", "tmux-256color"],
+        ):
             self._tmux(["set-option", "-g", *option])
         self._client = subprocess.Popen(
             ["tmux", "-L", self.socket, "-C", "attach", "-t", "hold"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            bufsize=1,
         )
         assert self._client.stdout is not None
         while not self._client.stdout.readline().startswith("%session-changed"):
@@ -346,8 +389,9 @@ class Tmux:
         self.cmd("refresh-client -f no-output")  # no %output: we read the pane, not the stream
 
     def _tmux(self, args: list[str]) -> str:
-        return subprocess.run(["tmux", "-L", self.socket, *args], check=True,
-                              capture_output=True, text=True).stdout
+        return subprocess.run(
+            ["tmux", "-L", self.socket, *args], check=True, capture_output=True, text=True
+        ).stdout
 
     def cmd(self, line: str) -> list[str]:
         """Run a tmux command through the control client; its output lines."""
@@ -377,8 +421,9 @@ class Tmux:
         setenv = " ".join(f"-e {shlex.quote(f'{k}={v}')}" for k, v in env.items())
         command = shlex.quote("exec " + shlex.join(argv))
         t0 = time.perf_counter()
-        self.cmd(f"new-session -d -s {name} -x {w} -y {h} -c {shlex.quote(str(ROOT))} "
-                 f"{setenv} {command}")
+        self.cmd(
+            f"new-session -d -s {name} -x {w} -y {h} -c {shlex.quote(str(ROOT))} {setenv} {command}"
+        )
         self.target = f"{name}:0.0"
         self.pid = int(self.cmd(f"display-message -p -t {self.target} '#{{pane_pid}}'")[0])
         return t0
@@ -409,8 +454,7 @@ class Tmux:
         if self._client.stdin:
             self._client.stdin.close()
         self._client.wait(5)
-        subprocess.run(["tmux", "-L", self.socket, "kill-server"], check=False,
-                       capture_output=True)
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], check=False, capture_output=True)
 
     def __enter__(self) -> Self:
         return self
@@ -419,9 +463,14 @@ class Tmux:
         self.close()
 
 
-def poll(tmux: Tmux, checks: dict[str, Callable[[list[list[str]]], bool]], timeout: float,
-         interval: float, on_screen: Callable[[list[list[str]], float], None] | None = None,
-         times: dict[str, float | None] | None = None) -> dict[str, float | None]:
+def poll(
+    tmux: Tmux,
+    checks: dict[str, Callable[[list[list[str]]], bool]],
+    timeout: float,
+    interval: float,
+    on_screen: Callable[[list[list[str]], float], None] | None = None,
+    times: dict[str, float | None] | None = None,
+) -> dict[str, float | None]:
     """Capture the pane every ``interval`` s until every check has passed once; the time of
     the capture where each first passed (None if not within ``timeout``). ``times``, if
     given, is filled in as they pass (``on_screen`` can look at it)."""
@@ -445,8 +494,9 @@ def poll(tmux: Tmux, checks: dict[str, Callable[[list[list[str]]], bool]], timeo
 class TmuxKeyProbe:
     """The tmux twin of HeadlessKeyProbe, driven from the polling loop (``step``)."""
 
-    def __init__(self, tmux: Tmux, prompt: Region, interval: float, placeholder: str,
-                 limit: int = 60) -> None:
+    def __init__(
+        self, tmux: Tmux, prompt: Region, interval: float, placeholder: str, limit: int = 60
+    ) -> None:
         self.tmux, self.prompt, self.interval, self.limit = tmux, prompt, interval, limit
         self.placeholder = placeholder  # typing starts once the prompt is empty again
         self.latencies: list[float] = []
@@ -482,8 +532,9 @@ class TmuxKeyProbe:
 
 
 def tmux_version() -> str:
-    return subprocess.run(["tmux", "-V"], check=False, capture_output=True,
-                          text=True).stdout.strip()
+    return subprocess.run(
+        ["tmux", "-V"], check=False, capture_output=True, text=True
+    ).stdout.strip()
 
 
 def proc_cpu_s(pid: int) -> float:
@@ -499,19 +550,29 @@ def proc_hwm_mib(pid: int) -> float:
 
 
 def tui_argv(history: Path, url: str, *extra: str) -> list[str]:
-    return [TUI_COMMAND, "--provider", "ollama", "--endpoint", url, "--history-dir",
-            str(history), *extra]
+    return [
+        TUI_COMMAND,
+        "--provider",
+        "ollama",
+        "--endpoint",
+        url,
+        "--history-dir",
+        str(history),
+        *extra,
+    ]
 
 
 # -- sessions on disk ------------------------------------------------------------------------
 
 
-def save_session(history: Path, session_id: str, messages: list[dict[str, Any]],
-                 last_activity: datetime) -> None:
+def save_session(
+    history: Path, session_id: str, messages: list[dict[str, Any]], last_activity: datetime
+) -> None:
     from agentry.sessions import AgentSession, SessionManager
 
-    SessionManager(history).save(AgentSession(session_id, messages, created_at=last_activity,
-                                              last_activity=last_activity))
+    SessionManager(history).save(
+        AgentSession(session_id, messages, created_at=last_activity, last_activity=last_activity)
+    )
 
 
 def markdown_conversation(n: int, seed: int = 0, reply_tokens: int = 60) -> list[dict[str, Any]]:
@@ -563,10 +624,17 @@ def isolated_env() -> dict[str, str]:
     app once with it, so the first measured run does not compile."""
     folder = Path(tempfile.mkdtemp(prefix="agentry-bench-config-"))
     atexit.register(shutil.rmtree, folder, True)
-    env = {"AGENTRY_CONFIG_DIR": str(folder), "AGENTRY_PROVIDER": "", "AGENTRY_MODEL": "",
-           "PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": str(PYCACHE)}
-    warm = ("import agentry_tui.__main__, agentry_tui.app, agentry_tui.widgets.markdown, "
-            "textual.widgets._markdown, pyinstrument")
+    env = {
+        "AGENTRY_CONFIG_DIR": str(folder),
+        "AGENTRY_PROVIDER": "",
+        "AGENTRY_MODEL": "",
+        "PYTHONDONTWRITEBYTECODE": "",
+        "PYTHONPYCACHEPREFIX": str(PYCACHE),
+    }
+    warm = (
+        "import agentry_tui.__main__, agentry_tui.app, agentry_tui.widgets.markdown, "
+        "textual.widgets._markdown, pyinstrument"
+    )
     subprocess.run([sys.executable, "-c", warm], cwd=ROOT, check=True, env={**os.environ, **env})
     return env
 
@@ -577,19 +645,26 @@ def load_note() -> str:
     return f"load average {one} (1 min), {five} (5 min) on {os.cpu_count()} cores"
 
 
-def run_child(script: str, args: Iterable[str], env: dict[str, str] | None = None,
-              timeout: float = 600) -> dict[str, Any]:
+def run_child(
+    script: str, args: Iterable[str], env: dict[str, str] | None = None, timeout: float = 600
+) -> dict[str, Any]:
     """Run ``python bench/SCRIPT --child ARGS`` and return the JSON it reports."""
     proc = subprocess.run(
         [sys.executable, str(BENCH / script), "--child", *args],
-        cwd=ROOT, check=False, capture_output=True, text=True, timeout=timeout,
+        cwd=ROOT,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
         env={**os.environ, **(env or {})},
     )
     for line in reversed(proc.stdout.splitlines()):
         if line.startswith(RESULT):
-            return json.loads(line[len(RESULT):])
-    raise SystemExit(f"{script} child failed (exit {proc.returncode}):\n"
-                     f"{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
+            return json.loads(line[len(RESULT) :])
+    raise SystemExit(
+        f"{script} child failed (exit {proc.returncode}):\n"
+        f"{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}"
+    )
 
 
 def child_result(result: dict[str, Any]) -> None:
@@ -608,8 +683,9 @@ async def _layout(size: tuple[int, int], url: str) -> dict[str, Any]:
     from agentry_tui.widgets.prompt import Prompt
 
     with tempfile.TemporaryDirectory() as folder:
-        app = AgentryApp(provider="ollama", endpoint=url,
-                         history_dir=Path(folder) / "history", workspace=folder)
+        app = AgentryApp(
+            provider="ollama", endpoint=url, history_dir=Path(folder) / "history", workspace=folder
+        )
         async with app.run_test(size=size) as pilot:
             deadline = time.perf_counter() + 20
             while app.store.connection.state != "connected":  # a problem line moves things
@@ -618,15 +694,19 @@ async def _layout(size: tuple[int, int], url: str) -> dict[str, Any]:
                 await pilot.pause(0.02)
             await pilot.pause(0.2)
             prompt = app.query_one(Prompt)
-            return {"pane": region_of(app.query_one(MessageList)), "prompt": region_of(prompt),
-                    "placeholder": str(prompt.placeholder)}
+            return {
+                "pane": region_of(app.query_one(MessageList)),
+                "prompt": region_of(prompt),
+                "placeholder": str(prompt.placeholder),
+            }
 
 
 def arguments(doc: str | None, poll: float) -> argparse.ArgumentParser:
     """The options every TUI benchmark takes, and the hidden ones its headless children get
     (``--child``, the server's ``--url``); each script adds its own."""
-    parser = argparse.ArgumentParser(description=doc,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--mode", choices=["both", "headless", "tmux"], default="both")
     parser.add_argument("--size", default="120x36", help="terminal size, COLSxROWS")
@@ -652,8 +732,10 @@ def header(name: str) -> None:
 
 
 def footer() -> None:
-    print(f"\n# after: {load_note()} (this benchmark keeps about one core busy; more means "
-          "something else was competing for the CPU)")
+    print(
+        f"\n# after: {load_note()} (this benchmark keeps about one core busy; more means "
+        "something else was competing for the CPU)"
+    )
 
 
 def ms(seconds: float | None) -> str:
@@ -690,9 +772,10 @@ def latency_summary(latencies: list[float], missed: int, target: float) -> str:
     lat = sorted(latencies)
     p95 = lat[min(len(lat) - 1, round(0.95 * (len(lat) - 1)))]
     over = sum(1 for v in lat if v >= target)
-    return (f"median {ms(common.median(lat))}, p95 {ms(p95)}, max {ms(lat[-1])} over {len(lat)} "
-            f"presses; {over} at or over {ms(target)}" + (f"; {missed} never shown" if missed
-                                                         else ""))
+    return (
+        f"median {ms(common.median(lat))}, p95 {ms(p95)}, max {ms(lat[-1])} over {len(lat)} "
+        f"presses; {over} at or over {ms(target)}" + (f"; {missed} never shown" if missed else "")
+    )
 
 
 if __name__ == "__main__":

@@ -32,11 +32,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from agentry_tui.__main__ import long_lived_imports
-
 import bare_textual_app
 import common
 import tui_common as tc
+
+from agentry_tui.__main__ import long_lived_imports
 
 TARGET_S = 0.8
 INDEX = ".index.json"
@@ -47,8 +47,9 @@ def make_history(folder: Path, sessions: int, messages: int) -> tuple[str, list[
     import sessions as storage_bench  # bench/sessions.py
 
     storage_bench.populate(folder, sessions, messages)
-    tc.save_session(folder, "s00000", tc.markdown_conversation(messages, 0),
-                    datetime(2026, 2, 1, 10, 0))
+    tc.save_session(
+        folder, "s00000", tc.markdown_conversation(messages, 0), datetime(2026, 2, 1, 10, 0)
+    )
     active, last = tc.active_at_start(folder)  # also writes the listing index
     return active, tc.message_signature(last)
 
@@ -56,8 +57,9 @@ def make_history(folder: Path, sessions: int, messages: int) -> tuple[str, list[
 # -- headless (child process) ----------------------------------------------------------------
 
 
-async def headless_run(url: str, history: Path, sig: list[str], size: tuple[int, int],
-                       profile: str | None) -> dict[str, Any]:
+async def headless_run(
+    url: str, history: Path, sig: list[str], size: tuple[int, int], profile: str | None
+) -> dict[str, Any]:
     t_import = time.perf_counter()
     with long_lived_imports():
         from agentry_tui.app import AgentryApp
@@ -74,20 +76,25 @@ async def headless_run(url: str, history: Path, sig: list[str], size: tuple[int,
     def placeholder_shown(grid: tc.Grid) -> bool:
         prompt = app.query_one(Prompt)
         return tc.words(str(prompt.placeholder)) == tc.words(
-            "\n".join(grid.rows(tc.region_of(prompt))))
+            "\n".join(grid.rows(tc.region_of(prompt)))
+        )
 
     first = watch.expect(lambda g: True)
     usable = watch.expect(placeholder_shown)
     messages = watch.expect(
-        lambda g: tc.at_bottom(g.rows(tc.region_of(app.query_one(MessageList))), sig))
+        lambda g: tc.at_bottom(g.rows(tc.region_of(app.query_one(MessageList))), sig)
+    )
     async with app.run_test(size=size) as pilot:
         await messages.wait(60)
         await usable.wait(10)
         cpu = time.process_time() - cpu0
         if profiler:
             count = len(list(history.glob("*_chat.*")))
-            tc.write_profile(profiler, profile, f"start-up with {count} "
-                             "sessions, AgentryApp() to the first usable frame, headless")
+            tc.write_profile(
+                profiler,
+                profile,
+                f"start-up with {count} sessions, AgentryApp() to the first usable frame, headless",
+            )
         # Typing at once, while the app does what it left for after the first frame (the
         # connection, code colours, older messages): a key every 0.1 s for 1.5 s.
         probe = tc.HeadlessKeyProbe(app, watch, app.query_one(Prompt), 0.1, limit=15)
@@ -100,24 +107,43 @@ async def headless_run(url: str, history: Path, sig: list[str], size: tuple[int,
         return None if exp.time is None else exp.time - t0
 
     shutil.rmtree(workspace, ignore_errors=True)
-    return {"import": import_s, "first": since(first), "usable": since(usable),
-            "messages": since(messages), "cpu": cpu, "rss": tc.peak_rss_mib(),
-            "keys": probe.latencies, "keys_missed": probe.missed}
+    return {
+        "import": import_s,
+        "first": since(first),
+        "usable": since(usable),
+        "messages": since(messages),
+        "cpu": cpu,
+        "rss": tc.peak_rss_mib(),
+        "keys": probe.latencies,
+        "keys_missed": probe.missed,
+    }
 
 
 # -- tmux ------------------------------------------------------------------------------------
 
 
-def tmux_run(tmux: tc.Tmux, url: str, history: Path, sig: list[str], where: dict[str, Any],
-             env: dict[str, str], interval: float) -> dict[str, Any]:
+def tmux_run(
+    tmux: tc.Tmux,
+    url: str,
+    history: Path,
+    sig: list[str],
+    where: dict[str, Any],
+    env: dict[str, str],
+    interval: float,
+) -> dict[str, Any]:
     pane, prompt = tuple(where["pane"]), tuple(where["prompt"])
     placeholder = tc.words(where["placeholder"])
     t0 = tmux.start(tc.tui_argv(history, url), env)
-    got = tc.poll(tmux, {
-        "first": lambda s: any(ch.strip() for row in s for ch in row),
-        "usable": lambda s: tc.words("\n".join(tc.crop(s, prompt))) == placeholder,
-        "messages": lambda s: tc.at_bottom(tc.crop(s, pane), sig),
-    }, 60, interval)
+    got = tc.poll(
+        tmux,
+        {
+            "first": lambda s: any(ch.strip() for row in s for ch in row),
+            "usable": lambda s: tc.words("\n".join(tc.crop(s, prompt))) == placeholder,
+            "messages": lambda s: tc.at_bottom(tc.crop(s, pane), sig),
+        },
+        60,
+        interval,
+    )
     cpu = tc.proc_cpu_s(tmux.pid)
     time.sleep(1.5)
     hwm = tc.proc_hwm_mib(tmux.pid)
@@ -128,8 +154,9 @@ def tmux_run(tmux: tc.Tmux, url: str, history: Path, sig: list[str], where: dict
 def bare_run(tmux: tc.Tmux, env: dict[str, str], interval: float) -> float | None:
     """Spawn → shown for a Textual app with nothing in it: the floor under ours."""
     t0 = tmux.start([sys.executable, bare_textual_app.__file__], env)
-    got = tc.poll(tmux, {"shown": lambda s: bare_textual_app.SHOWN in "".join(map("".join, s))},
-                  30, interval)
+    got = tc.poll(
+        tmux, {"shown": lambda s: bare_textual_app.SHOWN in "".join(map("".join, s))}, 30, interval
+    )
     tmux.stop_app()
     return None if got["shown"] is None else got["shown"] - t0
 
@@ -139,27 +166,39 @@ def bare_run(tmux: tc.Tmux, env: dict[str, str], interval: float) -> float | Non
 
 def summarise(title: str, results: list[dict[str, Any]], headless: bool) -> None:
     start = "AgentryApp()" if headless else "spawn"
-    both = [None if r["usable"] is None or r["messages"] is None
-            else max(r["usable"], r["messages"]) for r in results]
+    both = [
+        None if r["usable"] is None or r["messages"] is None else max(r["usable"], r["messages"])
+        for r in results
+    ]
     rows = []
     if headless:
-        rows.append(("import agentry_tui.app (before the clock)",
-                     tc.ms(tc.med(r["import"] for r in results))))
+        rows.append(
+            (
+                "import agentry_tui.app (before the clock)",
+                tc.ms(tc.med(r["import"] for r in results)),
+            )
+        )
     rows += [
         (f"{start} → first frame", tc.ms(tc.med(r["first"] for r in results))),
         (f"{start} → prompt placeholder shown", tc.ms(tc.med(r["usable"] for r in results))),
         (f"{start} → session's last message shown", tc.ms(tc.med(r["messages"] for r in results))),
         (f"{start} → usable (both)", tc.against(tc.med(both), TARGET_S)),
-        ("app CPU time to usable" + (" (process total)" if not headless else ""),
-         tc.seconds(tc.med(r['cpu'] for r in results))),
+        (
+            "app CPU time to usable" + (" (process total)" if not headless else ""),
+            tc.seconds(tc.med(r["cpu"] for r in results)),
+        ),
         ("peak RSS (1.5 s after usable)", f"{tc.med(r['rss'] for r in results):.0f} MiB"),
     ]
     if headless:
         keys = [k for r in results for k in r["keys"]]
         missed = sum(r["keys_missed"] for r in results)
-        rows.append(("key press shown, typing from usable on (a key / 0.1 s)",
-                     f"median {tc.ms(tc.med(keys))}, max {tc.ms(max(keys))}"
-                     f" ({len(keys)} presses{f', {missed} missed' if missed else ''})"))
+        rows.append(
+            (
+                "key press shown, typing from usable on (a key / 0.1 s)",
+                f"median {tc.ms(tc.med(keys))}, max {tc.ms(max(keys))}"
+                f" ({len(keys)} presses{f', {missed} missed' if missed else ''})",
+            )
+        )
     common.report(f"{title}, median of {len(results)} runs", rows)
 
 
@@ -173,8 +212,11 @@ def main() -> None:
     args = parser.parse_args()
     size = tc.parse_size(args.size)
     if args.child:
-        tc.child_result(asyncio.run(headless_run(args.url, Path(args.history),
-                                                 args.sig.split(), size, args.profile)))
+        tc.child_result(
+            asyncio.run(
+                headless_run(args.url, Path(args.history), args.sig.split(), size, args.profile)
+            )
+        )
         return
     env = tc.isolated_env()
     tc.header("TUI start-up")
@@ -185,16 +227,31 @@ def main() -> None:
         t = time.perf_counter()
         active, sig = make_history(history, args.sessions, args.messages)
         size_mb = sum(p.stat().st_size for p in history.iterdir()) / 1e6
-        print(f"# terminal {size[0]}x{size[1]}; {args.sessions:,} sessions of {args.messages} "
-              f"messages ({size_mb:.0f} MB, written in {time.perf_counter() - t:.0f} s); "
-              f"opens '{active}'")
+        print(
+            f"# terminal {size[0]}x{size[1]}; {args.sessions:,} sessions of {args.messages} "
+            f"messages ({size_mb:.0f} MB, written in {time.perf_counter() - t:.0f} s); "
+            f"opens '{active}'"
+        )
         index = (history / INDEX).read_bytes()
         with common.ServerProcess("ollama") as server:
+
             def child(profile: str | None = None) -> dict[str, Any]:
                 extra = ["--profile", profile] if profile else []
-                return tc.run_child("tui_startup.py", [
-                    "--url", server.url, "--history", str(history), "--sig", " ".join(sig),
-                    "--size", args.size, *extra], env)
+                return tc.run_child(
+                    "tui_startup.py",
+                    [
+                        "--url",
+                        server.url,
+                        "--history",
+                        str(history),
+                        "--sig",
+                        " ".join(sig),
+                        "--size",
+                        args.size,
+                        *extra,
+                    ],
+                    env,
+                )
 
             def with_index(cold: bool) -> None:
                 if cold:
@@ -206,9 +263,11 @@ def main() -> None:
             child()  # untimed: compiles what the first start imports
             if args.profile:
                 result = child(args.profile)
-                print(f"profile written to {args.profile} (that run: usable in "
-                      f"{tc.ms(max(result['usable'] or 0, result['messages'] or 0))} "
-                      "under the profiler)")
+                print(
+                    f"profile written to {args.profile} (that run: usable in "
+                    f"{tc.ms(max(result['usable'] or 0, result['messages'] or 0))} "
+                    "under the profiler)"
+                )
                 return
             kinds = [False] if args.no_cold else [False, True]
             if args.mode in ("both", "headless"):
@@ -217,8 +276,11 @@ def main() -> None:
                     for _ in range(args.runs):
                         with_index(cold)
                         results.append(child())
-                    summarise(f"headless (App.run_test), listing index "
-                              f"{'absent' if cold else 'on disk'}", results, True)
+                    summarise(
+                        f"headless (App.run_test), listing index {'absent' if cold else 'on disk'}",
+                        results,
+                        True,
+                    )
             if args.mode in ("both", "tmux"):
                 with_index(False)
                 where = tc.layout(size, server.url, env)
@@ -228,20 +290,33 @@ def main() -> None:
                         bare: list[float | None] = []
                         for _ in range(args.runs):  # each run paired with the floor's
                             with_index(cold)
-                            results.append(tmux_run(tmux, server.url, history, sig, where, env,
-                                                    args.poll))
+                            results.append(
+                                tmux_run(tmux, server.url, history, sig, where, env, args.poll)
+                            )
                             bare.append(bare_run(tmux, env, args.poll))
-                        summarise(f"tmux (agentry-tui in a pane, capture every "
-                                  f"{args.poll * 1000:.0f} ms), listing index "
-                                  f"{'absent' if cold else 'on disk'}", results, False)
-                        over = [None if b is None or r["usable"] is None or r["messages"] is None
-                                else max(r["usable"], r["messages"]) - b
-                                for r, b in zip(results, bare)]
-                        common.report("the floor, each run right after one of ours", [
-                            ("a bare Textual app (one Static): spawn → shown",
-                             tc.ms(tc.med(bare))),
-                            ("ours over the floor, run by run", tc.ms(tc.med(over))),
-                        ])
+                        summarise(
+                            f"tmux (agentry-tui in a pane, capture every "
+                            f"{args.poll * 1000:.0f} ms), listing index "
+                            f"{'absent' if cold else 'on disk'}",
+                            results,
+                            False,
+                        )
+                        over = [
+                            None
+                            if b is None or r["usable"] is None or r["messages"] is None
+                            else max(r["usable"], r["messages"]) - b
+                            for r, b in zip(results, bare)
+                        ]
+                        common.report(
+                            "the floor, each run right after one of ours",
+                            [
+                                (
+                                    "a bare Textual app (one Static): spawn → shown",
+                                    tc.ms(tc.med(bare)),
+                                ),
+                                ("ours over the floor, run by run", tc.ms(tc.med(over))),
+                            ],
+                        )
         tc.footer()
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -27,10 +27,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from agentry_tui.__main__ import long_lived_imports
-
 import common
 import tui_common as tc
+
+from agentry_tui.__main__ import long_lived_imports
 
 CONNECTED = "● connected"  # the status line when idle ("◉ streaming" while a reply arrives)
 TARGET_S = {2000: 1.0, 8000: 4.0}  # 2,000 tokens < 1 s, 8,000 < 4 s (linear: 0.5 ms a token)
@@ -59,18 +59,26 @@ def wait_limit(tokens: int, paced: bool) -> float:
 # -- headless (child process) ----------------------------------------------------------------
 
 
-async def headless_run(url: str, tokens: int, size: tuple[int, int], keys: bool,
-                       key_interval: float, profile: str | None,
-                       paced: bool = False) -> dict[str, Any]:
+async def headless_run(
+    url: str,
+    tokens: int,
+    size: tuple[int, int],
+    keys: bool,
+    key_interval: float,
+    profile: str | None,
+    paced: bool = False,
+) -> dict[str, Any]:
     from agentry.events import DoneEvent, TextDelta
+
     with long_lived_imports():
         from agentry_tui.app import AgentryApp
         from agentry_tui.widgets.chat import MessageList
         from agentry_tui.widgets.prompt import Prompt
 
     folder = Path(tempfile.mkdtemp(prefix="agentry-bench-"))
-    app = AgentryApp(provider="ollama", endpoint=url, history_dir=folder / "history",
-                     workspace=folder)
+    app = AgentryApp(
+        provider="ollama", endpoint=url, history_dir=folder / "history", workspace=folder
+    )
     watch = tc.FrameWatch(app, size)
     text = reply_text(tokens)
     last = tc.tail_signature(text)
@@ -98,13 +106,17 @@ async def headless_run(url: str, tokens: int, size: tuple[int, int], keys: bool,
         prompt.load_text(request(tokens, paced))
         await pilot.pause(0.1)
         # The first frame with any of the reply: the empty session shows no "Section".
-        on_screen_first = watch.expect(lambda g: "Section" in tc.words(
-            "\n".join(g.rows(tc.region_of(pane)))))
+        on_screen_first = watch.expect(
+            lambda g: "Section" in tc.words("\n".join(g.rows(tc.region_of(pane))))
+        )
         on_screen = watch.expect(lambda g: tc.visible(g.rows(tc.region_of(pane)), last))
         status = app.query_one("StatusBar")
         finished = watch.expect(  # the status says the reply is over; its final widget is built
-            lambda g: tc.visible(g.rows(tc.region_of(pane)), last)
-            and CONNECTED in "".join(g.rows(tc.region_of(status))))
+            lambda g: (
+                tc.visible(g.rows(tc.region_of(pane)), last)
+                and CONNECTED in "".join(g.rows(tc.region_of(status)))
+            )
+        )
         probe = tc.HeadlessKeyProbe(app, watch, prompt, key_interval) if keys else None
         profiler = tc.start_profiler() if profile else None
         frames0, held0 = watch.frames, watch.held
@@ -120,10 +132,14 @@ async def headless_run(url: str, tokens: int, size: tuple[int, int], keys: bool,
         if probe:
             await probe.stop()
         if profiler:
-            tc.write_profile(profiler, profile, f"stream render of {tokens:,} tokens, Enter to "
-                             f"the last token on screen "
-                             f"({tc.ms(None if end is None else end - t0)} under the profiler), "
-                             "headless")
+            tc.write_profile(
+                profiler,
+                profile,
+                f"stream render of {tokens:,} tokens, Enter to "
+                f"the last token on screen "
+                f"({tc.ms(None if end is None else end - t0)} under the profiler), "
+                "headless",
+            )
         entry = app.store.active
         deadline = time.perf_counter() + 30
         while entry.streaming or not entry.saved:  # settled: the reply committed and saved
@@ -134,8 +150,7 @@ async def headless_run(url: str, tokens: int, size: tuple[int, int], keys: bool,
         rows = watch.grid.rows(tc.region_of(pane))
         result = {
             "end": None if end is None else end - t0,
-            "first_on_screen": None if on_screen_first.time is None
-            else on_screen_first.time - t0,
+            "first_on_screen": None if on_screen_first.time is None else on_screen_first.time - t0,
             "finished": None if done is None else done - t0,
             "store_first": marks["first"] - t0 if "first" in marks else None,
             "store_done": marks["done"] - t0 if "done" in marks else None,
@@ -158,9 +173,17 @@ async def headless_run(url: str, tokens: int, size: tuple[int, int], keys: bool,
 # -- tmux (this process drives agentry-tui in a pane) ----------------------------------------
 
 
-def tmux_run(tmux: tc.Tmux, url: str, tokens: int, where: dict[str, Any], env: dict[str, str],
-             keys: bool, key_interval: float, interval: float,
-             paced: bool = False) -> dict[str, Any]:
+def tmux_run(
+    tmux: tc.Tmux,
+    url: str,
+    tokens: int,
+    where: dict[str, Any],
+    env: dict[str, str],
+    keys: bool,
+    key_interval: float,
+    interval: float,
+    paced: bool = False,
+) -> dict[str, Any]:
     folder = Path(tempfile.mkdtemp(prefix="agentry-bench-"))
     pane, prompt = tuple(where["pane"]), tuple(where["prompt"])
     placeholder = where["placeholder"][:20]
@@ -168,17 +191,30 @@ def tmux_run(tmux: tc.Tmux, url: str, tokens: int, where: dict[str, Any], env: d
     last = tc.tail_signature(text)
     try:
         tmux.start(tc.tui_argv(folder / "history", url), env)
-        ready = tc.poll(tmux, {
-            "ready": lambda s: placeholder in "".join(tc.crop(s, prompt))
-            and CONNECTED in "".join("".join(r) for r in s),
-        }, 30, 0.02)
+        ready = tc.poll(
+            tmux,
+            {
+                "ready": lambda s: (
+                    placeholder in "".join(tc.crop(s, prompt))
+                    and CONNECTED in "".join("".join(r) for r in s)
+                ),
+            },
+            30,
+            0.02,
+        )
         if ready["ready"] is None:
-            raise SystemExit("agentry-tui did not become ready in tmux:\n"
-                             + "\n".join("".join(r) for r in tmux.screen()))
+            raise SystemExit(
+                "agentry-tui did not become ready in tmux:\n"
+                + "\n".join("".join(r) for r in tmux.screen())
+            )
         time.sleep(0.3)
         tmux.keys(request(tokens, paced), literal=True)
-        tc.poll(tmux, {"typed": lambda s: request(tokens, paced) in "".join(tc.crop(s, prompt))},
-                10, 0.01)
+        tc.poll(
+            tmux,
+            {"typed": lambda s: request(tokens, paced) in "".join(tc.crop(s, prompt))},
+            10,
+            0.01,
+        )
         time.sleep(0.1)
         probe = tc.TmuxKeyProbe(tmux, prompt, key_interval, placeholder) if keys else None
         cpu0, t0 = tc.proc_cpu_s(tmux.pid), time.perf_counter()
@@ -193,17 +229,27 @@ def tmux_run(tmux: tc.Tmux, url: str, tokens: int, where: dict[str, Any], env: d
                 probe.step(screen, now)
 
         got_so_far: dict[str, float | None] = {}
-        got = tc.poll(tmux, {
-            "first": lambda s: "Section" in tc.words("\n".join(tc.crop(s, pane))),
-            "end": lambda s: tc.visible(tc.crop(s, pane), last),
-            "finished": lambda s: tc.visible(tc.crop(s, pane), last)
-            and CONNECTED in "".join("".join(r) for r in s[-4:]),
-        }, wait_limit(tokens, paced), interval, on_screen=on_screen, times=got_so_far)
+        got = tc.poll(
+            tmux,
+            {
+                "first": lambda s: "Section" in tc.words("\n".join(tc.crop(s, pane))),
+                "end": lambda s: tc.visible(tc.crop(s, pane), last),
+                "finished": lambda s: (
+                    tc.visible(tc.crop(s, pane), last)
+                    and CONNECTED in "".join("".join(r) for r in s[-4:])
+                ),
+            },
+            wait_limit(tokens, paced),
+            interval,
+            on_screen=on_screen,
+            times=got_so_far,
+        )
         while probe and probe.in_flight:  # the last press: wait until it shows
             probe.step(tmux.screen(), time.perf_counter())
             time.sleep(interval)
-        settled = tc.poll(tmux, {"saved": lambda s: "Saved: Yes" in "".join(
-            "".join(r) for r in s[-4:])}, 30, 0.05)
+        settled = tc.poll(
+            tmux, {"saved": lambda s: "Saved: Yes" in "".join("".join(r) for r in s[-4:])}, 30, 0.05
+        )
         time.sleep(0.5 if settled["saved"] else 0)
         rows = tc.crop(tmux.screen(), pane)
         hwm = tc.proc_hwm_mib(tmux.pid)
@@ -226,54 +272,82 @@ def tmux_run(tmux: tc.Tmux, url: str, tokens: int, where: dict[str, Any], env: d
 # -- the report ------------------------------------------------------------------------------
 
 
-def summarise(title: str, tokens: int, clean: list[dict], typing: list[dict],
-              paced: bool = False) -> float | None:
+def summarise(
+    title: str, tokens: int, clean: list[dict], typing: list[dict], paced: bool = False
+) -> float | None:
     end = tc.med(r["end"] for r in clean)
     shown = f"{tc.ms(end)} (the server's pace)" if paced else tc.against(end, target_for(tokens))
-    rows = [("Enter → last token on screen", shown),
-            ("", tc.runs_ms(r["end"] for r in clean))]
+    rows = [("Enter → last token on screen", shown), ("", tc.runs_ms(r["end"] for r in clean))]
     if end:
         rows.append(("  per 1,000 tokens", f"{end / tokens * 1000 * 1000:,.0f} ms"))
     rows += [
-        ("Enter → first words of the reply on screen",
-         tc.ms(tc.med(r["first_on_screen"] for r in clean))),
-        ("Enter → reply finished on screen (status idle)",
-         tc.ms(tc.med(r["finished"] for r in clean))),
+        (
+            "Enter → first words of the reply on screen",
+            tc.ms(tc.med(r["first_on_screen"] for r in clean)),
+        ),
+        (
+            "Enter → reply finished on screen (status idle)",
+            tc.ms(tc.med(r["finished"] for r in clean)),
+        ),
     ]
     if any("store_done" in r for r in clean):
         rows += [
             ("Enter → store has the last token", tc.ms(tc.med(r["store_done"] for r in clean))),
-            ("frames painted during the reply", (
-                f"{tc.med(r['frames'] for r in clean):.0f} (and "
-                f"{tc.med(r['held'] for r in clean):.0f} rendered but held back: drawn inside "
-                "App.batch_update())")),
+            (
+                "frames painted during the reply",
+                (
+                    f"{tc.med(r['frames'] for r in clean):.0f} (and "
+                    f"{tc.med(r['held'] for r in clean):.0f} rendered but held back: drawn inside "
+                    "App.batch_update())"
+                ),
+            ),
         ]
     rows += [
-        ("app CPU time, Enter → last token shown", tc.seconds(tc.med(r['cpu'] for r in clean))),
-        ("app CPU time, Enter → reply finished",
-         tc.seconds(tc.med(r['cpu_finished'] for r in clean))),
-        ("view follows the stream to its end",
-         f"{sum(r['follows'] for r in clean)} of {len(clean)} runs"
-         + ("" if all(r["visible_at_end"] for r in clean) else
-            f" (last words not on screen at all in "
-            f"{sum(not r['visible_at_end'] for r in clean)})")),
+        ("app CPU time, Enter → last token shown", tc.seconds(tc.med(r["cpu"] for r in clean))),
+        (
+            "app CPU time, Enter → reply finished",
+            tc.seconds(tc.med(r["cpu_finished"] for r in clean)),
+        ),
+        (
+            "view follows the stream to its end",
+            f"{sum(r['follows'] for r in clean)} of {len(clean)} runs"
+            + (
+                ""
+                if all(r["visible_at_end"] for r in clean)
+                else f" (last words not on screen at all in "
+                f"{sum(not r['visible_at_end'] for r in clean)})"
+            ),
+        ),
         ("peak RSS of the app", f"{tc.med(r['rss'] for r in clean):.0f} MiB"),
     ]
     if typing:
         latencies = [v for r in typing for v in r["latencies"]]
         rows += [
-            ("key press → shown in the prompt", tc.latency_summary(
-                latencies, sum(r["missed"] for r in typing), KEY_TARGET_S)),
-            ("  (target < 50 ms) median ratio",
-             f"{common.median(latencies) / KEY_TARGET_S:.2f}x" if latencies else "—"),
+            (
+                "key press → shown in the prompt",
+                tc.latency_summary(latencies, sum(r["missed"] for r in typing), KEY_TARGET_S),
+            ),
+            (
+                "  (target < 50 ms) median ratio",
+                f"{common.median(latencies) / KEY_TARGET_S:.2f}x" if latencies else "—",
+            ),
             ("  Enter → last token, while typing", tc.ms(tc.med(r["end"] for r in typing))),
         ]
         for detail in (d for r in typing for d in r.get("missed_detail", [])):
-            rows.append(("  a press never shown", (
-                f"typed {detail['typed']!r}, the prompt held {detail['text']!r} and showed "
-                f"{detail['shown']!r}")))
-    common.report(f"{title}, {tokens:,} tokens, median of {len(clean)} runs"
-                  + (f" (+{len(typing)} with typing)" if typing else ""), rows)
+            rows.append(
+                (
+                    "  a press never shown",
+                    (
+                        f"typed {detail['typed']!r}, the prompt held {detail['text']!r} and showed "
+                        f"{detail['shown']!r}"
+                    ),
+                )
+            )
+    common.report(
+        f"{title}, {tokens:,} tokens, median of {len(clean)} runs"
+        + (f" (+{len(typing)} with typing)" if typing else ""),
+        rows,
+    )
     return end
 
 
@@ -294,28 +368,59 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, nargs="+", default=[2000, 8000])
     parser.add_argument("--tmux-runs", type=int, default=3, help="tmux runs per size")
     parser.add_argument("--key-interval", type=float, default=0.1)
-    parser.add_argument("--min-presses", type=int, default=15,
-                        help="typing runs go on (up to 4x --runs) until this many presses")
-    parser.add_argument("--paced", action="store_true",
-                        help="the server sends 20 tokens/s (a model on a CPU) instead of at once")
+    parser.add_argument(
+        "--min-presses",
+        type=int,
+        default=15,
+        help="typing runs go on (up to 4x --runs) until this many presses",
+    )
+    parser.add_argument(
+        "--paced",
+        action="store_true",
+        help="the server sends 20 tokens/s (a model on a CPU) instead of at once",
+    )
     parser.add_argument("--keys", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     size = tc.parse_size(args.size)
     if args.child:
-        tc.child_result(asyncio.run(headless_run(args.url, args.tokens[0], size, args.keys,
-                                                 args.key_interval, args.profile, args.paced)))
+        tc.child_result(
+            asyncio.run(
+                headless_run(
+                    args.url,
+                    args.tokens[0],
+                    size,
+                    args.keys,
+                    args.key_interval,
+                    args.profile,
+                    args.paced,
+                )
+            )
+        )
         return
     env = tc.isolated_env()
     tc.header("TUI stream render")
     print(f"# terminal {size[0]}x{size[1]}; server: tests.servers.serve ollama (own process)")
     with common.ServerProcess("ollama") as server:
+
         def child(tokens: int, keys: bool = False, profile: str | None = None) -> dict:
             extra = ["--keys"] if keys else []
             extra += ["--paced"] if args.paced else []
             extra += ["--profile", profile] if profile else []
-            return tc.run_child("tui_stream.py", ["--url", server.url, "--tokens", str(tokens),
-                                                  "--size", args.size, "--key-interval",
-                                                  str(args.key_interval), *extra], env)
+            return tc.run_child(
+                "tui_stream.py",
+                [
+                    "--url",
+                    server.url,
+                    "--tokens",
+                    str(tokens),
+                    "--size",
+                    args.size,
+                    "--key-interval",
+                    str(args.key_interval),
+                    *extra,
+                ],
+                env,
+            )
 
         child(200)  # untimed: compiles what the first reply imports (Markdown, Pygments, ...)
         if args.profile:
@@ -324,37 +429,68 @@ def main() -> None:
                 if len(args.tokens) > 1:  # one file each
                     path = path.with_name(f"{path.stem}_{tokens}{path.suffix}")
                 result = child(tokens, profile=str(path))
-                print(f"profile of {tokens} tokens written to {path} "
-                      f"(that run: {tc.ms(result['end'])} under the profiler)")
+                print(
+                    f"profile of {tokens} tokens written to {path} "
+                    f"(that run: {tc.ms(result['end'])} under the profiler)"
+                )
             return
         ends: dict[str, dict[int, float | None]] = {}
         if args.mode in ("both", "headless"):
             for tokens in args.tokens:
                 clean = [child(tokens) for _ in range(args.runs)]
-                typing = typing_runs(lambda: child(tokens, keys=True), args.runs,
-                                     args.min_presses)
+                typing = typing_runs(lambda: child(tokens, keys=True), args.runs, args.min_presses)
                 ends.setdefault("headless", {})[tokens] = summarise(
-                    "headless (App.run_test)", tokens, clean, typing, args.paced)
+                    "headless (App.run_test)", tokens, clean, typing, args.paced
+                )
         if args.mode in ("both", "tmux"):
             where = tc.layout(size, server.url, env)
             with tc.Tmux(size) as tmux:
                 for tokens in args.tokens:
-                    clean = [tmux_run(tmux, server.url, tokens, where, env, False,
-                                      args.key_interval, args.poll, args.paced)
-                             for _ in range(args.tmux_runs)]
+                    clean = [
+                        tmux_run(
+                            tmux,
+                            server.url,
+                            tokens,
+                            where,
+                            env,
+                            False,
+                            args.key_interval,
+                            args.poll,
+                            args.paced,
+                        )
+                        for _ in range(args.tmux_runs)
+                    ]
                     typing = typing_runs(
-                        lambda: tmux_run(tmux, server.url, tokens, where, env, True,
-                                         args.key_interval, args.poll, args.paced),
-                        args.tmux_runs, args.min_presses)
+                        lambda: tmux_run(
+                            tmux,
+                            server.url,
+                            tokens,
+                            where,
+                            env,
+                            True,
+                            args.key_interval,
+                            args.poll,
+                            args.paced,
+                        ),
+                        args.tmux_runs,
+                        args.min_presses,
+                    )
                     ends.setdefault("tmux", {})[tokens] = summarise(
                         f"{tc.tmux_version()} (agentry-tui in a pane, capture every "
-                        f"{args.poll * 1000:.0f} ms)", tokens, clean, typing, args.paced)
+                        f"{args.poll * 1000:.0f} ms)",
+                        tokens,
+                        clean,
+                        typing,
+                        args.paced,
+                    )
     for mode, by_tokens in ends.items():
         known = sorted((t, e) for t, e in by_tokens.items() if e)
         if len(known) >= 2:
             (t1, e1), (t2, e2) = known[0], known[-1]
-            print(f"\n{mode}: {t2:,} vs {t1:,} tokens took {e2 / e1:.2f}x as long "
-                  f"({t2 / t1:.1f}x the tokens; linear would be {t2 / t1:.1f}x)")
+            print(
+                f"\n{mode}: {t2:,} vs {t1:,} tokens took {e2 / e1:.2f}x as long "
+                f"({t2 / t1:.1f}x the tokens; linear would be {t2 / t1:.1f}x)"
+            )
     tc.footer()
 
 

@@ -22,10 +22,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from agentry_tui.__main__ import long_lived_imports
-
 import common
 import tui_common as tc
+
+from agentry_tui.__main__ import long_lived_imports
 
 TARGET_S = 0.15
 BIG, SMALL = "big", "a-short-one"
@@ -48,8 +48,14 @@ def make_history(folder: Path, messages: int) -> tuple[list[str], list[str]]:
 # -- headless (child process) ----------------------------------------------------------------
 
 
-async def headless_run(url: str, history: Path, small: list[str], big: list[str],
-                       size: tuple[int, int], profile: str | None) -> dict[str, Any]:
+async def headless_run(
+    url: str,
+    history: Path,
+    small: list[str],
+    big: list[str],
+    size: tuple[int, int],
+    profile: str | None,
+) -> dict[str, Any]:
     with long_lived_imports():
         from agentry_tui.app import AgentryApp
         from agentry_tui.widgets.chat import MessageList
@@ -61,7 +67,8 @@ async def headless_run(url: str, history: Path, small: list[str], big: list[str]
 
     def ends_with(sig: list[str]) -> tc.Expectation:
         return watch.expect(
-            lambda g: tc.at_bottom(g.rows(tc.region_of(app.query_one(MessageList))), sig))
+            lambda g: tc.at_bottom(g.rows(tc.region_of(app.query_one(MessageList))), sig)
+        )
 
     async def settled(pane: MessageList, timeout: float = 30) -> float | None:
         """When the list has built its older messages too (MessageList._settled)."""
@@ -90,8 +97,12 @@ async def headless_run(url: str, history: Path, small: list[str], big: list[str]
             cpu = time.process_time() - cpu0
             filled = await settled(pane)
             if profiler:
-                tc.write_profile(profiler, profile, "switch to the big session (first open): "
-                                 "alt+down until the older messages are built too, headless")
+                tc.write_profile(
+                    profiler,
+                    profile,
+                    "switch to the big session (first open): "
+                    "alt+down until the older messages are built too, headless",
+                )
             result[kind] = None if end is None else end - t0
             result[f"{kind}_cpu"] = cpu
             result[f"{kind}_filled"] = None if filled is None else filled - t0
@@ -112,14 +123,29 @@ async def headless_run(url: str, history: Path, small: list[str], big: list[str]
 # -- tmux ------------------------------------------------------------------------------------
 
 
-def tmux_run(tmux: tc.Tmux, url: str, history: Path, small: list[str], big: list[str],
-             where: dict[str, Any], env: dict[str, str], interval: float) -> dict[str, Any]:
+def tmux_run(
+    tmux: tc.Tmux,
+    url: str,
+    history: Path,
+    small: list[str],
+    big: list[str],
+    where: dict[str, Any],
+    env: dict[str, str],
+    interval: float,
+) -> dict[str, Any]:
     pane = tuple(where["pane"])
     tmux.start(tc.tui_argv(history, url), env)
-    ready = tc.poll(tmux, {
-        "small": lambda s: tc.at_bottom(tc.crop(s, pane), small)
-        and "● connected" in "".join("".join(r) for r in s),
-    }, 30, 0.02)
+    ready = tc.poll(
+        tmux,
+        {
+            "small": lambda s: (
+                tc.at_bottom(tc.crop(s, pane), small)
+                and "● connected" in "".join("".join(r) for r in s)
+            ),
+        },
+        30,
+        0.02,
+    )
     if ready["small"] is None:
         raise SystemExit("agentry-tui did not become ready in tmux")
     time.sleep(1.0)
@@ -134,8 +160,9 @@ def tmux_run(tmux: tc.Tmux, url: str, history: Path, small: list[str], big: list
         result[f"{kind}_follows"] = tc.at_bottom(tc.crop(tmux.screen(), pane), big)
         if kind == "first":
             tmux.keys("M-Up")
-            back = tc.poll(tmux, {"small": lambda s: tc.at_bottom(tc.crop(s, pane), small)},
-                           30, 0.02)
+            back = tc.poll(
+                tmux, {"small": lambda s: tc.at_bottom(tc.crop(s, pane), small)}, 30, 0.02
+            )
             if back["small"] is None:
                 raise SystemExit("the switch back never showed in tmux")
             time.sleep(1.0)
@@ -151,15 +178,25 @@ def summarise(title: str, results: list[dict[str, Any]]) -> None:
     rows = []
     for kind, label in (("first", "first open (file read)"), ("again", "again (in memory)")):
         rows += [
-            (f"alt+down → last message shown, {label}",
-             tc.against(tc.med(r[kind] for r in results), TARGET_S)),
-            ("  app CPU time in that", tc.seconds(tc.med(r[f'{kind}_cpu'] for r in results))),
+            (
+                f"alt+down → last message shown, {label}",
+                tc.against(tc.med(r[kind] for r in results), TARGET_S),
+            ),
+            ("  app CPU time in that", tc.seconds(tc.med(r[f"{kind}_cpu"] for r in results))),
         ]
         if f"{kind}_filled" in results[0]:
-            rows.append(("  until the older messages are built too",
-                         tc.ms(tc.med(r[f"{kind}_filled"] for r in results))))
-        rows.append(("  newest message at the bottom afterwards",
-                     f"{sum(r[f'{kind}_follows'] for r in results)} of {len(results)} runs"))
+            rows.append(
+                (
+                    "  until the older messages are built too",
+                    tc.ms(tc.med(r[f"{kind}_filled"] for r in results)),
+                )
+            )
+        rows.append(
+            (
+                "  newest message at the bottom afterwards",
+                f"{sum(r[f'{kind}_follows'] for r in results)} of {len(results)} runs",
+            )
+        )
     rows.append(("peak RSS of the app", f"{tc.med(r['rss'] for r in results):.0f} MiB"))
     common.report(f"{title}, median of {len(results)} runs", rows)
 
@@ -173,9 +210,18 @@ def main() -> None:
     args = parser.parse_args()
     size = tc.parse_size(args.size)
     if args.child:
-        tc.child_result(asyncio.run(headless_run(args.url, Path(args.history),
-                                                 args.small.split(), args.big.split(), size,
-                                                 args.profile)))
+        tc.child_result(
+            asyncio.run(
+                headless_run(
+                    args.url,
+                    Path(args.history),
+                    args.small.split(),
+                    args.big.split(),
+                    size,
+                    args.profile,
+                )
+            )
+        )
         return
     env = tc.isolated_env()
     tc.header("TUI session switch")
@@ -184,32 +230,55 @@ def main() -> None:
     history.mkdir()
     try:
         small, big = make_history(history, args.messages)
-        big_mb = (history / next(p.name for p in history.iterdir()
-                                 if p.name.startswith(BIG))).stat().st_size / 1e6
-        print(f"# terminal {size[0]}x{size[1]}; '{BIG}': {args.messages:,} messages "
-              f"({big_mb:.1f} MB file), 52 sessions in all")
+        big_mb = (
+            history / next(p.name for p in history.iterdir() if p.name.startswith(BIG))
+        ).stat().st_size / 1e6
+        print(
+            f"# terminal {size[0]}x{size[1]}; '{BIG}': {args.messages:,} messages "
+            f"({big_mb:.1f} MB file), 52 sessions in all"
+        )
         with common.ServerProcess("ollama") as server:
+
             def child(profile: str | None = None) -> dict[str, Any]:
                 extra = ["--profile", profile] if profile else []
-                return tc.run_child("tui_switch.py", [
-                    "--url", server.url, "--history", str(history), "--small", " ".join(small),
-                    "--big", " ".join(big), "--size", args.size, *extra], env)
+                return tc.run_child(
+                    "tui_switch.py",
+                    [
+                        "--url",
+                        server.url,
+                        "--history",
+                        str(history),
+                        "--small",
+                        " ".join(small),
+                        "--big",
+                        " ".join(big),
+                        "--size",
+                        args.size,
+                        *extra,
+                    ],
+                    env,
+                )
 
             child()  # untimed: compiles what the first switch imports
             if args.profile:
                 result = child(args.profile)
-                print(f"profile of the first switch written to {args.profile} (that run: "
-                      f"{tc.ms(result['first'])} under the profiler)")
+                print(
+                    f"profile of the first switch written to {args.profile} (that run: "
+                    f"{tc.ms(result['first'])} under the profiler)"
+                )
                 return
             if args.mode in ("both", "headless"):
                 summarise("headless (App.run_test)", [child() for _ in range(args.runs)])
             if args.mode in ("both", "tmux"):
                 where = tc.layout(size, server.url, env)
                 with tc.Tmux(size) as tmux:
-                    summarise(f"tmux (agentry-tui in a pane, capture every "
-                              f"{args.poll * 1000:.0f} ms)",
-                              [tmux_run(tmux, server.url, history, small, big, where, env,
-                                        args.poll) for _ in range(args.runs)])
+                    summarise(
+                        f"tmux (agentry-tui in a pane, capture every {args.poll * 1000:.0f} ms)",
+                        [
+                            tmux_run(tmux, server.url, history, small, big, where, env, args.poll)
+                            for _ in range(args.runs)
+                        ],
+                    )
         tc.footer()
     finally:
         shutil.rmtree(folder, ignore_errors=True)

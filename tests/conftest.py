@@ -18,9 +18,17 @@ def _isolated_env(tmp_path, monkeypatch) -> None:
     """No test reads the developer's sessions, keys or servers."""
     monkeypatch.setenv("AGENTRY_HISTORY_DIR", str(tmp_path / "history"))
     monkeypatch.setenv("AGENTRY_CONFIG_DIR", str(tmp_path / "config"))
-    for var in ("OLLAMA_HOST", "OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY",
-                "GROQ_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY", "AGENTRY_MODEL",
-                "AGENTRY_PROVIDER"):
+    for var in (
+        "OLLAMA_HOST",
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "ANTHROPIC_API_KEY",
+        "GROQ_API_KEY",
+        "GEMINI_API_KEY",
+        "GOOGLE_API_KEY",
+        "AGENTRY_MODEL",
+        "AGENTRY_PROVIDER",
+    ):
         monkeypatch.delenv(var, raising=False)
 
 

@@ -22,8 +22,9 @@ def test_every_command_has_a_one_line_help_a_usage_and_a_client() -> None:
         assert spec.clients and spec.clients <= commands.BOTH, name
 
 
-@pytest.mark.parametrize(("client", "handlers"), [(LINE, cli.HANDLERS),
-                                                   (TUI, AgentryApp._HANDLERS)])
+@pytest.mark.parametrize(
+    ("client", "handlers"), [(LINE, cli.HANDLERS), (TUI, AgentryApp._HANDLERS)]
+)
 def test_each_client_has_a_handler_for_exactly_the_commands_it_offers(client, handlers) -> None:
     assert set(handlers) == {spec.name for spec in commands.offered(client)}
 
@@ -39,10 +40,12 @@ def test_binding_refuses_a_missing_or_unoffered_handler() -> None:
 
 def test_the_spec_commands_are_in_both_clients() -> None:
     # /work/shared/spec/session-management.md lists these for the line client, as written here.
-    spec_table = {"status": ("/status", "Show current session info"),
-                  "sessions": ("/sessions", "List all sessions"),
-                  "new": ("/new <id>", "Create new session"),
-                  "resume": ("/resume <id>", "Resume session")}
+    spec_table = {
+        "status": ("/status", "Show current session info"),
+        "sessions": ("/sessions", "List all sessions"),
+        "new": ("/new <id>", "Create new session"),
+        "resume": ("/resume <id>", "Resume session"),
+    }
     for name, (usage, summary) in spec_table.items():
         spec = commands.COMMANDS[name]
         assert (spec.usage, spec.help, spec.clients) == (usage, summary, commands.BOTH)
@@ -67,9 +70,12 @@ def test_parse() -> None:
 
 def test_quoted_arguments_keep_their_spaces_and_backslashes() -> None:
     assert commands.parse('/export md "my notes/chat one.md"', TUI).args == {
-        "format": "md", "path": "my notes/chat one.md"}
+        "format": "md",
+        "path": "my notes/chat one.md",
+    }
     assert commands.parse(r"/export 'C:\Users\me\chat.json'", TUI).args == {
-        "path": r"C:\Users\me\chat.json"}
+        "path": r"C:\Users\me\chat.json"
+    }
     assert commands.parse("/export don't.md", TUI).args == {"path": "don't.md"}
     with pytest.raises(UsageError, match="a quote is not closed"):
         commands.parse('/export "my notes', TUI)
@@ -136,16 +142,28 @@ def test_escape_and_detection() -> None:
 
 
 def test_status_text_is_the_spec_block() -> None:
-    expected = ("Current Session Status:\n"
-                "   Session ID: coding_task\n"
-                "   Messages: 3\n"
-                "   Created: 2025-11-22 20:30:15\n"
-                "   Last Activity: 2025-11-22 20:35:42\n"
-                "   Saved: Yes")
-    assert commands.status_text("coding_task", 3, datetime(2025, 11, 22, 20, 30, 15),
-                                datetime(2025, 11, 22, 20, 35, 42), True) == expected
-    assert commands.status_text("coding_task", 3, "2025-11-22T20:30:15",
-                                "2025-11-22T20:35:42", True) == expected
+    expected = (
+        "Current Session Status:\n"
+        "   Session ID: coding_task\n"
+        "   Messages: 3\n"
+        "   Created: 2025-11-22 20:30:15\n"
+        "   Last Activity: 2025-11-22 20:35:42\n"
+        "   Saved: Yes"
+    )
+    assert (
+        commands.status_text(
+            "coding_task",
+            3,
+            datetime(2025, 11, 22, 20, 30, 15),
+            datetime(2025, 11, 22, 20, 35, 42),
+            True,
+        )
+        == expected
+    )
+    assert (
+        commands.status_text("coding_task", 3, "2025-11-22T20:30:15", "2025-11-22T20:35:42", True)
+        == expected
+    )
 
 
 def test_spec_answers() -> None:
@@ -158,10 +176,14 @@ def test_spec_answers() -> None:
 
 def test_sessions_text() -> None:
     text = commands.sessions_text(
-        [SessionLine("a", 3, datetime(2025, 11, 22, 20, 55), "Hi"),
-         SessionLine("bb", None, None, problem="Session file bb_chat.toon is corrupt: not JSON."),
-         SessionLine("c", None, None),
-         SessionLine("d", 1, "2025-11-22T20:59:50")],
+        [
+            SessionLine("a", 3, datetime(2025, 11, 22, 20, 55), "Hi"),
+            SessionLine(
+                "bb", None, None, problem="Session file bb_chat.toon is corrupt: not JSON."
+            ),
+            SessionLine("c", None, None),
+            SessionLine("d", 1, "2025-11-22T20:59:50"),
+        ],
         "a",
     )
     assert text.splitlines() == [

@@ -72,16 +72,28 @@ async def test_the_accessors_read_what_the_agent_writes(ollama_server, tmp_path)
 def test_absent_keys_read_as_nothing() -> None:
     message = {"role": "user", "content": "hi"}
     assert messages.created_at(message) is None and messages.usage(message) is None
-    assert messages.provider(message) == messages.model(message) == messages.reasoning(
-        message) == messages.error(message) == ""
+    assert (
+        messages.provider(message)
+        == messages.model(message)
+        == messages.reasoning(message)
+        == messages.error(message)
+        == ""
+    )
     assert not messages.is_interrupted(message)
 
 
 def test_a_value_of_the_wrong_type_reads_as_absent() -> None:
     """The schema does not cover these keys, so a hand-edited file may hold anything there; a
     screen or an export shows the message without it rather than failing."""
-    odd: dict[str, Any] = {"role": "assistant", CREATED_AT: "yesterday", PROVIDER: None,
-                           MODEL: 5, REASONING: ["why"], USAGE: "12 tokens", INTERRUPTED: 0}
+    odd: dict[str, Any] = {
+        "role": "assistant",
+        CREATED_AT: "yesterday",
+        PROVIDER: None,
+        MODEL: 5,
+        REASONING: ["why"],
+        USAGE: "12 tokens",
+        INTERRUPTED: 0,
+    }
     assert messages.created_at(odd) is None and messages.usage(odd) is None
     assert messages.provider(odd) == messages.model(odd) == messages.reasoning(odd) == ""
     assert not messages.is_interrupted(odd) and messages.error(odd) == ""
@@ -112,9 +124,20 @@ def test_every_bookkeeping_key_stays_off_the_wire() -> None:
         ([{"type": "text", "text": "look at "}, {"type": "text", "text": "this"}], "look at this"),
         # Gemini-style parts carry no type; a bare string is text; images and tool results
         # have none; a text that is not a string (refused on load, possible in memory) is none.
-        ([{"text": "one "}, "two", {"type": "image_url", "image_url": {"url": "data:,"}},
-          {"type": "tool_result", "content": "x"}, {"type": "text", "text": None},
-          {"type": "text"}, 7, None, [" nested"]], "one two"),
+        (
+            [
+                {"text": "one "},
+                "two",
+                {"type": "image_url", "image_url": {"url": "data:,"}},
+                {"type": "tool_result", "content": "x"},
+                {"type": "text", "text": None},
+                {"type": "text"},
+                7,
+                None,
+                [" nested"],
+            ],
+            "one two",
+        ),
         (42, "42"),  # odd content a library user passed in memory
     ],
 )
@@ -125,8 +148,11 @@ def test_content_text(content: Any, text: str) -> None:
 def test_every_reader_takes_the_same_text_from_parts() -> None:
     """The providers, the local model, titles, the chat view and the export all read
     multi-part content alike: text parts joined with nothing between them."""
-    parts = [{"type": "text", "text": "Look at"}, {"type": "image_url", "image_url": {}},
-             {"text": " this\nfile"}]
+    parts = [
+        {"type": "text", "text": "Look at"},
+        {"type": "image_url", "image_url": {}},
+        {"text": " this\nfile"},
+    ]
     text = "Look at this\nfile"
     user = {"role": "user", "content": parts}
     assert to_local_messages([user]) == [{"role": "user", "content": text}]

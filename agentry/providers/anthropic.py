@@ -28,8 +28,9 @@ def to_wire(
         role = message["role"]
         text = content_text(message.get("content"))
         if role == "tool":
-            return "user", [{"type": "tool_result", "tool_use_id": message.get("tool_call_id"),
-                             "content": text}]
+            return "user", [
+                {"type": "tool_result", "tool_use_id": message.get("tool_call_id"), "content": text}
+            ]
         blocks: list[dict[str, Any]] = []
         calls = (message.get("tool_calls") or []) if role == "assistant" else []
         if calls and thinking and calls[0].get("id") in thinking:
@@ -37,8 +38,12 @@ def to_wire(
         if text:
             blocks.append({"type": "text", "text": text})
         blocks.extend(
-            {"type": "tool_use", "id": c.get("id"), "name": c["function"]["name"],
-             "input": call_arguments(c)}
+            {
+                "type": "tool_use",
+                "id": c.get("id"),
+                "name": c["function"]["name"],
+                "input": call_arguments(c),
+            }
             for c in calls
         )
         return role, blocks
@@ -91,7 +96,8 @@ class MessagesDecoder(Decoder):
             btype = block.get("type")
             if btype == "tool_use":
                 call = ToolCallEvent(
-                    id=block.get("id", ""), name=block.get("name", ""),
+                    id=block.get("id", ""),
+                    name=block.get("name", ""),
                     arguments=_tool_input(block),
                 )
                 if self.signed:
@@ -142,7 +148,10 @@ class AnthropicProvider(HttpProvider):
     decoder = MessagesDecoder
 
     def __init__(
-        self, *, max_tokens: int = DEFAULT_MAX_TOKENS, thinking_budget: int | None = None,
+        self,
+        *,
+        max_tokens: int = DEFAULT_MAX_TOKENS,
+        thinking_budget: int | None = None,
         **options: Any,
     ) -> None:
         self.max_tokens = max_tokens

@@ -54,8 +54,10 @@ class Provider(abc.ABC):
 
     def no_models(self) -> str:
         """What to say when the server offers no model at all."""
-        return (f"{self.name} at {self.endpoint} offers no models. Name one with --model or "
-                f"{MODEL_ENV}.")
+        return (
+            f"{self.name} at {self.endpoint} offers no models. Name one with --model or "
+            f"{MODEL_ENV}."
+        )
 
     async def aclose(self) -> None:
         """Release connections."""
@@ -67,14 +69,21 @@ def key_problem(key: str | None, source: str, endpoint: str) -> str | None:
     if not key:
         return None
     if not key.isascii() or not key.isprintable():
-        return (f"The API key in {source} contains a line break, control or non-ASCII "
-                "character; it was not sent. Set it to the key alone")
+        return (
+            f"The API key in {source} contains a line break, control or non-ASCII "
+            "character; it was not sent. Set it to the key alone"
+        )
     split = urllib.parse.urlsplit(endpoint)
-    if split.scheme == "http" and not _loopback(split.hostname or "") \
-            and os.environ.get(INSECURE_HTTP_ENV) != "1":
-        return (f"Refusing to send the API key from {source} over plain http:// to "
-                f"{split.hostname}, where anyone on the network path can read it. Use https://, "
-                f"or set {INSECURE_HTTP_ENV}=1 to send it anyway")
+    if (
+        split.scheme == "http"
+        and not _loopback(split.hostname or "")
+        and os.environ.get(INSECURE_HTTP_ENV) != "1"
+    ):
+        return (
+            f"Refusing to send the API key from {source} over plain http:// to "
+            f"{split.hostname}, where anyone on the network path can read it. Use https://, "
+            f"or set {INSECURE_HTTP_ENV}=1 to send it anyway"
+        )
     return None
 
 

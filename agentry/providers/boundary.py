@@ -61,8 +61,10 @@ def _unreadable(provider: Provider, what: str) -> StreamError:
     at = f" at {url}" if url else ""
     key = getattr(provider, "api_key", None)
     return StreamError(
-        redact(f"{name}{at} sent a reply Agentry could not read ({what}). "
-               "The partial reply was kept.", key),
+        redact(
+            f"{name}{at} sent a reply Agentry could not read ({what}). The partial reply was kept.",
+            key,
+        ),
         provider=name,
         url=url,
     )
@@ -78,7 +80,7 @@ class _Deadline:
     the task only while that task waits inside the provider (``inside``); otherwise the next
     wait sees it fired. ``cancelled`` tells its own cancellation from anyone else's."""
 
-    __slots__ = ("fired", "cancelled", "inside", "handle")
+    __slots__ = ("cancelled", "fired", "handle", "inside")
 
     def __init__(self, seconds: float) -> None:
         self.fired = self.cancelled = False
@@ -169,9 +171,12 @@ async def checked_stream(
                 yield _checked_call(event)
             elif kind is UsageEvent:
                 yield UsageEvent(
-                    _count(event.prompt_tokens), _count(event.completion_tokens),
-                    event.duration_s if isinstance(event.duration_s, (int, float))
-                    and math.isfinite(event.duration_s) else None,
+                    _count(event.prompt_tokens),
+                    _count(event.completion_tokens),
+                    event.duration_s
+                    if isinstance(event.duration_s, (int, float))
+                    and math.isfinite(event.duration_s)
+                    else None,
                 )
             else:
                 raise _unreadable(provider, f"an event of type {kind.__name__}")

@@ -28,11 +28,31 @@ DEFAULT_BASE = "https://generativelanguage.googleapis.com"
 SKIP_SIGNATURE = "skip_thought_signature_validator"
 # What Gemini's Schema object accepts; anything else (additionalProperties, $schema, const,
 # title, ...) makes the whole request fail with 400.
-SCHEMA_KEYS = frozenset({
-    "type", "format", "description", "nullable", "enum", "items", "properties", "required",
-    "minItems", "maxItems", "minProperties", "maxProperties", "minLength", "maxLength",
-    "pattern", "minimum", "maximum", "anyOf", "default", "example", "propertyOrdering",
-})
+SCHEMA_KEYS = frozenset(
+    {
+        "type",
+        "format",
+        "description",
+        "nullable",
+        "enum",
+        "items",
+        "properties",
+        "required",
+        "minItems",
+        "maxItems",
+        "minProperties",
+        "maxProperties",
+        "minLength",
+        "maxLength",
+        "pattern",
+        "minimum",
+        "maximum",
+        "anyOf",
+        "default",
+        "example",
+        "propertyOrdering",
+    }
+)
 _THINKING_MODEL = re.compile(r"gemini-(2\.5|[3-9])")
 
 
@@ -172,7 +192,9 @@ class GenerateContentDecoder(Decoder):
         call_id = call.get("id") or f"call_{uuid.uuid4().hex[:24]}"
         if isinstance(part.get("thoughtSignature"), str):
             self.provider._signatures[call_id] = part["thoughtSignature"]
-        return ToolCallEvent(id=call_id, name=call.get("name", ""), arguments=cast(RawArguments, call.get("args")))
+        return ToolCallEvent(
+            id=call_id, name=call.get("name", ""), arguments=cast(RawArguments, call.get("args"))
+        )
 
     def _error(self, error: Any) -> ProviderError:
         if not isinstance(error, dict):
@@ -210,8 +232,8 @@ class GeminiProvider(HttpProvider):
         text = str(exc)
         if isinstance(exc, ServerError) and "HTTP 400" in text and "valid api key" in text.lower():
             return AuthenticationError(
-                text.replace("answered with an error", "rejected the API key")
-                .rstrip(".") + f". Check {self.key_env}.",
+                text.replace("answered with an error", "rejected the API key").rstrip(".")
+                + f". Check {self.key_env}.",
                 provider=self.name,
                 url=exc.url,
             )

@@ -48,8 +48,10 @@ class Timeouts:
 
     @classmethod
     def from_env(cls) -> Timeouts:
-        return cls(read=env_seconds(READ_TIMEOUT_ENV, cls.read),
-                   reply=env_seconds(REPLY_TIMEOUT_ENV, cls.reply))
+        return cls(
+            read=env_seconds(READ_TIMEOUT_ENV, cls.read),
+            reply=env_seconds(REPLY_TIMEOUT_ENV, cls.reply),
+        )
 
     def httpx(self) -> httpx.Timeout:
         return httpx.Timeout(self.read, connect=self.connect)
@@ -262,15 +264,25 @@ def _partial_kept(provider: str, url: str, what: str) -> StreamError:
 
 
 def malformed(provider: str, url: str, line: str) -> StreamError:
-    return _partial_kept(provider, url, f"{provider} at {url} sent a line that is not valid in "
-                         f"its stream format: {clip(line, 120)!r}.")
+    return _partial_kept(
+        provider,
+        url,
+        f"{provider} at {url} sent a line that is not valid in "
+        f"its stream format: {clip(line, 120)!r}.",
+    )
 
 
 # What decoding a stream piece of an unexpected shape raises (a list where an object belongs,
 # a number where text does, JSON nested too deep, an integer too long to convert, ...): the
 # providers turn these into ``malformed`` errors quoting the piece.
 BAD_PIECE = (
-    TypeError, AttributeError, KeyError, IndexError, ValueError, ArithmeticError, RecursionError
+    TypeError,
+    AttributeError,
+    KeyError,
+    IndexError,
+    ValueError,
+    ArithmeticError,
+    RecursionError,
 )
 
 
@@ -287,13 +299,18 @@ def json_object(provider: str, url: str, text: str, shown: str | None = None) ->
 
 
 def cut_short(provider: str, url: str) -> StreamError:
-    return _partial_kept(provider, url, f"The stream from {provider} at {url} ended before the "
-                         "reply finished.")
+    return _partial_kept(
+        provider, url, f"The stream from {provider} at {url} ended before the reply finished."
+    )
 
 
 def _too_long(provider: str, url: str) -> StreamError:
-    return _partial_kept(provider, url, f"{provider} at {url} sent a stream line or event longer "
-                         f"than {MAX_LINE_BYTES:,} bytes; reading stopped there.")
+    return _partial_kept(
+        provider,
+        url,
+        f"{provider} at {url} sent a stream line or event longer "
+        f"than {MAX_LINE_BYTES:,} bytes; reading stopped there.",
+    )
 
 
 async def iter_lines(response: httpx.Response, provider: str, url: str) -> AsyncIterator[str]:

@@ -124,11 +124,14 @@ class HttpProvider(Provider):
             key = key.strip() if key else None
             self._key_problem = key_problem(key, source, self.endpoint)
             self.api_key = None if self._key_problem else key or None
-            self.key_required = (urllib.parse.urlsplit(self.endpoint).hostname
-                                 == urllib.parse.urlsplit(self.official).hostname)
+            self.key_required = (
+                urllib.parse.urlsplit(self.endpoint).hostname
+                == urllib.parse.urlsplit(self.official).hostname
+            )
             headers.update(self.auth(self.api_key) if self.api_key else {})
-        self.http = HttpClient(self.name, self.endpoint, headers=headers, key_env=self.key_env,
-                               timeouts=timeouts)
+        self.http = HttpClient(
+            self.name, self.endpoint, headers=headers, key_env=self.key_env, timeouts=timeouts
+        )
 
     @abc.abstractmethod
     def endpoint_for(self, endpoint: str | None) -> str:

@@ -99,8 +99,9 @@ def to_local_messages(messages: list[dict[str, Any]]) -> list[dict[str, str]]:
         text = content_text(message.get("content"))
         if role == "tool":
             name = message.get("name")
-            out.append({"role": "user", "content": f"Tool result{f' ({name})' if name else ''}: "
-                        f"{text}"})
+            out.append(
+                {"role": "user", "content": f"Tool result{f' ({name})' if name else ''}: {text}"}
+            )
         elif role == "assistant":
             if text or not message.get("tool_calls"):
                 out.append({"role": "assistant", "content": text})
@@ -171,9 +172,7 @@ class LocalProvider(Provider):
         **_: Any,
     ) -> None:
         self._requested = str(model) if model else None
-        self.path: Path | None = (
-            Path(model).expanduser() if model else bundled_model_path()
-        )
+        self.path: Path | None = Path(model).expanduser() if model else bundled_model_path()
         self.endpoint = str(self.path) if self.path else "in-process"
         self.model = self.path.name if self.path else None
         self.n_threads = max(1, int(n_threads)) if n_threads else None  # None: resolved on load

@@ -112,8 +112,10 @@ class OllamaProvider(HttpProvider):
         return [m.get("name") or m.get("model") for m in listing.get("models", [])]
 
     def no_models(self) -> str:
-        return (f"Ollama at {self.endpoint} has no models installed. Install one with "
-                "`ollama pull <model>` (for example `ollama pull llama3.2`).")
+        return (
+            f"Ollama at {self.endpoint} has no models installed. Install one with "
+            "`ollama pull <model>` (for example `ollama pull llama3.2`)."
+        )
 
     def request(
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None, model: str

@@ -64,8 +64,11 @@ def chat_body(
 ) -> dict[str, Any]:
     """A streamed chat request as Chat Completions takes it (and Ollama's /api/chat, modelled
     on it): the messages in the server's form, tools as functions."""
-    body: dict[str, Any] = {"model": model, "messages": [to_wire(m) for m in messages],
-                            "stream": True}
+    body: dict[str, Any] = {
+        "model": model,
+        "messages": [to_wire(m) for m in messages],
+        "stream": True,
+    }
     if tools:
         body["tools"] = [{"type": "function", "function": t} for t in tools]
     return body
@@ -131,9 +134,11 @@ class ChatCompletionsDecoder(Decoder):
         for n, call in enumerate(self.calls.values(), 1):
             # Arguments as they came; the provider boundary parses and checks them.
             yield ToolCallEvent(
-                id=call.id or f"call_{n}", name=call.name,
-                arguments=cast(RawArguments,
-                               call.whole if call.whole is not None else "".join(call.arguments)),
+                id=call.id or f"call_{n}",
+                name=call.name,
+                arguments=cast(
+                    RawArguments, call.whole if call.whole is not None else "".join(call.arguments)
+                ),
             )
 
     def usage(self) -> UsageEvent:
@@ -158,7 +163,8 @@ class OpenAIProvider(HttpProvider):
     ) -> None:
         # Sampling settings sent with every request, where given (servers differ in defaults).
         self.sampling = {
-            k: v for k, v in (("temperature", temperature), ("max_tokens", max_tokens))
+            k: v
+            for k, v in (("temperature", temperature), ("max_tokens", max_tokens))
             if v is not None
         }
         super().__init__(**options)

@@ -26,7 +26,10 @@ class UnavailableProvider(Provider):
         raise ProviderError(self.notice)
 
     def stream_chat(
-        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None, *,
+        self,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]] | None = None,
+        *,
         model: str,
     ) -> AsyncIterator[ProviderEvent]:
         raise ProviderError(self.notice)

@@ -77,9 +77,15 @@ def error_summary(
     session_id: str, path: Path | str, problem: str, st: os.stat_result
 ) -> dict[str, Any]:
     fallback = mtime_iso(st)
-    return {"id": session_id, "created_at": fallback, "last_activity": fallback,
-            "message_count": None, "title": "", "size": st.st_size,
-            "error": str(SessionCorruptError(path, problem))}
+    return {
+        "id": session_id,
+        "created_at": fallback,
+        "last_activity": fallback,
+        "message_count": None,
+        "title": "",
+        "size": st.st_size,
+        "error": str(SessionCorruptError(path, problem)),
+    }
 
 
 def pending_summary(session_id: str, path: str, st: os.stat_result) -> dict[str, Any]:
@@ -87,9 +93,15 @@ def pending_summary(session_id: str, path: str, st: os.stat_result) -> dict[str,
     times from the header if it has ours, else from its mtime."""
     times = fileformat.peek_times(read_head(path, fileformat.PEEK_BYTES))
     when = mtime_iso(st)
-    return {"id": session_id, "created_at": times.get("created_at", when),
-            "last_activity": times.get("last_activity", when), "message_count": None,
-            "title": "", "size": st.st_size, "pending": True}
+    return {
+        "id": session_id,
+        "created_at": times.get("created_at", when),
+        "last_activity": times.get("last_activity", when),
+        "message_count": None,
+        "title": "",
+        "size": st.st_size,
+        "pending": True,
+    }
 
 
 def _remove_if_orphaned_temp(name: str, folder: Path) -> None:
@@ -204,9 +216,7 @@ class FolderListing:
         self._reusable_at = None if pending else index.generation
         return self._shown
 
-    def _carried_over(
-        self, unchanged: Names, known: dict[str, tuple[Any, dict[str, Any]]]
-    ) -> Rows:
+    def _carried_over(self, unchanged: Names, known: dict[str, tuple[Any, dict[str, Any]]]) -> Rows:
         """Rows for the unchanged files: the last listing's where they still hold, in their
         sorted order (so the sort after is cheap), and new ones for the rest."""
         folder = str(self._folder)

@@ -144,8 +144,13 @@ class SessionManager:
         with self._mutex:
             cached = self._headers.get(session_id)  # the stat key of what _read read
         key = cached[0] if cached is not None else None
-        session.disk = DiskState(key, record.created_at, list(record.messages),
-                                 copy.deepcopy(record.metadata), current=True)
+        session.disk = DiskState(
+            key,
+            record.created_at,
+            list(record.messages),
+            copy.deepcopy(record.metadata),
+            current=True,
+        )
         return session
 
     # -- writing ----------------------------------------------------------------------------
@@ -208,7 +213,9 @@ class SessionManager:
         with self._mutex:
             # A private copy: record.metadata may be the caller's dict.
             self._headers[record.session_id] = (
-                key, record.created_at, copy.deepcopy(record.metadata)
+                key,
+                record.created_at,
+                copy.deepcopy(record.metadata),
             )
             self._index.put(path.name, key, summary_of(record, key[0]))
         return key
@@ -255,19 +262,29 @@ class SessionManager:
                 result = merge(base, ours, theirs.messages)
                 metadata = merge_metadata(base_metadata, session.metadata, theirs.metadata)
                 created = theirs.created_at
-                last_activity = max(session.last_activity,
-                                    datetime.fromisoformat(theirs.last_activity))
-            if theirs is not None and (result.messages, metadata) == (theirs.messages,
-                                                                      theirs.metadata):
-                key = (state.key if state is not None and state.current
-                       else stat_key(path.stat()))
+                last_activity = max(
+                    session.last_activity, datetime.fromisoformat(theirs.last_activity)
+                )
+            if theirs is not None and (result.messages, metadata) == (
+                theirs.messages,
+                theirs.metadata,
+            ):
+                key = state.key if state is not None and state.current else stat_key(path.stat())
             else:
-                key = self._store(path, SessionRecord(
-                    session_id, created, _iso(last_activity), metadata, result.messages
-                ))
+                key = self._store(
+                    path,
+                    SessionRecord(
+                        session_id, created, _iso(last_activity), metadata, result.messages
+                    ),
+                )
         written = result.messages
-        session.disk = DiskState(key, created, ours, copy.deepcopy(session.metadata),
-                                 current=(written, metadata) == (ours, session.metadata))
+        session.disk = DiskState(
+            key,
+            created,
+            ours,
+            copy.deepcopy(session.metadata),
+            current=(written, metadata) == (ours, session.metadata),
+        )
         report = SyncReport(
             messages=written,
             metadata=metadata,
@@ -288,8 +305,9 @@ class SessionManager:
         except FileNotFoundError:
             return None
         if state is not None and state.current and state.key == key:
-            return SessionRecord(session_id, state.created_at, state.created_at,
-                                 state.metadata, state.messages)
+            return SessionRecord(
+                session_id, state.created_at, state.created_at, state.metadata, state.messages
+            )
         return self._read(session_id)
 
     def _stored_header(self, session_id: str, path: Path) -> tuple[str, dict[str, Any]] | None:

@@ -25,8 +25,13 @@ TEMP_SUFFIX = ".tmp"
 _REPLACE_RETRIES = 10
 _REPLACE_PAUSE_S = 0.05
 # Binary (no newline translation) and not inherited by child processes, on Windows.
-_TEMP_FLAGS = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-               | getattr(os, "O_NOINHERIT", 0))
+_TEMP_FLAGS = (
+    os.O_WRONLY
+    | os.O_CREAT
+    | os.O_EXCL
+    | getattr(os, "O_BINARY", 0)
+    | getattr(os, "O_NOINHERIT", 0)
+)
 _HAS_FCHMOD = hasattr(os, "fchmod")  # POSIX; Windows only from Python 3.13
 
 
@@ -141,8 +146,11 @@ _KINDS = (
 
 # O_NONBLOCK: opening a FIFO that slipped in after the stat returns at once instead of waiting
 # for a writer (the fstat then refuses it). Absent on Windows, which has no FIFOs to open.
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(
-    os, "O_BINARY", 0
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_NOCTTY", 0)
+    | getattr(os, "O_BINARY", 0)
 )
 
 

@@ -53,9 +53,7 @@ def tool_from_function(
     )
 
 
-def _arguments_model(
-    func: Callable[..., Any], name: str, docs: dict[str, str]
-) -> type[BaseModel]:
+def _arguments_model(func: Callable[..., Any], name: str, docs: dict[str, str]) -> type[BaseModel]:
     """A pydantic model with one field per parameter of ``func``."""
     hints = typing.get_type_hints(func, include_extras=True)
     fields: dict[str, Any] = {}

@@ -26,9 +26,7 @@ class Workspace:
         except (OSError, RuntimeError, ValueError) as exc:  # NUL bytes, symlink loops
             raise ToolError(f"Cannot use path {path!r}: {exc}") from None
         if not target.is_relative_to(self.root):
-            raise ToolError(
-                f"Path {path!r} is outside the workspace {self.root} and was refused."
-            )
+            raise ToolError(f"Path {path!r} is outside the workspace {self.root} and was refused.")
         return target
 
     def relative(self, path: Path) -> str:

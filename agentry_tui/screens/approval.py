@@ -46,14 +46,20 @@ class ApprovalScreen(ModalScreen[Approval]):
             yield Label(Content(visible(f"Run tool {self._call.name}?")), classes="dialog-title")
             yield Static(
                 Content.assemble(
-                    ("Permission ", "$text-muted"), (self._tool.permission, "bold $text-warning"),
-                    ("   Session ", "$text-muted"), visible(self._session_id),
+                    ("Permission ", "$text-muted"),
+                    (self._tool.permission, "bold $text-warning"),
+                    ("   Session ", "$text-muted"),
+                    visible(self._session_id),
                 ),
                 id="approval-permission",
             )
-            yield Static(visible(self._tool.description.strip().splitlines()[0]) if
-                         self._tool.description.strip() else "", classes="dialog-hint",
-                         markup=False)
+            yield Static(
+                visible(self._tool.description.strip().splitlines()[0])
+                if self._tool.description.strip()
+                else "",
+                classes="dialog-hint",
+                markup=False,
+            )
             yield TextArea(
                 _editable_json(self._call.arguments),
                 language="json",

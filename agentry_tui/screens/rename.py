@@ -26,11 +26,16 @@ class RenameScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(Content(visible(f"Rename session '{self._current}'")),
-                        classes="dialog-title")
+            yield Label(
+                Content(visible(f"Rename session '{self._current}'")), classes="dialog-title"
+            )
             yield SafeInput(self._current, id="new-id", select_on_focus=True)
-            yield Static("Enter renames, Esc cancels.", id="rename-error", classes="dialog-hint",
-                         markup=False)
+            yield Static(
+                "Enter renames, Esc cancels.",
+                id="rename-error",
+                classes="dialog-hint",
+                markup=False,
+            )
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -23,8 +23,6 @@ if TYPE_CHECKING:
     from agentry.config import ProviderChoice
 
 
-
-
 class ModelConnection:
     """Chooses the provider, makes the agent and follows whether the server answers; every
     change of state is handed to ``report``."""
@@ -92,8 +90,7 @@ class ModelConnection:
 
         # The settings file's model and endpoint apply too, as in the line client.
         provider = build_provider(choice, self._model, self._endpoint)
-        agent = Agent(provider, approve=self._approve, workspace=self._workspace,
-                      clock=self._clock)
+        agent = Agent(provider, approve=self._approve, workspace=self._workspace, clock=self._clock)
         agent.load_default_tools()
         return agent
 
@@ -108,8 +105,9 @@ class ModelConnection:
     def replied(self) -> None:
         """A reply came: the server is back (or the model resolved), if it was not."""
         if self.state.state != "connected" and self.agent is not None:
-            self._set(replace(self.state, state="connected", model=self.agent.provider.model,
-                              detail=""))
+            self._set(
+                replace(self.state, state="connected", model=self.agent.provider.model, detail="")
+            )
 
     def failed(self, error: AgentryError) -> None:
         """A reply failed: if the server could not be reached, say so."""

@@ -65,15 +65,27 @@ class SessionStore(DOMNode):
         self._entries: dict[str, SessionEntry] = {}
         self._order: list[str] = []  # newest activity first
         self._saver = Saver(
-            self.manager, lookup=self.get, shown=self._shown, touched=self._touch,
+            self.manager,
+            lookup=self.get,
+            shown=self._shown,
+            touched=self._touch,
             later=lambda delay, callback: self.app.set_timer(delay, callback),
         )
         self._link = ModelConnection(
-            self._set_connection, approve=self._approve, clock=clock, provider=provider,
-            model=model, endpoint=endpoint, workspace=workspace,
+            self._set_connection,
+            approve=self._approve,
+            clock=clock,
+            provider=provider,
+            model=model,
+            endpoint=endpoint,
+            workspace=workspace,
         )
         self._runner = ReplyRunner(
-            self, self._link, self._saver, lookup=self.get, changed=self._changed,
+            self,
+            self._link,
+            self._saver,
+            lookup=self.get,
+            changed=self._changed,
             post=self._post,
         )
 

@@ -38,7 +38,6 @@ if TYPE_CHECKING:
     from agentry.tools import Tool
 
 
-
 class ReplyRunner:
     """``host`` runs the workers; ``changed`` is told of every change the file should get."""
 
@@ -61,8 +60,10 @@ class ReplyRunner:
         if entry is None:
             raise Refused("No session is open.")
         if entry.corrupt is not None:
-            raise Refused("This session's file is corrupt, so it cannot go on. Start a new "
-                          "session (ctrl+n) or repair the file.")
+            raise Refused(
+                "This session's file is corrupt, so it cannot go on. Start a new "
+                "session (ctrl+n) or repair the file."
+            )
         if entry.streaming:
             raise Refused("A reply is still arriving in this session. Press Esc to stop it first.")
         if (reason := self._connection.why_not()) is not None:
@@ -100,7 +101,9 @@ class ReplyRunner:
         entry.partial = None
         self._changed(entry)
         self._host.run_worker(
-            self._reply(entry, text), group=entry.id, name=f"reply:{entry.id}",
+            self._reply(entry, text),
+            group=entry.id,
+            name=f"reply:{entry.id}",
             exit_on_error=False,
         )
         self._post(SessionUpdated(entry.id))

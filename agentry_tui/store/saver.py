@@ -102,12 +102,18 @@ class Saver:
         entry.merges += 1
         if report.taken:
             n = report.taken
-            entry.add_notice(f"{n} message{'s' if n != 1 else ''} saved to this session "
-                             f"by another Agentry process {'was' if n == 1 else 'were'} merged "
-                             "in.", "info")
+            entry.add_notice(
+                f"{n} message{'s' if n != 1 else ''} saved to this session "
+                f"by another Agentry process {'was' if n == 1 else 'were'} merged "
+                "in.",
+                "info",
+            )
         if report.conflicts:
-            entry.add_notice("Another process changed the same messages of this session "
-                             "as this one: both versions were kept, theirs first.", "info")
+            entry.add_notice(
+                "Another process changed the same messages of this session "
+                "as this one: both versions were kept, theirs first.",
+                "info",
+            )
         self._touched(entry)
 
     def _failed(self, entry: SessionEntry, exc: Exception) -> None:
@@ -183,9 +189,13 @@ def _rescue_unsaved(entries: list[SessionEntry]) -> list[str]:
         try:
             path = rescue_copy(entry.session)
         except OSError as exc:
-            lines.append(f"Session '{entry.id}' could not be saved, nor copied elsewhere "
-                         f"({clip(str(exc), 300)}).")
+            lines.append(
+                f"Session '{entry.id}' could not be saved, nor copied elsewhere "
+                f"({clip(str(exc), 300)})."
+            )
         else:
-            lines.append(f"Session '{entry.id}' could not be saved in its folder; a copy is "
-                         f"in {path} (move it to {entry.path.parent} to go on with it).")
+            lines.append(
+                f"Session '{entry.id}' could not be saved in its folder; a copy is "
+                f"in {path} (move it to {entry.path.parent} to go on with it)."
+            )
     return lines

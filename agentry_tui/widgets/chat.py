@@ -44,8 +44,10 @@ STEP_LINES = 40  # built at a time when filling in above (see load_earlier)
 def estimated_lines(message: dict[str, Any], width: int) -> int:
     """Roughly how tall a message will be, without building it."""
     text = content_text(message.get("content"))
-    return 3 + sum(1 + len(line) // width for line in text.splitlines()) + 2 * len(
-        message.get("tool_calls") or []
+    return (
+        3
+        + sum(1 + len(line) // width for line in text.splitlines())
+        + 2 * len(message.get("tool_calls") or [])
     )
 
 

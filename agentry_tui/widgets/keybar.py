@@ -33,8 +33,7 @@ def _width(hint: KeyHint) -> int:
 
 class KeyBar(Widget, can_focus=False):
     ALLOW_SELECT = False
-    COMPONENT_CLASSES = {"keybar--key", "keybar--description", "keybar--hover",
-                         "keybar--separator"}
+    COMPONENT_CLASSES = {"keybar--key", "keybar--description", "keybar--hover", "keybar--separator"}
 
     hovered: reactive[int | None] = reactive(None)  # index into the painted hints
 
@@ -59,8 +58,13 @@ class KeyBar(Widget, can_focus=False):
 
         def hint(found: ActiveBinding) -> KeyHint:
             binding = found.binding
-            return KeyHint(binding.key, app.get_key_display(binding), binding.description,
-                           found.enabled, found.tooltip or binding.description)
+            return KeyHint(
+                binding.key,
+                app.get_key_display(binding),
+                binding.description,
+                found.enabled,
+                found.tooltip or binding.description,
+            )
 
         shown: dict[str, KeyHint] = {}
         for found in active.values():
@@ -107,8 +111,9 @@ class KeyBar(Widget, can_focus=False):
         return text
 
     def _at(self, x: int) -> int | None:
-        return next((i for i, (start, end, _) in enumerate(self._painted) if start <= x < end),
-                    None)
+        return next(
+            (i for i, (start, end, _) in enumerate(self._painted) if start <= x < end), None
+        )
 
     def on_mouse_move(self, event: events.MouseMove) -> None:
         self.hovered = self._at(event.x)

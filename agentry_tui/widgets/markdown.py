@@ -236,9 +236,10 @@ class _RenderedOnce:
         lines = self.lines(console, options)
         if self._strips is None or self._strips[0] != base:
             add = base.__add__
-            self._strips = (base, [
-                Strip([Segment(text, add(style)) for text, style, _ in line]) for line in lines
-            ])
+            self._strips = (
+                base,
+                [Strip([Segment(text, add(style)) for text, style, _ in line]) for line in lines],
+            )
         return self._strips[1]
 
 
@@ -252,8 +253,14 @@ class MarkdownText(Widget):
 
     DEFAULT_CSS = "MarkdownText { height: auto; }"
 
-    def __init__(self, source: str = "", *, id: str | None = None,
-                 classes: str | None = None, pacer: Pacer | None = None) -> None:
+    def __init__(
+        self,
+        source: str = "",
+        *,
+        id: str | None = None,
+        classes: str | None = None,
+        pacer: Pacer | None = None,
+    ) -> None:
         super().__init__(id=id, classes=classes)
         self._pacer = pacer  # while it holds, rendering ahead waits (a key press is to be painted)
         self._parts: list[_RenderedOnce] = []  # finished blocks, rendered once
@@ -395,7 +402,9 @@ class MarkdownText(Widget):
             # Working out a theme's colours costs more than rendering a short block: once each.
             fence = _fence(app.get_css_variables()["surface"])
             style = _code_styles[app.theme] = (
-                "monokai" if app.current_theme.dark else "friendly", fence)
+                "monokai" if app.current_theme.dark else "friendly",
+                fence,
+            )
         code_theme, fence = style
         # Every part of every reply is rendered here: the one place its text is made safe.
         return _RenderedOnce(_markdown(visible(source), code_theme, fence), lambda: app.theme)
@@ -409,4 +418,3 @@ class MarkdownText(Widget):
 
 
 _BLANK = Strip([])
-

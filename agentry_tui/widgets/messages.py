@@ -70,8 +70,9 @@ class ToolCallView(Collapsible):
         self._call_state = "pending"
         from textual.highlight import highlight  # Pygments: loaded with the first tool call
 
-        self._result = Static("waiting for the tool to run…", classes="tool-result -pending",
-                              markup=False)
+        self._result = Static(
+            "waiting for the tool to run…", classes="tool-result -pending", markup=False
+        )
         super().__init__(
             Static("Arguments", classes="tool-label"),
             Static(highlight(visible(_arguments(arguments)), language="json"), classes="tool-args"),
@@ -178,8 +179,9 @@ class AssistantMessage(MessageView):
         self._timer: Timer | None = None  # the pause before the next slice
         self._unsubscribe: Callable[[], None] | None = None
         self._reasoning = partial.reasoning if partial else self.shown.reasoning
-        self._body = MarkdownText("" if self.live else self._text, classes="body", id="body",
-                                  pacer=pacer)
+        self._body = MarkdownText(
+            "" if self.live else self._text, classes="body", id="body", pacer=pacer
+        )
         # Built here, not in compose, so results further down can be matched to them at once.
         self.calls = _call_views(self.shown.calls)
         self._pending = _call_views(partial.calls) if partial else []
@@ -354,7 +356,7 @@ class NoticeView(Static):
 
 
 class NewContentHint(Static):
-    """"↓ new": shown while the reader is scrolled up and more arrives below."""
+    """ "↓ new": shown while the reader is scrolled up and more arrives below."""
 
     class Pressed(Message):
         pass
@@ -364,13 +366,11 @@ class NewContentHint(Static):
 
 
 class LoadEarlier(Static, can_focus=True):
-    """"↑ load earlier messages (N more)" above the oldest message built; Enter or a click
+    """ "↑ load earlier messages (N more)" above the oldest message built; Enter or a click
     builds the block above. A Static styled as a compact button: Textual's Button brings a large
     stylesheet to parse (~12 ms of the first frame here) for this one line."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "press", "Load earlier", show=False)
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "press", "Load earlier", show=False)]
 
     class Pressed(Message):
         pass

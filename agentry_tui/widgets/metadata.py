@@ -52,13 +52,17 @@ def details(entry: SessionEntry, connection: Connection) -> list[tuple[str, str]
     rows += [("Provider", connection.provider or "—"), ("Model", connection.model or "—")]
     if session is not None:
         last = next(
-            (m for m in reversed(session.messages) if m.get("role") == "assistant" and
-             messages.model(m)),
+            (
+                m
+                for m in reversed(session.messages)
+                if m.get("role") == "assistant" and messages.model(m)
+            ),
             None,
         )
         if last is not None:
-            rows.append(("Last reply by",
-                         f"{messages.model(last)} ({messages.provider(last) or '?'})"))
+            rows.append(
+                ("Last reply by", f"{messages.model(last)} ({messages.provider(last) or '?'})")
+            )
         prompt, completion = token_totals(session.messages)
         rows += [("Prompt tokens", _count(prompt)), ("Reply tokens", _count(completion))]
         for key, value in session.metadata.items():

@@ -172,8 +172,9 @@ class SessionList(ScrollView, can_focus=True):
             return
         last = len(self._entries) - 1
         row = self.highlighted
-        self.highlighted = (0 if step > 0 else last) if row is None else (
-            min(last, max(0, row + step)))
+        self.highlighted = (
+            (0 if step > 0 else last) if row is None else (min(last, max(0, row + step)))
+        )
 
     def action_page(self, direction: int) -> None:
         self.action_cursor(direction * max(1, self.scrollable_content_region.height // ROW_HEIGHT))

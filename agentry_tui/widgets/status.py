@@ -45,8 +45,10 @@ def status_line(connection: Connection, entry: SessionEntry | None) -> Content:
             if (rate := entry.last_rate) is not None:
                 parts += ["  │  ", f"{rate:.1f} tok/s"]
             saved = entry.saved
-            parts += ["  │  ", ("Saved: Yes" if saved else "Saved: No",
-                                 "" if saved else "$text-warning")]
+            parts += [
+                "  │  ",
+                ("Saved: Yes" if saved else "Saved: No", "" if saved else "$text-warning"),
+            ]
     if connection.state == "connected" and connection.detail:
         # Why this provider: last, so a narrow terminal cuts it first.
         parts += ["  │  ", (visible(connection.detail), "$text-muted")]

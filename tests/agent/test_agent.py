@@ -63,7 +63,9 @@ async def test_system_message_starts_each_session(ollama_server) -> None:
     await agent.chat("a", session_id="one")
     assert agent.get_session("two").messages == [{"role": "system", "content": "Be terse."}]
     assert ollama_server.requests[-1].body["messages"][0] == {
-        "role": "system", "content": "Be terse."}
+        "role": "system",
+        "content": "Be terse.",
+    }
 
 
 async def test_read_only_tool_runs_without_approval(ollama_server, tmp_path) -> None:
@@ -81,7 +83,9 @@ async def test_read_only_tool_runs_without_approval(ollama_server, tmp_path) -> 
     assert roles == ["system", "user", "assistant", "tool", "assistant"]
     follow_up = ollama_server.requests[-1].body
     assert follow_up["messages"][2]["tool_calls"][0]["function"] == {
-        "name": "read_file", "arguments": {"path": "notes.txt"}}
+        "name": "read_file",
+        "arguments": {"path": "notes.txt"},
+    }
     assert follow_up["messages"][3]["role"] == "tool"
     assert {t["function"]["name"] for t in follow_up["tools"]} >= {"read_file", "execute_command"}
 
@@ -98,8 +102,11 @@ async def test_write_tool_is_refused_without_an_approval_callback(ollama_server,
 
 @pytest.mark.parametrize(
     ("answer", "expected_file", "expected_content"),
-    [(True, "x.txt", "hi"), (False, None, None), ({"path": "y.txt", "content": "edited"},
-                                                   "y.txt", "edited")],
+    [
+        (True, "x.txt", "hi"),
+        (False, None, None),
+        ({"path": "y.txt", "content": "edited"}, "y.txt", "edited"),
+    ],
 )
 async def test_approval_yes_no_and_edited_arguments(
     ollama_server, tmp_path, answer, expected_file, expected_content
@@ -133,8 +140,9 @@ async def _raises(call, tool):
     raise ApproverFailed("the dialog crashed")
 
 
-@pytest.mark.parametrize("answer", [None, 0, 1, "no", "yes", [], ["x"], {1: "x"}, _raises],
-                         ids=repr)
+@pytest.mark.parametrize(
+    "answer", [None, 0, 1, "no", "yes", [], ["x"], {1: "x"}, _raises], ids=repr
+)
 async def test_approval_fails_closed(ollama_server, tmp_path, answer) -> None:
     # Only exactly True or a dict of arguments runs a tool; anything else refuses it.
     async def approve(call, tool):
@@ -157,8 +165,19 @@ async def test_a_stored_call_with_unparsable_arguments_does_not_stop_the_session
     # as {} rather than failing every later turn.
     agent = Agent(llm="ollama")
     session = agent.get_session("s")
-    session.add_message({"role": "assistant", "content": "", "tool_calls": [
-        {"id": "c1", "type": "function", "function": {"name": "echo", "arguments": '{"a": '}}]})
+    session.add_message(
+        {
+            "role": "assistant",
+            "content": "",
+            "tool_calls": [
+                {
+                    "id": "c1",
+                    "type": "function",
+                    "function": {"name": "echo", "arguments": '{"a": '},
+                }
+            ],
+        }
+    )
     session.add_message({"role": "tool", "tool_call_id": "c1", "name": "echo", "content": "x"})
     events = await collect(agent, "go on")
     assert events[-1] == DoneEvent("Echo: go on")
@@ -287,7 +306,10 @@ async def test_retry_with_no_new_message(ollama_server) -> None:
     events = await collect(agent, None, session_id="default")
     assert events[-1] == DoneEvent("second try")
     assert [m["role"] for m in agent.get_session("default").messages] == [
-        "system", "user", "assistant"]
+        "system",
+        "user",
+        "assistant",
+    ]
 
 
 async def test_cancel_while_a_tool_awaits_approval_answers_every_call(ollama_server, tmp_path):
@@ -299,10 +321,14 @@ async def test_cancel_while_a_tool_awaits_approval_answers_every_call(ollama_ser
 
     agent = Agent(llm="ollama", workspace=tmp_path, approve=approve)
     agent.load_default_tools()
-    ollama_server.enqueue(Reply(tool_calls=[
-        ("create_file", {"path": "a.txt", "content": "1"}),
-        ("read_file", {"path": "a.txt"}),
-    ]))
+    ollama_server.enqueue(
+        Reply(
+            tool_calls=[
+                ("create_file", {"path": "a.txt", "content": "1"}),
+                ("read_file", {"path": "a.txt"}),
+            ]
+        )
+    )
     task = asyncio.create_task(collect(agent, "go", session_id="t"))
     await asyncio.wait_for(asked.wait(), 5)
     task.cancel()

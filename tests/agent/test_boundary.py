@@ -14,8 +14,8 @@ import pytest
 from agentry import Agent
 from agentry.errors import ProviderTimeout, StreamError
 from agentry.events import DoneEvent, ErrorEvent, TextDelta, ToolCallEvent, UsageEvent
-from agentry.providers.base import Provider
 from agentry.providers.arguments import tool_arguments, valid_unicode
+from agentry.providers.base import Provider
 from agentry.providers.http import REPLY_TIMEOUT_ENV, Timeouts
 from agentry.sessions.manager import SessionManager
 
@@ -61,19 +61,26 @@ async def run(provider: Provider, tmp_path: Path, **kw: Any) -> tuple[list, list
     return events, messages
 
 
-@pytest.mark.parametrize("exc", [
-    KeyError("choices"), TypeError("'int' object is not iterable"),
-    AttributeError("'str' object has no attribute 'get'"), ValueError("Exceeds the limit"),
-    RecursionError("maximum recursion depth exceeded"),
-    UnicodeDecodeError("utf-8", b"\xff", 0, 1, "bad"),
-    RuntimeError(f"header Bearer {KEY} invalid"),
-], ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize(
+    "exc",
+    [
+        KeyError("choices"),
+        TypeError("'int' object is not iterable"),
+        AttributeError("'str' object has no attribute 'get'"),
+        ValueError("Exceeds the limit"),
+        RecursionError("maximum recursion depth exceeded"),
+        UnicodeDecodeError("utf-8", b"\xff", 0, 1, "bad"),
+        RuntimeError(f"header Bearer {KEY} invalid"),
+    ],
+    ids=lambda e: type(e).__name__,
+)
 async def test_any_exception_of_a_provider_is_one_readable_stream_error(tmp_path, exc) -> None:
     events, messages = await run(Scripted([TextDelta("partial "), exc]), tmp_path)
     error = events[-1].error
     assert isinstance(error, StreamError) and error.provider == "custom"
-    assert str(error).startswith("custom at http://127.0.0.1:1 sent a reply Agentry could not "
-                                 f"read ({type(exc).__name__}: ")
+    assert str(error).startswith(
+        f"custom at http://127.0.0.1:1 sent a reply Agentry could not read ({type(exc).__name__}: "
+    )
     assert KEY not in str(error) and "The partial reply was kept." in str(error)
     assert messages[-1]["content"] == "partial " and messages[-1]["_error"] == str(error)
 
@@ -86,7 +93,8 @@ async def test_a_model_list_of_the_wrong_shape_is_the_same_readable_error(tmp_pa
     events, messages = await run(NoModels(), tmp_path)
     assert str(events[-1].error) == (
         "custom at http://127.0.0.1:1 sent a reply Agentry could not read (AttributeError: "
-        "'list' object has no attribute 'get'). The partial reply was kept.")
+        "'list' object has no attribute 'get'). The partial reply was kept."
+    )
     assert [m["role"] for m in messages] == ["system", "user"]
 
 
@@ -103,8 +111,9 @@ async def test_text_that_is_not_a_string_is_an_error(tmp_path) -> None:
 async def test_surrogates_are_joined_or_replaced(tmp_path) -> None:
     script = [TextDelta("a\ud83d"), TextDelta("\ude00b\udc00"), TextDelta("\ud800")]
     events, messages = await run(Scripted(script), tmp_path)
-    assert events[-1] == DoneEvent("a\U0001F600b\ufffd\ufffd") and messages[-1]["content"] == (
-        "a\U0001F600b\ufffd\ufffd")
+    assert events[-1] == DoneEvent("a\U0001f600b\ufffd\ufffd") and messages[-1]["content"] == (
+        "a\U0001f600b\ufffd\ufffd"
+    )
 
 
 async def test_arguments_a_list_are_answered_with_a_tool_error(tmp_path) -> None:
@@ -112,31 +121,40 @@ async def test_arguments_a_list_are_answered_with_a_tool_error(tmp_path) -> None
     events, messages = await run(Scripted(script, [TextDelta("ok")]), tmp_path)
     assert messages[2]["tool_calls"][0]["function"] == {"name": "echo", "arguments": {}}
     assert "_usage" in messages[2] and messages[2]["_usage"]["prompt_tokens"] is None
-    assert messages[3]["_error"] and "the arguments are a JSON array, not an object" in (
-        messages[3]["content"])
+    assert (
+        messages[3]["_error"]
+        and "the arguments are a JSON array, not an object" in (messages[3]["content"])
+    )
     assert events[-1] == DoneEvent("ok")
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ('{"a": "\\ud83d\\ude00", "b": [1, {"c": null}]}', ({"a": "\U0001F600", "b": [1, {"c": None}]},
-                                                         None)),
-    ({"a": "x\ud800"}, ({"a": "x\ufffd"}, None)),
-    ("", ({}, None)),
-    ('{"a": NaN}', ({}, "the arguments are not valid JSON: '{\"a\": NaN}'")),
-    ('"{}"', ({}, "the arguments are a JSON string, not an object")),
-    ({1: "x"}, ({}, "the arguments cannot be used: the key 1 is not a string")),
-    ({"a": float("inf")}, ({}, "the arguments cannot be used: inf is not a JSON number")),
-    ({"a": object}, ({}, "the arguments cannot be used: a type is not a JSON value")),
-    ("[" * 100 + "]" * 100, ({}, "the arguments are a JSON array, not an object")),
-    ('{"a":' * 100 + "1" + "}" * 100,
-     ({}, "the arguments cannot be used: nested deeper than 64 levels")),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (
+            '{"a": "\\ud83d\\ude00", "b": [1, {"c": null}]}',
+            ({"a": "\U0001f600", "b": [1, {"c": None}]}, None),
+        ),
+        ({"a": "x\ud800"}, ({"a": "x\ufffd"}, None)),
+        ("", ({}, None)),
+        ('{"a": NaN}', ({}, "the arguments are not valid JSON: '{\"a\": NaN}'")),
+        ('"{}"', ({}, "the arguments are a JSON string, not an object")),
+        ({1: "x"}, ({}, "the arguments cannot be used: the key 1 is not a string")),
+        ({"a": float("inf")}, ({}, "the arguments cannot be used: inf is not a JSON number")),
+        ({"a": object}, ({}, "the arguments cannot be used: a type is not a JSON value")),
+        ("[" * 100 + "]" * 100, ({}, "the arguments are a JSON array, not an object")),
+        (
+            '{"a":' * 100 + "1" + "}" * 100,
+            ({}, "the arguments cannot be used: nested deeper than 64 levels"),
+        ),
+    ],
+)
 def test_tool_arguments(raw, expected) -> None:
     assert tool_arguments(raw) == expected
 
 
 def test_valid_unicode() -> None:
-    assert valid_unicode("\ud83d\ude00 \udfff x") == "\U0001F600 \ufffd x"
+    assert valid_unicode("\ud83d\ude00 \udfff x") == "\U0001f600 \ufffd x"
 
 
 async def test_an_endless_reply_ends_at_the_total_limit(tmp_path) -> None:
@@ -175,8 +193,11 @@ async def test_cancelling_the_consumer_is_still_a_cancellation(tmp_path) -> None
 async def test_a_slow_consumer_does_not_trip_the_limit_inside_its_own_code(tmp_path) -> None:
     # The limit fires while the consumer holds the event: the consumer is not cancelled, the
     # next read from the provider reports the timeout.
-    agent = Agent(llm=Scripted([TextDelta("a"), TextDelta("b")]), workspace=tmp_path,
-                  timeouts=Timeouts(reply=0.05))
+    agent = Agent(
+        llm=Scripted([TextDelta("a"), TextDelta("b")]),
+        workspace=tmp_path,
+        timeouts=Timeouts(reply=0.05),
+    )
     seen = []
     async for event in agent.stream("hi", session_id="d"):
         seen.append(event)

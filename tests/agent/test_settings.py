@@ -19,7 +19,9 @@ def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_round_trip_leaves_unset_keys_out(config_dir: Path) -> None:
     save_settings(Settings(provider="ollama", theme="nord"))
     assert json.loads((config_dir / "settings.json").read_text()) == {
-        "provider": "ollama", "theme": "nord"}
+        "provider": "ollama",
+        "theme": "nord",
+    }
     assert load_settings() == Settings(provider="ollama", theme="nord")
 
 

@@ -25,7 +25,10 @@ async def test_creating_and_using_sessions(ollama_server) -> None:
 
     assert agent.get_session("default").messages[-1]["content"] == "Echo: Hello"
     assert [m["role"] for m in agent.get_session("my_project").messages] == [
-        "system", "user", "assistant"]
+        "system",
+        "user",
+        "assistant",
+    ]
 
 
 async def test_session_persistence(ollama_server) -> None:
@@ -56,8 +59,9 @@ async def test_multi_session_programmatic_access(ollama_server) -> None:
 
     agent = Agent(llm="ollama")
     sm = SessionManager()
-    sm.save_session("project_b", [{"role": "system", "content": "B"},
-                                  {"role": "user", "content": "earlier"}])
+    sm.save_session(
+        "project_b", [{"role": "system", "content": "B"}, {"role": "user", "content": "earlier"}]
+    )
 
     sessions = ["project_a", "project_b", "research"]
 
@@ -106,10 +110,15 @@ async def test_session_isolation(ollama_server) -> None:
     await agent.chat("Write documentation", session_id="docs")
     await agent.chat("Research topic", session_id="research")
 
-    for sid, text in [("debugging", "Debug this code"), ("docs", "Write documentation"),
-                      ("research", "Research topic")]:
+    for sid, text in [
+        ("debugging", "Debug this code"),
+        ("docs", "Write documentation"),
+        ("research", "Research topic"),
+    ]:
         assert [m.get("content") for m in agent.get_session(sid).messages[1:]] == [
-            text, f"Echo: {text}"]
+            text,
+            f"Echo: {text}",
+        ]
 
 
 @pytest.mark.parametrize("block", ["limit_session_size", "large_session_files"])

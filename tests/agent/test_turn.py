@@ -30,13 +30,24 @@ async def test_a_tool_turn_reports_every_message_it_adds(ollama_server, tmp_path
     (tmp_path / "notes.txt").write_text("the secret is 42\n")
     agent = Agent(llm="ollama", workspace=tmp_path)
     agent.load_default_tools()
-    ollama_server.enqueue(Reply(tool_calls=[("read_file", {"path": "notes.txt"}),
-                                            ("read_file", {"path": "missing.txt"})]))
+    ollama_server.enqueue(
+        Reply(
+            tool_calls=[
+                ("read_file", {"path": "notes.txt"}),
+                ("read_file", {"path": "missing.txt"}),
+            ]
+        )
+    )
     session = agent.get_session("t")
     events = [e async for e in agent.stream("read them", "t")]
     assert_reported_once_in_order(events, session, before=1)
     assert [e.message["role"] for e in added(events)] == [
-        "user", "assistant", "tool", "tool", "assistant"]
+        "user",
+        "assistant",
+        "tool",
+        "tool",
+        "assistant",
+    ]
     assert added(events)[0].message["content"] == "read them"
     assert added(events)[3].message["_error"] is True  # the missing file: a tool error, reported
 
@@ -126,8 +137,11 @@ async def test_the_approver_is_told_which_session_asks(ollama_server, tmp_path) 
     agent.load_default_tools()
     one, two = AgentSession("one"), AgentSession("two")
     for session in (one, two):
-        ollama_server.enqueue(Reply(tool_calls=[("create_file", {
-            "path": f"{session.session_id}.txt", "content": "x"})]))
+        ollama_server.enqueue(
+            Reply(
+                tool_calls=[("create_file", {"path": f"{session.session_id}.txt", "content": "x"})]
+            )
+        )
         await agent.chat("write", session_id=session)
     assert asked == [("create_file", one), ("create_file", two)]
     assert (tmp_path / "one.txt").exists() and (tmp_path / "two.txt").exists()

@@ -27,19 +27,31 @@ class Cli:
 
     def command(self, *args: str, provider: str | None = "ollama") -> list[str]:
         chosen = ["--provider", provider] if provider else []
-        return [sys.executable, "-m", "agentry", "--history-dir", str(self.history), *chosen,
-                *args]
+        return [sys.executable, "-m", "agentry", "--history-dir", str(self.history), *chosen, *args]
 
     def env(self) -> dict[str, str]:
         # Read at call time: the ollama_server fixture has set OLLAMA_HOST by then.
         return {**os.environ, "TERM": "xterm", **self.env_overrides}
 
-    def pipe(self, stdin: str, *args: str, provider: str | None = "ollama",
-             program: list[str] | None = None) -> subprocess.CompletedProcess[str]:
+    def pipe(
+        self,
+        stdin: str,
+        *args: str,
+        provider: str | None = "ollama",
+        program: list[str] | None = None,
+    ) -> subprocess.CompletedProcess[str]:
         command = (program or self.command(provider=provider)[:3]) + self.command(
-            *args, provider=provider)[3:]
-        return subprocess.run(command, input=stdin, capture_output=True, text=True,
-                              env=self.env(), cwd=self.workspace, timeout=20)
+            *args, provider=provider
+        )[3:]
+        return subprocess.run(
+            command,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=self.env(),
+            cwd=self.workspace,
+            timeout=20,
+        )
 
     def pty(self, *args: str, provider: str | None = "ollama") -> PtyProcess:
         process = PtyProcess(self.command(*args, provider=provider), self.env(), self.workspace)

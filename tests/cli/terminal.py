@@ -25,7 +25,10 @@ POSITION_ANSWER = b"\x1b[7;1R"
 
 class PtyProcess:
     def __init__(
-        self, args: Sequence[str], env: dict[str, str], cwd: Path,
+        self,
+        args: Sequence[str],
+        env: dict[str, str],
+        cwd: Path,
         size: tuple[int, int] | None = None,
     ) -> None:
         master, slave = os.openpty()
@@ -36,7 +39,12 @@ class PtyProcess:
         # the process, as the terminal would: making the pty its controlling terminal needs a
         # preexec_fn, which is unsafe with the test server's thread running.
         self.proc = subprocess.Popen(
-            args, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=cwd,
+            args,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
+            cwd=cwd,
             start_new_session=True,
         )
         os.close(slave)
@@ -75,7 +83,7 @@ class PtyProcess:
                 return match
             left = deadline - time.monotonic()
             if left <= 0:
-                raise TimeoutError(f"no {pattern!r} in output:\n{self.text[self.pos:]}")
+                raise TimeoutError(f"no {pattern!r} in output:\n{self.text[self.pos :]}")
             self._read(left)
 
     def expect_exact(self, text: str, timeout: float = 5.0) -> re.Match[str]:

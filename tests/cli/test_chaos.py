@@ -13,13 +13,19 @@ from tests.cli.test_hostile_output import CONTROLS, OURS
 from tests.servers.chaos import HOSTILE, PROTOCOLS, PYTHON_ERROR, client_turns
 
 
-
 @pytest.mark.parametrize("proto", PROTOCOLS, ids=[p.provider for p in PROTOCOLS])
 def test_every_fault_is_a_readable_line_and_the_session_saves(cli, chaos, proto) -> None:
     chaos.reset()
     cli.env_overrides.update(AGENTRY_READ_TIMEOUT="0.5", AGENTRY_REPLY_TIMEOUT="1")
-    term = cli.pty("--session", "c", "--model", proto.model,
-                   "--endpoint", chaos.url + proto.endpoint_path, provider=proto.provider)
+    term = cli.pty(
+        "--session",
+        "c",
+        "--model",
+        proto.model,
+        "--endpoint",
+        chaos.url + proto.endpoint_path,
+        provider=proto.provider,
+    )
     term.answers_queries = True
     turns = client_turns(proto)
     for n, (_what, responses) in enumerate(turns):
@@ -36,5 +42,6 @@ def test_every_fault_is_a_readable_line_and_the_session_saves(cli, chaos, proto)
     assert CONTROLS.findall(OURS.sub("", term.raw.decode())) == []
     messages = SessionManager(cli.history).load_session("c")
     assert [m["content"] for m in messages if m["role"] == "user"] == [
-        f"turn {n}" for n in range(len(turns))]
-    assert messages[2]["content"] == f"Hi \U0001F600 {HOSTILE} done"
+        f"turn {n}" for n in range(len(turns))
+    ]
+    assert messages[2]["content"] == f"Hi \U0001f600 {HOSTILE} done"

@@ -16,18 +16,19 @@ from tests.servers.base import Reply, markdown_reply
 REPLY_HEADER = "[k] Assistant: "
 
 
-def shown_reply(term) -> str:  # noqa: ANN001
+def shown_reply(term) -> str:
     """The reply text on screen so far (control sequences and CRs removed by the helper)."""
     start = term.text.find(REPLY_HEADER)
-    return "" if start < 0 else term.text[start + len(REPLY_HEADER):]
+    return "" if start < 0 else term.text[start + len(REPLY_HEADER) :]
 
 
-def stored_messages(cli) -> list[dict]:  # noqa: ANN001
+def stored_messages(cli) -> list[dict]:
     return json.loads((cli.history / "k_chat.toon").read_text())["messages"]
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGKILL],
-                         ids=["TERM", "HUP", "KILL"])
+@pytest.mark.parametrize(
+    "sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGKILL], ids=["TERM", "HUP", "KILL"]
+)
 def test_a_kill_mid_reply_keeps_the_prompt_and_the_reply_up_to_two_seconds_before(
     cli, ollama_server, sig
 ) -> None:
@@ -68,7 +69,10 @@ def test_the_prompt_is_on_disk_before_the_server_answers(cli, ollama_server) -> 
     term.expect_exact("[k] You: ")
     term.sendline("are you there?")
     deadline = time.monotonic() + 5
-    while not [r for r in ollama_server.requests if r.path == "/api/chat"] and time.monotonic() < deadline:
+    while (
+        not [r for r in ollama_server.requests if r.path == "/api/chat"]
+        and time.monotonic() < deadline
+    ):
         time.sleep(0.02)
     assert [r for r in ollama_server.requests if r.path == "/api/chat"]  # the request went out...
     os.kill(term.proc.pid, signal.SIGKILL)

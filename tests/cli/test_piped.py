@@ -37,7 +37,11 @@ def test_resumes_a_saved_session_by_id(cli, ollama_server) -> None:
     assert result.returncode == 0, result.stderr
     stored = cli.stored("r")
     assert [m.get("content") for m in stored["messages"][1:]] == [
-        "one", "Echo: one", "two", "Echo: two"]
+        "one",
+        "Echo: one",
+        "two",
+        "Echo: two",
+    ]
     assert stored["created_at"] == created
     sent = ollama_server.requests[-1].body["messages"]
     assert [m["content"] for m in sent[1:]] == ["one", "Echo: one", "two"]
@@ -57,7 +61,8 @@ def test_auto_selection_picks_ollama_when_it_answers(cli, ollama_server, tmp_pat
     result = cli.pipe("hi\n", provider=None)
     assert result.returncode == 0, result.stderr
     assert result.stderr.splitlines()[0] == (
-        f"Using ollama, model llama3.2:latest (Ollama answered at {ollama_server.url})")
+        f"Using ollama, model llama3.2:latest (Ollama answered at {ollama_server.url})"
+    )
     assert result.stdout == "[default] Assistant: Echo: hi\n"
 
 
@@ -75,15 +80,18 @@ def test_no_provider_starts_and_a_message_gets_the_notice(cli, tmp_path) -> None
     assert result.returncode == 1  # a script learns that its message got no answer
 
 
-def test_wrong_and_incomplete_commands_print_usage_and_change_nothing(
-    cli, ollama_server
-) -> None:
+def test_wrong_and_incomplete_commands_print_usage_and_change_nothing(cli, ollama_server) -> None:
     result = cli.pipe("/bogus\n/new\n/resume a b\n/status now\n/clear x\n/NEW\n", "--session", "w")
     assert result.stdout == ""
     errors = result.stderr.splitlines()[1:]
     assert errors[0].startswith("Unknown command '/bogus'. Commands: /status, /sessions, /new <id>")
-    assert errors[1:] == ["Usage: /new <id>", "Usage: /resume <id>", "Usage: /status",
-                          "Usage: /clear", "Usage: /new <id>"]
+    assert errors[1:] == [
+        "Usage: /new <id>",
+        "Usage: /resume <id>",
+        "Usage: /status",
+        "Usage: /clear",
+        "Usage: /new <id>",
+    ]
     assert result.returncode == 1
     assert [m["role"] for m in cli.stored("w")["messages"]] == ["system"]
     assert sorted(p.name for p in cli.history.glob("*.toon")) == ["w_chat.toon"]
@@ -93,7 +101,9 @@ def test_invalid_session_ids_print_the_rule_and_change_nothing(cli, ollama_serve
     result = cli.pipe("/new ../escape\n/resume .hidden\n/status\n", "--session", "v")
     rule_lines = [line for line in result.stderr.splitlines() if ID_RULE in line]
     assert [line.split(":")[0] for line in rule_lines] == [
-        "Invalid session id '../escape'", "Invalid session id '.hidden'"]
+        "Invalid session id '../escape'",
+        "Invalid session id '.hidden'",
+    ]
     assert "   Session ID: v" in result.stdout
     assert sorted(p.name for p in cli.history.glob("*.toon")) == ["v_chat.toon"]
 
@@ -123,7 +133,8 @@ def test_clear_keeps_the_system_message_and_saves(cli, ollama_server) -> None:
     assert "Cleared session: 'c' (the system message is kept)" in result.stdout
     assert "   Messages: 1\n" in result.stdout and "   Saved: Yes\n" in result.stdout
     assert cli.stored("c")["messages"] == [
-        {"role": "system", "content": "You are a helpful AI assistant."}]
+        {"role": "system", "content": "You are a helpful AI assistant."}
+    ]
 
 
 def test_sessions_lists_every_session_and_marks_the_current_one(cli, ollama_server) -> None:
@@ -153,9 +164,11 @@ def test_tools_lists_the_default_tools(cli, ollama_server) -> None:
 def test_tools_needing_approval_are_refused_without_a_terminal(cli, ollama_server) -> None:
     result = cli.pipe('#tool:create_file {"path": "a.txt", "content": "x"}\n', "--session", "p")
     assert "create_file needs approval (write); refused because input is not a terminal." in (
-        result.stderr)
+        result.stderr
+    )
     assert result.stdout.splitlines()[-1] == (
-        "[p] Assistant: Tool said: Error: The user declined to run create_file.")
+        "[p] Assistant: Tool said: Error: The user declined to run create_file."
+    )
     assert not (cli.workspace / "a.txt").exists()
 
 

@@ -64,12 +64,11 @@ def cli(tmp_path: Path) -> Iterator[Cli]:
 
 
 def test_line_client_reply_arrives_and_is_saved(cli: Cli, llama_server) -> None:
-    result = cli.pipe(f"{SHORT}\n", "--endpoint", llama_server.url, "--session", "real",
-                      provider="openai")
-    assert result.returncode == 0, result.stderr
-    assert result.stderr == (
-        f"Using openai, model {llama_server.model} (chosen with --provider)\n"
+    result = cli.pipe(
+        f"{SHORT}\n", "--endpoint", llama_server.url, "--session", "real", provider="openai"
     )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == (f"Using openai, model {llama_server.model} (chosen with --provider)\n")
     assert result.stdout.startswith("[real] Assistant: ")
     assert result.stdout.endswith("\n")
     messages = cli.stored("real")["messages"]
@@ -89,8 +88,9 @@ def test_line_client_reply_arrives_and_is_saved(cli: Cli, llama_server) -> None:
 
 def test_line_client_ctrl_c_mid_reply_keeps_the_partial_reply(cli: Cli, llama_server) -> None:
     term = cli.pty("--endpoint", llama_server.url, "--session", "real", provider="openai")
-    term.expect_exact(f"Using openai, model {llama_server.model} (chosen with --provider)\n",
-                      timeout=15)
+    term.expect_exact(
+        f"Using openai, model {llama_server.model} (chosen with --provider)\n", timeout=15
+    )
     term.expect_exact("[real] You: ", timeout=15)
     term.sendline(LONG)
     start = term.expect_exact("[real] Assistant: ", timeout=REPLY_S).end()
@@ -162,8 +162,9 @@ def tui(llama_server, history: Path, tmp_path: Path, monkeypatch) -> RecordingAp
     workspace = tmp_path / "workspace"
     workspace.mkdir()
     monkeypatch.chdir(workspace)
-    return RecordingApp(provider="openai", endpoint=llama_server.url, history_dir=history,
-                        workspace=workspace)
+    return RecordingApp(
+        provider="openai", endpoint=llama_server.url, history_dir=history, workspace=workspace
+    )
 
 
 async def connected(pilot: Pilot, llama_server, max_tokens: int) -> RecordingApp:
@@ -179,8 +180,9 @@ async def connected(pilot: Pilot, llama_server, max_tokens: int) -> RecordingApp
     return app
 
 
-async def test_tui_reply_streams_in_and_is_saved(tui: RecordingApp, history: Path,
-                                                llama_server) -> None:
+async def test_tui_reply_streams_in_and_is_saved(
+    tui: RecordingApp, history: Path, llama_server
+) -> None:
     async with tui.run_test(size=SIZE) as pilot:
         # A short answer ("The capital of France is Paris.", 7 tokens) arrives faster than the
         # app's first frame, so ask one whose answer takes long enough to watch.
@@ -213,15 +215,21 @@ async def test_tui_reply_streams_in_and_is_saved(tui: RecordingApp, history: Pat
     assert "_interrupted" not in saved[-1]
 
 
-async def test_tui_escape_stops_the_reply_and_keeps_it(tui: RecordingApp, history: Path,
-                                                      llama_server) -> None:
+async def test_tui_escape_stops_the_reply_and_keeps_it(
+    tui: RecordingApp, history: Path, llama_server
+) -> None:
     async with tui.run_test(size=SIZE) as pilot:
         # Unstopped, this story runs to about 480 tokens (8 s or so).
         app = await connected(pilot, llama_server, max_tokens=1000)
         await send(pilot, LONG)
         entry = active(app)
-        await wait_until(pilot, lambda: not entry.streaming or (
-            entry.partial is not None and len(entry.partial.text) > 30), timeout=REPLY_S)
+        await wait_until(
+            pilot,
+            lambda: (
+                not entry.streaming or (entry.partial is not None and len(entry.partial.text) > 30)
+            ),
+            timeout=REPLY_S,
+        )
         assert entry.streaming, entry.session.messages[-1]
         await pilot.press("escape")
         stopped_at = time.monotonic()
@@ -251,15 +259,17 @@ async def test_tui_escape_stops_the_reply_and_keeps_it(tui: RecordingApp, histor
     assert saved[-1]["content"].strip() and "_interrupted" not in saved[-1]
 
 
-async def test_tui_two_sessions_ask_at_once(tui: RecordingApp, history: Path,
-                                           llama_server) -> None:
+async def test_tui_two_sessions_ask_at_once(tui: RecordingApp, history: Path, llama_server) -> None:
     async with tui.run_test(size=SIZE) as pilot:
         # The story stops at 400 tokens (4-7 s): time enough to ask in B meanwhile.
         app = await connected(pilot, llama_server, max_tokens=400)
         await send(pilot, LONG)
         first = active(app)
-        await wait_until(pilot, lambda: not first.streaming or (
-            first.partial is not None and first.partial.text), timeout=REPLY_S)
+        await wait_until(
+            pilot,
+            lambda: not first.streaming or (first.partial is not None and first.partial.text),
+            timeout=REPLY_S,
+        )
         assert first.streaming, first.session.messages[-1]
         # A's request went with 400; B's answer needs only to be long enough to watch it arrive.
         app.store.agent.provider.sampling["max_tokens"] = 64

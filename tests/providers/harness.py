@@ -40,17 +40,21 @@ from tests.servers.base import Reply, Request, ScriptedServer, tokenize
 from tests.servers.gemini import SIGNATURE as GEMINI_SIGNATURE
 
 KEY = "sk-agentry-TEST-0123456789-do-not-leak"
-TOOLS = [{
-    "name": "read_file",
-    "description": "Read a text file.",
-    "parameters": {
-        "type": "object",
-        "properties": {"path": {"type": "string"}, "lines": {"type": "array",
-                                                               "items": {"type": "integer"}}},
-        "required": ["path"],
-        "additionalProperties": False,
-    },
-}]
+TOOLS = [
+    {
+        "name": "read_file",
+        "description": "Read a text file.",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "path": {"type": "string"},
+                "lines": {"type": "array", "items": {"type": "integer"}},
+            },
+            "required": ["path"],
+            "additionalProperties": False,
+        },
+    }
+]
 ARGS = {"path": "docs/notes.md", "lines": [1, 2, 3]}
 HELLO = [{"role": "user", "content": "Hello"}]
 
@@ -107,9 +111,17 @@ def follow_up(call: ToolCallEvent, result: str) -> list[dict[str, Any]]:
     return [
         {"role": "system", "content": "You are terse."},
         {"role": "user", "content": "Read the notes."},
-        {"role": "assistant", "content": None, "tool_calls": [{
-            "id": call.id, "type": "function",
-            "function": {"name": call.name, "arguments": call.arguments}}]},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": call.id,
+                    "type": "function",
+                    "function": {"name": call.name, "arguments": call.arguments},
+                }
+            ],
+        },
         {"role": "tool", "tool_call_id": call.id, "name": call.name, "content": result},
     ]
 
@@ -138,22 +150,33 @@ def anthropic_followup(body: dict[str, Any], call: ToolCallEvent, result: str) -
     assert body["system"] == "You are terse."
     user, assistant, tool = body["messages"]
     assert user == {"role": "user", "content": "Read the notes."}
-    assert assistant == {"role": "assistant", "content": [
-        {"type": "tool_use", "id": call.id, "name": call.name, "input": ARGS}]}
-    assert tool == {"role": "user", "content": [
-        {"type": "tool_result", "tool_use_id": call.id, "content": result}]}
+    assert assistant == {
+        "role": "assistant",
+        "content": [{"type": "tool_use", "id": call.id, "name": call.name, "input": ARGS}],
+    }
+    assert tool == {
+        "role": "user",
+        "content": [{"type": "tool_result", "tool_use_id": call.id, "content": result}],
+    }
 
 
 def gemini_followup(body: dict[str, Any], call: ToolCallEvent, result: str) -> None:
     assert body["systemInstruction"] == {"parts": [{"text": "You are terse."}]}
     user, model, tool = body["contents"]
     assert user == {"role": "user", "parts": [{"text": "Read the notes."}]}
-    assert model == {"role": "model", "parts": [{
-        "functionCall": {"name": call.name, "args": ARGS},
-        "thoughtSignature": GEMINI_SIGNATURE,  # the signature the call came with, sent back
-    }]}
-    assert tool == {"role": "user", "parts": [
-        {"functionResponse": {"name": call.name, "response": {"content": result}}}]}
+    assert model == {
+        "role": "model",
+        "parts": [
+            {
+                "functionCall": {"name": call.name, "args": ARGS},
+                "thoughtSignature": GEMINI_SIGNATURE,  # the signature the call came with, sent back
+            }
+        ],
+    }
+    assert tool == {
+        "role": "user",
+        "parts": [{"functionResponse": {"name": call.name, "response": {"content": result}}}],
+    }
 
 
 # -- the table ------------------------------------------------------------------------------
@@ -171,14 +194,35 @@ class Case:
 
 
 OLLAMA = Case("ollama", OllamaProvider, "ollama_server", ollama_followup)
-OPENAI = Case("openai", OpenAIProvider, "openai_server", openai_followup,
-              "OPENAI_API_KEY", "authorization", lambda key: f"Bearer {key}")
-GROQ = Case("groq", GroqProvider, "openai_server", openai_followup,
-            "GROQ_API_KEY", "authorization", lambda key: f"Bearer {key}")
-ANTHROPIC = Case("anthropic", AnthropicProvider, "anthropic_server", anthropic_followup,
-                 "ANTHROPIC_API_KEY", "x-api-key")
-GEMINI = Case("gemini", GeminiProvider, "gemini_server", gemini_followup,
-              "GEMINI_API_KEY", "x-goog-api-key")
+OPENAI = Case(
+    "openai",
+    OpenAIProvider,
+    "openai_server",
+    openai_followup,
+    "OPENAI_API_KEY",
+    "authorization",
+    lambda key: f"Bearer {key}",
+)
+GROQ = Case(
+    "groq",
+    GroqProvider,
+    "openai_server",
+    openai_followup,
+    "GROQ_API_KEY",
+    "authorization",
+    lambda key: f"Bearer {key}",
+)
+ANTHROPIC = Case(
+    "anthropic",
+    AnthropicProvider,
+    "anthropic_server",
+    anthropic_followup,
+    "ANTHROPIC_API_KEY",
+    "x-api-key",
+)
+GEMINI = Case(
+    "gemini", GeminiProvider, "gemini_server", gemini_followup, "GEMINI_API_KEY", "x-goog-api-key"
+)
 
 
 class _Base:
@@ -253,7 +297,9 @@ class ProviderContract(_Base):
         events = await collect(make(), tools=TOOLS)
         calls = [e for e in events if isinstance(e, ToolCallEvent)]
         assert [(c.name, c.arguments) for c in calls] == [
-            ("read_file", ARGS), ("list_dir", {"path": "."})]
+            ("read_file", ARGS),
+            ("list_dir", {"path": "."}),
+        ]
         assert len({c.id for c in calls}) == 2
 
     async def test_usage_is_reported(self, server, make) -> None:
@@ -293,16 +339,16 @@ class ProviderContract(_Base):
         if self.case.key_env:
             assert self.case.key_env in str(error)
 
-    async def test_unknown_model_names_it_and_lists_the_available_ones(
-        self, server, make
-    ) -> None:
+    async def test_unknown_model_names_it_and_lists_the_available_ones(self, server, make) -> None:
         _, error = await collect_until_error(make(), ModelNotFoundError, model="no-such-model")
         assert "no-such-model" in str(error)
         assert all(name in str(error) for name in server.models)
 
     async def test_429_with_retry_after_is_retried_once(self, server, make) -> None:
-        server.enqueue(Reply(status=429, error="slow down", headers={"Retry-After": "0.1"}),
-                       Reply(text="made it"))
+        server.enqueue(
+            Reply(status=429, error="slow down", headers={"Retry-After": "0.1"}),
+            Reply(text="made it"),
+        )
         provider = make()
         model = await provider.resolve_model()
         start = time.monotonic()

@@ -26,8 +26,19 @@ from tests.servers.chaos import PROTOCOLS, PYTHON_ERROR, ChaosServer, Fault, Pro
 
 KEY = "sk-chaos-0123456789abcdef"
 # Pieces that are not the JSON object a stream line must be.
-NOT_AN_OBJECT = ("[1, 2]", '"text"', "42", "null", "true", "NaN", "-Infinity", "{not json",
-                 "1" + "0" * 5000, "[" * 20000 + "]" * 20000, '{"a": ' * 20000)
+NOT_AN_OBJECT = (
+    "[1, 2]",
+    '"text"',
+    "42",
+    "null",
+    "true",
+    "NaN",
+    "-Infinity",
+    "{not json",
+    "1" + "0" * 5000,
+    "[" * 20000 + "]" * 20000,
+    '{"a": ' * 20000,
+)
 
 
 @pytest.fixture(params=PROTOCOLS, ids=[p.provider for p in PROTOCOLS])
@@ -40,18 +51,29 @@ def echo(text: str) -> str:
     return text
 
 
-def make_agent(chaos: ChaosServer, proto: Protocol, tmp_path: Path, read: float = 2.0,
-               reply: float = 5.0) -> Agent:
-    agent = Agent(llm=proto.provider, model=proto.model, api_key=KEY,
-                  endpoint=chaos.url + proto.endpoint_path, workspace=tmp_path,
-                  timeouts=Timeouts(connect=2.0, read=read, reply=reply))
+def make_agent(
+    chaos: ChaosServer, proto: Protocol, tmp_path: Path, read: float = 2.0, reply: float = 5.0
+) -> Agent:
+    agent = Agent(
+        llm=proto.provider,
+        model=proto.model,
+        api_key=KEY,
+        endpoint=chaos.url + proto.endpoint_path,
+        workspace=tmp_path,
+        timeouts=Timeouts(connect=2.0, read=read, reply=reply),
+    )
     agent.register_tool_from_function(echo)
     return agent
 
 
 async def turn(
-    chaos: ChaosServer, proto: Protocol, tmp_path: Path, *faults: Fault,
-    read: float = 2.0, reply: float = 5.0, agent: Agent | None = None,
+    chaos: ChaosServer,
+    proto: Protocol,
+    tmp_path: Path,
+    *faults: Fault,
+    read: float = 2.0,
+    reply: float = 5.0,
+    agent: Agent | None = None,
 ) -> tuple[list[StreamEvent], list[dict[str, Any]]]:
     """One user turn against ``faults`` (by ``agent``, else a new one): the events, and the
     session's messages, checked to save and load back equal."""
@@ -98,22 +120,39 @@ def partial_kept(messages: list[dict[str, Any]], error: AgentryError) -> None:
 
 
 async def test_surrogate_halves_split_across_chunks_are_joined(chaos, proto, tmp_path) -> None:
-    events, messages = await turn(chaos, proto, tmp_path, Fault(chunks=proto.reply(
-        proto.text("Hi "), proto.text("\ud83d"), proto.text("\ude00"), proto.text("!"))))
-    assert outcome(events, proto) == "Hi \U0001F600!" == messages[-1]["content"]
+    events, messages = await turn(
+        chaos,
+        proto,
+        tmp_path,
+        Fault(
+            chunks=proto.reply(
+                proto.text("Hi "), proto.text("\ud83d"), proto.text("\ude00"), proto.text("!")
+            )
+        ),
+    )
+    assert outcome(events, proto) == "Hi \U0001f600!" == messages[-1]["content"]
 
 
 async def test_lone_surrogates_become_replacement_characters(chaos, proto, tmp_path) -> None:
-    events, _ = await turn(chaos, proto, tmp_path, Fault(chunks=proto.reply(
-        proto.text("a\ud800b"), proto.text("\udc00"), proto.text("c\udbff"))))
+    events, _ = await turn(
+        chaos,
+        proto,
+        tmp_path,
+        Fault(
+            chunks=proto.reply(proto.text("a\ud800b"), proto.text("\udc00"), proto.text("c\udbff"))
+        ),
+    )
     assert outcome(events, proto) == "a\ufffdb\ufffdc\ufffd"
 
 
 async def test_invalid_utf8_becomes_replacement_characters(chaos, proto, tmp_path) -> None:
     broken = proto.frame(proto.text("x@@y")).replace(b"@@", b"\xff\xc3")
-    events, _ = await turn(chaos, proto, tmp_path,
-                           Fault(chunks=proto.body() + [broken] + proto.body(*proto.end,
-                                                                             begin=False)))
+    events, _ = await turn(
+        chaos,
+        proto,
+        tmp_path,
+        Fault(chunks=proto.body() + [broken] + proto.body(*proto.end, begin=False)),
+    )
     assert outcome(events, proto) == "x\ufffd\ufffdy"
 
 
@@ -133,8 +172,13 @@ async def test_escape_sequences_in_text_are_stored_as_sent(chaos, proto, tmp_pat
 async def test_a_piece_that_is_not_an_object_is_a_stream_error(chaos, proto, tmp_path) -> None:
     agent = make_agent(chaos, proto, tmp_path)
     for piece in NOT_AN_OBJECT:
-        events, messages = await turn(chaos, proto, tmp_path, Fault(
-            chunks=proto.reply(proto.text("partial "), piece)), agent=agent)
+        events, messages = await turn(
+            chaos,
+            proto,
+            tmp_path,
+            Fault(chunks=proto.reply(proto.text("partial "), piece)),
+            agent=agent,
+        )
         error = outcome(events, proto)
         assert isinstance(error, StreamError) and "not valid in its stream format" in str(error)
         partial_kept(messages, error)
@@ -146,8 +190,13 @@ async def test_a_piece_with_fields_of_the_wrong_type_is_a_readable_error(
 ) -> None:
     agent = make_agent(chaos, proto, tmp_path)
     for shape in proto.wrong_shapes:
-        events, messages = await turn(chaos, proto, tmp_path, Fault(
-            chunks=proto.reply(proto.text("partial "), shape)), agent=agent)
+        events, messages = await turn(
+            chaos,
+            proto,
+            tmp_path,
+            Fault(chunks=proto.reply(proto.text("partial "), shape)),
+            agent=agent,
+        )
         error = outcome(events, proto)
         assert isinstance(error, ProviderError), f"{shape} was accepted"
         partial_kept(messages, error)
@@ -157,16 +206,21 @@ async def test_a_piece_with_fields_of_the_wrong_type_is_a_readable_error(
 # -- tool calls whose arguments cannot be used -----------------------------------------------
 
 
-@pytest.mark.parametrize(("args", "problem"), [
-    ("[1, 2]", "the arguments are a JSON array, not an object"),
-    ("7", "the arguments are a JSON number, not an object"),
-    ('{"text": ', "the arguments are not valid JSON"),
-])
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        ("[1, 2]", "the arguments are a JSON array, not an object"),
+        ("7", "the arguments are a JSON number, not an object"),
+        ('{"text": ', "the arguments are not valid JSON"),
+    ],
+)
 async def test_unusable_tool_arguments_are_answered_as_a_tool_error(
     chaos, proto, tmp_path, args, problem
 ) -> None:
     events, messages = await turn(
-        chaos, proto, tmp_path,
+        chaos,
+        proto,
+        tmp_path,
         Fault(chunks=proto.reply(*proto.call(args))),
         Fault(chunks=proto.reply(proto.text("after"))),
     )
@@ -181,8 +235,13 @@ async def test_unusable_tool_arguments_are_answered_as_a_tool_error(
 
 
 async def test_a_stall_is_a_read_timeout(chaos, proto, tmp_path) -> None:
-    events, messages = await turn(chaos, proto, tmp_path, Fault(
-        chunks=proto.body(proto.text("partial ")), stall=True), read=0.2)
+    events, messages = await turn(
+        chaos,
+        proto,
+        tmp_path,
+        Fault(chunks=proto.body(proto.text("partial ")), stall=True),
+        read=0.2,
+    )
     error = outcome(events, proto)
     assert isinstance(error, ProviderTimeout) and "AGENTRY_READ_TIMEOUT" in str(error)
     partial_kept(messages, error)
@@ -191,8 +250,9 @@ async def test_a_stall_is_a_read_timeout(chaos, proto, tmp_path) -> None:
 @pytest.mark.parametrize("cut", [True, False], ids=["aborted", "ended"])
 async def test_a_reply_cut_mid_line_is_a_stream_error(chaos, proto, tmp_path, cut) -> None:
     half = proto.frame(proto.text("more words"))[:12]
-    events, messages = await turn(chaos, proto, tmp_path, Fault(
-        chunks=proto.body(proto.text("partial ")) + [half], cut=cut))
+    events, messages = await turn(
+        chaos, proto, tmp_path, Fault(chunks=proto.body(proto.text("partial ")) + [half], cut=cut)
+    )
     error = outcome(events, proto)
     assert isinstance(error, StreamError)
     partial_kept(messages, error)
@@ -200,10 +260,18 @@ async def test_a_reply_cut_mid_line_is_a_stream_error(chaos, proto, tmp_path, cu
 
 @pytest.mark.parametrize("kind", ["text", "keep-alive"])
 async def test_an_endless_reply_ends_at_the_reply_timeout(chaos, proto, tmp_path, kind) -> None:
-    endless = proto.frame(proto.text("la ")) if kind == "text" else (
-        b"\n" if proto.provider == "ollama" else b": ping\n\n")
-    events, messages = await turn(chaos, proto, tmp_path, Fault(
-        chunks=proto.body(proto.text("partial ")), endless=endless), reply=0.3)
+    endless = (
+        proto.frame(proto.text("la "))
+        if kind == "text"
+        else (b"\n" if proto.provider == "ollama" else b": ping\n\n")
+    )
+    events, messages = await turn(
+        chaos,
+        proto,
+        tmp_path,
+        Fault(chunks=proto.body(proto.text("partial ")), endless=endless),
+        reply=0.3,
+    )
     error = outcome(events, proto)
     assert isinstance(error, ProviderTimeout), error
     assert "total reply limit of 0.3 s" in str(error) and "AGENTRY_REPLY_TIMEOUT" in str(error)
@@ -215,8 +283,9 @@ async def test_a_line_that_never_ends_is_bounded(chaos, proto, tmp_path, monkeyp
     start = proto.frame(proto.text("partial ")) + b'data: {"x": "'
     if proto.provider == "ollama":
         start = proto.frame(proto.text("partial ")) + b'{"x": "'
-    events, messages = await turn(chaos, proto, tmp_path, Fault(
-        chunks=proto.body() + [start], endless=b"a" * 8192))
+    events, messages = await turn(
+        chaos, proto, tmp_path, Fault(chunks=proto.body() + [start], endless=b"a" * 8192)
+    )
     error = outcome(events, proto)
     assert isinstance(error, StreamError) and "longer than 262,144 bytes" in str(error)
     partial_kept(messages, error)
@@ -230,14 +299,22 @@ async def test_an_error_status_with_a_huge_body_is_shortened(
     # is answered at once, without its body.
     key = b"" if proto.provider == "ollama" else KEY.encode()
     body = b'{"error": {"message": "no (key ' + key + b") " + b"\x1b[31m" * 200_000
-    events, _ = await turn(chaos, proto, tmp_path, Fault(
-        status=status, chunks=[body + b'"}}'], content_type="application/json"))
+    events, _ = await turn(
+        chaos,
+        proto,
+        tmp_path,
+        Fault(status=status, chunks=[body + b'"}}'], content_type="application/json"),
+    )
     error = outcome(events, proto)
     assert isinstance(error, error_type) and f"HTTP {status}" in str(error)
     assert ("[API key]" in str(error)) == (status == 500 and bool(key))
 
 
 async def test_huge_headers_are_a_readable_error(chaos, proto, tmp_path) -> None:
-    events, _ = await turn(chaos, proto, tmp_path, Fault(
-        headers={"X-Huge": "h" * 300_000}, chunks=proto.reply(proto.text("hi"))))
+    events, _ = await turn(
+        chaos,
+        proto,
+        tmp_path,
+        Fault(headers={"X-Huge": "h" * 300_000}, chunks=proto.reply(proto.text("hi"))),
+    )
     assert isinstance(outcome(events, proto), ProviderError)

@@ -36,23 +36,41 @@ async def gemini(gemini_server):
 
 
 async def test_request_shape(gemini_server, gemini) -> None:
-    no_args = {"name": "now", "description": "The time.",
-               "parameters": {"type": "object", "properties": {}}}
-    await collect(gemini, [{"role": "system", "content": "Be brief."},
-                           {"role": "user", "content": "Hello"}], [*TOOLS, no_args], model=MODEL)
+    no_args = {
+        "name": "now",
+        "description": "The time.",
+        "parameters": {"type": "object", "properties": {}},
+    }
+    await collect(
+        gemini,
+        [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hello"}],
+        [*TOOLS, no_args],
+        model=MODEL,
+    )
     request = posts(gemini_server)[-1]
     assert request.path == f"/v1beta/models/{MODEL}:streamGenerateContent?alt=sse"
     assert request.body == {
         "contents": [{"role": "user", "parts": [{"text": "Hello"}]}],
         "systemInstruction": {"parts": [{"text": "Be brief."}]},
-        "tools": [{"functionDeclarations": [
-            {"name": "read_file", "description": "Read a text file.", "parameters": {
-                "type": "object",
-                "properties": {"path": {"type": "string"},
-                               "lines": {"type": "array", "items": {"type": "integer"}}},
-                "required": ["path"]}},  # additionalProperties is refused by Gemini
-            {"name": "now", "description": "The time."},  # an empty object schema is too
-        ]}],
+        "tools": [
+            {
+                "functionDeclarations": [
+                    {
+                        "name": "read_file",
+                        "description": "Read a text file.",
+                        "parameters": {
+                            "type": "object",
+                            "properties": {
+                                "path": {"type": "string"},
+                                "lines": {"type": "array", "items": {"type": "integer"}},
+                            },
+                            "required": ["path"],
+                        },
+                    },  # additionalProperties is refused by Gemini
+                    {"name": "now", "description": "The time."},  # an empty object schema is too
+                ]
+            }
+        ],
         "generationConfig": {"thinkingConfig": {"includeThoughts": True}},
     }
 
@@ -87,30 +105,46 @@ def test_schema_is_cut_down_to_what_gemini_accepts() -> None:
 
 
 def test_tool_results_are_named_and_merged() -> None:
-    calls = [{"id": f"c{n}", "type": "function",
-              "function": {"name": f"tool{n}", "arguments": {"n": n}}} for n in (1, 2)]
-    _, contents = to_wire([
-        {"role": "user", "content": "go"},
-        {"role": "assistant", "content": "On it.", "tool_calls": calls},
-        {"role": "tool", "tool_call_id": "c1", "content": "one"},  # no name: found by id
-        {"role": "tool", "tool_call_id": "c2", "content": "two"},
-    ], signatures={})
-    assert contents[1] == {"role": "model", "parts": [
-        {"text": "On it."},
-        {"functionCall": {"name": "tool1", "args": {"n": 1}}},
-        {"functionCall": {"name": "tool2", "args": {"n": 2}}},
-    ]}
-    assert contents[2] == {"role": "user", "parts": [
-        {"functionResponse": {"name": "tool1", "response": {"content": "one"}}},
-        {"functionResponse": {"name": "tool2", "response": {"content": "two"}}},
-    ]}
+    calls = [
+        {"id": f"c{n}", "type": "function", "function": {"name": f"tool{n}", "arguments": {"n": n}}}
+        for n in (1, 2)
+    ]
+    _, contents = to_wire(
+        [
+            {"role": "user", "content": "go"},
+            {"role": "assistant", "content": "On it.", "tool_calls": calls},
+            {"role": "tool", "tool_call_id": "c1", "content": "one"},  # no name: found by id
+            {"role": "tool", "tool_call_id": "c2", "content": "two"},
+        ],
+        signatures={},
+    )
+    assert contents[1] == {
+        "role": "model",
+        "parts": [
+            {"text": "On it."},
+            {"functionCall": {"name": "tool1", "args": {"n": 1}}},
+            {"functionCall": {"name": "tool2", "args": {"n": 2}}},
+        ],
+    }
+    assert contents[2] == {
+        "role": "user",
+        "parts": [
+            {"functionResponse": {"name": "tool1", "response": {"content": "one"}}},
+            {"functionResponse": {"name": "tool2", "response": {"content": "two"}}},
+        ],
+    }
 
 
 def test_gemini_3_gets_the_documented_stand_in_for_an_unknown_signature() -> None:
-    call = {"id": "from-another-provider", "type": "function",
-            "function": {"name": "f", "arguments": {}}}
-    messages = [{"role": "user", "content": "go"},
-                {"role": "assistant", "content": None, "tool_calls": [call, call]}]
+    call = {
+        "id": "from-another-provider",
+        "type": "function",
+        "function": {"name": "f", "arguments": {}},
+    }
+    messages = [
+        {"role": "user", "content": "go"},
+        {"role": "assistant", "content": None, "tool_calls": [call, call]},
+    ]
     _, contents = to_wire(messages, {}, model="gemini-3-pro-preview")
     assert [p.get("thoughtSignature") for p in contents[1]["parts"]] == [SKIP_SIGNATURE, None]
     _, contents = to_wire(messages, {}, model="gemini-2.5-flash")
@@ -150,8 +184,12 @@ def test_gemini_api_key_comes_first(monkeypatch) -> None:
 
 @pytest.mark.parametrize(
     ("model", "include"),
-    [("gemini-2.5-flash", True), ("gemini-3-pro-preview", True), ("gemini-2.0-flash", False),
-     ("gemma-3-27b-it", False)],
+    [
+        ("gemini-2.5-flash", True),
+        ("gemini-3-pro-preview", True),
+        ("gemini-2.0-flash", False),
+        ("gemma-3-27b-it", False),
+    ],
 )
 def test_thought_summaries_are_asked_of_thinking_models(model: str, include: bool) -> None:
     payload = GeminiProvider().payload([{"role": "user", "content": "hi"}], None, model)
@@ -177,8 +215,10 @@ async def test_signature_is_kept_per_call(gemini_server, gemini) -> None:
 
 async def test_blocked_prompt_is_explained(gemini_server, gemini, monkeypatch) -> None:
     async def chunks(model, reply):
-        yield (b'data: {"promptFeedback": {"blockReason": "SAFETY"}, "usageMetadata": '
-               b'{"promptTokenCount": 8, "totalTokenCount": 8}}\r\n\r\n')
+        yield (
+            b'data: {"promptFeedback": {"blockReason": "SAFETY"}, "usageMetadata": '
+            b'{"promptTokenCount": 8, "totalTokenCount": 8}}\r\n\r\n'
+        )
 
     monkeypatch.setattr(gemini_server, "_chunks", chunks)
     with pytest.raises(ProviderError) as info:

@@ -32,9 +32,14 @@ async def test_a_key_read_with_a_trailing_newline_is_sent_trimmed(
 
 
 @pytest.mark.parametrize("bad", [f"{KEY}\nX-Evil: 1", f"{KEY}\x7f", f"{KEY}\x1b[2J", "sk-ключ"])
-@pytest.mark.parametrize(("cls", "env"), [(OpenAIProvider, "OPENAI_API_KEY"),
-                                          (AnthropicProvider, "ANTHROPIC_API_KEY"),
-                                          (GeminiProvider, "GEMINI_API_KEY")])
+@pytest.mark.parametrize(
+    ("cls", "env"),
+    [
+        (OpenAIProvider, "OPENAI_API_KEY"),
+        (AnthropicProvider, "ANTHROPIC_API_KEY"),
+        (GeminiProvider, "GEMINI_API_KEY"),
+    ],
+)
 async def test_a_key_with_control_characters_is_refused_unechoed(
     monkeypatch, bad, cls, env
 ) -> None:
@@ -55,16 +60,19 @@ async def test_the_argument_is_named_when_the_key_came_from_it() -> None:
     await provider.aclose()
 
 
-@pytest.mark.parametrize(("endpoint", "refused"), [
-    ("http://192.0.2.1:9", True),
-    ("http://example.com/v1", True),
-    ("http://[2001:db8::1]:8080", True),
-    ("https://192.0.2.1:9", False),
-    ("http://127.0.0.1:9", False),
-    ("http://127.5.6.7:9", False),
-    ("http://localhost:9", False),
-    ("http://[::1]:9", False),
-])
+@pytest.mark.parametrize(
+    ("endpoint", "refused"),
+    [
+        ("http://192.0.2.1:9", True),
+        ("http://example.com/v1", True),
+        ("http://[2001:db8::1]:8080", True),
+        ("https://192.0.2.1:9", False),
+        ("http://127.0.0.1:9", False),
+        ("http://127.5.6.7:9", False),
+        ("http://localhost:9", False),
+        ("http://[::1]:9", False),
+    ],
+)
 def test_plain_http_to_another_host_is_refused(monkeypatch, endpoint, refused) -> None:
     monkeypatch.delenv(INSECURE_HTTP_ENV, raising=False)
     problem = key_problem(KEY, "OPENAI_API_KEY", endpoint)
@@ -79,8 +87,10 @@ async def test_the_refusal_comes_before_any_request_and_the_opt_in_lifts_it(monk
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     monkeypatch.delenv(INSECURE_HTTP_ENV, raising=False)
     refused = OpenAIProvider(endpoint="http://192.0.2.1:9/v1", timeouts=Timeouts(connect=0.2))
-    with pytest.raises(AuthenticationError, match="Refusing to send the API key from "
-                                                  "OPENAI_API_KEY over plain http:// to 192.0.2.1"):
+    with pytest.raises(
+        AuthenticationError,
+        match="Refusing to send the API key from OPENAI_API_KEY over plain http:// to 192.0.2.1",
+    ):
         await refused.list_models()
     assert "authorization" not in {k.lower() for k in refused.http.client.headers}
     await refused.aclose()

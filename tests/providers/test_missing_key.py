@@ -7,22 +7,39 @@ import pytest
 
 from agentry.errors import AuthenticationError
 from agentry.providers.anthropic import AnthropicProvider
-from agentry.providers.http_provider import HttpProvider
 from agentry.providers.gemini import GeminiProvider
+from agentry.providers.http_provider import HttpProvider
 from agentry.providers.openai import GroqProvider, OpenAIProvider
 
-KEY_ENVS = ("OPENAI_API_KEY", "GROQ_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY",
-            "GOOGLE_API_KEY", "OPENAI_BASE_URL")
+KEY_ENVS = (
+    "OPENAI_API_KEY",
+    "GROQ_API_KEY",
+    "ANTHROPIC_API_KEY",
+    "GEMINI_API_KEY",
+    "GOOGLE_API_KEY",
+    "OPENAI_BASE_URL",
+)
 
 MISSING = [
-    (OpenAIProvider, "No API key for OpenAI at https://api.openai.com/v1. "
-                     "Set OPENAI_API_KEY (or pass api_key)."),
-    (GroqProvider, "No API key for Groq at https://api.groq.com/openai/v1. "
-                   "Set GROQ_API_KEY (or pass api_key)."),
-    (AnthropicProvider, "No API key for Anthropic at https://api.anthropic.com. "
-                        "Set ANTHROPIC_API_KEY (or pass api_key)."),
-    (GeminiProvider, "No API key for Gemini at https://generativelanguage.googleapis.com. "
-                     "Set GEMINI_API_KEY (or GOOGLE_API_KEY, or pass api_key)."),
+    (
+        OpenAIProvider,
+        "No API key for OpenAI at https://api.openai.com/v1. Set OPENAI_API_KEY (or pass api_key).",
+    ),
+    (
+        GroqProvider,
+        "No API key for Groq at https://api.groq.com/openai/v1. "
+        "Set GROQ_API_KEY (or pass api_key).",
+    ),
+    (
+        AnthropicProvider,
+        "No API key for Anthropic at https://api.anthropic.com. "
+        "Set ANTHROPIC_API_KEY (or pass api_key).",
+    ),
+    (
+        GeminiProvider,
+        "No API key for Gemini at https://generativelanguage.googleapis.com. "
+        "Set GEMINI_API_KEY (or GOOGLE_API_KEY, or pass api_key).",
+    ),
 ]
 
 

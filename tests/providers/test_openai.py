@@ -39,8 +39,10 @@ class TestOpenAI(ProviderContract, KeyContract):
         ("http://localhost:11434/v1/", "http://localhost:11434/v1"),  # Ollama's /v1
         ("https://api.groq.com/openai/v1", "https://api.groq.com/openai/v1"),
         # a path that is not /v1 is somebody's deliberate API root
-        ("https://generativelanguage.googleapis.com/v1beta/openai",
-         "https://generativelanguage.googleapis.com/v1beta/openai"),
+        (
+            "https://generativelanguage.googleapis.com/v1beta/openai",
+            "https://generativelanguage.googleapis.com/v1beta/openai",
+        ),
     ],
 )
 def test_base_url(endpoint: str, base: str) -> None:
@@ -115,7 +117,7 @@ async def test_unparsable_tool_arguments_are_the_calls_problem(openai_server, mo
         await provider.aclose()
     (call,) = [e for e in events if isinstance(e, ToolCallEvent)]
     assert call.name == "read_file" and call.arguments == {}
-    assert call.problem == "the arguments are not valid JSON: '{\"path\": \"ab'"
+    assert call.problem == 'the arguments are not valid JSON: \'{"path": "ab\''
 
 
 def test_fragments_without_an_index_are_keyed_by_id() -> None:
@@ -125,18 +127,26 @@ def test_fragments_without_an_index_are_keyed_by_id() -> None:
     _merge_fragment(calls, {"id": "b", "function": {"name": "g", "arguments": "{}"}})
     _merge_fragment(calls, {"id": "c", "function": {"name": "h", "arguments": {"y": 2}}})
     assert [(c.id, c.name, "".join(c.arguments), c.whole) for c in calls.values()] == [
-        ("a", "f", '{"x": 1}', None), ("b", "g", "{}", None), ("c", "h", "", {"y": 2})]
+        ("a", "f", '{"x": 1}', None),
+        ("b", "g", "{}", None),
+        ("c", "h", "", {"y": 2}),
+    ]
     assert isinstance(calls["a"], _PartialCall)
 
 
 async def test_arguments_given_as_json_strings_are_accepted(openai_server) -> None:
     # Messages loaded from an OpenAI session keep arguments as the JSON string they came as.
     provider = OpenAIProvider()
-    call = {"id": "call_1", "type": "function",
-            "function": {"name": "read_file", "arguments": json.dumps(ARGS)}}
-    messages = [{"role": "user", "content": "Read"},
-                {"role": "assistant", "content": "", "tool_calls": [call]},
-                {"role": "tool", "tool_call_id": "call_1", "content": "done"}]
+    call = {
+        "id": "call_1",
+        "type": "function",
+        "function": {"name": "read_file", "arguments": json.dumps(ARGS)},
+    }
+    messages = [
+        {"role": "user", "content": "Read"},
+        {"role": "assistant", "content": "", "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": "call_1", "content": "done"},
+    ]
     try:
         events = await collect(provider, messages, model="gpt-4o-mini")
     finally:

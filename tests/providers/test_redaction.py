@@ -24,14 +24,16 @@ def proto(request: pytest.FixtureRequest) -> Protocol:
 def provider_for(chaos: ChaosServer, proto: Protocol, *faults: Fault) -> Provider:
     chaos.reset()
     chaos.play(*faults)
-    return make_provider(proto.provider, model=proto.model, api_key=KEY,
-                         endpoint=chaos.url + proto.endpoint_path)
+    return make_provider(
+        proto.provider, model=proto.model, api_key=KEY, endpoint=chaos.url + proto.endpoint_path
+    )
 
 
 async def failure(provider: Provider) -> ProviderError:
     with pytest.raises(ProviderError) as caught:
-        async for _ in provider.stream_chat([{"role": "user", "content": "hi"}],
-                                            model=provider.model or ""):
+        async for _ in provider.stream_chat(
+            [{"role": "user", "content": "hi"}], model=provider.model or ""
+        ):
             pass
     await provider.aclose()
     return caught.value
@@ -57,16 +59,21 @@ async def test_a_malformed_line_cut_inside_the_key_shows_none_of_it(chaos, proto
 async def test_an_error_body_cut_inside_the_key_shows_none_of_it(chaos, proto) -> None:
     # A server's error text is clipped at 300 characters: here inside the key.
     body = b'{"error": {"message": "' + b"y" * 290 + KEY.encode() + b'"}}'
-    error = await failure(provider_for(chaos, proto, Fault(status=500, chunks=[body],
-                                                           content_type="application/json")))
+    error = await failure(
+        provider_for(
+            chaos, proto, Fault(status=500, chunks=[body], content_type="application/json")
+        )
+    )
     assert isinstance(error, ServerError)
     assert KEY[:5] not in str(error) and API_KEY_SHOWN in str(error)
 
 
 async def test_an_error_event_quoting_the_key_is_blanked(chaos, proto) -> None:
-    said = {OPENAI: '{"error": {"message": "bad key ' + KEY + '"}}',
-            ANTHROPIC: '{"type": "error", "error": {"type": "x", "message": "bad ' + KEY + '"}}',
-            GEMINI: '{"error": {"status": "X", "message": "bad key ' + KEY + '"}}'}[proto]
+    said = {
+        OPENAI: '{"error": {"message": "bad key ' + KEY + '"}}',
+        ANTHROPIC: '{"type": "error", "error": {"type": "x", "message": "bad ' + KEY + '"}}',
+        GEMINI: '{"error": {"status": "X", "message": "bad key ' + KEY + '"}}',
+    }[proto]
     error = await failure(provider_for(chaos, proto, Fault(chunks=proto.body(said))))
     assert "reported an error mid-reply" in str(error)
     assert KEY not in str(error) and API_KEY_SHOWN in str(error)

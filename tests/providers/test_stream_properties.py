@@ -25,13 +25,18 @@ from tests.providers.test_chaos import KEY, echo
 from tests.servers.chaos import PROTOCOLS, PYTHON_ERROR, ChaosServer, Fault, Protocol
 
 EXAMPLES = 60  # per protocol and property: 4 x 2 x 60 = 480 examples
-SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner,
-                                                                max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
     max_leaves=8,
 )
 
@@ -47,9 +52,13 @@ class Player:
 
     def agent(self, proto: Protocol) -> Agent:
         if proto.provider not in self.agents:
-            agent = Agent(llm=proto.provider, model=proto.model, api_key=KEY,
-                          endpoint=self.chaos.url + proto.endpoint_path,
-                          timeouts=Timeouts(connect=2.0, read=2.0, reply=5.0))
+            agent = Agent(
+                llm=proto.provider,
+                model=proto.model,
+                api_key=KEY,
+                endpoint=self.chaos.url + proto.endpoint_path,
+                timeouts=Timeouts(connect=2.0, read=2.0, reply=5.0),
+            )
             agent.register_tool_from_function(echo)
             self.agents[proto.provider] = agent
         return self.agents[proto.provider]
@@ -129,8 +138,11 @@ def test_arbitrary_bytes(player, proto, data, cuts) -> None:
 @SETTINGS
 @given(choice=st.data(), value=json_values, cuts=st.lists(st.integers(0, 2000), max_size=6))
 def test_arbitrary_json_anywhere_in_a_reply(player, proto, choice, value, cuts) -> None:
-    pieces = [json.loads(p) for p in (*proto.begin, proto.text("partial "),
-                                      *proto.call('{"text": "x"}'), *proto.end) if p != "[DONE]"]
+    pieces = [
+        json.loads(p)
+        for p in (*proto.begin, proto.text("partial "), *proto.call('{"text": "x"}'), *proto.end)
+        if p != "[DONE]"
+    ]
     n = choice.draw(st.integers(0, len(pieces) - 1), label="piece")
     where = choice.draw(st.sampled_from(paths(pieces[n])), label="path")
     pieces[n] = put(pieces[n], where, value)

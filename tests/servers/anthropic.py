@@ -19,21 +19,31 @@ from typing import Any
 from tests.servers.base import CUT, Reply, Request, Responder, ScriptedServer, paced, tokenize
 
 MODELS = ("claude-sonnet-4-5-20250929", "claude-haiku-4-5-20251001")
-ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error",
-               403: "permission_error", 404: "not_found_error", 413: "request_too_large",
-               429: "rate_limit_error", 500: "api_error", 529: "overloaded_error"}
+ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    500: "api_error",
+    529: "overloaded_error",
+}
 SIGNATURE = "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds"
 
 
 def _event(name: str, obj: dict[str, Any]) -> bytes:
-    return f"event: {name}\ndata: ".encode() + json.dumps(obj, separators=(",", ":")).encode() \
+    return (
+        f"event: {name}\ndata: ".encode()
+        + json.dumps(obj, separators=(",", ":")).encode()
         + b"\n\n"
+    )
 
 
 def split_json(text: str, pieces: int = 3) -> list[str]:
     """``text`` cut into about ``pieces`` input_json_delta fragments."""
     size = max(1, -(-len(text) // pieces))
-    return [text[i:i + size] for i in range(0, len(text), size)]
+    return [text[i : i + size] for i in range(0, len(text), size)]
 
 
 def error_body(status: int, message: str) -> dict[str, Any]:
@@ -76,14 +86,24 @@ class AnthropicServer(ScriptedServer):
     async def list_models(self, request: Request, out: Responder) -> None:
         if not await self._authorized(request, out):
             return
-        data = [{"type": "model", "id": name, "display_name": name,
-                 "created_at": "2025-09-29T00:00:00Z"} for name in self.models]
-        await out.json(200, {
-            "data": data,
-            "has_more": False,
-            "first_id": data[0]["id"] if data else None,
-            "last_id": data[-1]["id"] if data else None,
-        })
+        data = [
+            {
+                "type": "model",
+                "id": name,
+                "display_name": name,
+                "created_at": "2025-09-29T00:00:00Z",
+            }
+            for name in self.models
+        ]
+        await out.json(
+            200,
+            {
+                "data": data,
+                "has_more": False,
+                "first_id": data[0]["id"] if data else None,
+                "last_id": data[-1]["id"] if data else None,
+            },
+        )
 
     async def messages(self, request: Request, out: Responder) -> None:
         if not await self._authorized(request, out):
@@ -98,27 +118,48 @@ class AnthropicServer(ScriptedServer):
             return
         reply = self.next_reply(body.get("messages", []))
         if reply.status != 200:
-            await out.json(reply.status, error_body(reply.status, reply.error or "error"),
-                           reply.headers)
+            await out.json(
+                reply.status, error_body(reply.status, reply.error or "error"), reply.headers
+            )
             return
         await out.stream("text/event-stream; charset=utf-8", self._events(model, reply), reply)
 
     async def _events(self, model: str, reply: Reply) -> AsyncIterator[bytes]:
-        yield _event("message_start", {"type": "message_start", "message": {
-            "id": f"msg_{uuid.uuid4().hex[:24]}", "type": "message", "role": "assistant",
-            "model": model, "content": [], "stop_reason": None, "stop_sequence": None,
-            "usage": {"input_tokens": reply.prompt_tokens, "cache_creation_input_tokens": 0,
-                      "cache_read_input_tokens": 0, "output_tokens": 1},
-        }})
+        yield _event(
+            "message_start",
+            {
+                "type": "message_start",
+                "message": {
+                    "id": f"msg_{uuid.uuid4().hex[:24]}",
+                    "type": "message",
+                    "role": "assistant",
+                    "model": model,
+                    "content": [],
+                    "stop_reason": None,
+                    "stop_sequence": None,
+                    "usage": {
+                        "input_tokens": reply.prompt_tokens,
+                        "cache_creation_input_tokens": 0,
+                        "cache_read_input_tokens": 0,
+                        "output_tokens": 1,
+                    },
+                },
+            },
+        )
         index = 0
         block: str | None = None  # the open block's type
         count = 0
 
         async def close() -> AsyncIterator[bytes]:
             if block == "thinking":
-                yield _event("content_block_delta", {
-                    "type": "content_block_delta", "index": index,
-                    "delta": {"type": "signature_delta", "signature": SIGNATURE}})
+                yield _event(
+                    "content_block_delta",
+                    {
+                        "type": "content_block_delta",
+                        "index": index,
+                        "delta": {"type": "signature_delta", "signature": SIGNATURE},
+                    },
+                )
             yield _event("content_block_stop", {"type": "content_block_stop", "index": index})
 
         async for kind, tok in paced(reply):
@@ -126,8 +167,10 @@ class AnthropicServer(ScriptedServer):
                 yield CUT
                 return
             if kind == "malformed":
-                yield (b'event: content_block_delta\ndata: {"type":"content_block_delta",'
-                       b'"index":' + str(index).encode() + b',"delta":{"type":"text_de\n\n')
+                yield (
+                    b'event: content_block_delta\ndata: {"type":"content_block_delta",'
+                    b'"index":' + str(index).encode() + b',"delta":{"type":"text_de\n\n'
+                )
                 return
             wanted = "thinking" if kind == "reasoning" else "text"
             if block != wanted:
@@ -136,45 +179,85 @@ class AnthropicServer(ScriptedServer):
                         yield b
                     index += 1
                 block = wanted
-                yield _event("content_block_start", {
-                    "type": "content_block_start", "index": index,
-                    "content_block": {"type": "thinking", "thinking": "", "signature": ""}
-                    if wanted == "thinking" else {"type": "text", "text": ""}})
+                yield _event(
+                    "content_block_start",
+                    {
+                        "type": "content_block_start",
+                        "index": index,
+                        "content_block": {"type": "thinking", "thinking": "", "signature": ""}
+                        if wanted == "thinking"
+                        else {"type": "text", "text": ""},
+                    },
+                )
                 if index == 0:
                     yield _event("ping", {"type": "ping"})
             count += 1
-            yield _event("content_block_delta", {
-                "type": "content_block_delta", "index": index,
-                "delta": {"type": "thinking_delta", "thinking": tok}
-                if wanted == "thinking" else {"type": "text_delta", "text": tok}})
+            yield _event(
+                "content_block_delta",
+                {
+                    "type": "content_block_delta",
+                    "index": index,
+                    "delta": {"type": "thinking_delta", "thinking": tok}
+                    if wanted == "thinking"
+                    else {"type": "text_delta", "text": tok},
+                },
+            )
             if self.error_event and wanted == "text":
-                yield _event("error", {"type": "error", "error": {
-                    "type": self.error_event,
-                    "message": "Overloaded" if self.error_event == "overloaded_error"
-                    else "scripted failure"}})
+                yield _event(
+                    "error",
+                    {
+                        "type": "error",
+                        "error": {
+                            "type": self.error_event,
+                            "message": "Overloaded"
+                            if self.error_event == "overloaded_error"
+                            else "scripted failure",
+                        },
+                    },
+                )
                 return
         if block is not None:
             async for b in close():
                 yield b
             index += 1
         for name, args in reply.tool_calls:
-            yield _event("content_block_start", {
-                "type": "content_block_start", "index": index,
-                "content_block": {"type": "tool_use", "id": f"toolu_{uuid.uuid4().hex[:24]}",
-                                  "name": name, "input": {}}})
+            yield _event(
+                "content_block_start",
+                {
+                    "type": "content_block_start",
+                    "index": index,
+                    "content_block": {
+                        "type": "tool_use",
+                        "id": f"toolu_{uuid.uuid4().hex[:24]}",
+                        "name": name,
+                        "input": {},
+                    },
+                },
+            )
             text = json.dumps(args)
             for piece in ["", *split_json(text)]:
-                yield _event("content_block_delta", {
-                    "type": "content_block_delta", "index": index,
-                    "delta": {"type": "input_json_delta", "partial_json": piece}})
+                yield _event(
+                    "content_block_delta",
+                    {
+                        "type": "content_block_delta",
+                        "index": index,
+                        "delta": {"type": "input_json_delta", "partial_json": piece},
+                    },
+                )
             yield _event("content_block_stop", {"type": "content_block_stop", "index": index})
             count += len(tokenize(text))
             index += 1
         if self.end_early:
             return
-        yield _event("message_delta", {
-            "type": "message_delta",
-            "delta": {"stop_reason": "tool_use" if reply.tool_calls else "end_turn",
-                      "stop_sequence": None},
-            "usage": {"output_tokens": count}})
+        yield _event(
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": {
+                    "stop_reason": "tool_use" if reply.tool_calls else "end_turn",
+                    "stop_sequence": None,
+                },
+                "usage": {"output_tokens": count},
+            },
+        )
         yield _event("message_stop", {"type": "message_stop"})

@@ -243,9 +243,16 @@ class ScriptedServer:
 class Responder:
     """Writes one HTTP/1.1 response: a whole JSON body, or a chunked stream."""
 
-    REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
-               404: "Not Found", 429: "Too Many Requests", 500: "Internal Server Error",
-               503: "Service Unavailable"}
+    REASONS = {
+        200: "OK",
+        400: "Bad Request",
+        401: "Unauthorized",
+        403: "Forbidden",
+        404: "Not Found",
+        429: "Too Many Requests",
+        500: "Internal Server Error",
+        503: "Service Unavailable",
+    }
 
     def __init__(
         self, writer: asyncio.StreamWriter, reader: asyncio.StreamReader | None = None
@@ -261,8 +268,11 @@ class Responder:
 
     async def json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(body).encode()
-        all_headers = {"Content-Type": "application/json; charset=utf-8",
-                       "Content-Length": str(len(data)), **(headers or {})}
+        all_headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "Content-Length": str(len(data)),
+            **(headers or {}),
+        }
         self.writer.write(self._head(status, all_headers) + data)
         await self.writer.drain()
 
@@ -280,8 +290,7 @@ class Responder:
         if reply.hang:
             await self._until_closed()  # answer nothing
             return
-        headers = {"Content-Type": content_type, "Transfer-Encoding": "chunked",
-                   **reply.headers}
+        headers = {"Content-Type": content_type, "Transfer-Encoding": "chunked", **reply.headers}
         self.writer.write(self._head(200, headers))
         sent = 0
         async for chunk in chunks:

@@ -52,8 +52,11 @@ class ChaosServer(ScriptedServer):
 
     async def answer(self, request: Request, out: Responder) -> None:
         fault = self.faults.popleft() if self.faults else Fault(status=500, chunks=[b"no fault"])
-        headers = {"Content-Type": fault.content_type, "Transfer-Encoding": "chunked",
-                   **fault.headers}
+        headers = {
+            "Content-Type": fault.content_type,
+            "Transfer-Encoding": "chunked",
+            **fault.headers,
+        }
         writer = out.writer
         try:
             writer.write(out._head(fault.status, headers))
@@ -72,7 +75,7 @@ class ChaosServer(ScriptedServer):
                 assert out.reader is not None
                 try:  # until the client gives up, or the limit
                     await asyncio.wait_for(out.reader.read(65536), fault.limit_s)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
             if fault.cut or fault.stall or fault.endless is not None:
                 writer.transport.abort()
@@ -141,11 +144,19 @@ OLLAMA = Protocol(
     text=lambda t: _dump({"message": {"role": "assistant", "content": t}, "done": False}),
     call=lambda args: [
         '{"message": {"role": "assistant", "content": "", "tool_calls": [{"function": '
-        '{"name": "echo", "arguments": ' + _as_value(args) + "}}]}, \"done\": false}"
+        '{"name": "echo", "arguments": ' + _as_value(args) + '}}]}, "done": false}'
     ],
     begin=(),
-    end=(_dump({"message": {"role": "assistant", "content": ""}, "done": True,
-                "prompt_eval_count": 3, "eval_count": 2}),),
+    end=(
+        _dump(
+            {
+                "message": {"role": "assistant", "content": ""},
+                "done": True,
+                "prompt_eval_count": 3,
+                "eval_count": 2,
+            }
+        ),
+    ),
     wrong_shapes=(
         _dump({"message": "just a string"}),
         _dump({"message": {"content": 5}}),
@@ -183,33 +194,56 @@ OPENAI = Protocol(
 ANTHROPIC = Protocol(
     provider="anthropic",
     frame=_anthropic_frame,
-    text=lambda t: _dump({"type": "content_block_delta", "index": 0,
-                          "delta": {"type": "text_delta", "text": t}}),
+    text=lambda t: _dump(
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": t}}
+    ),
     call=lambda args: [
-        _dump({"type": "content_block_start", "index": 1,
-               "content_block": {"type": "tool_use", "id": "c1", "name": "echo", "input": {}}}),
-        _dump({"type": "content_block_delta", "index": 1,
-               "delta": {"type": "input_json_delta", "partial_json": args}}),
+        _dump(
+            {
+                "type": "content_block_start",
+                "index": 1,
+                "content_block": {"type": "tool_use", "id": "c1", "name": "echo", "input": {}},
+            }
+        ),
+        _dump(
+            {
+                "type": "content_block_delta",
+                "index": 1,
+                "delta": {"type": "input_json_delta", "partial_json": args},
+            }
+        ),
         _dump({"type": "content_block_stop", "index": 1}),
     ],
     begin=(
         _dump({"type": "message_start", "message": {"usage": {"input_tokens": 3}}}),
-        _dump({"type": "content_block_start", "index": 0,
-               "content_block": {"type": "text", "text": ""}}),
+        _dump(
+            {
+                "type": "content_block_start",
+                "index": 0,
+                "content_block": {"type": "text", "text": ""},
+            }
+        ),
     ),
     end=(
         _dump({"type": "content_block_stop", "index": 0}),
-        _dump({"type": "message_delta", "delta": {"stop_reason": "end_turn"},
-               "usage": {"output_tokens": 2}}),
+        _dump(
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": "end_turn"},
+                "usage": {"output_tokens": 2},
+            }
+        ),
         _dump({"type": "message_stop"}),
     ),
     wrong_shapes=(
         _dump({"type": "content_block_start", "index": 2, "content_block": "text"}),
         _dump({"type": "content_block_delta", "index": [0], "delta": {}}),
-        _dump({"type": "content_block_delta", "index": 0,
-               "delta": {"type": "text_delta", "text": 5}}),
-        _dump({"type": "message_delta", "usage": {"input_tokens": 1,
-                                                   "cache_read_input_tokens": "x"}}),
+        _dump(
+            {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": 5}}
+        ),
+        _dump(
+            {"type": "message_delta", "usage": {"input_tokens": 1, "cache_read_input_tokens": "x"}}
+        ),
         _dump({"type": "message_start", "message": "hello"}),
         _dump({"type": "error", "error": "overloaded"}),
     ),
@@ -225,9 +259,16 @@ GEMINI = Protocol(
         '"echo", "args": ' + _as_value(args) + '}}]}, "finishReason": "STOP"}]}'
     ],
     begin=(),
-    end=(_dump({"candidates": [{"content": {"role": "model", "parts": [{"text": ""}]},
-                                "finishReason": "STOP"}],
-                "usageMetadata": {"promptTokenCount": 3, "candidatesTokenCount": 2}}),),
+    end=(
+        _dump(
+            {
+                "candidates": [
+                    {"content": {"role": "model", "parts": [{"text": ""}]}, "finishReason": "STOP"}
+                ],
+                "usageMetadata": {"promptTokenCount": 3, "candidatesTokenCount": 2},
+            }
+        ),
+    ),
     wrong_shapes=(
         _dump({"candidates": "one"}),
         _dump({"candidates": [{"content": {"parts": [5]}}]}),
@@ -253,21 +294,47 @@ HOSTILE = "\x1b[2J\x1b]0;owned\x07\x1b]52;c;cm0gLXJmIH4=\x07\x9b6n"
 
 def client_turns(proto: Protocol) -> list[tuple[str, list[Fault]]]:
     """Turns to play at a client, (what the turn is, the responses it gets); the first one's
-    reply is ``f"Hi \U0001F600 {HOSTILE} done"``, the others fail or are refused."""
+    reply is ``f"Hi \U0001f600 {HOSTILE} done"``, the others fail or are refused."""
     text = proto.text
     return [
-        ("split surrogates and escapes", [Fault(chunks=proto.reply(
-            text("Hi \ud83d"), text("\ude00 " + HOSTILE), text(" done")))]),
-        ("a piece of the wrong shape", [Fault(chunks=proto.reply(
-            text("partial "), proto.wrong_shapes[0]))]),
-        ("a piece that is not an object", [Fault(chunks=proto.reply(
-            text("partial "), "[" * 5000 + "]" * 5000))]),
-        ("tool arguments that are a list", [Fault(chunks=proto.reply(*proto.call("[1, 2]"))),
-                                            Fault(chunks=proto.reply(text("after")))]),
-        ("an endless reply", [Fault(chunks=proto.body(text("la ")),
-                                    endless=proto.frame(text("la ")), limit_s=4)]),
+        (
+            "split surrogates and escapes",
+            [
+                Fault(
+                    chunks=proto.reply(text("Hi \ud83d"), text("\ude00 " + HOSTILE), text(" done"))
+                )
+            ],
+        ),
+        (
+            "a piece of the wrong shape",
+            [Fault(chunks=proto.reply(text("partial "), proto.wrong_shapes[0]))],
+        ),
+        (
+            "a piece that is not an object",
+            [Fault(chunks=proto.reply(text("partial "), "[" * 5000 + "]" * 5000))],
+        ),
+        (
+            "tool arguments that are a list",
+            [
+                Fault(chunks=proto.reply(*proto.call("[1, 2]"))),
+                Fault(chunks=proto.reply(text("after"))),
+            ],
+        ),
+        (
+            "an endless reply",
+            [Fault(chunks=proto.body(text("la ")), endless=proto.frame(text("la ")), limit_s=4)],
+        ),
         ("a stall", [Fault(chunks=proto.body(text("partial ")), stall=True, limit_s=4)]),
-        ("a 500 with a huge body", [Fault(status=500, content_type="application/json",
-                                          chunks=[b'{"error": {"message": "' + b"x" * 100_000
-                                                  + HOSTILE.encode() + b'"}}'])]),
+        (
+            "a 500 with a huge body",
+            [
+                Fault(
+                    status=500,
+                    content_type="application/json",
+                    chunks=[
+                        b'{"error": {"message": "' + b"x" * 100_000 + HOSTILE.encode() + b'"}}'
+                    ],
+                )
+            ],
+        ),
     ]

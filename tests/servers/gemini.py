@@ -21,8 +21,15 @@ from tests.servers.base import CUT, Reply, Request, Responder, ScriptedServer, p
 MODELS = ("gemini-2.5-flash", "gemini-2.5-pro")
 # Listed first, as the real list starts with non-chat models; a client must skip them.
 EMBEDDING_MODELS = ["embedding-001", "text-embedding-004"]
-STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
-          404: "NOT_FOUND", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE"}
+STATUS = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    503: "UNAVAILABLE",
+}
 SIGNATURE = "CiQB0e2Kb6mGaS+nN5dKIZ0uZ9U1Jv2qFh4r0Yq2p9Y3oX1x8mMSKQHR7Ypa"
 STREAM = ":streamGenerateContent"
 
@@ -33,8 +40,11 @@ def _event(obj: dict[str, Any]) -> bytes:
 
 
 def error_body(status: int, message: str, details: list[dict[str, Any]] | None = None) -> dict:
-    error: dict[str, Any] = {"code": status, "message": message,
-                             "status": STATUS.get(status, "UNKNOWN")}
+    error: dict[str, Any] = {
+        "code": status,
+        "message": message,
+        "status": STATUS.get(status, "UNKNOWN"),
+    }
     if details:
         error["details"] = details
     return {"error": error}
@@ -71,21 +81,37 @@ class GeminiServer(ScriptedServer):
             return True
         given = request.headers.get("x-goog-api-key")
         if not given:
-            await out.json(403, error_body(
+            await out.json(
                 403,
-                "Method doesn't allow unregistered callers (callers without established "
-                "identity). Please use API Key or other form of API consumer identity to call "
-                "this API.",
-            ))
+                error_body(
+                    403,
+                    "Method doesn't allow unregistered callers (callers without established "
+                    "identity). Please use API Key or other form of API consumer identity to call "
+                    "this API.",
+                ),
+            )
             return False
         if given != self.api_key:
-            await out.json(400, error_body(400, "API key not valid. Please pass a valid API key.", [
-                {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID",
-                 "domain": "googleapis.com",
-                 "metadata": {"service": "generativelanguage.googleapis.com"}},
-                {"@type": "type.googleapis.com/google.rpc.LocalizedMessage", "locale": "en-US",
-                 "message": "API key not valid. Please pass a valid API key."},
-            ]))
+            await out.json(
+                400,
+                error_body(
+                    400,
+                    "API key not valid. Please pass a valid API key.",
+                    [
+                        {
+                            "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                            "reason": "API_KEY_INVALID",
+                            "domain": "googleapis.com",
+                            "metadata": {"service": "generativelanguage.googleapis.com"},
+                        },
+                        {
+                            "@type": "type.googleapis.com/google.rpc.LocalizedMessage",
+                            "locale": "en-US",
+                            "message": "API key not valid. Please pass a valid API key.",
+                        },
+                    ],
+                ),
+            )
             return False
         return True
 
@@ -93,18 +119,36 @@ class GeminiServer(ScriptedServer):
         if not await self._authorized(request, out):
             return
         entries = [
-            {"name": f"models/{name}", "version": "001", "displayName": name,
-             "description": "Obtain a distributed representation of a text.",
-             "inputTokenLimit": 2048, "outputTokenLimit": 1,
-             "supportedGenerationMethods": ["embedContent"]}
+            {
+                "name": f"models/{name}",
+                "version": "001",
+                "displayName": name,
+                "description": "Obtain a distributed representation of a text.",
+                "inputTokenLimit": 2048,
+                "outputTokenLimit": 1,
+                "supportedGenerationMethods": ["embedContent"],
+            }
             for name in EMBEDDING_MODELS
         ] + [
-            {"name": f"models/{name}", "version": "001", "displayName": name,
-             "description": f"Stable version of {name}",
-             "inputTokenLimit": 1048576, "outputTokenLimit": 65536,
-             "supportedGenerationMethods": ["generateContent", "countTokens",
-                                            "createCachedContent", "batchGenerateContent"],
-             "temperature": 1, "topP": 0.95, "topK": 64, "maxTemperature": 2, "thinking": True}
+            {
+                "name": f"models/{name}",
+                "version": "001",
+                "displayName": name,
+                "description": f"Stable version of {name}",
+                "inputTokenLimit": 1048576,
+                "outputTokenLimit": 65536,
+                "supportedGenerationMethods": [
+                    "generateContent",
+                    "countTokens",
+                    "createCachedContent",
+                    "batchGenerateContent",
+                ],
+                "temperature": 1,
+                "topP": 0.95,
+                "topK": 64,
+                "maxTemperature": 2,
+                "thinking": True,
+            }
             for name in self.models
         ]
         await out.json(200, {"models": entries})
@@ -113,14 +157,17 @@ class GeminiServer(ScriptedServer):
         if not await self._authorized(request, out):
             return
         path, _, query = request.path.partition("?")
-        model = urllib.parse.unquote(path[len("/v1beta/models/"):-len(STREAM)])
+        model = urllib.parse.unquote(path[len("/v1beta/models/") : -len(STREAM)])
         if model not in self.models:
-            await out.json(404, error_body(
+            await out.json(
                 404,
-                f"models/{model} is not found for API version v1beta, or is not supported for "
-                "generateContent. Call ListModels to see the list of available models and their "
-                "supported methods.",
-            ))
+                error_body(
+                    404,
+                    f"models/{model} is not found for API version v1beta, or is not supported for "
+                    "generateContent. Call ListModels to see the list of available models and their "
+                    "supported methods.",
+                ),
+            )
             return
         if urllib.parse.parse_qs(query).get("alt") != ["sse"]:
             await out.json(400, error_body(400, "This test server streams only with alt=sse."))
@@ -128,8 +175,9 @@ class GeminiServer(ScriptedServer):
         body = request.body or {}
         reply = self.next_reply(as_messages(body.get("contents", [])))
         if reply.status != 200:
-            await out.json(reply.status, error_body(reply.status, reply.error or "error"),
-                           reply.headers)
+            await out.json(
+                reply.status, error_body(reply.status, reply.error or "error"), reply.headers
+            )
             return
         await out.stream("text/event-stream", self._chunks(model, reply), reply)
 
@@ -142,15 +190,22 @@ class GeminiServer(ScriptedServer):
             if finish:
                 candidate["finishReason"] = finish
             candidate["index"] = 0
-            usage: dict[str, Any] = {"promptTokenCount": reply.prompt_tokens,
-                                     "candidatesTokenCount": text,
-                                     "totalTokenCount": reply.prompt_tokens + text + thoughts}
+            usage: dict[str, Any] = {
+                "promptTokenCount": reply.prompt_tokens,
+                "candidatesTokenCount": text,
+                "totalTokenCount": reply.prompt_tokens + text + thoughts,
+            }
             if thoughts:
                 usage["thoughtsTokenCount"] = thoughts
-            usage["promptTokensDetails"] = [{"modality": "TEXT",
-                                             "tokenCount": reply.prompt_tokens}]
-            return _event({"candidates": [candidate], "usageMetadata": usage,
-                           "modelVersion": model, "responseId": response_id})
+            usage["promptTokensDetails"] = [{"modality": "TEXT", "tokenCount": reply.prompt_tokens}]
+            return _event(
+                {
+                    "candidates": [candidate],
+                    "usageMetadata": usage,
+                    "modelVersion": model,
+                    "responseId": response_id,
+                }
+            )
 
         async for kind, tok in paced(reply):
             if kind == "cut":
@@ -166,8 +221,9 @@ class GeminiServer(ScriptedServer):
                 text += 1
                 yield chunk([{"text": tok}])
         if reply.tool_calls:
-            parts = [{"functionCall": {"name": name, "args": args}} for name, args in
-                     reply.tool_calls]
+            parts = [
+                {"functionCall": {"name": name, "args": args}} for name, args in reply.tool_calls
+            ]
             parts[0]["thoughtSignature"] = SIGNATURE  # only the first call of a step is signed
             text += 5 * len(parts)
             if self.end_early:

@@ -71,16 +71,27 @@ class LlamaServer:
         self.port = free_port()
         self._log = tempfile.TemporaryFile()
         command = [
-            sys.executable, "-m", "llama_cpp.server",
-            "--model", str(self.model_path),
-            "--model_alias", self.model_path.name,
-            "--host", "127.0.0.1",
-            "--port", str(self.port),
-            "--n_threads", str(self.n_threads),
-            "--n_threads_batch", str(self.n_threads),
-            "--n_ctx", str(self.n_ctx),
-            "--interrupt_requests", "False",
-            "--verbose", "False",
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(self.model_path),
+            "--model_alias",
+            self.model_path.name,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--n_threads",
+            str(self.n_threads),
+            "--n_threads_batch",
+            str(self.n_threads),
+            "--n_ctx",
+            str(self.n_ctx),
+            "--interrupt_requests",
+            "False",
+            "--verbose",
+            "False",
         ]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         started = time.perf_counter()

@@ -23,25 +23,35 @@ class OllamaServer(ScriptedServer):
         return None
 
     async def tags(self, request: Request, out: Responder) -> None:
-        await out.json(200, {"models": [
+        await out.json(
+            200,
             {
-                "name": name,
-                "model": name,
-                "modified_at": "2024-12-07T09:32:18.757212583-08:00",
-                "size": 3338801804,
-                "digest": "a80c4f17acd55265feec403c7aef86be0c25983ab279d83f3bcd3abbcb5b8b72",
-                "details": {"parent_model": "", "format": "gguf", "family": "llama",
-                            "families": ["llama"], "parameter_size": "3.2B",
-                            "quantization_level": "Q4_K_M"},
-            }
-            for name in self.models
-        ]})
+                "models": [
+                    {
+                        "name": name,
+                        "model": name,
+                        "modified_at": "2024-12-07T09:32:18.757212583-08:00",
+                        "size": 3338801804,
+                        "digest": "a80c4f17acd55265feec403c7aef86be0c25983ab279d83f3bcd3abbcb5b8b72",
+                        "details": {
+                            "parent_model": "",
+                            "format": "gguf",
+                            "family": "llama",
+                            "families": ["llama"],
+                            "parameter_size": "3.2B",
+                            "quantization_level": "Q4_K_M",
+                        },
+                    }
+                    for name in self.models
+                ]
+            },
+        )
 
     async def chat(self, request: Request, out: Responder) -> None:
         body = request.body or {}
         model = body.get("model", "")
         if model not in self.models:
-            await out.json(404, {"error": f"model \"{model}\" not found, try pulling it first"})
+            await out.json(404, {"error": f'model "{model}" not found, try pulling it first'})
             return
         reply = self.next_reply(body.get("messages", []))
         if reply.status != 200:
@@ -56,40 +66,45 @@ class OllamaServer(ScriptedServer):
                 yield CUT
                 return
             if kind == "malformed":
-                yield b"{\"model\": \"" + model.encode() + b"\", \"message\": {\"con\n"
+                yield b'{"model": "' + model.encode() + b'", "message": {"con\n'
                 return
             message = {"role": "assistant", "content": tok if kind == "text" else ""}
             if kind == "reasoning":
                 message["thinking"] = tok
             count += 1
-            yield _line({"model": model, "created_at": now_rfc3339(), "message": message,
-                         "done": False})
+            yield _line(
+                {"model": model, "created_at": now_rfc3339(), "message": message, "done": False}
+            )
         if reply.tool_calls:
-            yield _line({
-                "model": model,
-                "created_at": now_rfc3339(),
-                "message": {
-                    "role": "assistant",
-                    "content": "",
-                    "tool_calls": [
-                        {"function": {"name": name, "arguments": args}}
-                        for name, args in reply.tool_calls
-                    ],
-                },
-                "done": False,
-            })
+            yield _line(
+                {
+                    "model": model,
+                    "created_at": now_rfc3339(),
+                    "message": {
+                        "role": "assistant",
+                        "content": "",
+                        "tool_calls": [
+                            {"function": {"name": name, "arguments": args}}
+                            for name, args in reply.tool_calls
+                        ],
+                    },
+                    "done": False,
+                }
+            )
         if self.end_early:
             return
-        yield _line({
-            "model": model,
-            "created_at": now_rfc3339(),
-            "message": {"role": "assistant", "content": ""},
-            "done": True,
-            "done_reason": "stop",
-            "total_duration": 4883583458,
-            "load_duration": 1334875,
-            "prompt_eval_count": reply.prompt_tokens,
-            "prompt_eval_duration": 342546000,
-            "eval_count": count,
-            "eval_duration": 4535599000,
-        })
+        yield _line(
+            {
+                "model": model,
+                "created_at": now_rfc3339(),
+                "message": {"role": "assistant", "content": ""},
+                "done": True,
+                "done_reason": "stop",
+                "total_duration": 4883583458,
+                "load_duration": 1334875,
+                "prompt_eval_count": reply.prompt_tokens,
+                "prompt_eval_duration": 342546000,
+                "eval_count": count,
+                "eval_duration": 4535599000,
+            }
+        )

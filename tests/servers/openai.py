@@ -19,9 +19,15 @@ from typing import Any
 from tests.servers.base import CUT, Reply, Request, Responder, ScriptedServer, paced, tokenize
 
 MODELS = ("gpt-4o-mini", "gpt-4.1")
-ERROR_TYPES = {400: "invalid_request_error", 401: "invalid_request_error",
-               403: "invalid_request_error", 404: "invalid_request_error", 429: "requests",
-               500: "server_error", 503: "server_error"}
+ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "invalid_request_error",
+    403: "invalid_request_error",
+    404: "invalid_request_error",
+    429: "requests",
+    500: "server_error",
+    503: "server_error",
+}
 ERROR_CODES = {401: "invalid_api_key", 404: "model_not_found", 429: "rate_limit_exceeded"}
 
 
@@ -36,7 +42,7 @@ def error_body(message: str, type_: str, code: str | None = None) -> dict[str, A
 def split_json(text: str, pieces: int = 3) -> list[str]:
     """``text`` cut into about ``pieces`` fragments, as a model streams tool arguments."""
     size = max(1, -(-len(text) // pieces))
-    return [text[i:i + size] for i in range(0, len(text), size)] or [""]
+    return [text[i : i + size] for i in range(0, len(text), size)] or [""]
 
 
 class OpenAIServer(ScriptedServer):
@@ -58,34 +64,51 @@ class OpenAIServer(ScriptedServer):
             return True
         given = request.headers.get("authorization", "")
         if not given.startswith("Bearer ") or not given[7:].strip():
-            await out.json(401, error_body(
-                "You didn't provide an API key. You need to provide your API key in an "
-                "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), "
-                "or as the password field (with blank username) if you're accessing the API "
-                "from your browser and are prompted for a username and password. You can "
-                "obtain an API key from https://platform.openai.com/account/api-keys.",
-                "invalid_request_error",
-            ))
+            await out.json(
+                401,
+                error_body(
+                    "You didn't provide an API key. You need to provide your API key in an "
+                    "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), "
+                    "or as the password field (with blank username) if you're accessing the API "
+                    "from your browser and are prompted for a username and password. You can "
+                    "obtain an API key from https://platform.openai.com/account/api-keys.",
+                    "invalid_request_error",
+                ),
+            )
             return False
         key = given[7:].strip()
         if key != self.api_key:
             masked = key[:3] + "*" * max(len(key) - 7, 0) + key[-4:]
-            await out.json(401, error_body(
-                f"Incorrect API key provided: {masked}. You can find your API key at "
-                "https://platform.openai.com/account/api-keys.",
-                "invalid_request_error",
-                "invalid_api_key",
-            ))
+            await out.json(
+                401,
+                error_body(
+                    f"Incorrect API key provided: {masked}. You can find your API key at "
+                    "https://platform.openai.com/account/api-keys.",
+                    "invalid_request_error",
+                    "invalid_api_key",
+                ),
+            )
             return False
         return True
 
     async def list_models(self, request: Request, out: Responder) -> None:
         if not await self._authorized(request, out):
             return
-        await out.json(200, {"object": "list", "data": [
-            {"id": name, "object": "model", "created": 1686935002, "owned_by": "organization-owner"}
-            for name in self.models
-        ]})
+        await out.json(
+            200,
+            {
+                "object": "list",
+                "data": [
+                    {
+                        "id": name,
+                        "object": "model",
+                        "created": 1686935002,
+                        "owned_by": "organization-owner",
+                    }
+                    for name in self.models
+                ],
+            },
+        )
 
     async def chat(self, request: Request, out: Responder) -> None:
         if not await self._authorized(request, out):
@@ -93,23 +116,31 @@ class OpenAIServer(ScriptedServer):
         body = request.body or {}
         model = body.get("model", "")
         if model not in self.models:
-            await out.json(404, error_body(
-                f"The model `{model}` does not exist or you do not have access to it.",
-                "invalid_request_error",
-                "model_not_found",
-            ))
+            await out.json(
+                404,
+                error_body(
+                    f"The model `{model}` does not exist or you do not have access to it.",
+                    "invalid_request_error",
+                    "model_not_found",
+                ),
+            )
             return
         reply = self.next_reply(body.get("messages", []))
         if reply.status != 200:
-            await out.json(reply.status, error_body(
-                reply.error or "error",
-                ERROR_TYPES.get(reply.status, "invalid_request_error"),
-                ERROR_CODES.get(reply.status),
-            ), reply.headers)
+            await out.json(
+                reply.status,
+                error_body(
+                    reply.error or "error",
+                    ERROR_TYPES.get(reply.status, "invalid_request_error"),
+                    ERROR_CODES.get(reply.status),
+                ),
+                reply.headers,
+            )
             return
         usage = bool((body.get("stream_options") or {}).get("include_usage"))
-        await out.stream("text/event-stream; charset=utf-8",
-                         self._chunks(model, reply, usage), reply)
+        await out.stream(
+            "text/event-stream; charset=utf-8", self._chunks(model, reply, usage), reply
+        )
 
     async def _chunks(self, model: str, reply: Reply, include_usage: bool) -> AsyncIterator[bytes]:
         ident = f"chatcmpl-{uuid.uuid4().hex[:29]}"
@@ -117,10 +148,14 @@ class OpenAIServer(ScriptedServer):
 
         def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
             obj: dict[str, Any] = {
-                "id": ident, "object": "chat.completion.chunk", "created": created,
-                "model": model, "system_fingerprint": "fp_44709d6fcb",
-                "choices": [{"index": 0, "delta": delta, "logprobs": None,
-                             "finish_reason": finish}],
+                "id": ident,
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": model,
+                "system_fingerprint": "fp_44709d6fcb",
+                "choices": [
+                    {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
+                ],
             }
             if include_usage:
                 obj["usage"] = None
@@ -133,16 +168,27 @@ class OpenAIServer(ScriptedServer):
                 yield CUT
                 return
             if kind == "malformed":
-                yield (b'data: {"id":"' + ident.encode()
-                       + b'","object":"chat.completion.chunk","choices":[{"delta":{"cont\n\n')
+                yield (
+                    b'data: {"id":"'
+                    + ident.encode()
+                    + b'","object":"chat.completion.chunk","choices":[{"delta":{"cont\n\n'
+                )
                 return
             count += 1
             yield chunk({self.reasoning_field: tok} if kind == "reasoning" else {"content": tok})
         for index, (name, args) in enumerate(reply.tool_calls):
-            yield chunk({"tool_calls": [{
-                "index": index, "id": f"call_{uuid.uuid4().hex[:24]}", "type": "function",
-                "function": {"name": name, "arguments": ""},
-            }]})
+            yield chunk(
+                {
+                    "tool_calls": [
+                        {
+                            "index": index,
+                            "id": f"call_{uuid.uuid4().hex[:24]}",
+                            "type": "function",
+                            "function": {"name": name, "arguments": ""},
+                        }
+                    ]
+                }
+            )
             for piece in split_json(json.dumps(args)):
                 yield chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
         if self.end_early:
@@ -150,18 +196,26 @@ class OpenAIServer(ScriptedServer):
         yield chunk({}, "tool_calls" if reply.tool_calls else "stop")
         if include_usage:
             completion = count + sum(len(tokenize(json.dumps(a))) for _, a in reply.tool_calls)
-            yield _event({
-                "id": ident, "object": "chat.completion.chunk", "created": created,
-                "model": model, "system_fingerprint": "fp_44709d6fcb", "choices": [],
-                "usage": {
-                    "prompt_tokens": reply.prompt_tokens,
-                    "completion_tokens": completion,
-                    "total_tokens": reply.prompt_tokens + completion,
-                    "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
-                    "completion_tokens_details": {
-                        "reasoning_tokens": len(tokenize(reply.reasoning)), "audio_tokens": 0,
-                        "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0,
+            yield _event(
+                {
+                    "id": ident,
+                    "object": "chat.completion.chunk",
+                    "created": created,
+                    "model": model,
+                    "system_fingerprint": "fp_44709d6fcb",
+                    "choices": [],
+                    "usage": {
+                        "prompt_tokens": reply.prompt_tokens,
+                        "completion_tokens": completion,
+                        "total_tokens": reply.prompt_tokens + completion,
+                        "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+                        "completion_tokens_details": {
+                            "reasoning_tokens": len(tokenize(reply.reasoning)),
+                            "audio_tokens": 0,
+                            "accepted_prediction_tokens": 0,
+                            "rejected_prediction_tokens": 0,
+                        },
                     },
-                },
-            })
+                }
+            )
         yield b"data: [DONE]\n\n"

@@ -61,7 +61,7 @@ class Lines:
         self._thread = threading.Thread(target=self._pump, args=(proc.stdout,), daemon=True)
         self._thread.start()
 
-    def _pump(self, stream) -> None:  # noqa: ANN001
+    def _pump(self, stream) -> None:
         for line in stream:
             self._queue.put(line)
         self._queue.put("")  # end of output
@@ -83,7 +83,7 @@ def temp_files(folder: Path) -> list[Path]:
 
 # -- (a) two writers and a reader -----------------------------------------------------------------
 
-MAKE_MESSAGES = r'''
+MAKE_MESSAGES = r"""
 def make_messages(tag, i):
     n = 1 + (i * 7) % 23
     return [
@@ -96,9 +96,11 @@ def make_messages(tag, i):
         }
         for j in range(n)
     ]
-'''
+"""
 
-WRITER = MAKE_MESSAGES + r'''
+WRITER = (
+    MAKE_MESSAGES
+    + r"""
 import sys
 from agentry.sessions import SessionManager
 
@@ -108,9 +110,10 @@ for i in range(count):
     # Every other save gives no metadata, so the stored one must be read and kept under the lock.
     sm.save_session("shared", make_messages(tag, i), {"w": tag, "i": i} if i % 2 == 0 else None)
 print("done", count)
-'''
+"""
+)
 
-READER = r'''
+READER = r"""
 import json, os, sys, traceback
 from agentry.sessions import SessionManager
 
@@ -151,7 +154,7 @@ while True:
         break
 print(json.dumps({"loads": loads, "lists": lists, "errors": errors,
                   "seen": sorted(seen), "created": sorted(created)}))
-'''
+"""
 
 
 def test_two_writers_and_a_reader(tmp_path: Path) -> None:
@@ -200,7 +203,7 @@ def test_two_writers_and_a_reader(tmp_path: Path) -> None:
 
 # -- (b) writers killed with SIGKILL --------------------------------------------------------------
 
-KILLED_WRITER = r'''
+KILLED_WRITER = r"""
 import os, stat, sys, time
 from agentry.sessions import SessionManager
 
@@ -234,7 +237,7 @@ while True:
         for j in range(n)
     ]
     sm.save_session("victim", messages, {"i": i})
-'''
+"""
 
 KILLS = 50
 
@@ -254,9 +257,7 @@ def _check_whole(sm: SessionManager) -> int:
 def test_writer_killed_at_random_moments(tmp_path: Path) -> None:
     folder = tmp_path / "sessions"
     sm = SessionManager(folder)
-    sm.save_session(
-        "victim", [{"role": "user", "content": "0:0:start", "i": 0, "n": 1}], {"i": 0}
-    )
+    sm.save_session("victim", [{"role": "user", "content": "0:0:start", "i": 0, "n": 1}], {"i": 0})
     created_at = json.loads(sm.path_for("victim").read_text())["created_at"]
     rng = random.Random(20251122)
     last = 0
@@ -315,7 +316,7 @@ def test_writer_killed_at_random_moments(tmp_path: Path) -> None:
 
 # -- (c) the per-session lock ---------------------------------------------------------------------
 
-LOCK_WAITER = r'''
+LOCK_WAITER = r"""
 import sys
 from agentry.sessions import SessionManager
 
@@ -325,7 +326,7 @@ print("other saved", flush=True)
 print("saving locked", flush=True)
 sm.save_session("locked", [{"role": "user", "content": "after the lock"}])
 print("locked saved", flush=True)
-'''
+"""
 
 
 def test_save_waits_for_the_session_lock_of_another_process(tmp_path: Path) -> None:
@@ -363,7 +364,7 @@ def test_save_waits_for_the_session_lock_of_another_process(tmp_path: Path) -> N
 
 # -- (d) 200 kills mid-save, and no temp file left after the next listing -------------------------
 
-FORKING_WRITER = r'''
+FORKING_WRITER = r"""
 import os, sys
 from agentry.sessions import SessionManager
 
@@ -385,7 +386,7 @@ for line in sys.stdin:  # one run per line: fork a writer that saves until it is
     print(pid, flush=True)
     os.waitpid(pid, 0)
     print("reaped", flush=True)
-'''
+"""
 
 FORK_KILLS = 200
 
@@ -430,7 +431,7 @@ def test_200_kills_mid_save_leave_whole_files_and_no_temp_after_listing(tmp_path
 
 # -- (e) the lock itself, across processes ---------------------------------------------------------
 
-LOCK_HOLDER = r'''
+LOCK_HOLDER = r"""
 import sys, time
 from pathlib import Path
 from agentry.sessions.storage import locked
@@ -450,7 +451,7 @@ for _ in range(rounds):
         with open(log, "a") as f:
             f.write(f"{tag} out\n")
 print("done", flush=True)
-'''
+"""
 
 
 def test_two_processes_holding_the_lock_never_interleave(tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ def sm(tmp_path: Path) -> SessionManager:
 
 CONVERSATION = [
     {"role": "system", "content": "You are a helpful AI assistant..."},
-    {"role": "user", "content": "Héllo — can you ✓ check \"this\"?\nThanks"},
+    {"role": "user", "content": 'Héllo — can you ✓ check "this"?\nThanks'},
     {"role": "assistant", "content": "Sure! Here it is:\n\tdone", "_usage": {"total": 3}},
 ]
 
@@ -50,26 +50,38 @@ CASES: list[tuple[str, bytes, list[str]]] = [
     ("html", b"<html><body>Not found</body></html>\n", ["JSON"]),
     ("binary", b"\x00\x01\xff\xfe garbage", ["UTF-8"]),
     ("top_level_list", b'[{"role": "user", "content": "hi"}]', ["list"]),
-    ("top_level_list_spaced", b'\n  [1, 2, 3]\n', ["list"]),
+    ("top_level_list_spaced", b"\n  [1, 2, 3]\n", ["list"]),
     ("top_level_string", b'"just a string"', ["object"]),
     ("top_level_null", b"null", ["object"]),
     ("no_messages", b'{"session_id": "x", "created_at": "2025-11-22T20:30:15"}', ["messages"]),
     ("messages_not_list", b'{"messages": {"role": "user"}}', ["messages", "list", "dict"]),
     ("messages_string", b'{"messages": "hello"}', ["messages", "list", "str"]),
     ("message_not_object", b'{"messages": ["hello"]}', ["message 0"]),
-    ("bad_role", b'{"messages": [{"role": "user"}, {"role": "robot", "content": "x"}]}',
-     ["message 1", "role"]),
+    (
+        "bad_role",
+        b'{"messages": [{"role": "user"}, {"role": "robot", "content": "x"}]}',
+        ["message 1", "role"],
+    ),
     ("missing_role", b'{"messages": [{"content": "x"}]}', ["message 0", "role"]),
     ("bad_content", b'{"messages": [{"role": "user", "content": 42}]}', ["message 0", "content"]),
-    ("bad_tool_call", b'{"messages": [{"role": "assistant", "tool_calls": [{"function": {}}]}]}',
-     ["message 0", "tool_calls", "name"]),
-    ("bad_created_at", b'{"created_at": "last tuesday", "messages": []}',
-     ["created_at", "last tuesday"]),
+    (
+        "bad_tool_call",
+        b'{"messages": [{"role": "assistant", "tool_calls": [{"function": {}}]}]}',
+        ["message 0", "tool_calls", "name"],
+    ),
+    (
+        "bad_created_at",
+        b'{"created_at": "last tuesday", "messages": []}',
+        ["created_at", "last tuesday"],
+    ),
     ("created_at_number", b'{"created_at": 1732300215, "messages": []}', ["created_at"]),
     ("bad_last_activity", b'{"last_activity": "soon", "messages": []}', ["last_activity"]),
     ("metadata_not_object", b'{"metadata": [1], "messages": []}', ["metadata"]),
-    ("newer_version", b'{"format": "agentry-session", "version": 99, "messages": []}',
-     ["version 99", "upgrade"]),
+    (
+        "newer_version",
+        b'{"format": "agentry-session", "version": 99, "messages": []}',
+        ["version 99", "upgrade"],
+    ),
     ("toon_without_messages", b"session_id: x\ncreated_at: now\n", ["messages"]),
     ("toon_bad_role", b"session_id: x\nmessages[1]{role,content}:\n  robot,hi\n", ["role"]),
 ]

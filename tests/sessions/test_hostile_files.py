@@ -93,8 +93,10 @@ CONTENT_CASES = {
         ["message 0", "content part 0", "'text' must be a string, not null"],
     ),
     "number_text_part": (
-        header('[{"role": "system", "content": "s"}, {"role": "user", "content": '
-               '[{"type": "image"}, {"type": "text", "text": 5}]}]'),
+        header(
+            '[{"role": "system", "content": "s"}, {"role": "user", "content": '
+            '[{"type": "image"}, {"type": "text", "text": 5}]}]'
+        ),
         ["message 1", "content part 1", "not int"],
     ),
     "nested_100000": (header("[" * 100_000 + "]" * 100_000), ["nested deeper", "100 levels"]),
@@ -105,7 +107,9 @@ CONTENT_CASES = {
     "nested_metadata_500": (header("[]", "[" * 500 + "]" * 500), ["nested deeper"]),
     "toon_nested_150": (  # TOON nests by indentation, with no brackets to count
         b"session_id: x\nmessages[1]{role,content}:\n  user,hi\nmetadata:\n"
-        + b"".join(b"  " * (i + 1) + b"k%d:\n" % i for i in range(150)) + b"  " * 151 + b"v: 1\n",
+        + b"".join(b"  " * (i + 1) + b"k%d:\n" % i for i in range(150))
+        + b"  " * 151
+        + b"v: 1\n",
         ["nested deeper", "100 levels"],
     ),
     "number_5000_digits": (
@@ -187,7 +191,9 @@ def test_special_files_are_refused_without_blocking(sm: SessionManager) -> None:
     child = subprocess.run(
         [sys.executable, "-c", SPECIAL_FILES_CHILD, str(folder), *names],
         env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
-        capture_output=True, text=True, timeout=30,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert child.returncode == 0, child.stderr
     out = json.loads(child.stdout)
@@ -353,9 +359,9 @@ _json = st.recursive(
     _scalar,
     lambda inner: st.one_of(
         st.lists(inner, max_size=4).map(lambda items: "[" + ",".join(items) + "]"),
-        st.dictionaries(st.one_of(st.text().map(json.dumps), st.just('"\\ud801"')), inner,
-                        max_size=4).map(lambda d: "{" + ",".join(f"{k}:{v}" for k, v in d.items())
-                                        + "}"),
+        st.dictionaries(
+            st.one_of(st.text().map(json.dumps), st.just('"\\ud801"')), inner, max_size=4
+        ).map(lambda d: "{" + ",".join(f"{k}:{v}" for k, v in d.items()) + "}"),
     ),
     max_leaves=20,
 )
@@ -364,8 +370,9 @@ _value = st.one_of(_json, _deep)
 _message = st.one_of(
     _value.map(lambda v: '{"role": "user", "content": "c", "extra": ' + v + "}"),
     _json.map(lambda v: '{"role": "tool", "content": null, "_meta": {"k": ' + v + "}}"),
-    st.text().map(lambda t: '{"role": "user", "content": [{"type": "text", "text": '
-                  + json.dumps(t) + "}]}"),
+    st.text().map(
+        lambda t: '{"role": "user", "content": [{"type": "text", "text": ' + json.dumps(t) + "}]}"
+    ),
     _value,
     _value.map(lambda v: '{"role": "user", "content": ' + v + "}"),
     _value.map(lambda v: '{"role": "assistant", "content": "a", "_usage": ' + v + "}"),
@@ -374,17 +381,20 @@ _message = st.one_of(
 )
 _session_file = st.one_of(
     st.tuples(st.lists(_message, max_size=4), _value).map(
-        lambda t: header("[" + ",".join(t[0]) + "]", t[1])),
+        lambda t: header("[" + ",".join(t[0]) + "]", t[1])
+    ),
     st.tuples(st.lists(_message, max_size=2), st.just("{}")).map(
-        lambda t: header("[" + ",".join(t[0]) + "]", t[1])),
+        lambda t: header("[" + ",".join(t[0]) + "]", t[1])
+    ),
     _value.map(str.encode),
     st.binary(max_size=300),
     st.binary(max_size=300).map(lambda b: header("[]")[: len(b)] + b),
 )
 
 HYPOTHESIS = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                            HealthCheck.data_too_large],
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
 
@@ -415,7 +425,10 @@ def test_any_file_loads_or_is_refused_and_what_loads_saves_back(data: bytes) -> 
 
 
 _clean_json = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
     max_leaves=20,
@@ -423,9 +436,13 @@ _clean_json = st.recursive(
 
 
 @HYPOTHESIS
-@given(st.lists(st.tuples(st.sampled_from(["user", "assistant", "system"]), st.text(),
-                          _clean_json), max_size=5),
-       st.dictionaries(st.text(), _clean_json, max_size=3))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["user", "assistant", "system"]), st.text(), _clean_json),
+        max_size=5,
+    ),
+    st.dictionaries(st.text(), _clean_json, max_size=3),
+)
 def test_every_well_formed_session_loads_and_saves_back_equal(
     parts: list[tuple[str, str, Any]], metadata: dict[str, Any]
 ) -> None:
@@ -454,8 +471,11 @@ def test_no_module_level_platform_only_import_in_sessions() -> None:
     for source in (REPO_ROOT / "agentry" / "sessions").glob("*.py"):
         for node in ast.parse(source.read_text()).body:  # module level only
             names = (
-                [alias.name for alias in node.names] if isinstance(node, ast.Import)
-                else [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
             )
             for name in names:
                 assert name.split(".")[0] not in POSIX_ONLY_MODULES, f"{source.name}: {name}"

@@ -122,18 +122,16 @@ def essential(rows: list[dict]) -> list[dict]:
 def run_python(code: str, *args: object) -> None:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    subprocess.run(
-        [sys.executable, "-c", code, *map(str, args)], env=env, check=True, timeout=60
-    )
+    subprocess.run([sys.executable, "-c", code, *map(str, args)], env=env, check=True, timeout=60)
 
 
-REWRITE = r'''
+REWRITE = r"""
 import sys
 from agentry.sessions import SessionManager
 folder, session_id, count, word = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 messages = [{"role": "user", "content": f"{word} {j}"} for j in range(count)]
 SessionManager(folder).save_session(session_id, messages)
-'''
+"""
 
 
 # -- the 2,000-session folder ----------------------------------------------------------------------
@@ -180,9 +178,7 @@ def test_rewrite_by_another_process_parses_exactly_that_file(
     assert decodes.take() == []
 
 
-def test_same_size_rewrite_by_another_process_is_seen(
-    folder: Path, decodes: DecodeCounter
-) -> None:
+def test_same_size_rewrite_by_another_process_is_seen(folder: Path, decodes: DecodeCounter) -> None:
     # The new file has exactly the same size as the old one: only its mtime/inode tell.
     session_id = sid(7)
     path = folder / f"{session_id}_chat.toon"
@@ -331,9 +327,17 @@ def test_a_reused_listing_still_sees_every_change(tmp_path: Path) -> None:
     record = fileformat.decode(path.read_bytes(), sid(3), "2024-01-01T00:00:00")
     with path.open("r+b") as file:
         file.truncate(0)
-        file.write(fileformat.encode(SessionRecord(
-            sid(3), record.created_at, "2030-01-01T00:00:00", {}, [
-                {"role": "user", "content": "edited in place"}])))
+        file.write(
+            fileformat.encode(
+                SessionRecord(
+                    sid(3),
+                    record.created_at,
+                    "2030-01-01T00:00:00",
+                    {},
+                    [{"role": "user", "content": "edited in place"}],
+                )
+            )
+        )
     assert path.stat().st_ino == inode
     rows = sm.list_sessions()
     assert rows[0]["id"] == sid(3) and rows[0]["title"] == "edited in place"
@@ -348,14 +352,14 @@ def test_a_reused_listing_still_sees_every_change(tmp_path: Path) -> None:
     assert sid(5) not in {row["id"] for row in sm.list_sessions()}
 
 
-SAVE_BETWEEN_LISTINGS = r'''
+SAVE_BETWEEN_LISTINGS = r"""
 import sys
 from agentry.sessions import SessionManager
 manager = SessionManager(sys.argv[1])
 manager.list_sessions()
 manager.save_session(sys.argv[2], [{"role": "user", "content": "later 0"}])
 assert manager.list_sessions()[0]["title"] == "later 0"
-'''  # and no close()
+"""  # and no close()
 
 
 def test_what_saves_taught_the_index_is_written_at_exit(
@@ -405,8 +409,10 @@ def test_index_entries_with_names_outside_the_id_rule_are_dropped(tmp_path: Path
     sneaky.write_bytes((folder / "fine_chat.toon").read_bytes())
     data = json.loads((folder / INDEX).read_bytes())
     st = sneaky.stat()
-    data["entries"][sneaky.name] = [[st.st_size, st.st_mtime_ns, st.st_ino],
-                                    dict(data["entries"]["fine_chat.toon"][1], id=".sneaky")]
+    data["entries"][sneaky.name] = [
+        [st.st_size, st.st_mtime_ns, st.st_ino],
+        dict(data["entries"]["fine_chat.toon"][1], id=".sneaky"),
+    ]
     (folder / INDEX).write_text(json.dumps(data))
 
     rows = SessionManager(folder).list_sessions(include_corrupt=True)
@@ -425,8 +431,9 @@ def test_quick_listing_reads_no_file_and_orders_by_the_header(
         path = folder / f"{name}_chat.toon"
         record = fileformat.decode(path.read_bytes(), name, "2024-01-01T00:00:00")
         when = ["2024-01-01T10:00:00", "2024-03-01T10:00:00", "2024-02-01T10:00:00"][n]
-        path.write_bytes(fileformat.encode(SessionRecord(
-            name, when, when, record.metadata, record.messages)))
+        path.write_bytes(
+            fileformat.encode(SessionRecord(name, when, when, record.metadata, record.messages))
+        )
     (folder / "middle_chat.toon").write_bytes(b"{ not json")  # corrupt: only a full read knows
     assert not (folder / INDEX).exists()  # nothing listed yet: no index
     decodes.take()
@@ -443,5 +450,7 @@ def test_quick_listing_reads_no_file_and_orders_by_the_header(
 
     full = SessionManager(folder).list_sessions(include_corrupt=True)
     assert [(r["id"], r.get("pending"), r["message_count"]) for r in full if "error" not in r] == [
-        ("new", None, 1), ("old", None, 1)]
+        ("new", None, 1),
+        ("old", None, 1),
+    ]
     assert [r["id"] for r in full if "error" in r] == ["middle"]

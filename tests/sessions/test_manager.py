@@ -61,7 +61,7 @@ CONVERSATION = [
 
 RICH = [
     {"role": "system", "content": "sys"},
-    {"role": "user", "content": "Héllo wörld — ✓ \"quoted\"\nsecond line\ttab", "_sent_at": "x"},
+    {"role": "user", "content": 'Héllo wörld — ✓ "quoted"\nsecond line\ttab', "_sent_at": "x"},
     {
         "role": "assistant",
         "content": None,

@@ -20,8 +20,11 @@ VALID: list[dict[str, Any]] = [
     {"role": "user", "content": "hi"},
     {"role": "system", "content": ""},
     {"role": "assistant", "content": None, "tool_calls": [CALL]},
-    {"role": "assistant", "content": "x", "tool_calls": [
-        {"function": {"name": "f", "arguments": "{\"a\": 1}"}}]},
+    {
+        "role": "assistant",
+        "content": "x",
+        "tool_calls": [{"function": {"name": "f", "arguments": '{"a": 1}'}}],
+    },
     {"role": "assistant", "content": "x", "tool_calls": [{"function": {"name": "f"}}]},
     {"role": "tool", "content": "out", "tool_call_id": "c1", "name": "read_file"},
     {"role": "user", "content": [{"type": "text", "text": "hi"}]},

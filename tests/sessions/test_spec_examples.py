@@ -186,8 +186,8 @@ def test_session_cleanup_deletes_only_empty_sessions() -> None:
     # --- spec block "Session Cleanup", verbatim ---
     sessions = sm.list_sessions()
     for s in sessions:
-        if s['message_count'] == 0:
-            sm.delete_session(s['id'])
+        if s["message_count"] == 0:
+            sm.delete_session(s["id"])
     # --- end of block ---
 
     assert not sm.session_exists("empty_one")
@@ -241,7 +241,7 @@ def test_session_import(tmp_path: Path) -> None:
     # --- spec block "Session Import", verbatim ---
     import json
 
-    with open("import.json", "r") as f:
+    with open("import.json") as f:
         messages = json.load(f)
 
     sm.save_session("imported_session", messages)
@@ -304,9 +304,9 @@ def test_regular_cleanup_deletes_sessions_older_than_30_days() -> None:
     cutoff = datetime.now() - timedelta(days=30)
 
     for s in sessions:
-        created = datetime.fromisoformat(s['created_at'])
+        created = datetime.fromisoformat(s["created_at"])
         if created < cutoff:
-            sm.delete_session(s['id'])
+            sm.delete_session(s["id"])
     # --- end of block ---
 
     assert not sm.session_exists("old_project")

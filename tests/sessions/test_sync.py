@@ -48,8 +48,13 @@ SYS, U1, A1 = m("sys", "system"), m("u1"), m("a1", "assistant")
         # we changed the system message, they appended
         ([SYS, U1], [m("sys2", "system"), U1], [SYS, U1, m("new")], ["sys2", "u1", "new"], 0),
         # a partial reply we wrote is replaced by the final one; they appended after it
-        ([SYS, U1, m("par", "assistant")], [SYS, U1, m("final", "assistant")],
-         [SYS, U1, m("par", "assistant"), m("new")], ["sys", "u1", "final", "new"], 0),
+        (
+            [SYS, U1, m("par", "assistant")],
+            [SYS, U1, m("final", "assistant")],
+            [SYS, U1, m("par", "assistant"), m("new")],
+            ["sys", "u1", "final", "new"],
+            0,
+        ),
         # our base is older than our own last write (a stale base): no duplicates
         ([SYS], [SYS, U1, A1], [SYS, U1], ["sys", "u1", "a1"], 0),
         # both rewrote the same message differently: both kept, said

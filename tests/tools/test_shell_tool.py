@@ -185,7 +185,11 @@ print(asyncio.run(tools.execute("execute_command", {"command": sys.argv[2]})))
     env = {**os.environ, "PYTHONPATH": str(Path(agentry.__file__).parents[1])}
     result = subprocess.run(
         [sys.executable, "-c", script, str(root), command],
-        env=env, capture_output=True, text=True, timeout=10, check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=True,
     )
     assert result.stdout.startswith("Exit code: 0\n(no output)\n[1 process(es) still running")
     [pid] = pids(root)

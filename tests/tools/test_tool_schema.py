@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import enum
-from typing import Literal, Optional
+from typing import Literal
 
 import pytest
 from pydantic import BaseModel
@@ -16,7 +16,7 @@ def search(
     ratio: float = 0.5,
     exact: bool = False,
     tags: list[str] | None = None,
-    lang: Optional[str] = None,
+    lang: str | None = None,
     mode: Literal["fast", "slow"] = "fast",
 ) -> str:
     """Search the index for documents.

@@ -10,8 +10,7 @@ import httpx
 import pytest
 
 from agentry.errors import ToolError
-from agentry.tools import ToolRegistry
-from agentry.tools import web
+from agentry.tools import ToolRegistry, web
 
 PAGE = b"""<html><head><title>T</title><style>p {color: red}</style>
 <script>alert("no")</script></head>

@@ -36,9 +36,7 @@ def painted(app: App[object], widget: Widget | None = None) -> list[str]:
     behind it), or only ``widget``'s part of them: the text of every segment that is not one of
     Textual's own control segments. The one place tests use Textual's private API: the render
     ``App.export_screenshot`` makes, before Rich turns it into SVG."""
-    update = app.screen._compositor.render_update(  # noqa: SLF001
-        full=True, screen_stack=app._background_screens  # noqa: SLF001
-    )
+    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
     strips = [Strip.join(chops) for chops in update.strips]
     if widget is not None:
         region = widget.region
@@ -51,8 +49,10 @@ def text_of(widget: Widget) -> str:
 
 
 def status_text(app: AgentryApp) -> str:
-    return text_of(app.query_one("#status-line", Static)) + "\n" + text_of(
-        app.query_one("#status-problem", Static)
+    return (
+        text_of(app.query_one("#status-line", Static))
+        + "\n"
+        + text_of(app.query_one("#status-problem", Static))
     )
 
 

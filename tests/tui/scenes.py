@@ -80,12 +80,28 @@ def seed(
 
 def seed_demo(history: Path) -> None:
     """Three sessions: a short conversation (newest), and two older ones for the list."""
-    seed(history, "release-notes", [SYSTEM, user("Draft release notes for 0.2", 3 * 24 * 60),
-                                    assistant("Here is a draft…", 3 * 24 * 60 - 1)],
-         3 * 24 * 60, 3 * 24 * 60 - 1)
-    seed(history, "sql-tuning", [SYSTEM, user("Why is this query slow?", 200),
-                                 assistant("It scans the whole table; add an index.", 199)],
-         200, 199)
+    seed(
+        history,
+        "release-notes",
+        [
+            SYSTEM,
+            user("Draft release notes for 0.2", 3 * 24 * 60),
+            assistant("Here is a draft…", 3 * 24 * 60 - 1),
+        ],
+        3 * 24 * 60,
+        3 * 24 * 60 - 1,
+    )
+    seed(
+        history,
+        "sql-tuning",
+        [
+            SYSTEM,
+            user("Why is this query slow?", 200),
+            assistant("It scans the whole table; add an index.", 199),
+        ],
+        200,
+        199,
+    )
     seed(
         history,
         "python-lists",
@@ -219,7 +235,7 @@ async def streaming_reply(pilot: Pilot) -> None:
     entry.message_count = len(entry.session.messages)
     entry.partial = PartialReply(
         text="A generator keeps its place between values:\n\n```python\ndef squares(n):\n"
-             "    for i in range(n):\n        yield i * i\n```\n\nEach call to `next()` runs",
+        "    for i in range(n):\n        yield i * i\n```\n\nEach call to `next()` runs",
     )
     app.post_message(SessionUpdated(entry.id))
     await steady(pilot)

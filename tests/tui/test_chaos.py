@@ -15,7 +15,6 @@ from tests.tui.conftest import SIZE
 from tests.tui.helpers import active, notices, painted, ready, send, wait_until
 
 
-
 @pytest.mark.parametrize("proto", PROTOCOLS, ids=[p.provider for p in PROTOCOLS])
 async def test_the_app_survives_every_fault_and_every_session_saves(
     make_app, chaos, proto, history: Path, monkeypatch
@@ -23,8 +22,9 @@ async def test_the_app_survives_every_fault_and_every_session_saves(
     monkeypatch.setenv("AGENTRY_READ_TIMEOUT", "0.5")
     monkeypatch.setenv("AGENTRY_REPLY_TIMEOUT", "1")
     chaos.reset()
-    app = make_app(provider=proto.provider, model=proto.model,
-                   endpoint=chaos.url + proto.endpoint_path)
+    app = make_app(
+        provider=proto.provider, model=proto.model, endpoint=chaos.url + proto.endpoint_path
+    )
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         entry = active(app)
@@ -40,4 +40,4 @@ async def test_the_app_survives_every_fault_and_every_session_saves(
                 assert is_safe(line), f"{what}: {line!r}"
         stored = SessionManager(history).load(entry.id)
         assert stored is not None and stored.messages == entry.session.messages
-        assert stored.messages[2]["content"] == f"Hi \U0001F600 {HOSTILE} done"
+        assert stored.messages[2]["content"] == f"Hi \U0001f600 {HOSTILE} done"

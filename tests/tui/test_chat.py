@@ -338,7 +338,7 @@ async def test_older_messages_are_built_a_step_at_a_time_each_after_a_frame(
 async def test_load_earlier_pressed_during_the_fill_in_still_lets_the_top_load_more(
     app, history: Path, monkeypatch
 ) -> None:
-    """"Load earlier" pressed while the block above the first screenful is still being built
+    """ "Load earlier" pressed while the block above the first screenful is still being built
     takes over from that build; once it is done, reaching the top loads the next block."""
     messages = [SYSTEM]
     for n in range(100):
@@ -393,12 +393,18 @@ async def test_a_merge_while_older_messages_load_rebuilds_without_mixing_the_two
 
 
 def test_a_block_does_not_start_on_a_tool_result() -> None:
-    messages = [SYSTEM, user("q", 9),
-                {"role": "assistant", "content": "", "tool_calls": [
-                    {"id": "c1", "function": {"name": "read_file", "arguments": "{}"}}]},
-                {"role": "tool", "tool_call_id": "c1", "content": "x"},
-                {"role": "tool", "tool_call_id": "c1", "content": "y"},
-                assistant("done", 8)]
+    messages = [
+        SYSTEM,
+        user("q", 9),
+        {
+            "role": "assistant",
+            "content": "",
+            "tool_calls": [{"id": "c1", "function": {"name": "read_file", "arguments": "{}"}}],
+        },
+        {"role": "tool", "tool_call_id": "c1", "content": "x"},
+        {"role": "tool", "tool_call_id": "c1", "content": "y"},
+        assistant("done", 8),
+    ]
     # A budget that would stop on the results takes their call too.
     assert window_start(messages, len(messages), 80, budget=1) == 5
     assert window_start(messages, len(messages), 80, budget=9) == 2
@@ -434,9 +440,17 @@ async def test_new_content_hint_when_scrolled_up(app) -> None:
         await pilot.pause()
         shows = listing._shows
         listing.scroll_to(y=0, animate=False)  # the reader goes up to read
-        await wait_until(pilot, lambda: app.query_one("#new-hint").display, state=lambda: dict(
-            rebuilt=listing._shows - shows, following=listing.following,
-            y=listing.scroll_y, max_y=listing.max_scroll_y, streaming=entry.partial is not None))
+        await wait_until(
+            pilot,
+            lambda: app.query_one("#new-hint").display,
+            state=lambda: dict(
+                rebuilt=listing._shows - shows,
+                following=listing.following,
+                y=listing.scroll_y,
+                max_y=listing.max_scroll_y,
+                streaming=entry.partial is not None,
+            ),
+        )
         await pilot.pause(0.3)
         assert listing.scroll_y < listing.max_scroll_y  # it stayed where the reader went
         await pilot.click("#new-hint")
@@ -651,8 +665,9 @@ async def test_messages_the_agent_adds_while_a_reply_is_finished_are_all_shown(
     """Finishing a reply's view awaits; the agent goes on meanwhile (the tool's result, the
     answer after it). Each of those must still be built, not taken as shown."""
     (workspace / "notes.txt").write_text("the notes")
-    ollama_server.enqueue(Reply(tool_calls=[("read_file", {"path": "notes.txt"})]),
-                          Reply(text="done"))
+    ollama_server.enqueue(
+        Reply(tool_calls=[("read_file", {"path": "notes.txt"})]), Reply(text="done")
+    )
     finish = AssistantMessage.finish
 
     async def slow_finish(view: AssistantMessage, message: dict) -> None:
@@ -670,7 +685,12 @@ async def test_messages_the_agent_adds_while_a_reply_is_finished_are_all_shown(
         await idle(pilot, entry)
         await pilot.pause()
         assert [m["role"] for m in entry.session.messages] == [
-            "system", "user", "assistant", "tool", "assistant"]
+            "system",
+            "user",
+            "assistant",
+            "tool",
+            "assistant",
+        ]
         results = app.query(".tool-result")
         assert len(results) == 1 and not results.first().has_class("-pending")
         assert replies(app) == ["", "done"]

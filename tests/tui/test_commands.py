@@ -72,8 +72,15 @@ async def test_help_command_lists_commands_and_keys(app) -> None:
         await ready(pilot)
         await command(pilot, "/help")
         text = notices(app)[-1]
-        for expected in ("/status", "/resume <id>", "/export [md|json] [path]", "ctrl+n",
-                         "escape", "ctrl+j", "alt+1"):
+        for expected in (
+            "/status",
+            "/resume <id>",
+            "/export [md|json] [path]",
+            "ctrl+n",
+            "escape",
+            "ctrl+j",
+            "alt+1",
+        ):
             assert expected in text
 
 

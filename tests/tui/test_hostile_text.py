@@ -70,12 +70,14 @@ async def test_reply_and_reasoning(app: AgentryApp, ollama_server) -> None:
 
 async def test_tool_call_and_its_result(app: AgentryApp, ollama_server, workspace: Path) -> None:
     (workspace / "[red]e.txt").write_text(HOSTILE)
-    ollama_server.enqueue(Reply(tool_calls=[("read_file", {"path": "[red]e.txt"})]),
-                          Reply(text="done"))
+    ollama_server.enqueue(
+        Reply(tool_calls=[("read_file", {"path": "[red]e.txt"})]), Reply(text="done")
+    )
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await send(pilot, "read it")
         await idle(pilot, active(app))
+
         # The result is shown under its call, or (if the call's view was rebuilt meanwhile)
         # on its own: wherever it is, it is the result that is not pending.
         def results() -> list[Widget]:
@@ -90,9 +92,14 @@ async def test_tool_call_and_its_result(app: AgentryApp, ollama_server, workspac
 
 async def test_session_file_title_model_and_error(make_app, ollama_server, history) -> None:
     seed(history, "markup", [SYSTEM, user(MARKUP, 3)], 3, 3)
-    seed(history, "evil", [SYSTEM, user(HOSTILE, 2),
-                           assistant("partial", 1, _model=HOSTILE[:20], _error=HOSTILE)], 2, 1,
-         metadata={HOSTILE: HOSTILE})
+    seed(
+        history,
+        "evil",
+        [SYSTEM, user(HOSTILE, 2), assistant("partial", 1, _model=HOSTILE[:20], _error=HOSTILE)],
+        2,
+        1,
+        metadata={HOSTILE: HOSTILE},
+    )
     app = make_app(session_id="evil")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)

@@ -33,8 +33,13 @@ from tests.tui.scenes import SYSTEM, assistant, seed, user
 
 def seed_three(history: Path) -> None:
     for n, name in enumerate(["first", "second", "third"]):  # "first" is the newest
-        seed(history, name, [SYSTEM, user(f"q {name}", 10 + n), assistant(f"a {name}", 9 + n)],
-             20 + n, 9 + n)
+        seed(
+            history,
+            name,
+            [SYSTEM, user(f"q {name}", 10 + n), assistant(f"a {name}", 9 + n)],
+            20 + n,
+            9 + n,
+        )
 
 
 def test_every_action_has_a_description_and_help() -> None:
@@ -86,7 +91,10 @@ async def test_sessions_the_index_does_not_know_are_read_after_the_first_frame(
         await ready(pilot)
         await wait_until(pilot, lambda: not any(e.pending for e in app.store.entries))
         assert [(e.id, e.message_count) for e in app.store.entries] == [
-            ("first", 3), ("second", 3), ("third", 3)]
+            ("first", 3),
+            ("second", 3),
+            ("third", 3),
+        ]
         row = app.query_one(SessionList).row_text("third")
         assert "3 msgs" in row and "…" not in row
 
@@ -162,8 +170,14 @@ async def test_clear_key_asks_first(app, history: Path) -> None:
 
 
 async def test_toggle_sidebar_and_metadata(app, history: Path) -> None:
-    seed(history, "meta", [SYSTEM, user("q", 10), assistant("a", 9)], 20, 9,
-         metadata={"project": "apollo"})
+    seed(
+        history,
+        "meta",
+        [SYSTEM, user("q", 10), assistant("a", 9)],
+        20,
+        9,
+        metadata={"project": "apollo"},
+    )
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         sidebar, panel = app.query_one(Sidebar), app.query_one(MetadataPanel)
@@ -174,9 +188,20 @@ async def test_toggle_sidebar_and_metadata(app, history: Path) -> None:
         await pilot.pause()
         assert sidebar.display and panel.display
         shown = text_of(panel.query_one("#metadata-body"))
-        for expected in ("meta", "Messages      3", "  user        1", "  assistant   1",
-                         "meta_chat.toon", "Size", "ollama", "llama3.2:latest",
-                         "Prompt tokens 26", "Reply tokens  64", "project", "apollo"):
+        for expected in (
+            "meta",
+            "Messages      3",
+            "  user        1",
+            "  assistant   1",
+            "meta_chat.toon",
+            "Size",
+            "ollama",
+            "llama3.2:latest",
+            "Prompt tokens 26",
+            "Reply tokens  64",
+            "project",
+            "apollo",
+        ):
             assert expected in shown, expected
         await pilot.press("ctrl+o")
         assert not panel.display
@@ -223,8 +248,10 @@ async def test_export_key(app, workspace: Path) -> None:
         await pilot.press("alt+e")
         await wait_until(pilot, lambda: (workspace / "default.json").exists())
         await wait_until(pilot, lambda: (workspace / "default.md").exists())
-        assert json.loads((workspace / "default.json").read_text())["messages"][-1]["content"] \
+        assert (
+            json.loads((workspace / "default.json").read_text())["messages"][-1]["content"]
             == "Echo: to files"
+        )
 
 
 async def test_help_key(app) -> None:
@@ -300,8 +327,17 @@ async def test_key_bar_shows_the_keys_that_work_now(app) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         bar = key_bar_text(app)
-        keys = ["^n New", "f2 Rename", "f8 Delete", "^l Clear", "^r Retry", "^s Sidebar",
-                "^o Info", "f1 Help", "^q Quit"]  # the shown ACTIONS, in their order
+        keys = [
+            "^n New",
+            "f2 Rename",
+            "f8 Delete",
+            "^l Clear",
+            "^r Retry",
+            "^s Sidebar",
+            "^o Info",
+            "f1 Help",
+            "^q Quit",
+        ]  # the shown ACTIONS, in their order
         assert [k for k in keys if f" {k} " in bar] == keys
         assert [bar.index(k) for k in keys] == sorted(bar.index(k) for k in keys)
         assert "Stop" not in bar  # nothing to stop

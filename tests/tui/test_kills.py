@@ -28,7 +28,7 @@ def stored(history: Path) -> list[dict]:
         return []
 
 
-def wait_for(condition, timeout: float, term: PtyProcess) -> None:  # noqa: ANN001
+def wait_for(condition, timeout: float, term: PtyProcess) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, f"timed out; screen so far:\n{term.text[-2000:]}"
@@ -49,17 +49,29 @@ def last_section(text: str) -> int:
     return max((int(n) for n in SECTION.findall(text)), default=-1)
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGKILL],
-                         ids=["TERM", "HUP", "KILL"])
+@pytest.mark.parametrize(
+    "sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGKILL], ids=["TERM", "HUP", "KILL"]
+)
 def test_a_kill_mid_reply_keeps_the_prompt_and_the_reply(tmp_path, ollama_server, sig) -> None:
     history = tmp_path / "history"
     # A section every ~70 tokens: one every 1.4 s at this pace, 10 s in all.
     ollama_server.enqueue(Reply(text=markdown_reply(500), delay=0.02))
     env = {**os.environ, "TERM": "xterm-256color", "PYTHONPATH": str(Path.cwd())}
     term = PtyProcess(
-        [sys.executable, "-m", "agentry_tui", "--provider", "ollama", "--history-dir",
-         str(history), "--session", "t"],
-        env, tmp_path, size=(120, 36),
+        [
+            sys.executable,
+            "-m",
+            "agentry_tui",
+            "--provider",
+            "ollama",
+            "--history-dir",
+            str(history),
+            "--session",
+            "t",
+        ],
+        env,
+        tmp_path,
+        size=(120, 36),
     )
     try:
         wait_for(lambda: "Message (Enter sends" in term.text, 30, term)

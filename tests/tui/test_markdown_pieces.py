@@ -33,8 +33,10 @@ def rendered(app: App, widget: MarkdownText, width: int = 80) -> list[str]:
 
 
 # Blocks that a blank line does not end: a loose list, a list item's second paragraph.
-LOOSE = ("Steps:\n\n1. first\n\n2. second\n\n- a point\n\n  its second paragraph\n\n"
-         "- another\n\nThe end.\n")
+LOOSE = (
+    "Steps:\n\n1. first\n\n2. second\n\n- a point\n\n  its second paragraph\n\n"
+    "- another\n\nThe end.\n"
+)
 
 
 @pytest.mark.parametrize("text", [markdown_reply(400), LOOSE], ids=["reply", "loose"])
@@ -101,15 +103,19 @@ async def test_text_that_keeps_the_height_repaints_its_lines_without_a_layout(
 
 
 def colours(strips: list) -> set:
-    return {seg.style.color for strip in strips for seg in strip if seg.text.strip()
-            and seg.style and seg.style.color}
+    return {
+        seg.style.color
+        for strip in strips
+        for seg in strip
+        if seg.text.strip() and seg.style and seg.style.color
+    }
 
 
 async def test_code_is_coloured_after_the_frame_that_first_shows_it(monkeypatch) -> None:
     """Making a lexer costs tens of milliseconds the first time: the first frame shows the
     code plain, and once the lexer is made (in a thread) the code is painted coloured, with the
     same lines."""
-    source = "Code:\n\n```haskell\nmain :: IO ()\nmain = putStrLn \"hi\" -- greet\n```\n"
+    source = 'Code:\n\n```haskell\nmain :: IO ()\nmain = putStrLn "hi" -- greet\n```\n'
     assert "haskell" not in markdown._lexers  # no other test has made it
     made_in: list[threading.Thread] = []
 
@@ -206,7 +212,6 @@ async def test_rendering_ahead_waits_while_held(monkeypatch) -> None:
         paint_key()
         await wait_until(pilot, lambda: lines() != shown)
         assert lines() == lines("Before.\n\n" + text)
-
 
 
 async def test_a_failure_while_rendering_ahead_is_reported_as_textual_reports_one(

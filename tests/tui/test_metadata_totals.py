@@ -13,6 +13,10 @@ def test_totals_add_up_reported_counts() -> None:
 
 
 def test_a_server_that_reports_no_usage_gives_unknown_not_zero() -> None:
-    messages = [{"role": "assistant", "_usage": {"prompt_tokens": None, "completion_tokens": None,
-                                                 "duration_s": 1.2}}]
+    messages = [
+        {
+            "role": "assistant",
+            "_usage": {"prompt_tokens": None, "completion_tokens": None, "duration_s": 1.2},
+        }
+    ]
     assert token_totals(messages) == (None, None)

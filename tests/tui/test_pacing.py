@@ -89,9 +89,7 @@ def test_the_key_that_sends_ends_the_typing(pacer: Pacer, frames: Frames) -> Non
     assert pacer.pace() == Pace(ALL, LIVE_FRAME_S)  # the reply to it comes at full speed
 
 
-def test_listeners_hear_of_each_painted_key_until_they_leave(
-    pacer: Pacer, frames: Frames
-) -> None:
+def test_listeners_hear_of_each_painted_key_until_they_leave(pacer: Pacer, frames: Frames) -> None:
     heard: list[str] = []
     leave = pacer.on_key_painted(lambda: heard.append("a"))
     pacer.on_key_painted(lambda: heard.append("b"))
@@ -123,9 +121,7 @@ def test_a_listener_may_leave_while_it_is_told(pacer: Pacer, frames: Frames) -> 
     assert heard == [1, 2, 2]
 
 
-def test_a_reply_far_behind_hurries_unless_the_person_types(
-    pacer: Pacer, frames: Frames
-) -> None:
+def test_a_reply_far_behind_hurries_unless_the_person_types(pacer: Pacer, frames: Frames) -> None:
     assert not pacer.hurries(HURRY_CHARS - 1)
     assert pacer.hurries(HURRY_CHARS)
     pacer.key_pressed()

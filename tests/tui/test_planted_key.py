@@ -24,12 +24,21 @@ def echoes() -> list[Fault]:
     """Responses that quote the key: an error status, a mid-stream error event, reply text."""
     quoted = KEY.encode()
     return [
-        Fault(status=401, content_type="application/json",
-              chunks=[b'{"error": {"message": "bad key ' + quoted + b'"}}']),
-        Fault(status=500, content_type="application/json",
-              chunks=[b'{"error": {"message": "failed for ' + quoted + b'"}}']),
-        Fault(chunks=OPENAI.body(OPENAI.text("partial "),
-                                 '{"error": {"message": "stream broke, key ' + KEY + '"}}')),
+        Fault(
+            status=401,
+            content_type="application/json",
+            chunks=[b'{"error": {"message": "bad key ' + quoted + b'"}}'],
+        ),
+        Fault(
+            status=500,
+            content_type="application/json",
+            chunks=[b'{"error": {"message": "failed for ' + quoted + b'"}}'],
+        ),
+        Fault(
+            chunks=OPENAI.body(
+                OPENAI.text("partial "), '{"error": {"message": "stream broke, key ' + KEY + '"}}'
+            )
+        ),
         Fault(status=400, content_type="text/plain", chunks=[b"Authorization: Bearer " + quoted]),
     ]
 
@@ -66,10 +75,26 @@ async def test_a_key_the_server_echoes_is_shown_and_stored_nowhere(
     chaos.reset()
     chaos.play(*echoes())
     run = subprocess.run(
-        [sys.executable, "-m", "agentry", "--history-dir", str(history), "--provider", "openai",
-         "--model", OPENAI.model, "--endpoint", chaos.url + "/v1", "--session", "cli"],
-        input="".join(f"turn {n}\n" for n in range(len(echoes()))), capture_output=True,
-        text=True, timeout=60, cwd=tmp_path,
+        [
+            sys.executable,
+            "-m",
+            "agentry",
+            "--history-dir",
+            str(history),
+            "--provider",
+            "openai",
+            "--model",
+            OPENAI.model,
+            "--endpoint",
+            chaos.url + "/v1",
+            "--session",
+            "cli",
+        ],
+        input="".join(f"turn {n}\n" for n in range(len(echoes()))),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
     )
     assert run.returncode == 1  # the turns failed, as a script should hear

@@ -39,8 +39,10 @@ async def test_what_another_process_saved_meanwhile_is_merged_in(app, history: P
         assert contents(history)[1:] == ["from elsewhere", "from the app", "Echo: from the app"]
         # The app's session is what the file holds, and it said what happened.
         assert [m["content"] for m in entry.session.messages] == contents(history)
-        assert any("1 message saved to this session by another Agentry process was merged in"
-                   in n for n in notices(app))
+        assert any(
+            "1 message saved to this session by another Agentry process was merged in" in n
+            for n in notices(app)
+        )
         await pilot.pause()
         shown = [view.message["content"] for view in app.query(UserMessage)]
         assert shown == ["from elsewhere", "from the app"]
@@ -57,8 +59,9 @@ async def test_a_failing_disk_keeps_the_messages_and_the_save_is_retried(
         path.mkdir()  # the file's place is taken: every save fails with an OS error
         await send(pilot, "keep me")
         entry = active(app)
-        await wait_until(pilot, lambda: any("Could not save session 'default'" in n
-                                            for n in notices(app)))
+        await wait_until(
+            pilot, lambda: any("Could not save session 'default'" in n for n in notices(app))
+        )
         await wait_until(pilot, lambda: not entry.streaming and entry.message_count == 3)
         assert not entry.saved
         await pilot.pause(1.0)  # retried meanwhile, still failing, said once
@@ -66,8 +69,9 @@ async def test_a_failing_disk_keeps_the_messages_and_the_save_is_retried(
         path.rmdir()  # the disk is back
         await wait_until(pilot, lambda: entry.saved, timeout=5)
         assert contents(history)[1:] == ["keep me", "Echo: keep me"]
-        await wait_until(pilot, lambda: any("Saved session 'default' again" in n
-                                            for n in notices(app)))  # once the chat shows it
+        await wait_until(
+            pilot, lambda: any("Saved session 'default' again" in n for n in notices(app))
+        )  # once the chat shows it
 
 
 async def test_quitting_while_the_disk_fails_leaves_a_copy_elsewhere(
@@ -104,7 +108,8 @@ def line_client(history: Path, name: str, count: int, interval: float) -> subpro
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}  # the children import this checkout
     return subprocess.Popen(
         [sys.executable, "-c", script, str(history), name, str(count), str(interval)],
-        env=env, stdout=subprocess.DEVNULL,
+        env=env,
+        stdout=subprocess.DEVNULL,
     )
 
 

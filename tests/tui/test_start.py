@@ -17,10 +17,27 @@ from tests.tui.scenes import SYSTEM, assistant, seed, user
 
 
 def test_arguments() -> None:
-    args = parse_args(["--session", "work", "--provider", "ollama", "--model", "m",
-                       "--endpoint", "http://h:1", "--history-dir", "/tmp/x"])
+    args = parse_args(
+        [
+            "--session",
+            "work",
+            "--provider",
+            "ollama",
+            "--model",
+            "m",
+            "--endpoint",
+            "http://h:1",
+            "--history-dir",
+            "/tmp/x",
+        ]
+    )
     assert (args.session, args.provider, args.model, args.endpoint, args.history_dir) == (
-        "work", "ollama", "m", "http://h:1", "/tmp/x")
+        "work",
+        "ollama",
+        "m",
+        "http://h:1",
+        "/tmp/x",
+    )
 
 
 def test_a_session_id_may_start_with_a_dash() -> None:
@@ -61,9 +78,13 @@ async def test_the_first_frame_shows_the_list_and_the_newest_message_at_the_bott
         if update is not None and not app._batch_count and not seen:
             pane = app.query_one(MessageList).region
             last = app.query(AssistantMessage).last().region
-            seen.append({"rows": len(app.query_one(SessionList).ids),
-                         "last in view": pane.y <= last.y and last.bottom <= pane.bottom,
-                         "gap below it": pane.bottom - last.bottom})
+            seen.append(
+                {
+                    "rows": len(app.query_one(SessionList).ids),
+                    "last in view": pane.y <= last.y and last.bottom <= pane.bottom,
+                    "gap below it": pane.bottom - last.bottom,
+                }
+            )
 
     app._display = frame
     async with app.run_test(size=SIZE) as pilot:
@@ -119,8 +140,10 @@ async def test_server_down_at_start(make_app, history: Path, monkeypatch, closed
         await pilot.press("alt+down")
         await pilot.pause()
         assert active(app).id == "a"
-        assert any("one" in r for r in [str(m.message.get("content")) for m in
-                                        app.query("AssistantMessage")])
+        assert any(
+            "one" in r
+            for r in [str(m.message.get("content")) for m in app.query("AssistantMessage")]
+        )
         # ... and created.
         await pilot.press("ctrl+n")
         await pilot.pause()

@@ -45,8 +45,14 @@ def test_a_time_of_another_day_has_its_date() -> None:
 
 @pytest.mark.parametrize(
     "usage",
-    [None, "412", {"completion_tokens": 412}, {"completion_tokens": None, "duration_s": 2.0},
-     {"completion_tokens": 0, "duration_s": 2.0}, {"completion_tokens": 9, "duration_s": 0}],
+    [
+        None,
+        "412",
+        {"completion_tokens": 412},
+        {"completion_tokens": None, "duration_s": 2.0},
+        {"completion_tokens": 0, "duration_s": 2.0},
+        {"completion_tokens": 9, "duration_s": 0},
+    ],
 )
 def test_no_speed_without_both_counts(usage: object) -> None:
     assert ShownMessage.of({**REPLY, USAGE: usage}, NOW).speed == ""
@@ -64,16 +70,30 @@ def test_a_failed_reply_says_why_with_control_characters_made_visible() -> None:
 
 def test_a_failed_tool_result_is_an_error_with_no_line_under_it() -> None:
     """The agent marks a failed tool result with True; only replies get an outcome line."""
-    tool = {"role": "tool", "tool_call_id": "c1", "name": "read_file", "content": "no such file",
-            ERROR: True, CREATED_AT: "2026-12-07T10:05:10"}
+    tool = {
+        "role": "tool",
+        "tool_call_id": "c1",
+        "name": "read_file",
+        "content": "no such file",
+        ERROR: True,
+        CREATED_AT: "2026-12-07T10:05:10",
+    }
     shown = ShownMessage.of(tool, NOW)
     assert (shown.role, shown.name, shown.text, shown.is_error, shown.outcome) == (
-        "tool", "read_file", "no such file", True, "")
+        "tool",
+        "read_file",
+        "no such file",
+        True,
+        "",
+    )
 
 
 def test_a_prompt_from_parts() -> None:
-    user = {"role": "user", "content": [{"type": "text", "text": "a"}, {"text": "b"}],
-            CREATED_AT: "2026-12-07T11:59:00"}
+    user = {
+        "role": "user",
+        "content": [{"type": "text", "text": "a"}, {"text": "b"}],
+        CREATED_AT: "2026-12-07T11:59:00",
+    }
     assert ShownMessage.of(user, NOW) == ShownMessage(role="user", text="ab", time="11:59")
 
 
@@ -81,10 +101,16 @@ def test_a_live_reply_has_nothing_yet() -> None:
     assert ShownMessage.of({}, NOW) == ShownMessage(role="", text="")
 
 
-
 ODD = {  # a hand-edited file: the schema does not check these keys, so any value loads
-    "role": "assistant", "content": "Still readable.", CREATED_AT: 20261207, PROVIDER: None,
-    MODEL: 5, REASONING: ["why"], USAGE: "12 tokens", INTERRUPTED: "", ERROR: None,
+    "role": "assistant",
+    "content": "Still readable.",
+    CREATED_AT: 20261207,
+    PROVIDER: None,
+    MODEL: 5,
+    REASONING: ["why"],
+    USAGE: "12 tokens",
+    INTERRUPTED: "",
+    ERROR: None,
 }
 
 
