@@ -448,7 +448,7 @@ class ChatClient:
             if task is not None:
                 task.uncancel()
             self.term.note("(interrupted)")
-        except Exception as exc:  # one readable line, never a traceback; the session is kept
+        except Exception as exc:  # noqa: BLE001 - one readable line, never a traceback; the session is kept
             self.term.error(
                 f"Error: {exc}"
                 if isinstance(exc, AgentryError)

@@ -6,7 +6,7 @@ Plain slotted dataclasses, not pydantic models: thousands are made per reply on 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from agentry.errors import AgentryError
 
@@ -99,15 +99,15 @@ class ErrorEvent:
 
 
 # What a provider yields for one model call.
-ProviderEvent = Union[TextDelta, ReasoningDelta, ToolCallEvent, UsageEvent]
+ProviderEvent = TextDelta | ReasoningDelta | ToolCallEvent | UsageEvent
 # What Agent.stream yields for one user turn (possibly several model calls with tools between).
-StreamEvent = Union[
-    TextDelta,
-    ReasoningDelta,
-    ToolCallEvent,
-    ToolResultEvent,
-    UsageEvent,
-    MessageAdded,
-    DoneEvent,
-    ErrorEvent,
-]
+StreamEvent = (
+    TextDelta
+    | ReasoningDelta
+    | ToolCallEvent
+    | ToolResultEvent
+    | UsageEvent
+    | MessageAdded
+    | DoneEvent
+    | ErrorEvent
+)

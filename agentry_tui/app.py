@@ -239,10 +239,15 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             self.refresh_bindings()
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key) and not event.is_forwarded and self.is_running:
-            # Input first: a reply streaming in waits while a key press is put on screen.
-            if self.query(MessageList):  # none under a modal
-                self.pacer.key_pressed(sent=event.key == "enter")
+        # Input first: a reply streaming in waits while a key press is put on screen (the
+        # chat is not on a modal screen).
+        if (
+            isinstance(event, events.Key)
+            and not event.is_forwarded
+            and self.is_running
+            and self.query(MessageList)
+        ):
+            self.pacer.key_pressed(sent=event.key == "enter")
         await super().on_event(event)
 
     def on_stream_delta(self, message: StreamDelta) -> None:

@@ -305,7 +305,7 @@ def main() -> None:
                             None
                             if b is None or r["usable"] is None or r["messages"] is None
                             else max(r["usable"], r["messages"]) - b
-                            for r, b in zip(results, bare)
+                            for r, b in zip(results, bare, strict=True)
                         ]
                         common.report(
                             "the floor, each run right after one of ours",

@@ -438,7 +438,9 @@ def main() -> None:
         if args.mode in ("both", "headless"):
             for tokens in args.tokens:
                 clean = [child(tokens) for _ in range(args.runs)]
-                typing = typing_runs(lambda: child(tokens, keys=True), args.runs, args.min_presses)
+                typing = typing_runs(
+                    lambda tokens=tokens: child(tokens, keys=True), args.runs, args.min_presses
+                )
                 ends.setdefault("headless", {})[tokens] = summarise(
                     "headless (App.run_test)", tokens, clean, typing, args.paced
                 )
@@ -461,7 +463,7 @@ def main() -> None:
                         for _ in range(args.tmux_runs)
                     ]
                     typing = typing_runs(
-                        lambda: tmux_run(
+                        lambda tokens=tokens: tmux_run(
                             tmux,
                             server.url,
                             tokens,

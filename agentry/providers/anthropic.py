@@ -101,10 +101,10 @@ class MessagesDecoder(Decoder):
                     arguments=_tool_input(block),
                 )
                 if self.signed:
-                    self.provider._thinking[call.id] = self.signed
+                    self.provider.thinking_blocks[call.id] = self.signed
                     self.signed = []
                 yield call
-            elif btype in ("thinking", "redacted_thinking"):
+            elif btype in ("thinking", "redactedthinking_blocks"):
                 self.signed.append({k: v for k, v in block.items() if k != "_json"})
         elif kind == "message_delta":
             _add_usage(self.counts, event.get("usage"))
@@ -157,7 +157,7 @@ class AnthropicProvider(HttpProvider):
         self.max_tokens = max_tokens
         self.thinking_budget = thinking_budget
         # Signed thinking blocks by the id of the tool call they led to (sent back with it).
-        self._thinking: dict[str, list[dict[str, Any]]] = {}
+        self.thinking_blocks: dict[str, list[dict[str, Any]]] = {}
         super().__init__(**options)
 
     def endpoint_for(self, endpoint: str | None) -> str:
@@ -172,7 +172,7 @@ class AnthropicProvider(HttpProvider):
     def request(
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None, model: str
     ) -> Request:
-        system, turns = to_wire(messages, self._thinking)
+        system, turns = to_wire(messages, self.thinking_blocks)
         body: dict[str, Any] = {
             "model": model,
             "max_tokens": self.max_tokens,

@@ -59,7 +59,7 @@ class Provider(abc.ABC):
             f"{MODEL_ENV}."
         )
 
-    async def aclose(self) -> None:
+    async def aclose(self) -> None:  # noqa: B027 - optional: most providers hold nothing
         """Release connections."""
 
 

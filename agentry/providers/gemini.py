@@ -191,7 +191,7 @@ class GenerateContentDecoder(Decoder):
         call = part["functionCall"] or {}
         call_id = call.get("id") or f"call_{uuid.uuid4().hex[:24]}"
         if isinstance(part.get("thoughtSignature"), str):
-            self.provider._signatures[call_id] = part["thoughtSignature"]
+            self.provider.signatures[call_id] = part["thoughtSignature"]
         return ToolCallEvent(
             id=call_id, name=call.get("name", ""), arguments=cast(RawArguments, call.get("args"))
         )
@@ -218,7 +218,7 @@ class GeminiProvider(HttpProvider):
         # None: ask for thought summaries from the models that think (2.5 and later).
         self.include_thoughts = include_thoughts
         # Thought signatures by tool call id: Gemini wants each call sent back with its own.
-        self._signatures: dict[str, str] = {}
+        self.signatures: dict[str, str] = {}
         super().__init__(**options)
 
     def endpoint_for(self, endpoint: str | None) -> str:
@@ -253,7 +253,7 @@ class GeminiProvider(HttpProvider):
     def payload(
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None, model: str
     ) -> dict[str, Any]:
-        instruction, contents = to_wire(messages, self._signatures, model)
+        instruction, contents = to_wire(messages, self.signatures, model)
         payload: dict[str, Any] = {"contents": contents}
         if instruction:
             payload["systemInstruction"] = instruction

@@ -335,7 +335,7 @@ class LocalProvider(Provider):
             if self._llama is None:  # unload() ran between load and now
                 self._load_blocking(self._model_path())
             outcome = self._run(generation, messages)
-        except BaseException as exc:  # hand every failure to the async side
+        except BaseException as exc:  # noqa: BLE001 - hand every failure to the async side
             outcome = ("error", self._error(exc))
         finally:
             self._lock.release()
@@ -393,7 +393,7 @@ class LocalProvider(Provider):
                 result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True
             )
             return tokens
-        except Exception:
+        except Exception:  # noqa: BLE001 - any template failure: llama's own formatting is used
             return None
 
     def _error(self, exc: BaseException) -> ProviderError:
@@ -471,12 +471,15 @@ def _prompt_formatter(llama: Any) -> Any:
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
         def token_text(token: int) -> str:
-            return llama._model.token_get_text(token) if token != -1 else ""
+            if token == -1:
+                return ""
+            text: str = llama._model.token_get_text(token)  # noqa: SLF001 - pinned (pyproject)
+            return text
 
         return Jinja2ChatFormatter(
             template=template,
             eos_token=token_text(llama.token_eos()),
             bos_token=token_text(llama.token_bos()),
         )
-    except Exception:
+    except Exception:  # noqa: BLE001 - a template that cannot be built: llama's own is used
         return None

@@ -135,7 +135,7 @@ class ReplyRunner:
             # The agent has kept the partial reply in the session, marked interrupted.
             self._finish(entry)
             raise
-        except Exception as exc:  # a failure the agent did not map: a notice, not a traceback
+        except Exception as exc:  # noqa: BLE001 - a failure the agent did not map: a notice
             self._host.log.error(f"reply in {entry.id} failed", exc)
             self._finish(entry, error=f"The reply failed unexpectedly: {exc!r}")
 

@@ -150,24 +150,25 @@ class Saver:
         the current folder). Returns the files written."""
         if entry.session is None:
             raise Refused(f"Session '{entry.id}' cannot be exported: {entry.corrupt}")
-        formats = [fmt] if fmt else ["md", "json"]
-        folder = Path(target).expanduser() if target else Path.cwd()
         renders = {"md": export.to_markdown, "json": export.to_json}
-        files: list[tuple[Path, str]] = []
-        for kind in formats:
-            if target and not folder.is_dir() and len(formats) == 1:
-                path = folder
-            else:
-                path = folder / f"{entry.id}.{kind}"
-            files.append((path, renders[kind](entry.session)))
+        # Rendered here, from the session as it stands; the paths are looked at on the thread.
+        texts = {kind: renders[kind](entry.session) for kind in ([fmt] if fmt else renders)}
 
-        def write() -> None:
-            for path, text in files:
+        def write() -> list[Path]:
+            folder = Path(target).expanduser() if target else Path.cwd()
+            written = []
+            for kind, text in texts.items():
+                if target and not folder.is_dir() and len(texts) == 1:
+                    path = folder
+                else:
+                    path = folder / f"{entry.id}.{kind}"
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(text, encoding="utf-8")
+                written.append(path)
+            return written
 
-        await self.run(write)
-        return [path for path, _ in files]
+        files: list[Path] = await self.run(write)
+        return files
 
     async def close(self, entries: list[SessionEntry]) -> list[str]:
         """Save what is unsaved, stop the thread, and copy elsewhere what could not be saved.

@@ -136,7 +136,7 @@ def ollama_followup(body: dict[str, Any], call: ToolCallEvent, result: str) -> N
 
 
 def openai_followup(body: dict[str, Any], call: ToolCallEvent, result: str) -> None:
-    system, user, assistant, tool = body["messages"]
+    system, _user, assistant, tool = body["messages"]
     assert system == {"role": "system", "content": "You are terse."}
     (wire_call,) = assistant["tool_calls"]
     assert wire_call["id"] == call.id and wire_call["type"] == "function"

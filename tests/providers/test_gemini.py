@@ -210,7 +210,7 @@ async def test_signature_is_kept_per_call(gemini_server, gemini) -> None:
     calls = [e for e in events if isinstance(e, ToolCallEvent)]
     assert [c.name for c in calls] == ["a", "b"]
     assert all(c.id.startswith("call_") for c in calls)
-    assert set(gemini._signatures) == {calls[0].id}  # only the first call of a step is signed
+    assert set(gemini.signatures) == {calls[0].id}  # only the first call of a step is signed
 
 
 async def test_blocked_prompt_is_explained(gemini_server, gemini, monkeypatch) -> None:

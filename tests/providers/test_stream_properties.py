@@ -6,6 +6,7 @@ equal."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import tempfile
 from collections.abc import Iterator
@@ -105,7 +106,7 @@ def player() -> Iterator[Player]:
 
 def chunked(data: bytes, cuts: list[int]) -> list[bytes]:
     points = sorted({c % (len(data) + 1) for c in cuts} | {0, len(data)})
-    return [data[a:b] for a, b in zip(points, points[1:])]
+    return [data[a:b] for a, b in itertools.pairwise(points)]
 
 
 def paths(value: Any, here: tuple = ()) -> list[tuple]:

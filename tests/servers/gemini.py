@@ -164,7 +164,7 @@ class GeminiServer(ScriptedServer):
                 error_body(
                     404,
                     f"models/{model} is not found for API version v1beta, or is not supported for "
-                    "generateContent. Call ListModels to see the list of available models and their "
+                    "generateContent. Call ListModels to see the list of available models and their "  # noqa: E501 - the service's text
                     "supported methods.",
                 ),
             )

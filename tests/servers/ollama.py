@@ -32,7 +32,7 @@ class OllamaServer(ScriptedServer):
                         "model": name,
                         "modified_at": "2024-12-07T09:32:18.757212583-08:00",
                         "size": 3338801804,
-                        "digest": "a80c4f17acd55265feec403c7aef86be0c25983ab279d83f3bcd3abbcb5b8b72",
+                        "digest": "a80c4f17acd55265feec403c7aef86be0c25983ab279d83f3bcd3abbcb5b8b72",  # noqa: E501
                         "details": {
                             "parent_model": "",
                             "format": "gguf",

@@ -393,7 +393,7 @@ def test_paths_follow_how_the_folder_was_named(tmp_path: Path) -> None:
     populate(tmp_path / "rel", 3)
     relative_rows = SessionManager("rel").list_sessions()  # cwd is tmp_path
     absolute_rows = SessionManager(tmp_path / "rel").list_sessions()
-    for rel, absolute in zip(relative_rows, absolute_rows):
+    for rel, absolute in zip(relative_rows, absolute_rows, strict=True):
         assert Path(rel["path"]).resolve() == Path(absolute["path"])
         assert Path(absolute["path"]).is_absolute()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -331,7 +332,7 @@ async def test_older_messages_are_built_a_step_at_a_time_each_after_a_frame(
         await wait_until(pilot, lambda: listing._settled)
     assert len(steps) >= 3, steps  # the block of RECENT messages came in several steps
     assert [lo for lo, _ in steps] == sorted((lo for lo, _ in steps), reverse=True)
-    assert all(b[1] > a[1] for a, b in zip(steps, steps[1:])), steps  # a frame between steps
+    assert all(b[1] > a[1] for a, b in itertools.pairwise(steps)), steps  # a frame between steps
     assert 201 - steps[-1][0] >= chat.RECENT  # all of the block was built
 
 

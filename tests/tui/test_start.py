@@ -243,7 +243,7 @@ async def test_session_list_keys_and_a_long_list(app, history: Path) -> None:
         assert rows.hovered == 2
         hovered = rows.render_lines(rows.size.region)[4]
         plain = rows.render_lines(rows.size.region)[6]
-        assert list(hovered)[0].style.bgcolor != list(plain)[0].style.bgcolor
+        assert next(iter(hovered)).style.bgcolor != next(iter(plain)).style.bgcolor
 
 
 async def test_choosing_the_provider_does_not_hold_up_the_first_frame(
