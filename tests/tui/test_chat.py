@@ -336,20 +336,27 @@ async def test_older_messages_are_built_a_step_at_a_time_each_after_a_frame(
     assert 201 - steps[-1][0] >= chat.RECENT  # all of the block was built
 
 
+def slow_fill_in(app, history: Path, monkeypatch) -> Callable[[], bool]:
+    """A 100-exchange session whose older messages are built over many frames; returns whether
+    that build is under way."""
+    messages = [SYSTEM]
+    for n in range(100):
+        messages += [user(f"question {n}", 300 - n), assistant(f"answer {n}", 300 - n)]
+    seed(history, "long", messages, 400, 100)
+    monkeypatch.setattr(chat, "STEP_LINES", 3)
+
+    def loading() -> bool:
+        return any(w.group == "earlier" and w.state is WorkerState.RUNNING for w in app.workers)
+
+    return loading
+
+
 async def test_load_earlier_pressed_during_the_fill_in_still_lets_the_top_load_more(
     app, history: Path, monkeypatch
 ) -> None:
     """ "Load earlier" pressed while the block above the first screenful is still being built
     takes over from that build; once it is done, reaching the top loads the next block."""
-    messages = [SYSTEM]
-    for n in range(100):
-        messages += [user(f"question {n}", 300 - n), assistant(f"answer {n}", 300 - n)]
-    seed(history, "long", messages, 400, 100)
-    monkeypatch.setattr(chat, "STEP_LINES", 3)  # the fill-in takes many frames
-
-    def loading() -> bool:
-        return any(w.group == "earlier" and w.state is WorkerState.RUNNING for w in app.workers)
-
+    loading = slow_fill_in(app, history, monkeypatch)
     async with app.run_test(size=SIZE) as pilot:
         listing = app.query_one(MessageList)
         await wait_until(pilot, loading)  # the fill-in after opening
@@ -367,15 +374,7 @@ async def test_a_merge_while_older_messages_load_rebuilds_without_mixing_the_two
     """Another process's messages merged in while the block above the first screenful is being
     built: the rebuild takes over, and the load under way never reads the new positions in the
     old message list (an IndexError took the app down)."""
-    messages = [SYSTEM]
-    for n in range(100):
-        messages += [user(f"question {n}", 300 - n), assistant(f"answer {n}", 300 - n)]
-    seed(history, "long", messages, 400, 100)
-    monkeypatch.setattr(chat, "STEP_LINES", 3)  # the fill-in takes many frames
-
-    def loading() -> bool:
-        return any(w.group == "earlier" and w.state is WorkerState.RUNNING for w in app.workers)
-
+    loading = slow_fill_in(app, history, monkeypatch)
     async with app.run_test(size=SIZE) as pilot:
         listing = app.query_one(MessageList)
         await wait_until(pilot, loading)  # the fill-in after opening
