@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import threading
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 from textual.worker import WorkerState
 
 from agentry.sessions import SessionManager
@@ -534,6 +536,19 @@ def painted_at_once() -> tuple[Pacer, Callable[[], None]]:
     return pacer, key
 
 
+@contextlib.asynccontextmanager
+async def live_reply(
+    partial: PartialReply, pacer: Pacer
+) -> AsyncIterator[tuple[Pilot, AssistantMessage, MarkdownText]]:
+    """A live reply alone on screen, shown at ``pacer``'s pace, once its first paint is done."""
+    app = Holding(lambda: AssistantMessage(None, datetime.now(), partial, None, pacer))
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(AssistantMessage)
+        body = view.query_one(".body", MarkdownText)
+        await pilot.pause()
+        yield pilot, view, body
+
+
 async def test_a_slice_of_the_reply_waits_for_its_pause_or_a_step(monkeypatch) -> None:
     """A live reply far ahead of what is shown moves a slice at a time: after the pace's pause,
     or at once when a key press has been painted."""
@@ -544,11 +559,7 @@ async def test_a_slice_of_the_reply_waits_for_its_pause_or_a_step(monkeypatch) -
     key()  # typing (the clock stands still): slices of 500 with a minute between
     assert pacer.pace() == Pace(500, 60.0)
 
-    app = Holding(lambda: AssistantMessage(None, datetime.now(), partial, None, pacer))
-    async with app.run_test(size=SIZE) as pilot:
-        view = app.query_one(AssistantMessage)
-        body = view.query_one(".body", MarkdownText)
-        await pilot.pause()
+    async with live_reply(partial, pacer) as (pilot, _view, body):
         shown = len(body.source)
         assert 0 < shown <= 500
         await pilot.pause(0.2)
@@ -568,11 +579,7 @@ async def test_text_arriving_in_small_pieces_waits_for_the_pause(monkeypatch) ->
     pacer, key = painted_at_once()
     assert pacer.pace() == Pace(ALL, 60.0)
 
-    app = Holding(lambda: AssistantMessage(None, datetime.now(), partial, None, pacer))
-    async with app.run_test(size=SIZE) as pilot:
-        view = app.query_one(AssistantMessage)
-        body = view.query_one(".body", MarkdownText)
-        await pilot.pause()
+    async with live_reply(partial, pacer) as (pilot, view, body):
         assert body.source == "Hello"
         for more in (" world", ", and", " more"):
             partial.text += more
@@ -590,11 +597,7 @@ async def test_the_paint_after_a_pause_shows_all_that_arrived_by_then(monkeypatc
     partial = PartialReply(text="Hello")
     pacer, _ = painted_at_once()
 
-    app = Holding(lambda: AssistantMessage(None, datetime.now(), partial, None, pacer))
-    async with app.run_test(size=SIZE) as pilot:
-        view = app.query_one(AssistantMessage)
-        body = view.query_one(".body", MarkdownText)
-        await pilot.pause()
+    async with live_reply(partial, pacer) as (pilot, view, body):
         partial.text += " world"
         view.pull(partial)  # during the pause: taken by the paint after it
         partial.text += ", and more"  # not pulled yet
@@ -609,11 +612,7 @@ async def test_a_reply_far_behind_what_arrived_does_not_wait_for_the_pause(monke
     partial = PartialReply(text="Hello")
     pacer, _ = painted_at_once()
 
-    app = Holding(lambda: AssistantMessage(None, datetime.now(), partial, None, pacer))
-    async with app.run_test(size=SIZE) as pilot:
-        view = app.query_one(AssistantMessage)
-        body = view.query_one(".body", MarkdownText)
-        await pilot.pause()
+    async with live_reply(partial, pacer) as (pilot, view, body):
         partial.text += " world"
         view.pull(partial)
         await pilot.pause(0.2)
