@@ -30,6 +30,34 @@ TYPING_PAUSE_S = 0.25  # between those slices when no key press comes first
 TYPING_S = 1.0  # typing: a key within this long
 LIVE_FRAME_S = 0.5  # otherwise a growing reply is painted at most this often...
 HURRY_CHARS = 1000  # ...unless it is this far behind (a model's 0.5 s is a few hundred)
+LIVE_GROWTH = 2 / 3  # a growing reply takes room this share of the chat pane at a time...
+MIN_GROWTH = 4  # ...and at least this many lines
+
+
+GULP_S = 0.1  # at a model's pace the stream is read this often, all that came in one read...
+IDLE_S = 0.002  # ...once reads keep waiting this long for the model, not for our own work...
+IDLE_READS = 3  # ...this many times in the reply
+
+
+class Gulps:
+    """When a reply's stream is read. A model streaming 20-100 tokens a second sends each token
+    on its own, and reading each as it comes costs a pass through httpx, the agent and the store
+    (and a wake-up of the event loop) per token, while the screen shows them at most every
+    LIVE_FRAME_S. So once the reads of a reply have waited for the model IDLE_READS times, each
+    such wait is followed by a pause of GULP_S, and the next read takes everything that came
+    meanwhile. A fast server never leaves the reader waiting idle: it is read without pauses.
+
+    ``pause_after(waited, worked)``: a read took ``waited`` seconds, of which the event loop's
+    thread spent ``worked`` on the CPU (painting, say, which is not waiting for the model)."""
+
+    def __init__(self) -> None:
+        self._idle_reads = 0
+
+    def pause_after(self, waited: float, worked: float) -> float:
+        if waited - worked < IDLE_S:
+            return 0.0
+        self._idle_reads += 1
+        return GULP_S if self._idle_reads >= IDLE_READS else 0.0
 
 
 class Pace(NamedTuple):

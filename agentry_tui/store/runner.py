@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -27,7 +28,7 @@ from agentry.events import (
 )
 from agentry.sessions import AgentSession
 from agentry.sessions.background_sync import AUTOSAVE_S
-from agentry_tui.pacing import FRAME_S, TURN_S
+from agentry_tui.pacing import FRAME_S, TURN_S, Gulps
 from agentry_tui.store.connection import ModelConnection
 from agentry_tui.store.messages import ApprovalRequested, SessionUpdated, StreamDelta
 from agentry_tui.store.model import Generation, PartialReply, SessionEntry
@@ -121,12 +122,21 @@ class ReplyRunner:
                     await asyncio.shield(saving)
                 turn_ends = loop.time() + TURN_S
                 next_save = loop.time() + AUTOSAVE_S
-                async for event in events:
+                gulps = Gulps()
+                while True:
+                    read_at, worked_at = loop.time(), time.thread_time()
+                    try:
+                        event = await anext(events)
+                    except StopAsyncIteration:
+                        break
                     self._take(entry, event)
+                    pause = gulps.pause_after(
+                        loop.time() - read_at, time.thread_time() - worked_at
+                    )
                     # A fast server fills the socket buffer faster than we read it, and reading
                     # buffered lines never waits: give key presses and paints their turn.
-                    if loop.time() >= turn_ends:
-                        await asyncio.sleep(0)
+                    if pause or loop.time() >= turn_ends:
+                        await asyncio.sleep(pause)
                         turn_ends = loop.time() + TURN_S
                     if loop.time() >= next_save and not self._saver.saving(entry.id):
                         self._saver.save(entry, agent.in_flight(entry.session))

@@ -9,7 +9,9 @@ A reply being streamed grows by ``append``: the blocks it has finished (up to th
 outside a code fence that a block of its own follows) are rendered once and kept as strips; only
 the unfinished tail is rendered again, at most once a frame. So each update costs about the same
 however long the reply grows; and an update that keeps the height (the tail's last line grew)
-repaints the lines that changed, with no layout of the chat pane.
+repaints the lines that changed, with no layout of the chat pane. A reply being streamed keeps
+its height longer: it takes room ``grow_by`` lines at a time and the text fills it, so the pane
+is laid out, moved and repainted once per that many lines, not on every frame.
 
 A fast server can hand over thousands of characters at once, which Rich takes tens of
 milliseconds to render: finished blocks are rendered ahead of the frame that shows them, a bite
@@ -260,8 +262,10 @@ class MarkdownText(Widget):
         id: str | None = None,
         classes: str | None = None,
         pacer: Pacer | None = None,
+        grow_by: int = 0,
     ) -> None:
         super().__init__(id=id, classes=classes)
+        self._grow_by = grow_by  # lines of room it takes at a time; 0: as many as it needs
         self._pacer = pacer  # while it holds, rendering ahead waits (a key press is to be painted)
         self._parts: list[_RenderedOnce] = []  # finished blocks, rendered once
         self._queued: deque[str] = deque()  # finished blocks to render ahead, then show
@@ -332,6 +336,16 @@ class MarkdownText(Widget):
         except Exception as error:  # noqa: BLE001
             report_crash(self.app, error)
 
+    def stop_growing_ahead(self) -> None:
+        """The text is complete: the widget is as tall as its lines."""
+        if self._grow_by:
+            self._grow_by = 0
+            self.refresh(layout=True)
+
+    def _height(self, lines: int) -> int:
+        step = self._grow_by
+        return -(-lines // step) * step if step else lines
+
     def block_end(self, text: str) -> int:
         """How much of ``text`` to append for this widget to end with a finished block (0: no
         block ends in it)."""
@@ -346,10 +360,14 @@ class MarkdownText(Widget):
             self.refresh(layout=True)  # rendered when the next frame asks for the height
             return
         old, new = before[1], self.strips(width)
-        if len(new) != len(old):
+        if self._height(len(new)) != self._height(len(old)):
             self.refresh(layout=True)
             return
-        changed = [Region(0, y, width, 1) for y, line in enumerate(new) if line != old[y]]
+        changed = [
+            Region(0, y, width, 1)
+            for y in range(max(len(old), len(new)))
+            if (new[y] if y < len(new) else _BLANK) != (old[y] if y < len(old) else _BLANK)
+        ]
         if changed:
             self.refresh(*changed)
 
@@ -410,7 +428,7 @@ class MarkdownText(Widget):
         return _RenderedOnce(_markdown(visible(source), code_theme, fence), lambda: app.theme)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return len(self.strips(width)) if width else 0
+        return self._height(len(self.strips(width))) if width else 0
 
     def render_line(self, y: int) -> Strip:
         strips = self.strips(self.size.width)

@@ -152,7 +152,8 @@ class AssistantMessage(MessageView):
 
     Built either from a finished message, or live from a PartialReply and then fed with
     ``pull`` until ``finish`` gets the message the agent committed; ``pacer`` says how fast a
-    live reply is shown (none: all at once).
+    live reply is shown (none: all at once), and its text takes room ``grow_by`` lines at a time
+    (see MarkdownText).
     """
 
     def __init__(
@@ -162,6 +163,7 @@ class AssistantMessage(MessageView):
         partial: PartialReply | None = None,
         model: str | None = None,
         pacer: Pacer | None = None,
+        grow_by: int = 0,
     ) -> None:
         super().__init__(classes="message -assistant")
         self.message = message or {}
@@ -180,7 +182,11 @@ class AssistantMessage(MessageView):
         self._unsubscribe: Callable[[], None] | None = None
         self._reasoning = partial.reasoning if partial else self.shown.reasoning
         self._body = MarkdownText(
-            "" if self.live else self._text, classes="body", id="body", pacer=pacer
+            "" if self.live else self._text,
+            classes="body",
+            id="body",
+            pacer=pacer,
+            grow_by=grow_by if self.live else 0,
         )
         # Built here, not in compose, so results further down can be matched to them at once.
         self.calls = _call_views(self.shown.calls)
@@ -324,6 +330,7 @@ class AssistantMessage(MessageView):
         self.remove_class("-live")
         if text.startswith(self._text):  # as streamed: only what is not shown yet is new
             self._catch_up()
+            self._body.stop_growing_ahead()
         else:  # the committed text differs from what streamed: render it anew
             body = MarkdownText(text, classes="body", id="body")
             body.display = bool(text)
