@@ -30,7 +30,8 @@ TYPING_PAUSE_S = 0.25  # between those slices when no key press comes first
 TYPING_S = 1.0  # typing: a key within this long
 LIVE_FRAME_S = 0.5  # otherwise a growing reply is painted at most this often...
 HURRY_CHARS = 1000  # ...unless it is this far behind (a model's 0.5 s is a few hundred)
-LIVE_GROWTH = 2 / 3  # a growing reply takes room this share of the chat pane at a time...
+KEPT_LINES = 5  # a growing reply takes room a chat pane at a time, less this many lines (the
+# ones above it stay in view when it moves on, as a pager keeps a few when it turns the page)...
 MIN_GROWTH = 4  # ...and at least this many lines
 
 

@@ -18,7 +18,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from agentry.messages import content_text
-from agentry_tui.pacing import LIVE_GROWTH, MIN_GROWTH, Pacer
+from agentry_tui.pacing import KEPT_LINES, MIN_GROWTH, Pacer
 from agentry_tui.store.model import Notice, PartialReply, SessionEntry
 from agentry_tui.textual_private import AnchoredToThisLayout
 from agentry_tui.view import ShownMessage
@@ -251,7 +251,7 @@ class MessageList(AnchoredToThisLayout, VerticalScroll):
         self._note_new_content()
 
     def _live_reply(self, partial: PartialReply, now: datetime) -> AssistantMessage:
-        grow_by = max(MIN_GROWTH, int(self.size.height * LIVE_GROWTH))
+        grow_by = max(MIN_GROWTH, self.size.height - KEPT_LINES)
         return AssistantMessage(None, now, partial, self.model, self._pacer, grow_by)
 
     def pull(self, entry: SessionEntry) -> None:
