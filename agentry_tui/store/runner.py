@@ -130,9 +130,7 @@ class ReplyRunner:
                     except StopAsyncIteration:
                         break
                     self._take(entry, event)
-                    pause = gulps.pause_after(
-                        loop.time() - read_at, time.thread_time() - worked_at
-                    )
+                    pause = gulps.pause_after(loop.time() - read_at, time.thread_time() - worked_at)
                     # A fast server fills the socket buffer faster than we read it, and reading
                     # buffered lines never waits: give key presses and paints their turn.
                     if pause or loop.time() >= turn_ends:

@@ -693,3 +693,42 @@ async def test_messages_the_agent_adds_while_a_reply_is_finished_are_all_shown(
         results = app.query(".tool-result")
         assert len(results) == 1 and not results.first().has_class("-pending")
         assert replies(app) == ["", "done"]
+
+
+async def test_a_live_reply_takes_room_in_steps_and_fits_its_text_once_finished() -> None:
+    """While it streams, the reply's text is given room ``grow_by`` lines at a time, so the
+    pane is laid out and moved once per step rather than on every paint; finished, it is as
+    tall as its text."""
+    partial = PartialReply(text="line 1\n")
+    app = Holding(lambda: AssistantMessage(None, datetime.now(), partial, None, None, 10))
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(AssistantMessage)
+        body = view.query_one(".body", MarkdownText)
+        await pilot.pause()
+        heights = []
+        for upto in (3, 9, 10, 11, 25):
+            partial.text = "".join(f"line {n}\n\n" for n in range(1, upto + 1))
+            view.pull(partial)
+            await wait_until(pilot, lambda: body.source == partial.text)
+            await pilot.pause()
+            lines = len(body.strips(body.size.width))
+            heights.append((lines, body.size.height))
+        # "line n" paragraphs, a blank line between: 2n - 1 lines.
+        assert heights == [(5, 10), (17, 20), (19, 20), (21, 30), (49, 50)]
+        await view.finish({"role": "assistant", "content": partial.text})
+        await pilot.pause()
+        assert body.size.height == 49
+
+
+async def test_the_live_reply_takes_a_pane_of_room_less_the_lines_kept_in_view(app) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, "#rate:20 #long:400")
+        entry = active(app)
+        await wait_until(pilot, lambda: entry.partial is not None and entry.partial.text != "")
+        pane = app.query_one(MessageList)
+        body = app.query_one(AssistantMessage).query_one(".body", MarkdownText)
+        await wait_until(pilot, lambda: body.source != "")
+        await pilot.pause()
+        assert body.size.height == pane.size.height - pacing.KEPT_LINES
+        assert pane.is_vertical_scroll_end  # the room below the text is in view, to fill

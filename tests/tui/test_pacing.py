@@ -8,11 +8,15 @@ import pytest
 
 from agentry_tui.pacing import (
     ALL,
+    GULP_S,
     HURRY_CHARS,
+    IDLE_READS,
+    IDLE_S,
     LIVE_FRAME_S,
     TYPING_CHARS,
     TYPING_PAUSE_S,
     TYPING_S,
+    Gulps,
     Pace,
     Pacer,
 )
@@ -128,3 +132,19 @@ def test_a_reply_far_behind_hurries_unless_the_person_types(pacer: Pacer, frames
     assert not pacer.hurries(HURRY_CHARS)  # the key is painted first
     frames.paint()
     assert not pacer.hurries(HURRY_CHARS * 10)  # typing: a slice at a time
+
+
+def test_a_stream_at_a_models_pace_is_read_in_gulps_once_reads_keep_waiting_for_it() -> None:
+    gulps = Gulps()
+    idle = IDLE_S * 5
+    waits = [gulps.pause_after(idle, 0.0) for _ in range(IDLE_READS + 2)]
+    assert waits == [0.0] * (IDLE_READS - 1) + [GULP_S] * 3
+    assert gulps.pause_after(0.0001, 0.0) == 0.0  # a buffered read: no pause after it
+
+
+def test_a_fast_stream_is_read_without_pauses_even_when_paints_hold_its_reads() -> None:
+    gulps = Gulps()
+    # Buffered reads, and reads that took long because the loop was busy painting meanwhile.
+    pauses = [gulps.pause_after(0.0001, 0.0) for _ in range(100)]
+    pauses += [gulps.pause_after(0.03, 0.029) for _ in range(100)]
+    assert set(pauses) == {0.0}
