@@ -35,30 +35,35 @@ KEPT_LINES = 5  # a growing reply takes room a chat pane at a time, less this ma
 MIN_GROWTH = 4  # ...and at least this many lines
 
 
-GULP_S = 0.25  # at a model's pace the stream is read this often, all that came in one read...
-IDLE_S = 0.002  # ...once reads keep waiting this long for the model, not for our own work...
-IDLE_READS = 3  # ...this many times in the reply
+GULP_S = 0.25  # a stream slower than MODEL_RATE is read this often, all that came in one read
+MODEL_RATE = 300  # stream events a second: slower is a model's pace (a fast server sends 1000s)
+RATE_AFTER_S = 0.5  # the rate is judged once the stream has run this long
+WAITED_S = 0.002  # a read that took this long had caught up with what arrived
 
 
 class Gulps:
     """When a reply's stream is read. A model streaming 20-100 tokens a second sends each token
     on its own, and reading each as it comes costs a pass through httpx, the agent and the store
     (and a wake-up of the event loop) per token, while the screen shows them at most every
-    LIVE_FRAME_S. So once the reads of a reply have waited for the model IDLE_READS times, each
-    such wait is followed by a pause of GULP_S, and the next read takes everything that came
-    meanwhile. A fast server never leaves the reader waiting idle: it is read without pauses.
+    LIVE_FRAME_S. So when a stream runs slower than MODEL_RATE, each read that had to wait is
+    followed by a pause of GULP_S, and the next read takes everything that came meanwhile. A
+    fast server is read without pauses: a busy machine makes its reads wait too (the process
+    waits for a core), but not its rate drop that low.
 
-    ``pause_after(waited, worked)``: a read took ``waited`` seconds, of which the event loop's
-    thread spent ``worked`` on the CPU (painting, say, which is not waiting for the model)."""
+    ``pause_after(now, waited)``: a read that ended at ``now`` (seconds) took ``waited``."""
 
     def __init__(self) -> None:
-        self._idle_reads = 0
+        self._started: float | None = None
+        self._reads = 0
 
-    def pause_after(self, waited: float, worked: float) -> float:
-        if waited - worked < IDLE_S:
+    def pause_after(self, now: float, waited: float) -> float:
+        if self._started is None:
+            self._started = now
+        self._reads += 1
+        running = now - self._started
+        if waited < WAITED_S or running < RATE_AFTER_S or self._reads >= MODEL_RATE * running:
             return 0.0
-        self._idle_reads += 1
-        return GULP_S if self._idle_reads >= IDLE_READS else 0.0
+        return GULP_S
 
 
 class Pace(NamedTuple):

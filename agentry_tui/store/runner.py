@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -124,13 +123,13 @@ class ReplyRunner:
                 next_save = loop.time() + AUTOSAVE_S
                 gulps = Gulps()
                 while True:
-                    read_at, worked_at = loop.time(), time.thread_time()
+                    read_at = loop.time()
                     try:
                         event = await anext(events)
                     except StopAsyncIteration:
                         break
                     self._take(entry, event)
-                    pause = gulps.pause_after(loop.time() - read_at, time.thread_time() - worked_at)
+                    pause = gulps.pause_after(loop.time(), loop.time() - read_at)
                     # A fast server fills the socket buffer faster than we read it, and reading
                     # buffered lines never waits: give key presses and paints their turn.
                     if pause or loop.time() >= turn_ends:
