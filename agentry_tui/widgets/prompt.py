@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual import events
 from textual.message import Message
 from textual.strip import Strip
+from textual.timer import Timer
 from textual.widgets import TextArea
 
 from agentry_tui.widgets.editable import visible_strip
@@ -12,11 +13,15 @@ from agentry_tui.widgets.editable import visible_strip
 # ctrl+j is the newline byte itself, so it works in every terminal and inside tmux; the others
 # work where the terminal reports them.
 NEWLINE_KEYS = frozenset({"ctrl+j", "shift+enter", "alt+enter", "ctrl+enter"})
+# The cursor blinks this long after a key or focus, then stays lit, as in GTK (its default
+# cursor-blink-timeout): each blink repaints the box, all day long in an idle app.
+BLINK_FOR_S = 10.0
 
 
 class Prompt(TextArea):
     """Enter sends; ctrl+j (or shift+enter) adds a line; up on the first line and down on the
-    last one walk through the prompts sent before."""
+    last one walk through the prompts sent before. The cursor blinks for BLINK_FOR_S after a key
+    or focus."""
 
     class Submitted(Message):
         def __init__(self, text: str) -> None:
@@ -34,6 +39,23 @@ class Prompt(TextArea):
         self._history: list[str] = []
         self._place = 0  # position in the history; len(history) means the draft
         self._draft = ""
+        self._still: Timer | None = None  # ends the blinking
+
+    def _blink_a_while(self) -> None:
+        self.cursor_blink = True
+        if self._still is not None:
+            self._still.stop()
+        self._still = self.set_timer(BLINK_FOR_S, self._hold_still)
+
+    def _hold_still(self) -> None:
+        self._still = None
+        self.cursor_blink = False
+
+    def on_focus(self) -> None:
+        self._blink_a_while()
+
+    def on_paste(self) -> None:
+        self._blink_a_while()
 
     def set_history(self, prompts: list[str]) -> None:
         self._history = list(prompts)
@@ -52,6 +74,7 @@ class Prompt(TextArea):
     def on_key(self, event: events.Key) -> None:
         # Textual calls this before TextArea's own handler (each class's along the MRO), and
         # prevent_default() keeps a key from it (TextArea inserts printable keys and Enter).
+        self._blink_a_while()
         if event.key == "enter":
             event.stop()
             event.prevent_default()
