@@ -13,6 +13,10 @@ reply lays out and repaints the chat pane (10-30 ms of CPU here), and a model st
 from the model when it runs on the same cores. A fast server's reply is not slowed by it: a
 reply HURRY_CHARS behind what arrived is shown without waiting for the pause, so its rendering
 goes on while it streams rather than after.
+
+Two more rules keep a model-paced reply cheap: it is read in gulps (``Gulps``), and its text
+takes room a chat pane at a time (less KEPT_LINES), so the pane is laid out and moved once a
+page, and a paint between repaints only the lines that changed (see ``MarkdownText``).
 """
 
 from __future__ import annotations
