@@ -28,7 +28,7 @@ from agentry.providers import anthropic, gemini
 from agentry.providers.local import to_local_messages
 from agentry.sessions import AgentSession
 from agentry.tools import Tool
-from agentry_tui.export import to_markdown
+from agentry.export import to_markdown
 from agentry_tui.view import ShownMessage
 from tests.servers.base import Reply
 

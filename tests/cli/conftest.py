@@ -15,8 +15,13 @@ import pytest
 from tests.cli.terminal import PtyProcess
 
 
+# The console script pip made for the package: what people run. Piped runs go through it.
+AGENTRY = str(Path(sys.executable).with_name("agentry"))
+
+
 class Cli:
-    """Runs ``python -m agentry`` with a history folder and a workspace (its cwd) of the test."""
+    """Runs the client (the ``agentry`` console script through a pipe, ``python -m agentry`` on
+    a pseudo-terminal) with a history folder and a workspace (its cwd) of the test."""
 
     def __init__(self, tmp_path: Path) -> None:
         self.history = tmp_path / "history"
@@ -40,9 +45,7 @@ class Cli:
         provider: str | None = "ollama",
         program: list[str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
-        command = (program or self.command(provider=provider)[:3]) + self.command(
-            *args, provider=provider
-        )[3:]
+        command = (program or [AGENTRY]) + self.command(*args, provider=provider)[3:]
         return subprocess.run(
             command,
             input=stdin,
