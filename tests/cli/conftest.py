@@ -14,7 +14,6 @@ import pytest
 
 from tests.cli.terminal import PtyProcess
 
-
 # The console script pip made for the package: what people run. Piped runs go through it.
 AGENTRY = str(Path(sys.executable).with_name("agentry"))
 
@@ -40,21 +39,23 @@ class Cli:
 
     def pipe(
         self,
-        stdin: str,
+        stdin: str | bytes,
         *args: str,
         provider: str | None = "ollama",
         program: list[str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
+        """Run with ``stdin`` piped in (bytes: as they are); the output as text."""
         command = (program or [AGENTRY]) + self.command(*args, provider=provider)[3:]
-        return subprocess.run(
+        run = subprocess.run(
             command,
-            input=stdin,
+            input=stdin.encode() if isinstance(stdin, str) else stdin,
             capture_output=True,
-            text=True,
             env=self.env(),
             cwd=self.workspace,
             timeout=20,
         )
+        out, err = (data.decode(errors="replace") for data in (run.stdout, run.stderr))
+        return subprocess.CompletedProcess(run.args, run.returncode, out, err)
 
     def pty(self, *args: str, provider: str | None = "ollama") -> PtyProcess:
         process = PtyProcess(self.command(*args, provider=provider), self.env(), self.workspace)
