@@ -30,28 +30,20 @@ import json
 import signal
 import sys
 from argparse import Namespace
-from collections.abc import Iterator
-from typing import Any, TextIO
+from typing import Any
 
 from agentry import commands
 from agentry.agent import Agent, Approval
 from agentry.cli_args import parse_args
 from agentry.cli_input import one_prompt, read_piped
+from agentry.cli_output import ReplyView, Terminal, arguments_text
 from agentry.commands import LINE, SessionLine, SlashCommand, plural
 from agentry.config import ProviderChoice, build_provider, choose_provider, load_settings
 from agentry.errors import AgentryError, ProviderError, Refused, SessionCorruptError
-from agentry.events import (
-    DoneEvent,
-    ErrorEvent,
-    ReasoningDelta,
-    StreamEvent,
-    TextDelta,
-    ToolCallEvent,
-    ToolResultEvent,
-)
+from agentry.events import ToolCallEvent
 from agentry.export_target import export_session
 from agentry.providers import Provider
-from agentry.safe_text import clip, visible
+from agentry.safe_text import clip
 from agentry.sessions import AgentSession, SessionManager
 from agentry.sessions.background_sync import AUTOSAVE_S, sync_in_background
 from agentry.sessions.manager import SyncReport
@@ -61,118 +53,6 @@ from agentry.timefmt import stamp
 from agentry.tools import Tool
 
 MODEL_PROBE_S = 3.0  # how long the start-up line may wait to learn the server's default model
-DIM, RESET = "\x1b[2m", "\x1b[0m"
-
-
-# -- output ---------------------------------------------------------------------------------
-
-
-class Terminal:
-    """stdout and stderr, knowing whether stdout is mid-line so notes never run into a reply.
-
-    Everything is written through ``visible``: model text, tool output, titles and error texts
-    may hold escape sequences (clipboard, window title, a query the terminal would answer into
-    the next prompt). Only our own ``style`` codes are added, after that."""
-
-    def __init__(self, out: TextIO, err: TextIO) -> None:
-        self.out = out
-        self.err = err
-        # Replies headed "[id] Assistant: ", with reasoning and tool calls among them; else
-        # stdout holds only reply text and the rest goes to stderr.
-        self.decorated = out.isatty()
-        self.mid_line = False
-        self.failed = False  # an error was shown (the exit code of a script run)
-
-    def write(self, text: str, style: str = "") -> None:
-        text = visible(text)
-        if text:
-            with _closed_terminal_ignored():
-                self.out.write(f"{style}{text}{RESET}" if style else text)
-                self.out.flush()  # each delta as it arrives, also into a pipe
-            self.mid_line = not text.endswith("\n")
-
-    def end_line(self) -> None:
-        if self.mid_line:
-            self.write("\n")
-
-    def line(self, text: str = "") -> None:
-        self.end_line()
-        self.write(text + "\n")
-
-    def note(self, text: str) -> None:
-        self.end_line()
-        with _closed_terminal_ignored():
-            print(visible(text), file=self.err, flush=True)
-
-    def error(self, text: str) -> None:
-        self.failed = True
-        self.note(text)
-
-
-@contextlib.contextmanager
-def _closed_terminal_ignored() -> Iterator[None]:
-    """Output to a terminal that was closed (SIGHUP) or a pipe whose reader left fails; the
-    session must still be saved, so such a failure ends nothing."""
-    try:
-        yield
-    except OSError:
-        pass
-
-
-def _result_summary(content: str) -> str:
-    """The first line of a tool result, and how many more there are."""
-    lines = content.strip().splitlines() or [""]
-    more = f" (+{len(lines) - 1} lines)" if len(lines) > 1 else ""
-    return clip(lines[0], 100) + more
-
-
-def _arguments(arguments: dict[str, Any], indent: int | None = None) -> str:
-    return json.dumps(arguments, ensure_ascii=False, indent=indent)
-
-
-class ReplyView:
-    """Shows one turn's events. Decorated: text after ``[id] Assistant: ``, tool calls and
-    results on indented lines, reasoning dimmed. Plain: the text alone, tool calls and results
-    as notes on stderr, no reasoning (it is in the session file anyway)."""
-
-    def __init__(self, term: Terminal, session_id: str) -> None:
-        self.term = term
-        self.header = f"[{session_id}] Assistant: " if term.decorated else ""
-        self.streaming: type[TextDelta] | type[ReasoningDelta] | None = None
-        self.answered = False
-
-    def show(self, event: StreamEvent) -> None:
-        if isinstance(event, TextDelta):
-            self._stream(TextDelta, event.text)
-        elif isinstance(event, ReasoningDelta) and self.term.decorated:
-            self._stream(ReasoningDelta, event.text, DIM)
-        elif isinstance(event, ToolCallEvent):
-            self._line(f"  ⚙ {event.name} {clip(_arguments(event.arguments), 120)}")
-        elif isinstance(event, ToolResultEvent):
-            self._line(f"  ↳ {_result_summary(event.content)}")
-        elif isinstance(event, DoneEvent):
-            if not self.answered:  # an empty reply still gets its line
-                self._stream(TextDelta, "")
-            self.term.end_line()
-        elif isinstance(event, ErrorEvent):
-            self.term.error(f"Error: {event.message}")
-
-    def _stream(
-        self, kind: type[TextDelta] | type[ReasoningDelta], text: str, style: str = ""
-    ) -> None:
-        if self.streaming is not kind:
-            self.term.end_line()
-            self.term.write(self.header if kind is TextDelta else "  thinking: ", style)
-            self.streaming = kind
-            self.answered = self.answered or kind is TextDelta
-        self.term.write(text, style)
-
-    def _line(self, text: str) -> None:
-        if self.term.decorated:
-            self.term.line(text)
-        else:
-            self.term.note(text)
-        self.streaming = None
 
 
 # -- tool approval --------------------------------------------------------------------------
@@ -239,7 +119,7 @@ class Approvals:
             return False
         self.term.line(f"  {call.name} needs approval ({tool.permission} permission). Arguments:")
         self.term.line(
-            "\n".join("    " + line for line in _arguments(call.arguments, 2).splitlines())
+            "\n".join("    " + line for line in arguments_text(call.arguments, 2).splitlines())
         )
         try:
             return self._ask()
@@ -561,11 +441,7 @@ class ChatClient:
     def system(self, command: SlashCommand) -> None:
         text = command.args.get("text")
         if text is None:
-            current = next(
-                (m.get("content") for m in self.session.messages if m.get("role") == "system"),
-                None,
-            )
-            self.term.line(commands.system_text(current))
+            self.term.line(commands.system_text(self.session.messages))
             return
         self.session.set_system(text)
         if self.save():
@@ -673,7 +549,7 @@ def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         stream.reconfigure(errors="replace")  # type: ignore[union-attr]  # any model text prints
     term = Terminal(sys.stdout, sys.stderr)
-    piped = not sys.stdin.isatty()
+    piped = sys.stdin is not None and not sys.stdin.isatty()  # None: stdin was closed
     prompt: str | None = None
     if args.prompt or (piped and not (args.lines or args.list)):
         try:  # read first: the program piping in is not kept waiting

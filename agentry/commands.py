@@ -227,8 +227,9 @@ def exported_text(paths: Iterable[object]) -> str:
 SYSTEM_SET = "System message set."
 
 
-def system_text(current: object) -> str:
+def system_text(messages: Iterable[Mapping[str, object]]) -> str:
     """``/system`` without text: the session's system message now."""
+    current = next((m.get("content") for m in messages if m.get("role") == "system"), None)
     return f"System message: {current or '(none)'}\nUsage: /system <text> sets it."
 
 

@@ -398,11 +398,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             return
         text = command.args.get("text")
         if text is None:
-            current = next(
-                (m.get("content") for m in entry.session.messages if m.get("role") == "system"),
-                None,
-            )
-            self._notice(commands.system_text(current))
+            self._notice(commands.system_text(entry.session.messages))
             return
         self.store.set_system(entry.id, text)
         self._notice(commands.SYSTEM_SET)

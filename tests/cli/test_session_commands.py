@@ -27,7 +27,9 @@ def test_model_lists_the_models_and_switches(cli, ollama_server) -> None:
 def test_system_shows_and_sets_the_system_message(cli, ollama_server) -> None:
     result = cli.pipe("/system\n/system Be  brief.\nhi\n", "--lines", "--session", "s")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith(commands.system_text("You are a helpful AI assistant."))
+    assert result.stdout.startswith(
+        commands.system_text([{"role": "system", "content": "You are a helpful AI assistant."}])
+    )
     assert commands.SYSTEM_SET + "\n" in result.stdout
     [request] = chats(ollama_server)
     assert request.body["messages"][0] == {"role": "system", "content": "Be  brief."}
