@@ -54,7 +54,7 @@ class Cli:
             cwd=self.workspace,
             timeout=20,
         )
-        out, err = (data.decode(errors="replace") for data in (run.stdout, run.stderr))
+        out, err = (_text(data) for data in (run.stdout, run.stderr))
         return subprocess.CompletedProcess(run.args, run.returncode, out, err)
 
     def pty(self, *args: str, provider: str | None = "ollama") -> PtyProcess:
@@ -68,6 +68,11 @@ class Cli:
     def close(self) -> None:
         for process in self._ptys:
             process.close()
+
+
+def _text(data: bytes) -> str:
+    """Output as text with universal newlines, as ``text=True`` reads it."""
+    return data.decode(errors="replace").replace("\r\n", "\n").replace("\r", "\n")
 
 
 @pytest.fixture
