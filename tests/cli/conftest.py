@@ -14,13 +14,13 @@ import pytest
 
 from tests.cli.terminal import PtyProcess
 
-# The console script pip made for the package: what people run. Piped runs go through it.
+# The console script pip made for the package: what people run.
 AGENTRY = str(Path(sys.executable).with_name("agentry"))
 
 
 class Cli:
-    """Runs the client (the ``agentry`` console script through a pipe, ``python -m agentry`` on
-    a pseudo-terminal) with a history folder and a workspace (its cwd) of the test."""
+    """Runs the ``agentry`` console script, through a pipe or on a pseudo-terminal, with a
+    history folder and a workspace (its cwd) of the test."""
 
     def __init__(self, tmp_path: Path) -> None:
         self.history = tmp_path / "history"
@@ -31,7 +31,7 @@ class Cli:
 
     def command(self, *args: str, provider: str | None = "ollama") -> list[str]:
         chosen = ["--provider", provider] if provider else []
-        return [sys.executable, "-m", "agentry", "--history-dir", str(self.history), *chosen, *args]
+        return [AGENTRY, "--history-dir", str(self.history), *chosen, *args]
 
     def env(self) -> dict[str, str]:
         # Read at call time: the ollama_server fixture has set OLLAMA_HOST by then.
@@ -42,12 +42,10 @@ class Cli:
         stdin: str | bytes,
         *args: str,
         provider: str | None = "ollama",
-        program: list[str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
         """Run with ``stdin`` piped in (bytes: as they are); the output as text."""
-        command = (program or [AGENTRY]) + self.command(*args, provider=provider)[3:]
         run = subprocess.run(
-            command,
+            self.command(*args, provider=provider),
             input=stdin.encode() if isinstance(stdin, str) else stdin,
             capture_output=True,
             env=self.env(),

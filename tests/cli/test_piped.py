@@ -5,8 +5,6 @@ of stdin is a turn or a command (the script mode); without it, stdin is one prom
 from __future__ import annotations
 
 import os
-import sys
-from pathlib import Path
 
 from agentry.sessions import ID_RULE
 from agentry.tools import Workspace, default_tools
@@ -29,8 +27,7 @@ COMMAND_NAMES = [
 
 
 def test_console_script_answers_once_and_exits(cli, ollama_server) -> None:
-    agentry = str(Path(sys.executable).with_name("agentry"))
-    result = cli.pipe("hi\n", "--session", "x", program=[agentry])
+    result = cli.pipe("hi\n", "--session", "x")
     assert result.returncode == 0, result.stderr
     assert result.stdout == "Echo: hi\n"  # no decoration in a pipe: just the reply
     assert result.stderr.startswith("Using ollama, model llama3.2:latest")
