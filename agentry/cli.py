@@ -117,17 +117,17 @@ class Approvals:
                 "input is not a terminal."
             )
             return False
-        self.term.line(f"  {call.name} needs approval ({tool.permission} permission). Arguments:")
-        self.term.line(
+        self.term.aside(f"  {call.name} needs approval ({tool.permission} permission). Arguments:")
+        self.term.aside(
             "\n".join("    " + line for line in arguments_text(call.arguments, 2).splitlines())
         )
         try:
             return self._ask()
         except EOFError:
-            self.term.write("\n")  # off the question's line
+            self.term.aside("")  # off the question's line
             return False
         except KeyboardInterrupt:
-            self.term.write("\n")
+            self.term.aside("")
             # Refusing (rather than raising) keeps every tool call in the history answered.
             self.stopped = True
             task = asyncio.current_task()
@@ -137,7 +137,9 @@ class Approvals:
 
     def _ask(self) -> Approval:
         while True:
-            answer = read_line("Run it? [y]es / [n]o / [e]dit: ").strip().lower()
+            answer = (
+                read_line(self.term.question("Run it? [y]es / [n]o / [e]dit: ")).strip().lower()
+            )
             if answer in ("y", "yes"):
                 return True
             if answer in ("n", "no"):
@@ -148,7 +150,9 @@ class Approvals:
     def _edited(self) -> dict[str, Any] | None:
         """Replacement arguments typed as a JSON object; None (an empty line) goes back."""
         while True:
-            text = read_line("New arguments as JSON (empty line to go back): ").strip()
+            text = read_line(
+                self.term.question("New arguments as JSON (empty line to go back): ")
+            ).strip()
             if not text:
                 return None
             try:
@@ -469,11 +473,11 @@ class ChatClient:
                 f"Session '{old_id}' was not deleted: /delete asks first, and input is not a "
                 "terminal."
             )
-        self.term.line(question)
+        self.term.aside(question)
         try:
-            answer = read_line("Delete it? [y]es / [n]o: ").strip().lower()
+            answer = read_line(self.term.question("Delete it? [y]es / [n]o: ")).strip().lower()
         except (EOFError, KeyboardInterrupt):
-            self.term.write("\n")
+            self.term.aside("")
             answer = ""
         if answer not in ("y", "yes"):
             self.term.line("Not deleted.")

@@ -54,6 +54,25 @@ class Terminal:
         self.end_line()
         self.write(text + "\n")
 
+    def aside(self, text: str) -> None:
+        """A line that is not reply text (a tool call, a question): among decorated replies on
+        stdout, else on stderr with the notes, so stdout holds only the reply."""
+        if self.decorated:
+            self.line(text)
+        else:
+            self.note(text)
+
+    def question(self, prompt: str) -> str:
+        """The prompt input() should show: ``prompt`` itself among decorated replies; else it
+        is written to stderr here (input() would put it on stdout) and input() shows none."""
+        if self.decorated:
+            return prompt
+        self.end_line()
+        with _closed_terminal_ignored():
+            self.err.write(visible(prompt))
+            self.err.flush()
+        return ""
+
     def note(self, text: str) -> None:
         self.end_line()
         with _closed_terminal_ignored():
@@ -123,8 +142,5 @@ class ReplyView:
         self.term.write(text, style)
 
     def _line(self, text: str) -> None:
-        if self.term.decorated:
-            self.term.line(text)
-        else:
-            self.term.note(text)
+        self.term.aside(text)
         self.streaming = None

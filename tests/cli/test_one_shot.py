@@ -3,10 +3,12 @@ stdin is one prompt, a PROMPT argument answers and exits, --version, -s, -c, -m 
 
 from __future__ import annotations
 
+import shlex
 from importlib import metadata
 
 from agentry.cli_input import MAX_PIPED_BYTES
 from agentry.sessions import SessionManager
+from tests.cli.terminal import PtyProcess
 
 CODE = "Explain:\ndef f(x):\n  return x\n"
 
@@ -151,3 +153,21 @@ def test_help_documents_the_piped_prompt_and_lines(cli) -> None:
     for text in ("--lines", "--list", "-c, --continue", "-s TEXT, --system TEXT", "--version"):
         assert text in result.stdout, text
     assert "the piped text is ONE prompt" in result.stdout
+
+
+def test_with_stdout_in_a_file_the_approval_is_asked_on_stderr(cli, ollama_server) -> None:
+    # `agentry "..." > out.txt` at a terminal: the question must reach the person, and the file
+    # must hold the reply alone.
+    out = cli.workspace / "out.txt"
+    ask = '#tool:create_file {"path": "a.txt", "content": "x"}'
+    shell = f"{shlex.join(cli.command('--session', 'w', ask))} > {shlex.quote(str(out))}"
+    term = PtyProcess(["sh", "-c", shell], cli.env(), cli.workspace)
+    try:
+        term.expect_exact("create_file needs approval (write permission). Arguments:\n")
+        term.expect_exact("Run it? [y]es / [n]o / [e]dit: ")
+        term.sendline("y")
+        assert term.wait() == 0
+    finally:
+        term.close()
+    assert out.read_text() == "Tool said: Created a.txt (1 bytes).\n"
+    assert (cli.workspace / "a.txt").read_text() == "x"
