@@ -1,15 +1,20 @@
-"""The line client: ``agentry [--session ID] [--provider NAME] ...`` (also ``python -m agentry``).
+"""The line client: ``agentry [options] [PROMPT...]`` (also ``python -m agentry``).
 
 Choices worth knowing:
 
+- Three ways to run (agentry/cli_args.py's --help says them): a chat at the terminal; one
+  prompt (a PROMPT argument and/or piped stdin, read whole), answered, then exit; and --lines,
+  stdin read line by line, each line a message or a /command.
 - Lines are read with ``input()`` in the main thread, outside the event loop, so Ctrl-C at the
   prompt is a plain KeyboardInterrupt (save and exit) and no reader thread is left blocked on
   stdin at exit. Each turn runs on one long-lived ``asyncio.Runner`` (the provider's HTTP client
   stays on one loop); the Runner turns Ctrl-C during a turn into cancelling that turn's task,
   which works on every platform, and the agent keeps the partial reply marked interrupted.
-- With piped input there is no "You:" prompt: the input is not echoed, so the prompt would run
-  into the reply. Replies still start with ``[id] Assistant: ``, reasoning is left out, tools
-  that need approval are refused, and the exit code is 1 if anything failed (for scripts).
+- Replies start with ``[id] Assistant: `` only in a chat whose stdout is a terminal; otherwise
+  stdout holds just the reply text (as ``llm`` prints it), tool calls go to stderr with the
+  other notes, and reasoning is left out (it is in the session file anyway). Without a terminal
+  on stdin there is no "You:" prompt, tools that need approval are refused, and the exit code
+  is 1 if anything failed (for scripts).
 - A corrupt session file named by --session stops the client with exit code 1. Starting under
   another, made-up id would put the person's next messages somewhere they did not ask for; the
   file is left as it is for them to inspect or move.
@@ -19,183 +24,35 @@ Choices worth knowing:
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import json
 import signal
 import sys
-from collections.abc import Iterator
-from typing import Any, TextIO
+from argparse import Namespace
+from typing import Any
 
 from agentry import commands
 from agentry.agent import Agent, Approval
-from agentry.argv import values_attached
+from agentry.cli_args import parse_args
+from agentry.cli_input import one_prompt, read_piped
+from agentry.cli_output import ReplyView, Terminal, arguments_text
 from agentry.commands import LINE, SessionLine, SlashCommand, plural
 from agentry.config import ProviderChoice, build_provider, choose_provider, load_settings
 from agentry.errors import AgentryError, ProviderError, Refused, SessionCorruptError
-from agentry.events import (
-    DoneEvent,
-    ErrorEvent,
-    ReasoningDelta,
-    StreamEvent,
-    TextDelta,
-    ToolCallEvent,
-    ToolResultEvent,
-)
-from agentry.providers import PROVIDER_NAMES, Provider
-from agentry.safe_text import clip, visible
-from agentry.sessions import AgentSession, SessionManager, validate_session_id
+from agentry.events import ToolCallEvent
+from agentry.export_target import export_session
+from agentry.providers import Provider
+from agentry.safe_text import clip
+from agentry.sessions import AgentSession, SessionManager
 from agentry.sessions.background_sync import AUTOSAVE_S, sync_in_background
 from agentry.sessions.manager import SyncReport
 from agentry.sessions.rescue import rescue_copy
 from agentry.termination import termination_signals
+from agentry.timefmt import stamp
 from agentry.tools import Tool
 
 MODEL_PROBE_S = 3.0  # how long the start-up line may wait to learn the server's default model
-DIM, RESET = "\x1b[2m", "\x1b[0m"
-
-
-# -- arguments ------------------------------------------------------------------------------
-
-
-def _session_id(value: str) -> str:
-    try:
-        return validate_session_id(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="agentry", description="Chat with a model in sessions saved between runs."
-    )
-    parser.add_argument(
-        "--session",
-        type=_session_id,
-        default="default",
-        metavar="ID",
-        help="session to resume, or to start if new (default: default)",
-    )
-    parser.add_argument(
-        "--provider",
-        choices=PROVIDER_NAMES,
-        type=str.lower,
-        metavar="NAME",
-        help=f"one of {', '.join(PROVIDER_NAMES)}; default: the configured one, "
-        "else Ollama if it answers, else the offline model",
-    )
-    parser.add_argument("--model", metavar="NAME", help="default: the server's first model")
-    parser.add_argument("--endpoint", metavar="URL", help="the provider's base URL")
-    parser.add_argument("--history-dir", metavar="DIR", help="where session files are kept")
-    return parser.parse_args(
-        values_attached(sys.argv[1:] if argv is None else argv, ("--session",))
-    )
-
-
-# -- output ---------------------------------------------------------------------------------
-
-
-class Terminal:
-    """stdout and stderr, knowing whether stdout is mid-line so notes never run into a reply.
-
-    Everything is written through ``visible``: model text, tool output, titles and error texts
-    may hold escape sequences (clipboard, window title, a query the terminal would answer into
-    the next prompt). Only our own ``style`` codes are added, after that."""
-
-    def __init__(self, out: TextIO, err: TextIO) -> None:
-        self.out = out
-        self.err = err
-        self.is_terminal = out.isatty()
-        self.mid_line = False
-        self.failed = False  # an error was shown (the exit code of a script run)
-
-    def write(self, text: str, style: str = "") -> None:
-        text = visible(text)
-        if text:
-            with _closed_terminal_ignored():
-                self.out.write(f"{style}{text}{RESET}" if style else text)
-                self.out.flush()  # each delta as it arrives, also into a pipe
-            self.mid_line = not text.endswith("\n")
-
-    def end_line(self) -> None:
-        if self.mid_line:
-            self.write("\n")
-
-    def line(self, text: str = "") -> None:
-        self.end_line()
-        self.write(text + "\n")
-
-    def note(self, text: str) -> None:
-        self.end_line()
-        with _closed_terminal_ignored():
-            print(visible(text), file=self.err, flush=True)
-
-    def error(self, text: str) -> None:
-        self.failed = True
-        self.note(text)
-
-
-@contextlib.contextmanager
-def _closed_terminal_ignored() -> Iterator[None]:
-    """Output to a terminal that was closed (SIGHUP) or a pipe whose reader left fails; the
-    session must still be saved, so such a failure ends nothing."""
-    try:
-        yield
-    except OSError:
-        pass
-
-
-def _result_summary(content: str) -> str:
-    """The first line of a tool result, and how many more there are."""
-    lines = content.strip().splitlines() or [""]
-    more = f" (+{len(lines) - 1} lines)" if len(lines) > 1 else ""
-    return clip(lines[0], 100) + more
-
-
-def _arguments(arguments: dict[str, Any], indent: int | None = None) -> str:
-    return json.dumps(arguments, ensure_ascii=False, indent=indent)
-
-
-class ReplyView:
-    """Shows one turn's events: text after ``[id] Assistant: ``, tool calls and results on
-    indented lines, reasoning dimmed (only on a terminal; it is in the session file anyway)."""
-
-    def __init__(self, term: Terminal, session_id: str) -> None:
-        self.term = term
-        self.header = f"[{session_id}] Assistant: "
-        self.streaming: type[TextDelta] | type[ReasoningDelta] | None = None
-        self.answered = False
-
-    def show(self, event: StreamEvent) -> None:
-        if isinstance(event, TextDelta):
-            self._stream(TextDelta, event.text)
-        elif isinstance(event, ReasoningDelta) and self.term.is_terminal:
-            self._stream(ReasoningDelta, event.text, DIM)
-        elif isinstance(event, ToolCallEvent):
-            self._line(f"  ⚙ {event.name} {clip(_arguments(event.arguments), 120)}")
-        elif isinstance(event, ToolResultEvent):
-            self._line(f"  ↳ {_result_summary(event.content)}")
-        elif isinstance(event, DoneEvent):
-            if not self.answered:  # an empty reply still gets its line
-                self._stream(TextDelta, "")
-            self.term.end_line()
-        elif isinstance(event, ErrorEvent):
-            self.term.error(f"Error: {event.message}")
-
-    def _stream(
-        self, kind: type[TextDelta] | type[ReasoningDelta], text: str, style: str = ""
-    ) -> None:
-        if self.streaming is not kind:
-            self.term.end_line()
-            self.term.write(self.header if kind is TextDelta else "  thinking: ", style)
-            self.streaming = kind
-            self.answered = self.answered or kind is TextDelta
-        self.term.write(text, style)
-
-    def _line(self, text: str) -> None:
-        self.term.line(text)
-        self.streaming = None
 
 
 # -- tool approval --------------------------------------------------------------------------
@@ -260,17 +117,17 @@ class Approvals:
                 "input is not a terminal."
             )
             return False
-        self.term.line(f"  {call.name} needs approval ({tool.permission} permission). Arguments:")
-        self.term.line(
-            "\n".join("    " + line for line in _arguments(call.arguments, 2).splitlines())
+        self.term.aside(f"  {call.name} needs approval ({tool.permission} permission). Arguments:")
+        self.term.aside(
+            "\n".join("    " + line for line in arguments_text(call.arguments, 2).splitlines())
         )
         try:
             return self._ask()
         except EOFError:
-            self.term.write("\n")  # off the question's line
+            self.term.aside("")  # off the question's line
             return False
         except KeyboardInterrupt:
-            self.term.write("\n")
+            self.term.aside("")
             # Refusing (rather than raising) keeps every tool call in the history answered.
             self.stopped = True
             task = asyncio.current_task()
@@ -280,7 +137,9 @@ class Approvals:
 
     def _ask(self) -> Approval:
         while True:
-            answer = read_line("Run it? [y]es / [n]o / [e]dit: ").strip().lower()
+            answer = (
+                read_line(self.term.question("Run it? [y]es / [n]o / [e]dit: ")).strip().lower()
+            )
             if answer in ("y", "yes"):
                 return True
             if answer in ("n", "no"):
@@ -291,7 +150,9 @@ class Approvals:
     def _edited(self) -> dict[str, Any] | None:
         """Replacement arguments typed as a JSON object; None (an empty line) goes back."""
         while True:
-            text = read_line("New arguments as JSON (empty line to go back): ").strip()
+            text = read_line(
+                self.term.question("New arguments as JSON (empty line to go back): ")
+            ).strip()
             if not text:
                 return None
             try:
@@ -307,7 +168,7 @@ class Approvals:
 # -- provider -------------------------------------------------------------------------------
 
 
-async def make_agent(args: argparse.Namespace, approvals: Approvals) -> tuple[Agent, str]:
+async def make_agent(args: Namespace, approvals: Approvals) -> tuple[Agent, str]:
     """The agent, and the start-up line saying which provider and model and why."""
     settings = load_settings()
     choice = await choose_provider(args.provider, args.endpoint, settings)
@@ -336,9 +197,15 @@ async def _started(provider: Provider, choice: ProviderChoice) -> str:
 
 class ChatClient:
     def __init__(
-        self, agent: Agent, manager: SessionManager, session: AgentSession, approvals: Approvals
+        self,
+        agent: Agent,
+        manager: SessionManager,
+        session: AgentSession,
+        approvals: Approvals,
+        runner: asyncio.Runner,
     ) -> None:
         self.agent = agent
+        self.runner = runner  # each turn and each provider call runs on its loop
         self.manager = manager
         self.term = approvals.term
         self.approvals = approvals
@@ -396,7 +263,7 @@ class ChatClient:
 
     # -- the loop ---------------------------------------------------------------------------
 
-    def run(self, runner: asyncio.Runner) -> int:
+    def run(self) -> int:
         while self.running and TERMINATION.signal is None:
             try:
                 line = input(f"[{self.session_id}] You: " if self.interactive else "")
@@ -405,26 +272,36 @@ class ChatClient:
                     self.term.write("\n")  # off the prompt line, for the shell's prompt
                 break
             try:
-                self.handle(line, runner)
+                self.handle(line)
             except KeyboardInterrupt:  # a second Ctrl-C while a turn was stopping
                 break
             if self.interactive:
                 self.term.line()  # the spec's example leaves a blank line after each exchange
+        return self.close()
+
+    def once(self, text: str) -> int:
+        """Send ``text`` as it is (never a command), show the reply, save and close."""
+        with contextlib.suppress(KeyboardInterrupt):  # a second Ctrl-C while it was stopping
+            self.runner.run(self.turn(text))
+        return self.close()
+
+    def close(self) -> int:
+        """Save (or keep a copy elsewhere), close the provider: the exit code."""
         if not self.save():
             self._rescue()
-        runner.run(self.agent.aclose())
+        self.runner.run(self.agent.aclose())
         if TERMINATION.signal is not None:
             return 128 + TERMINATION.signal
         return 1 if self.term.failed and not self.interactive else 0
 
-    def handle(self, line: str, runner: asyncio.Runner) -> None:
+    def handle(self, line: str) -> None:
         text = line.strip()
         if commands.is_command(text):
             self.command(text)
             return
         text = commands.unescape(text)
         if text:
-            runner.run(self.turn(text))
+            self.runner.run(self.turn(text))
 
     async def turn(self, text: str) -> None:
         TERMINATION.turn = asyncio.current_task()
@@ -467,7 +344,7 @@ class ChatClient:
         try:
             command = commands.parse(text, LINE)
             HANDLERS[command.name](self, command)
-        except Refused as exc:
+        except (AgentryError, OSError) as exc:  # ProviderError, SessionCorruptError, Refused...
             self.term.error(str(exc))
 
     def _switch_to(self, session_id: str, loaded: AgentSession | None = None) -> None:
@@ -547,6 +424,88 @@ class ChatClient:
         if self.save():
             self.term.line(commands.cleared_text(self.session_id))
 
+    def model(self, command: SlashCommand) -> None:
+        provider = self.agent.provider
+        name = command.args.get("name")
+        try:
+            models = self.runner.run(self.agent.list_models())
+        except ProviderError as exc:
+            if name is None:
+                raise
+            provider.model = name  # cannot check it now; the next reply will
+            self.term.line(commands.model_set_text(name, exc))
+            return
+        if name is None:
+            self.term.line(commands.models_text(provider.name, provider.model, models))
+            return
+        commands.check_model(provider.name, name, models)
+        provider.model = name
+        self.term.line(commands.model_set_text(name))
+
+    def system(self, command: SlashCommand) -> None:
+        text = command.args.get("text")
+        if text is None:
+            self.term.line(commands.system_text(self.session.messages))
+            return
+        self.session.set_system(text)
+        if self.save():
+            self.term.line(commands.SYSTEM_SET)
+
+    def rename(self, command: SlashCommand) -> None:
+        new_id = command.args["id"]
+        if new_id == self.session_id or self.manager.session_exists(new_id):
+            raise Refused(commands.taken_text(new_id))
+        if not self.save():
+            return
+        try:
+            self.manager.rename_session(self.session_id, new_id)
+        except FileExistsError:  # made by another process since the check
+            raise Refused(commands.taken_text(new_id)) from None
+        self.session.session_id = new_id
+        self.term.line(commands.renamed_text(new_id))
+
+    def delete(self, _: SlashCommand) -> None:
+        """Asks first, as the TUI does; then the most recent session left becomes current."""
+        old_id = self.session_id
+        question = commands.delete_question(old_id, self.manager.path_for(old_id).name)
+        if not self.interactive:
+            raise Refused(
+                f"Session '{old_id}' was not deleted: /delete asks first, and input is not a "
+                "terminal."
+            )
+        self.term.aside(question)
+        try:
+            answer = read_line(self.term.question("Delete it? [y]es / [n]o: ")).strip().lower()
+        except (EOFError, KeyboardInterrupt):
+            self.term.aside("")
+            answer = ""
+        if answer not in ("y", "yes"):
+            self.term.line("Not deleted.")
+            return
+        self.manager.delete_session(old_id)
+        self.term.line(commands.deleted_text(old_id))
+        self._go_on_in(most_recent(self.manager))
+
+    def _go_on_in(self, session_id: str) -> None:
+        """After a delete: make ``session_id`` current, loaded, or new (and saved) if it has no
+        file."""
+        loaded = self.manager.load(session_id)
+        self._switch_to(session_id, loaded)
+        if loaded is None:
+            self.save()
+            self.term.line(commands.created_text(session_id))
+        else:
+            self.term.line(commands.resumed_text(session_id, len(loaded.messages)))
+
+    def export(self, command: SlashCommand) -> None:
+        try:
+            paths = export_session(
+                self.session, command.args.get("format"), command.args.get("path")
+            )
+        except OSError as exc:
+            raise Refused(f"Could not export: {exc}") from None
+        self.term.line(commands.exported_text(paths))
+
     def tools(self, _: SlashCommand) -> None:
         tools = [self.agent.tools.get(name) for name in self.agent.tools.names()]
         width = max((len(t.name) for t in tools), default=0)
@@ -574,6 +533,11 @@ HANDLERS = commands.bind(
         "new": ChatClient.new,
         "resume": ChatClient.resume,
         "clear": ChatClient.clear,
+        "model": ChatClient.model,
+        "system": ChatClient.system,
+        "rename": ChatClient.rename,
+        "delete": ChatClient.delete,
+        "export": ChatClient.export,
         "tools": ChatClient.tools,
         "help": ChatClient.help,
         "exit": ChatClient.exit,
@@ -585,46 +549,82 @@ HANDLERS = commands.bind(
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+    args = parse_args(sys.argv[1:] if argv is None else argv)
     for stream in (sys.stdout, sys.stderr):
         stream.reconfigure(errors="replace")  # type: ignore[union-attr]  # any model text prints
     term = Terminal(sys.stdout, sys.stderr)
+    piped = sys.stdin is not None and not sys.stdin.isatty()  # None: stdin was closed
+    prompt: str | None = None
+    if args.prompt or (piped and not (args.lines or args.list)):
+        try:  # read first: the program piping in is not kept waiting
+            prompt = one_prompt(args.prompt, read_piped(sys.stdin.buffer) if piped else None)
+        except Refused as exc:
+            term.error(str(exc))
+            return 1
+        term.decorated = False  # stdout is just the reply, as llm prints it
     try:
         manager = SessionManager(args.history_dir)
-        stored = manager.load(args.session)
+        if args.list:
+            return print_sessions(manager, term)
+        session_id = args.session or (most_recent(manager) if args.continue_ else "default")
+        stored = manager.load(session_id)
     except SessionCorruptError as exc:
         term.error(f"{exc} Start with another --session, or move the file away.")
         return 1
     except OSError as exc:
         term.error(f"Cannot use the session history folder: {exc}")
         return 1
-    approvals = Approvals(term, interactive=sys.stdin.isatty())
+    approvals = Approvals(term, interactive=not piped)
     TERMINATION.install()
-    if approvals.interactive:
+    if approvals.interactive and prompt is None:
         with contextlib.suppress(ImportError):  # not on Windows
             import readline  # noqa: F401 - line editing and history for input()
     with asyncio.Runner() as runner:
         try:
-            return _chat(args, runner, manager, stored, approvals)
+            agent = _start(args, runner, approvals)
+            if agent is None:
+                return 1
+            client = ChatClient(
+                agent, manager, stored or agent.new_session(session_id), approvals, runner
+            )
+            if args.system is not None:
+                client.session.set_system(args.system)
+            if stored is None or args.system is not None:
+                client.save()
+            return client.run() if prompt is None else client.once(prompt)
         except KeyboardInterrupt:  # while starting, or a second one while saving at exit
             return 130
 
 
-def _chat(
-    args: argparse.Namespace,
-    runner: asyncio.Runner,
-    manager: SessionManager,
-    stored: AgentSession | None,
-    approvals: Approvals,
-) -> int:
-    term = approvals.term
+def _start(args: Namespace, runner: asyncio.Runner, approvals: Approvals) -> Agent | None:
+    """The agent, after the start-up line; None (the reason shown) if there can be none."""
     try:
         agent, started = runner.run(make_agent(args, approvals))
     except (AgentryError, ValueError, ImportError) as exc:
-        term.error(f"Cannot start: {exc}")
-        return 1
-    term.note(started)
-    client = ChatClient(agent, manager, stored or agent.new_session(args.session), approvals)
-    if stored is None:
-        client.save()
-    return client.run(runner)
+        approvals.term.error(f"Cannot start: {exc}")
+        return None
+    approvals.term.note(started)
+    return agent
+
+
+def most_recent(manager: SessionManager) -> str:
+    """The most recently active readable session (the one agentry-tui opens); 'default' if
+    there is none."""
+    rows = manager.list_sessions()
+    return str(rows[0]["id"]) if rows else "default"
+
+
+def print_sessions(manager: SessionManager, term: Terminal) -> int:
+    """``--list``: one session a line on stdout, newest first, for scripts: id, messages, last
+    activity and title, tab-separated (tabs and line breaks in a title become spaces). Files
+    that cannot be read are named on stderr."""
+    rows = manager.list_sessions(include_corrupt=True)
+    for row in rows:
+        if "error" in row:
+            term.note(f"Unreadable session '{row['id']}': {row['error']}")
+            continue
+        title = " ".join(str(row["title"] or "").split())
+        term.line(f"{row['id']}\t{row['message_count']}\t{stamp(row['last_activity'])}\t{title}")
+    if not rows:
+        term.note(f"No sessions yet in {manager.history_dir}.")
+    return 0

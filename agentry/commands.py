@@ -63,26 +63,19 @@ COMMANDS: dict[str, CommandSpec] = {
         CommandSpec("clear", (), "Clear current session (the system message is kept)"),
         CommandSpec("tools", (), "List the tools the model may use", frozenset((LINE,))),
         CommandSpec(
-            "model",
-            (Arg("name", required=False),),
-            "Show the model and the others, or switch",
-            frozenset((TUI,)),
+            "model", (Arg("name", required=False),), "Show the model and the others, or switch"
         ),
         CommandSpec(
             "system",
             (Arg("text", required=False, text=True),),
             "Set the session's system message",
-            frozenset((TUI,)),
         ),
-        CommandSpec(
-            "rename", (SESSION_ID,), "Give the current session a new id", frozenset((TUI,))
-        ),
-        CommandSpec("delete", (), "Delete the current session (asks first)", frozenset((TUI,))),
+        CommandSpec("rename", (SESSION_ID,), "Give the current session a new id"),
+        CommandSpec("delete", (), "Delete the current session (asks first)"),
         CommandSpec(
             "export",
             (Arg("format", required=False, choices=("md", "json")), Arg("path", required=False)),
             "Write the session to Markdown and/or JSON",
-            frozenset((TUI,)),
         ),
         CommandSpec("help", (), "Show the commands and keys"),
         CommandSpec("exit", (), "Save the session and quit", frozenset((LINE,))),
@@ -209,6 +202,58 @@ def cleared_text(session_id: str) -> str:
 
 def missing_text(session_id: str) -> str:
     return f"No saved session '{session_id}'. Start it with /new {session_id}."
+
+
+def renamed_text(session_id: str) -> str:
+    return f"Renamed session to '{session_id}'."
+
+
+def deleted_text(session_id: str) -> str:
+    return f"Deleted session '{session_id}'."
+
+
+def taken_text(session_id: str) -> str:
+    return f"A session named '{session_id}' already exists."
+
+
+def delete_question(session_id: str, file_name: str) -> str:
+    return f"Delete session '{session_id}' and its file?\n{file_name}\nThis cannot be undone."
+
+
+def exported_text(paths: Iterable[object]) -> str:
+    return "Exported to " + ", ".join(str(path) for path in paths)
+
+
+SYSTEM_SET = "System message set."
+
+
+def system_text(messages: Iterable[Mapping[str, object]]) -> str:
+    """``/system`` without text: the session's system message now."""
+    current = next((m.get("content") for m in messages if m.get("role") == "system"), None)
+    return f"System message: {current or '(none)'}\nUsage: /system <text> sets it."
+
+
+def models_text(provider: str | None, current: str | None, models: Iterable[str]) -> str:
+    """``/model`` without a name: the model in use and those the provider offers."""
+    listing = "\n".join(f"  {'*' if m == current else ' '} {m}" for m in models)
+    return (
+        f"Model: {current or 'default'} ({provider})\nAvailable:\n{listing or '  (none installed)'}"
+    )
+
+
+def check_model(provider: str | None, name: str, models: list[str]) -> None:
+    """Refuse a model the provider does not offer (an empty list cannot tell)."""
+    if models and name not in models:
+        raise Refused(
+            f"{provider or 'The provider'} has no model '{name}'. Available: {', '.join(models)}."
+        )
+
+
+def model_set_text(name: str, unchecked: object = None) -> str:
+    """``unchecked``: why the name could not be checked against the provider's models."""
+    if unchecked is not None:
+        return f"Model set to '{name}' (not checked: {unchecked})"
+    return f"Model set to '{name}'."
 
 
 def status_text(

@@ -383,24 +383,14 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             if name is None:
                 raise
             self.store.set_model(name)  # cannot check it now; the next reply will
-            self._notice(f"Model set to '{name}' (not checked: {exc})")
+            self._notice(commands.model_set_text(name, exc))
             return
         if name is None:
-            listing = (
-                "\n".join(f"  {'*' if m == connection.model else ' '} {m}" for m in models)
-                or "  (none installed)"
-            )
-            self._notice(
-                f"Model: {connection.model or 'default'} ({connection.provider})\n"
-                f"Available:\n{listing}"
-            )
+            self._notice(commands.models_text(connection.provider, connection.model, models))
             return
-        if models and name not in models:
-            raise AgentryError(
-                f"{connection.provider} has no model '{name}'. Available: {', '.join(models)}."
-            )
+        commands.check_model(connection.provider, name, models)
         self.store.set_model(name)
-        self._notice(f"Model set to '{name}'.")
+        self._notice(commands.model_set_text(name))
 
     async def _cmd_system(self, command: SlashCommand) -> None:
         entry = self.active
@@ -408,19 +398,15 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             return
         text = command.args.get("text")
         if text is None:
-            current = next(
-                (m.get("content") for m in entry.session.messages if m.get("role") == "system"),
-                None,
-            )
-            self._notice(f"System message: {current or '(none)'}\nUsage: /system <text> sets it.")
+            self._notice(commands.system_text(entry.session.messages))
             return
         self.store.set_system(entry.id, text)
-        self._notice("System message set.")
+        self._notice(commands.SYSTEM_SET)
 
     async def _cmd_rename(self, command: SlashCommand) -> None:
         if (entry := self.active) is not None:
             await self.store.rename(entry.id, command.args["id"])
-            self._notice(f"Renamed session to '{command.args['id']}'.")
+            self._notice(commands.renamed_text(command.args["id"]))
 
     async def _cmd_delete(self, _: SlashCommand) -> None:
         self.action_delete_session()
@@ -432,7 +418,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         if (entry := self.active) is None:
             return
         paths = await self.store.export(entry.id, fmt, target)
-        self._notice("Exported to " + ", ".join(str(p) for p in paths))
+        self._notice(commands.exported_text(paths))
 
     _HANDLERS = commands.bind(
         TUI,
@@ -521,8 +507,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         self.push_screen(
             ConfirmScreen(
                 "Delete session",
-                f"Delete session '{entry.id}' and its file?\n{entry.path.name}\n"
-                "This cannot be undone.",
+                commands.delete_question(entry.id, entry.path.name),
                 "Delete",
             ),
             delete,

@@ -34,8 +34,16 @@ def test_binding_refuses_a_missing_or_unoffered_handler() -> None:
     del handlers["status"]
     with pytest.raises(LookupError, match=r"missing \['status'\], not offered \[\]"):
         commands.bind(LINE, handlers)
-    with pytest.raises(LookupError, match=r"missing \[\], not offered \['model'\]"):
-        commands.bind(LINE, {**cli.HANDLERS, "model": cli.ChatClient.status})
+    with pytest.raises(LookupError, match=r"missing \[\], not offered \['tools'\]"):
+        commands.bind(TUI, {**AgentryApp._HANDLERS, "tools": cli.ChatClient.tools})
+
+
+def test_the_line_client_offers_the_tuis_session_commands() -> None:
+    # issue 16 item 15: /model, /system, /export, /rename and /delete in both, one usage each
+    for name in ("model", "system", "export", "rename", "delete"):
+        assert commands.COMMANDS[name].clients == commands.BOTH, name
+    assert commands.parse("/model qwen3:0.6b", LINE).args == {"name": "qwen3:0.6b"}
+    assert commands.parse("/system Be brief.", LINE).args == {"text": "Be brief."}
 
 
 def test_the_spec_commands_are_in_both_clients() -> None:
@@ -113,9 +121,12 @@ def test_usage_errors_are_the_same_in_both_clients(line: str, expected: str) -> 
         ("/export md a b", "Usage: /export [md|json] [path]"),
     ],
 )
-def test_tui_usage_errors(line: str, expected: str) -> None:
+@pytest.mark.parametrize("client", [LINE, TUI])
+def test_usage_errors_of_the_commands_both_clients_now_offer(
+    line: str, expected: str, client
+) -> None:
     with pytest.raises(UsageError) as caught:
-        commands.parse(line, TUI)
+        commands.parse(line, client)
     assert str(caught.value) == expected
 
 
@@ -124,8 +135,8 @@ def test_a_usage_error_is_a_refusal() -> None:
 
 
 def test_a_command_of_the_other_client_is_unknown_and_the_list_is_the_clients_own() -> None:
-    with pytest.raises(UsageError, match=r"^Unknown command '/model'\. Commands: .*/exit$"):
-        commands.parse("/model x", LINE)
+    with pytest.raises(UsageError, match=r"^Unknown command '/frob'\. Commands: .*/tools.*/exit$"):
+        commands.parse("/frob", LINE)
     with pytest.raises(UsageError, match=r"^Unknown command '/tools'\. .*/export \[md"):
         commands.parse("/tools", TUI)
 

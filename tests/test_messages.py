@@ -11,6 +11,7 @@ import pytest
 from agentry import Agent, messages
 from agentry.errors import ProviderError
 from agentry.events import ToolCallEvent
+from agentry.export import to_markdown
 from agentry.messages import (
     CREATED_AT,
     ERROR,
@@ -28,7 +29,6 @@ from agentry.providers import anthropic, gemini
 from agentry.providers.local import to_local_messages
 from agentry.sessions import AgentSession
 from agentry.tools import Tool
-from agentry_tui.export import to_markdown
 from agentry_tui.view import ShownMessage
 from tests.servers.base import Reply
 

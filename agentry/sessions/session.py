@@ -41,6 +41,13 @@ class AgentSession:
         self.messages.append(message)
         self.last_activity = now()
 
+    def set_system(self, text: str) -> None:
+        """Make ``text`` the system message: the first message if it is one, else a new first."""
+        if self.messages and self.messages[0].get("role") == "system":
+            self.messages[0] = {**self.messages[0], "content": text}
+        else:
+            self.messages.insert(0, {"role": "system", "content": text})
+
     def clear_history(self, keep_system: bool = True) -> None:
         """Drop the conversation; with keep_system the system messages stay."""
         if keep_system:

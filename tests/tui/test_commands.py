@@ -154,12 +154,36 @@ async def test_export_command(app, workspace: Path, tmp_path: Path) -> None:
         data = json.loads((workspace / "default.json").read_text())
         assert data["session_id"] == "default" and len(data["messages"]) == 3
         target = tmp_path / "out" / "chat.json"
+        target.parent.mkdir()  # an export makes no folder (issue 16 item 4)
         await command(pilot, f"/export json {target}")
         await wait_until(pilot, lambda: target.exists())
         assert json.loads(target.read_text())["messages"][1]["content"] == "export me"
         spaced = tmp_path / "my notes" / "chat one.md"
+        spaced.parent.mkdir()
         await command(pilot, f'/export md "{spaced}"')
         await wait_until(pilot, lambda: spaced.exists())
+
+
+async def test_export_refuses_unknown_formats_missing_folders_and_taken_files(
+    app, workspace: Path, tmp_path: Path
+) -> None:
+    # issue 16 item 4: '/export pdf' made a folder ./pdf, a missing folder was created
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await command(pilot, "/export pdf")
+        await wait_until(pilot, lambda: "Unknown export format 'pdf'" in notices(app)[-1])
+        missing = tmp_path / "nonexistent" / "dir" / "x.md"
+        await command(pilot, f"/export md {missing}")
+        await wait_until(pilot, lambda: "does not exist" in notices(app)[-1])
+        taken = tmp_path / "notes.md"
+        taken.write_text("mine")
+        await command(pilot, f"/export md {taken}")
+        await wait_until(pilot, lambda: "already exists" in notices(app)[-1])
+        await command(pilot, "/export md")
+        await command(pilot, "/export md")
+        await wait_until(pilot, lambda: (workspace / "default-2.md").exists())
+    assert not (workspace / "pdf").exists() and not (tmp_path / "nonexistent").exists()
+    assert taken.read_text() == "mine"
 
 
 async def test_wrong_commands_show_usage(app) -> None:

@@ -98,7 +98,8 @@ def line_client(history: Path, name: str, count: int, interval: float) -> subpro
     script = (
         "import subprocess, sys, time\n"
         "proc = subprocess.Popen([sys.executable, '-m', 'agentry', '--history-dir', sys.argv[1],"
-        " '--provider', 'ollama', '--session', 'shared'], stdin=subprocess.PIPE, text=True)\n"
+        " '--provider', 'ollama', '--session', 'shared', '--lines'], stdin=subprocess.PIPE,"
+        " text=True)\n"
         "for n in range(int(sys.argv[3])):\n"
         "    proc.stdin.write(f'{sys.argv[2]} {n}\\n'); proc.stdin.flush()\n"
         "    time.sleep(float(sys.argv[4]))\n"

@@ -6,8 +6,8 @@ from datetime import datetime
 
 import pytest
 
+from agentry.export import to_markdown
 from agentry.messages import CREATED_AT, ERROR, INTERRUPTED, MODEL, PROVIDER, REASONING, USAGE
-from agentry_tui.export import to_markdown
 from agentry_tui.view import STOPPED, ShownCall, ShownMessage
 from tests.tui.conftest import SIZE
 from tests.tui.helpers import active, ready, replies
