@@ -11,6 +11,7 @@ import contextlib
 import os
 import signal
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,11 +29,13 @@ from agentry.commands import TUI, CommandSpec, SessionLine, SlashCommand
 from agentry.config import load_settings, save_settings
 from agentry.errors import AgentryError, ProviderError, Refused
 from agentry.messages import content_text
+from agentry.providers import PROVIDER_NAMES
 from agentry.safe_text import visible
 from agentry.sessions import is_valid_session_id
 from agentry.sessions.session import now as wall_clock
 from agentry.termination import termination_signals
 from agentry_tui.keys import bindings, help_rows
+from agentry_tui.model_choice import parse_model_choice
 from agentry_tui.pacing import Pacer
 from agentry_tui.store import (
     ApprovalRequested,
@@ -112,7 +115,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
                 yield MessageList(
                     self.store.clock,
                     self.active,
-                    self.store.connection.model,
+                    self.store.model_of(self.active),
                     pacer=self.pacer,
                     id="messages",
                 )
@@ -179,8 +182,12 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
                 self._notice(str(exc), "error")
 
     def _refresh_status(self) -> None:
-        self.query_one(StatusBar).show(self.store.connection, self.active)
-        self.query_one(MetadataPanel).show(self.active, self.store.connection)
+        # The session's own model (/model) where it chose one: what its replies use.
+        entry = self.active
+        connection = replace(self.store.connection, model=self.store.model_of(entry))
+        self.query_one(MessageList).model = connection.model
+        self.query_one(StatusBar).show(connection, entry)
+        self.query_one(MetadataPanel).show(entry, connection)
 
     def _tick(self) -> None:
         """Relative times ("5m ago") move on."""
@@ -196,7 +203,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         if entry is None:
             return
         messages = self.query_one(MessageList)
-        messages.model = self.store.connection.model
+        messages.model = self.store.model_of(entry)
         await messages.show(entry)
         self._entry_shown(entry)
 
@@ -215,8 +222,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         self._refresh_status()
         self.refresh_bindings()
 
-    def _connection_changed(self, connection: Connection) -> None:
-        self.query_one(MessageList).model = connection.model
+    def _connection_changed(self, _: Connection) -> None:
         self._refresh_status()
 
     def on_session_list_changed(self, _: SessionListChanged) -> None:
@@ -375,32 +381,56 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         self._notice(commands.help_text(TUI, help_rows()))
 
     async def _cmd_model(self, command: SlashCommand) -> None:
+        if (entry := self.active) is None:
+            return
+        if (name := command.args.get("name")) is None:
+            await self._pick_model(entry)
+            return
+        choice = parse_model_choice(name)
+        if choice.provider is not None and choice.provider != self.store.connection.provider:
+            await self.store.switch_provider(choice.provider)
+            if choice.model is None:
+                model = self.store.connection.model or "its first model"
+                self._notice(
+                    f"Switched to {choice.provider} ({model}) for this run; --provider "
+                    f"{choice.provider} or AGENTRY_PROVIDER makes it the default."
+                )
+                return
+        if choice.model is None:
+            self._notice(f"Already using {choice.provider}; /model picks one of its models.")
+            return
+        await self._set_model(entry, choice.model)
+
+    async def _set_model(self, entry: SessionEntry, name: str) -> None:
         connection = self.store.connection
-        name = command.args.get("name")
         try:
             models = await self.store.list_models()
         except ProviderError as exc:
-            if name is None:
-                raise
-            self.store.set_model(name)  # cannot check it now; the next reply will
-            self._notice(f"Model set to '{name}' (not checked: {exc})")
-            return
-        if name is None:
-            listing = (
-                "\n".join(f"  {'*' if m == connection.model else ' '} {m}" for m in models)
-                or "  (none installed)"
-            )
-            self._notice(
-                f"Model: {connection.model or 'default'} ({connection.provider})\n"
-                f"Available:\n{listing}"
-            )
+            self.store.set_model(entry.id, name)  # cannot check it now; the next reply will
+            self._notice(f"Model for this session set to '{name}' (not checked: {exc})")
             return
         if models and name not in models:
-            raise AgentryError(
-                f"{connection.provider} has no model '{name}'. Available: {', '.join(models)}."
+            raise Refused(
+                f"{connection.provider} has no model '{name}'. Available: {', '.join(models)}. "
+                f"Another provider: /model NAME with one of {', '.join(PROVIDER_NAMES)}."
             )
-        self.store.set_model(name)
-        self._notice(f"Model set to '{name}'.")
+        self.store.set_model(entry.id, name)
+        self._notice(f"Model for this session set to '{name}' ({connection.provider}).")
+
+    async def _pick_model(self, entry: SessionEntry) -> None:
+        from agentry_tui.screens.models import ModelPicker
+
+        models = await self.store.list_models()
+        if not models:
+            raise Refused(f"{self.store.connection.provider} lists no models.")
+
+        async def picked(name: str | None) -> None:
+            if name is not None and self.store.get(entry.id) is entry:
+                with self._shown():
+                    await self._set_model(entry, name)
+
+        current = self.store.model_of(entry)
+        self.push_screen(ModelPicker(self.store.connection.provider or "", models, current), picked)
 
     async def _cmd_system(self, command: SlashCommand) -> None:
         entry = self.active
@@ -593,7 +623,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         panel = self.query_one(MetadataPanel)
         panel.display = show
         if show:
-            panel.show(self.active, self.store.connection)
+            self._refresh_status()
 
     def action_focus_filter(self) -> None:
         self.show_sidebar = True
