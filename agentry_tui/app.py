@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime
@@ -22,6 +23,7 @@ from textual.containers import Horizontal, Vertical
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.theme import Theme
+from textual.widget import Widget
 from textual.widgets import Input
 
 from agentry import commands
@@ -34,7 +36,9 @@ from agentry.safe_text import visible
 from agentry.sessions import is_valid_session_id
 from agentry.sessions.session import now as wall_clock
 from agentry.termination import termination_signals
+from agentry_tui.formatting import plural
 from agentry_tui.keys import bindings, help_rows
+from agentry_tui.layout import Panel, panels
 from agentry_tui.model_choice import parse_model_choice
 from agentry_tui.pacing import Pacer
 from agentry_tui.store import (
@@ -90,9 +94,12 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         clock: Callable[[], datetime] = wall_clock,
     ) -> None:
         super().__init__()
-        theme = load_settings().theme
-        if theme in self.available_themes:
-            self.theme = theme
+        settings = load_settings()
+        if settings.theme in self.available_themes:
+            self.theme = settings.theme
+        self.set_reactive(AgentryApp.show_sidebar, settings.sidebar != "hidden")
+        self._last_panel: Panel = "metadata"  # the side panel asked for last: it wins the room
+        self._settings_lock = threading.Lock()  # one read-change-write of the file at a time
         self.store = SessionStore(
             self,
             history_dir,
@@ -136,6 +143,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         # Choosing the provider may probe the network and builds an HTTP client: after the frame.
         self.call_after_refresh(self.store.connect)
         self.query_one(Prompt).focus()
+        self._lay_out()
         self.set_interval(30, self._tick)
         if not self.is_headless:  # a test's app must not take over the test process's signals
             self._install_termination()
@@ -603,7 +611,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             self.notify("There is no reply to copy yet.", severity="warning")
             return
         self.copy_to_clipboard(reply)
-        self.notify(f"Copied the last reply ({len(reply)} characters).")
+        self.notify(f"Copied the last reply ({plural(len(reply), 'character')}).")
 
     @work(group="commands", exit_on_error=False)
     async def action_export(self) -> None:
@@ -611,22 +619,53 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             await self._export(None, None)
 
     def action_toggle_sidebar(self) -> None:
-        self.show_sidebar = not self.show_sidebar
+        if not self._given_way("sidebar", self.query_one(Sidebar)):
+            self.show_sidebar = not self.show_sidebar
 
     def action_toggle_metadata(self) -> None:
-        self.show_metadata = not self.show_metadata
+        if not self._given_way("metadata", self.query_one(MetadataPanel)):
+            self.show_metadata = not self.show_metadata
+
+    def _given_way(self, panel: Panel, widget: Widget) -> bool:
+        """If the panel is wanted but gave way to the other one: bring it back instead."""
+        if widget.display or not getattr(self, f"show_{panel}"):
+            return False
+        self._last_panel = panel
+        self._lay_out()
+        return True
 
     def watch_show_sidebar(self, show: bool) -> None:
-        self.query_one(Sidebar).display = show
+        if show:
+            self._last_panel = "sidebar"
+        self._lay_out()
+        self._remember("sidebar", None if show else "hidden")
 
     def watch_show_metadata(self, show: bool) -> None:
-        panel = self.query_one(MetadataPanel)
-        panel.display = show
         if show:
+            self._last_panel = "metadata"
             self._refresh_status()
+        self._lay_out()
+
+    def on_resize(self, _: events.Resize) -> None:
+        self._lay_out()
+
+    def _lay_out(self) -> None:
+        """The side panels for the terminal's width: a share of it each, and the one opened
+        earlier gives way when the message box would be too narrow (agentry_tui/layout.py)."""
+        widths = panels(self.size.width, self.show_sidebar, self.show_metadata, self._last_panel)
+        for widget, width in (
+            (self.query_one(Sidebar), widths.sidebar),
+            (self.query_one(MetadataPanel), widths.metadata),
+        ):
+            widget.display = width > 0
+            if width:
+                widget.styles.width = width
+            elif widget.has_focus_within:
+                self.query_one(Prompt).focus()
 
     def action_focus_filter(self) -> None:
-        self.show_sidebar = True
+        if not self._given_way("sidebar", self.query_one(Sidebar)):
+            self.show_sidebar = True
         self.query_one("#session-filter", Input).focus()
 
     def action_help(self) -> None:
@@ -662,17 +701,21 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
     async def _theme_changed(self, theme: Theme) -> None:
         self.console.pop_theme()
         self.console.push_theme(markdown_theme(self.get_css_variables()))
-        self._save_theme(theme.name)
+        self._remember("theme", theme.name)
         if (entry := self.active) is not None:
             await self.query_one(MessageList).show(entry)  # finished messages have fixed colours
 
     @work(thread=True, group="settings", exit_on_error=False)
-    def _save_theme(self, name: str) -> None:
-        settings = load_settings()
-        settings.theme = name
-        try:
-            save_settings(settings)
-        except OSError as exc:
-            self.call_from_thread(
-                self.notify, f"Could not save the theme: {exc}", severity="warning"
-            )
+    def _remember(self, key: str, value: str | None) -> None:
+        """Keep a preference (the theme, a hidden sidebar) in the settings file."""
+        with self._settings_lock:
+            settings = load_settings()
+            if getattr(settings, key) == value:
+                return
+            setattr(settings, key, value)
+            try:
+                save_settings(settings)
+            except OSError as exc:
+                self.call_from_thread(
+                    self.notify, f"Could not save the {key} setting: {exc}", severity="warning"
+                )
