@@ -646,13 +646,14 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             self._refresh_status()
         self._lay_out()
 
-    def on_resize(self, _: events.Resize) -> None:
-        self._lay_out()
+    def on_resize(self, event: events.Resize) -> None:
+        self._lay_out(event.size.width)  # before Textual's own handler updates self.size
 
-    def _lay_out(self) -> None:
+    def _lay_out(self, width: int | None = None) -> None:
         """The side panels for the terminal's width: a share of it each, and the one opened
         earlier gives way when the message box would be too narrow (agentry_tui/layout.py)."""
-        widths = panels(self.size.width, self.show_sidebar, self.show_metadata, self._last_panel)
+        total = self.size.width if width is None else width
+        widths = panels(total, self.show_sidebar, self.show_metadata, self._last_panel)
         for widget, width in (
             (self.query_one(Sidebar), widths.sidebar),
             (self.query_one(MetadataPanel), widths.metadata),
