@@ -2,7 +2,8 @@
 and, when the model server is not usable, a second line saying why and what to do.
 
 The first line keeps whole parts only: when it is too narrow the least useful part goes first
-(the speed, "Saved: Yes", the message count, why this provider), never half a word. Everything
+(a plain why this provider, the speed, "Saved: Yes", the message count, a why with advice),
+never half a word. Everything
 is in its tooltip, and why this provider in full in the metadata panel (ctrl+o)."""
 
 from __future__ import annotations
@@ -42,10 +43,12 @@ def _model(connection: Connection) -> str:
     return f"{connection.provider} · {connection.model}"
 
 
-def _why(detail: str) -> str:
-    """Why this provider, short: up to the first ';' (the rest is in the metadata panel)."""
+def _why(detail: str) -> tuple[str, int]:
+    """Why this provider, short, and its rank. A why with advice after a ';' (no Ollama
+    answered; what to do) is shown up to it and goes late; a plain one ("chosen with
+    --provider") is the first to go."""
     short, more, _ = detail.partition(";")
-    return f"{short} (more: ctrl+o)" if more else short
+    return (f"{short} (more: ctrl+o)", 4) if more else (short, 8)
 
 
 def status_parts(connection: Connection, entry: SessionEntry | None) -> list[Part]:
@@ -76,7 +79,7 @@ def status_parts(connection: Connection, entry: SessionEntry | None) -> list[Par
             else:
                 add("Saved: No", 2, "$text-warning")
     if connection.state == "connected" and connection.detail:
-        add(_why(connection.detail), 4, "$text-muted")
+        add(*_why(connection.detail), "$text-muted")
     return parts
 
 
