@@ -65,7 +65,7 @@ COMMANDS: dict[str, CommandSpec] = {
         CommandSpec(
             "model",
             (Arg("name", required=False),),
-            "Show the model and the others, or switch",
+            "Pick the session's model (or NAME, PROVIDER, PROVIDER:NAME)",
             frozenset((TUI,)),
         ),
         CommandSpec(

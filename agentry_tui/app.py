@@ -619,16 +619,16 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             await self._export(None, None)
 
     def action_toggle_sidebar(self) -> None:
-        if not self._given_way("sidebar", self.query_one(Sidebar)):
+        if not self._given_way("sidebar", self.show_sidebar, self.query_one(Sidebar)):
             self.show_sidebar = not self.show_sidebar
 
     def action_toggle_metadata(self) -> None:
-        if not self._given_way("metadata", self.query_one(MetadataPanel)):
+        if not self._given_way("metadata", self.show_metadata, self.query_one(MetadataPanel)):
             self.show_metadata = not self.show_metadata
 
-    def _given_way(self, panel: Panel, widget: Widget) -> bool:
+    def _given_way(self, panel: Panel, wanted: bool, widget: Widget) -> bool:
         """If the panel is wanted but gave way to the other one: bring it back instead."""
-        if widget.display or not getattr(self, f"show_{panel}"):
+        if widget.display or not wanted:
             return False
         self._last_panel = panel
         self._lay_out()
@@ -654,18 +654,18 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         earlier gives way when the message box would be too narrow (agentry_tui/layout.py)."""
         total = self.size.width if width is None else width
         widths = panels(total, self.show_sidebar, self.show_metadata, self._last_panel)
-        for widget, width in (
+        for widget, cells in (
             (self.query_one(Sidebar), widths.sidebar),
             (self.query_one(MetadataPanel), widths.metadata),
         ):
-            widget.display = width > 0
-            if width:
-                widget.styles.width = width
+            widget.display = cells > 0
+            if cells:
+                widget.styles.width = cells
             elif widget.has_focus_within:
                 self.query_one(Prompt).focus()
 
     def action_focus_filter(self) -> None:
-        if not self._given_way("sidebar", self.query_one(Sidebar)):
+        if not self._given_way("sidebar", self.show_sidebar, self.query_one(Sidebar)):
             self.show_sidebar = True
         self.query_one("#session-filter", Input).focus()
 

@@ -193,12 +193,12 @@ class AssistantMessage(MessageView):
         model = shown.model or self._model or ""
         parts: list[Part] = [(Content.styled("Assistant", "bold"), 0)]
         if model:
-            parts.append((Content.styled("  " + visible(model), "dim"), 2))
+            parts.append((Content.styled("  " + visible(model), "dim"), 1))
         if self.live:
             parts.append((Content.styled("  ● replying…", "italic"), 0))
             return parts
         if shown.time:
-            parts.append((Content.styled("  " + shown.time, "dim"), 1))
+            parts.append((Content.styled("  " + shown.time, "dim"), 2))
         if shown.speed:
             parts.append((Content.styled("  · " + shown.speed, "dim"), 3))
         return parts
