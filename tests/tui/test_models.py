@@ -114,3 +114,14 @@ async def test_an_unknown_model_is_refused_naming_the_choices(app, ollama_server
         said = notices(app)[-1]
         assert "llama3.2:latest, qwen3:0.6b" in said and "local" in said
         assert "model" not in active(app).session.metadata
+
+
+async def test_model_local_switches_to_the_offline_provider(app, ollama_server) -> None:
+    """It once set a model named "local" on Ollama."""
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await command(pilot, "/model local")
+        await wait_until(pilot, lambda: app.store.connection.provider == "local", timeout=30)
+        await wait_until(pilot, lambda: "Switched to local" in notices(app)[-1], timeout=30)
+        assert "model" not in active(app).session.metadata
+        assert "local" in status_text(app) and "ollama" not in status_text(app)
