@@ -122,8 +122,8 @@ async def choose_provider(
     if local_available():
         return ProviderChoice(
             "local",
-            "no Ollama answered; the bundled offline model (a small one) answers instead: "
-            "start Ollama, or pick a provider with /model or --provider",
+            "no Ollama answered; the bundled offline model answers instead: start Ollama, "
+            "or pick a provider with /model or --provider",
         )
     return ProviderChoice(None, NO_PROVIDER_HELP)
 
