@@ -185,10 +185,15 @@ class Agent:
         raise AgentryError("The reply ended without a result.")  # stream always ends in one
 
     async def stream(
-        self, message: str | None, session_id: AgentSession | str = "default"
+        self,
+        message: str | None,
+        session_id: AgentSession | str = "default",
+        *,
+        model: str | None = None,
     ) -> AsyncGenerator[StreamEvent, None]:
         """One user turn in the session (an ``AgentSession``, or the id of one of the agent's
-        own) as events. ``message=None`` answers the session as it stands (retry).
+        own) as events. ``message=None`` answers the session as it stands (retry). ``model``
+        names the model for this turn only (a session's own choice); default: the provider's.
 
         Every message the turn adds to the session is reported as a MessageAdded, the person's
         first: it is in the session before the request goes out, so a client may save it then.
@@ -201,7 +206,7 @@ class Agent:
                 session, {"role": "user", "content": message, CREATED_AT: _stamp(self.clock)}
             )
         try:
-            model = await checked_model(self.provider)
+            model = model or await checked_model(self.provider)
         except ProviderError as exc:
             yield ErrorEvent(exc)
             return

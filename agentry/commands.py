@@ -63,7 +63,9 @@ COMMANDS: dict[str, CommandSpec] = {
         CommandSpec("clear", (), "Clear current session (the system message is kept)"),
         CommandSpec("tools", (), "List the tools the model may use", frozenset((LINE,))),
         CommandSpec(
-            "model", (Arg("name", required=False),), "Show the model and the others, or switch"
+            "model",
+            (Arg("name", required=False),),
+            "Show or pick the model: NAME (in the TUI, for the session; also PROVIDER[:NAME])",
         ),
         CommandSpec(
             "system",
@@ -241,19 +243,26 @@ def models_text(provider: str | None, current: str | None, models: Iterable[str]
     )
 
 
-def check_model(provider: str | None, name: str, models: list[str]) -> None:
-    """Refuse a model the provider does not offer (an empty list cannot tell)."""
+def check_model(
+    provider: str | None, name: str, models: list[str], others: Iterable[str] = ()
+) -> None:
+    """Refuse a model the provider does not offer (an empty list cannot tell); ``others``: the
+    providers /model can switch to."""
     if models and name not in models:
+        hint = f" Another provider: /model NAME with one of {', '.join(others)}." if others else ""
         raise Refused(
-            f"{provider or 'The provider'} has no model '{name}'. Available: {', '.join(models)}."
+            f"{provider or 'The provider'} has no model '{name}'. "
+            f"Available: {', '.join(models)}.{hint}"
         )
 
 
-def model_set_text(name: str, unchecked: object = None) -> str:
-    """``unchecked``: why the name could not be checked against the provider's models."""
+def model_set_text(name: str, unchecked: object = None, *, provider: str | None = None) -> str:
+    """``unchecked``: why the name could not be checked against the provider's models;
+    ``provider``: given when the model is the session's own (the TUI keeps one per session)."""
+    said = f"Model for this session set to '{name}'" if provider else f"Model set to '{name}'"
     if unchecked is not None:
-        return f"Model set to '{name}' (not checked: {unchecked})"
-    return f"Model set to '{name}'."
+        return f"{said} (not checked: {unchecked})"
+    return f"{said} ({provider})." if provider else f"{said}."
 
 
 def status_text(

@@ -28,6 +28,7 @@ class Settings:
     model: str | None = None
     endpoint: str | None = None
     theme: str | None = None
+    sidebar: str | None = None  # "hidden" once the TUI's session list was hidden (ctrl+s)
 
     @classmethod
     def from_json(cls, raw: bytes) -> Settings:
@@ -119,7 +120,11 @@ async def choose_provider(
     from agentry.providers.local import local_available
 
     if local_available():
-        return ProviderChoice("local", "no Ollama answered; using the bundled offline model")
+        return ProviderChoice(
+            "local",
+            "no Ollama answered; the bundled offline model answers instead: start Ollama, "
+            "or pick a provider with /model or --provider",
+        )
     return ProviderChoice(None, NO_PROVIDER_HELP)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from agentry import messages
 from agentry.sessions import AgentSession
 from agentry.timefmt import stamp
+from agentry_tui.formatting import plural
 
 _HEADINGS = {"system": "System", "user": "You", "assistant": "Assistant", "tool": "Tool"}
 
@@ -17,7 +18,7 @@ def to_markdown(session: AgentSession) -> str:
         f"# Session {session.session_id}",
         "",
         f"Created {stamp(session.created_at)} · last activity {stamp(session.last_activity)} · "
-        f"{len(session.messages)} messages",
+        f"{plural(len(session.messages), 'message')}",
         "",
     ]
     for message in session.messages:

@@ -8,9 +8,31 @@ import gc
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import TextIO
+from urllib.parse import urlsplit
 
 from agentry.argv import values_attached
+from agentry.providers import PROVIDER_NAMES
 from agentry.sessions.ids import ID_RULE, is_valid_session_id
+
+NOT_A_TERMINAL = 2  # the exit code when there is no terminal to draw on or read keys from
+
+
+def _endpoint(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not an http(s) URL (e.g. http://127.0.0.1:11434)"
+        )
+    return value
+
+
+def _history_dir(value: str) -> str:
+    path = Path(value).expanduser()
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{value!r} is a file, not a folder")
+    return value
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -25,15 +47,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--provider",
+        choices=PROVIDER_NAMES,
+        type=str.lower,
         metavar="NAME",
-        help="ollama, openai, anthropic, gemini, groq or local; default: "
+        help=f"one of {', '.join(PROVIDER_NAMES)}; default: "
         "AGENTRY_PROVIDER, the settings file, else Ollama if it answers",
     )
     parser.add_argument("--model", metavar="NAME", help="the model; default: the provider's first")
-    parser.add_argument("--endpoint", metavar="URL", help="the provider's base URL")
+    parser.add_argument("--endpoint", metavar="URL", type=_endpoint, help="the provider's base URL")
     parser.add_argument(
         "--history-dir",
         metavar="DIR",
+        type=_history_dir,
         help="where sessions are kept; default: AGENTRY_HISTORY_DIR or the user data folder",
     )
     args = parser.parse_args(
@@ -42,6 +67,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.session is not None and not is_valid_session_id(args.session):
         parser.error(f"--session {args.session!r}: {ID_RULE}")
     return args
+
+
+def terminal_problem(stdin: TextIO, stdout: TextIO, stderr: TextIO) -> str | None:
+    """Why the app cannot run on these streams, or None. Keys come from stdin and the screen
+    is drawn on stderr; a redirected stdout means the person meant to capture text, which a
+    full-screen app has none of. Without this check a stdin at end of file made Textual's
+    input thread spin (select() reports it readable, each read returns nothing): 100% CPU."""
+    for name, stream in (("input", stdin), ("output", stdout), ("error output", stderr)):
+        if stream is None or not stream.isatty():
+            return (
+                f"agentry-tui: standard {name} is not a terminal. agentry-tui is a full-screen "
+                "app: run it in a terminal. For pipes and scripts use the line client: "
+                "agentry --session ID < prompt.txt"
+            )
+    return None
 
 
 @contextmanager
@@ -60,7 +100,10 @@ def long_lived_imports() -> Iterator[None]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+    args = parse_args(argv)  # before the terminal check: `agentry-tui --help | less` works
+    if problem := terminal_problem(sys.stdin, sys.stdout, sys.stderr):
+        print(problem, file=sys.stderr)
+        return NOT_A_TERMINAL
     with long_lived_imports():
         from agentry_tui.app import AgentryApp  # after argument errors, which need no Textual
 

@@ -10,7 +10,9 @@ import asyncio
 import contextlib
 import os
 import signal
+import threading
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +23,7 @@ from textual.containers import Horizontal, Vertical
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.theme import Theme
+from textual.widget import Widget
 from textual.widgets import Input
 
 from agentry import commands
@@ -28,11 +31,15 @@ from agentry.commands import TUI, CommandSpec, SessionLine, SlashCommand
 from agentry.config import load_settings, save_settings
 from agentry.errors import AgentryError, ProviderError, Refused
 from agentry.messages import content_text
+from agentry.providers import PROVIDER_NAMES
 from agentry.safe_text import visible
 from agentry.sessions import is_valid_session_id
 from agentry.sessions.session import now as wall_clock
 from agentry.termination import termination_signals
+from agentry_tui.formatting import plural
 from agentry_tui.keys import bindings, help_rows
+from agentry_tui.layout import Panel, panels
+from agentry_tui.model_choice import parse_model_choice
 from agentry_tui.pacing import Pacer
 from agentry_tui.store import (
     ApprovalRequested,
@@ -87,9 +94,12 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         clock: Callable[[], datetime] = wall_clock,
     ) -> None:
         super().__init__()
-        theme = load_settings().theme
-        if theme in self.available_themes:
-            self.theme = theme
+        settings = load_settings()
+        if settings.theme in self.available_themes:
+            self.theme = settings.theme
+        self.set_reactive(AgentryApp.show_sidebar, settings.sidebar != "hidden")
+        self._last_panel: Panel = "metadata"  # the side panel asked for last: it wins the room
+        self._settings_lock = threading.Lock()  # one read-change-write of the file at a time
         self.store = SessionStore(
             self,
             history_dir,
@@ -112,7 +122,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
                 yield MessageList(
                     self.store.clock,
                     self.active,
-                    self.store.connection.model,
+                    self.store.model_of(self.active),
                     pacer=self.pacer,
                     id="messages",
                 )
@@ -133,6 +143,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         # Choosing the provider may probe the network and builds an HTTP client: after the frame.
         self.call_after_refresh(self.store.connect)
         self.query_one(Prompt).focus()
+        self._lay_out()
         self.set_interval(30, self._tick)
         if not self.is_headless:  # a test's app must not take over the test process's signals
             self._install_termination()
@@ -179,8 +190,12 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
                 self._notice(str(exc), "error")
 
     def _refresh_status(self) -> None:
-        self.query_one(StatusBar).show(self.store.connection, self.active)
-        self.query_one(MetadataPanel).show(self.active, self.store.connection)
+        # The session's own model (/model) where it chose one: what its replies use.
+        entry = self.active
+        connection = replace(self.store.connection, model=self.store.model_of(entry))
+        self.query_one(MessageList).model = connection.model
+        self.query_one(StatusBar).show(connection, entry)
+        self.query_one(MetadataPanel).show(entry, connection)
 
     def _tick(self) -> None:
         """Relative times ("5m ago") move on."""
@@ -196,7 +211,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         if entry is None:
             return
         messages = self.query_one(MessageList)
-        messages.model = self.store.connection.model
+        messages.model = self.store.model_of(entry)
         await messages.show(entry)
         self._entry_shown(entry)
 
@@ -215,8 +230,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         self._refresh_status()
         self.refresh_bindings()
 
-    def _connection_changed(self, connection: Connection) -> None:
-        self.query_one(MessageList).model = connection.model
+    def _connection_changed(self, _: Connection) -> None:
         self._refresh_status()
 
     def on_session_list_changed(self, _: SessionListChanged) -> None:
@@ -375,22 +389,52 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         self._notice(commands.help_text(TUI, help_rows()))
 
     async def _cmd_model(self, command: SlashCommand) -> None:
+        if (entry := self.active) is None:
+            return
+        if (name := command.args.get("name")) is None:
+            await self._pick_model(entry)
+            return
+        choice = parse_model_choice(name)
+        if choice.provider is not None and choice.provider != self.store.connection.provider:
+            await self.store.switch_provider(choice.provider)
+            if choice.model is None:
+                model = self.store.connection.model or "its first model"
+                self._notice(
+                    f"Switched to {choice.provider} ({model}) for this run; --provider "
+                    f"{choice.provider} or AGENTRY_PROVIDER makes it the default."
+                )
+                return
+        if choice.model is None:
+            self._notice(f"Already using {choice.provider}; /model picks one of its models.")
+            return
+        await self._set_model(entry, choice.model)
+
+    async def _set_model(self, entry: SessionEntry, name: str) -> None:
         connection = self.store.connection
-        name = command.args.get("name")
         try:
             models = await self.store.list_models()
         except ProviderError as exc:
-            if name is None:
-                raise
-            self.store.set_model(name)  # cannot check it now; the next reply will
-            self._notice(commands.model_set_text(name, exc))
+            self.store.set_model(entry.id, name)  # cannot check it now; the next reply will
+            self._notice(commands.model_set_text(name, exc, provider=connection.provider))
             return
-        if name is None:
-            self._notice(commands.models_text(connection.provider, connection.model, models))
-            return
-        commands.check_model(connection.provider, name, models)
-        self.store.set_model(name)
-        self._notice(commands.model_set_text(name))
+        commands.check_model(connection.provider, name, models, PROVIDER_NAMES)
+        self.store.set_model(entry.id, name)
+        self._notice(commands.model_set_text(name, provider=connection.provider))
+
+    async def _pick_model(self, entry: SessionEntry) -> None:
+        from agentry_tui.screens.models import ModelPicker
+
+        models = await self.store.list_models()
+        if not models:
+            raise Refused(f"{self.store.connection.provider} lists no models.")
+
+        async def picked(name: str | None) -> None:
+            if name is not None and self.store.get(entry.id) is entry:
+                with self._shown():
+                    await self._set_model(entry, name)
+
+        current = self.store.model_of(entry)
+        self.push_screen(ModelPicker(self.store.connection.provider or "", models, current), picked)
 
     async def _cmd_system(self, command: SlashCommand) -> None:
         entry = self.active
@@ -558,7 +602,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             self.notify("There is no reply to copy yet.", severity="warning")
             return
         self.copy_to_clipboard(reply)
-        self.notify(f"Copied the last reply ({len(reply)} characters).")
+        self.notify(f"Copied the last reply ({plural(len(reply), 'character')}).")
 
     @work(group="commands", exit_on_error=False)
     async def action_export(self) -> None:
@@ -566,22 +610,54 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             await self._export(None, None)
 
     def action_toggle_sidebar(self) -> None:
-        self.show_sidebar = not self.show_sidebar
+        if not self._given_way("sidebar", self.show_sidebar, self.query_one(Sidebar)):
+            self.show_sidebar = not self.show_sidebar
 
     def action_toggle_metadata(self) -> None:
-        self.show_metadata = not self.show_metadata
+        if not self._given_way("metadata", self.show_metadata, self.query_one(MetadataPanel)):
+            self.show_metadata = not self.show_metadata
+
+    def _given_way(self, panel: Panel, wanted: bool, widget: Widget) -> bool:
+        """If the panel is wanted but gave way to the other one: bring it back instead."""
+        if widget.display or not wanted:
+            return False
+        self._last_panel = panel
+        self._lay_out()
+        return True
 
     def watch_show_sidebar(self, show: bool) -> None:
-        self.query_one(Sidebar).display = show
+        if show:
+            self._last_panel = "sidebar"
+        self._lay_out()
+        self._remember("sidebar", None if show else "hidden")
 
     def watch_show_metadata(self, show: bool) -> None:
-        panel = self.query_one(MetadataPanel)
-        panel.display = show
         if show:
-            panel.show(self.active, self.store.connection)
+            self._last_panel = "metadata"
+            self._refresh_status()
+        self._lay_out()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._lay_out(event.size.width)  # before Textual's own handler updates self.size
+
+    def _lay_out(self, width: int | None = None) -> None:
+        """The side panels for the terminal's width: a share of it each, and the one opened
+        earlier gives way when the message box would be too narrow (agentry_tui/layout.py)."""
+        total = self.size.width if width is None else width
+        widths = panels(total, self.show_sidebar, self.show_metadata, self._last_panel)
+        for widget, cells in (
+            (self.query_one(Sidebar), widths.sidebar),
+            (self.query_one(MetadataPanel), widths.metadata),
+        ):
+            widget.display = cells > 0
+            if cells:
+                widget.styles.width = cells
+            elif widget.has_focus_within:
+                self.query_one(Prompt).focus()
 
     def action_focus_filter(self) -> None:
-        self.show_sidebar = True
+        if not self._given_way("sidebar", self.show_sidebar, self.query_one(Sidebar)):
+            self.show_sidebar = True
         self.query_one("#session-filter", Input).focus()
 
     def action_help(self) -> None:
@@ -617,17 +693,21 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
     async def _theme_changed(self, theme: Theme) -> None:
         self.console.pop_theme()
         self.console.push_theme(markdown_theme(self.get_css_variables()))
-        self._save_theme(theme.name)
+        self._remember("theme", theme.name)
         if (entry := self.active) is not None:
             await self.query_one(MessageList).show(entry)  # finished messages have fixed colours
 
     @work(thread=True, group="settings", exit_on_error=False)
-    def _save_theme(self, name: str) -> None:
-        settings = load_settings()
-        settings.theme = name
-        try:
-            save_settings(settings)
-        except OSError as exc:
-            self.call_from_thread(
-                self.notify, f"Could not save the theme: {exc}", severity="warning"
-            )
+    def _remember(self, key: str, value: str | None) -> None:
+        """Keep a preference (the theme, a hidden sidebar) in the settings file."""
+        with self._settings_lock:
+            settings = load_settings()
+            if getattr(settings, key) == value:
+                return
+            setattr(settings, key, value)
+            try:
+                save_settings(settings)
+            except OSError as exc:
+                self.call_from_thread(
+                    self.notify, f"Could not save the {key} setting: {exc}", severity="warning"
+                )

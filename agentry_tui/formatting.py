@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 from agentry.messages import Usage
 
@@ -46,9 +48,14 @@ def human_size(size: int | None) -> str:
     raise AssertionError("unreachable")
 
 
+# Below both, a speed says more about the request's overhead than about the model: a 3-token
+# reply in 30 ms is not "100 tok/s".
+MEANINGFUL_S, MEANINGFUL_TOKENS = 1.0, 20
+
+
 def tokens_per_second(usage: Usage | None) -> float | None:
     """completion_tokens / duration_s of a reply's usage (``messages.usage``), when both are
-    known."""
+    known and the reply was long enough (1 s or 20 tokens) for the speed to mean something."""
     if not isinstance(usage, dict):  # also a raw ``_usage`` value of the wrong type
         return None
     tokens, seconds = usage.get("completion_tokens"), usage.get("duration_s")
@@ -56,7 +63,31 @@ def tokens_per_second(usage: Usage | None) -> float | None:
         return None
     if tokens <= 0 or seconds <= 0:  # a reply that only asked for tools has no speed to show
         return None
+    if seconds < MEANINGFUL_S and tokens < MEANINGFUL_TOKENS:
+        return None
     return tokens / seconds
+
+
+def plural(count: int, noun: str) -> str:
+    """'1 message', '3 messages'."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+T = TypeVar("T")
+
+
+def fitting(parts: Sequence[tuple[T, int, int]], width: int) -> list[T]:
+    """The (part, cells, rank) parts that fit in ``width`` cells, in their order, each whole:
+    the highest rank goes first (the rightmost of equals); rank 0 always stays. A line of
+    labelled parts (a status bar, a message header) loses whole parts, never half a word."""
+    kept = list(range(len(parts)))
+    used = sum(cells for _, cells, _ in parts)
+    for index in sorted(kept, key=lambda i: (parts[i][2], i), reverse=True):
+        if used <= width or parts[index][2] == 0:
+            break
+        kept.remove(index)
+        used -= parts[index][1]
+    return [parts[i][0] for i in kept]
 
 
 def home_relative(path: Path) -> str:

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from agentry import messages
 from agentry.safe_text import visible
-from agentry_tui.formatting import clock_time, tokens_per_second
+from agentry_tui.formatting import clock_time, plural, tokens_per_second
 
 STOPPED = "⏹ stopped: this is the partial reply"
 
@@ -69,10 +69,10 @@ def _call(call: Mapping[str, Any]) -> ShownCall:
 
 
 def _speed(usage: messages.Usage | None) -> str:
-    rate = tokens_per_second(usage)
+    rate = tokens_per_second(usage)  # None for a reply too short to time, too
     if usage is None or rate is None:
         return ""
-    return f"{usage.get('completion_tokens')} tokens · {rate:.1f} tok/s"
+    return f"{plural(int(usage.get('completion_tokens') or 0), 'token')} · {rate:.1f} tok/s"
 
 
 def _outcome(error: str, interrupted: bool) -> str:

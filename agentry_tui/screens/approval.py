@@ -58,6 +58,7 @@ class ApprovalScreen(ModalScreen[Approval]):
                 if self._tool.description.strip()
                 else "",
                 classes="dialog-hint",
+                id="approval-hint",
                 markup=False,
             )
             yield TextArea(
@@ -98,7 +99,11 @@ class ApprovalScreen(ModalScreen[Approval]):
         area = self.query_one("#arguments", TextArea)
         area.read_only = False
         area.focus()
-        self.query_one("#approve", Button).label = "Approve edited (tab, enter)"
+        # Short enough for the button at any width; how to reach it is said above the JSON.
+        self.query_one("#approve", Button).label = "Approve edited"
+        self.query_one("#approval-hint", Static).update(
+            "Editing: Tab, then Enter, approves the edited arguments; Esc denies."
+        )
 
     def action_deny(self) -> None:
         self.dismiss(False)

@@ -44,6 +44,8 @@ class ModelConnection:
         self._workspace = workspace
         self.state = Connection()
         self.agent: Agent | None = None
+        # Every agent made, by provider: one switched away from may still be streaming replies.
+        self._agents: dict[str, Agent] = {}
 
     def _set(self, state: Connection) -> None:
         self.state = state
@@ -64,11 +66,31 @@ class ModelConnection:
             # Importing the agent, its tools and the HTTP client, and making the client (it
             # reads the TLS certificates), hold the interpreter ~0.3 s here: in a thread, so the
             # keys typed just after the first frame are not kept waiting behind them.
-            agent = await asyncio.to_thread(self._make_agent, choice)
+            agent = await asyncio.to_thread(self._make_agent, choice, self._model, self._endpoint)
         except (AgentryError, ValueError, ImportError) as exc:
             self._set(Connection("none", choice.name, detail=str(exc)))
             return
-        self.agent = agent
+        await self._use(choice, agent)
+
+    async def switch(self, provider: str) -> None:
+        """Use another provider from now on (replies under way finish on theirs); raises
+        Refused, keeping the current one, if it cannot be made (no API key, not installed).
+        --model and --endpoint were for the first provider: the settings file's apply."""
+        from agentry.config import ProviderChoice
+
+        choice = ProviderChoice(provider, "chosen with /model")
+        agent = self._agents.get(provider)
+        if agent is None:
+            try:
+                agent = await asyncio.to_thread(self._make_agent, choice, None, None)
+            except (AgentryError, ValueError, ImportError) as exc:
+                raise Refused(f"Cannot use {provider}: {exc}") from exc
+        await self._use(choice, agent)
+
+    async def _use(self, choice: ProviderChoice, agent: Agent) -> None:
+        """Make ``agent`` the one replies use, and find out whether its server answers."""
+        assert choice.name is not None
+        self._agents[choice.name] = self.agent = agent
         self._set(Connection("connecting", choice.name, agent.provider.model))
         try:
             model = await agent.provider.resolve_model()
@@ -79,7 +101,7 @@ class ModelConnection:
         else:
             self._set(Connection("connected", choice.name, model, choice.reason))
 
-    def _make_agent(self, choice: ProviderChoice) -> Agent:
+    def _make_agent(self, choice: ProviderChoice, model: str | None, endpoint: str | None) -> Agent:
         from agentry.agent import Agent
         from agentry.config import build_provider
         from agentry_tui.textual_private import preload_asyncio_network_backend
@@ -89,7 +111,7 @@ class ModelConnection:
         preload_asyncio_network_backend()
 
         # The settings file's model and endpoint apply too, as in the line client.
-        provider = build_provider(choice, self._model, self._endpoint)
+        provider = build_provider(choice, model, endpoint)
         agent = Agent(provider, approve=self._approve, workspace=self._workspace, clock=self._clock)
         agent.load_default_tools()
         return agent
@@ -120,12 +142,14 @@ class ModelConnection:
             raise Refused(self.why_not() or "No model provider.")
         return await self.agent.list_models()
 
-    def set_model(self, name: str) -> None:
-        if self.agent is None:
-            raise Refused("No model provider is connected.")
-        self.agent.provider.model = name
-        self._set(replace(self.state, model=name))
+    def session_model(self, metadata: dict[str, object]) -> str | None:
+        """The model a session chose with /model (its metadata's ``model``), if it was chosen
+        on the provider in use: a name from another provider's list would not exist here."""
+        model, provider = metadata.get("model"), metadata.get("provider")
+        if not isinstance(model, str) or not model:
+            return None
+        return model if provider in (None, self.state.provider) else None
 
     async def aclose(self) -> None:
-        if self.agent is not None:
-            await self.agent.aclose()
+        for agent in self._agents.values():
+            await agent.aclose()

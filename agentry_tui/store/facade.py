@@ -255,8 +255,27 @@ class SessionStore(DOMNode):
         """The provider's models; raises ProviderError (or Refused without a provider)."""
         return await self._link.list_models()
 
-    def set_model(self, name: str) -> None:
-        self._link.set_model(name)
+    def model_of(self, entry: SessionEntry | None) -> str | None:
+        """The model replies in the session use: its own (/model), else the provider's."""
+        session = entry.session if entry is not None else None
+        chosen = self._link.session_model(session.metadata) if session is not None else None
+        return chosen or self.connection.model
+
+    def set_model(self, session_id: str, name: str) -> None:
+        """The session's replies use this model of the provider in use (kept in its file)."""
+        entry = self._entries[session_id]
+        if entry.session is None:
+            raise Refused(f"Session '{session_id}' is not open.")
+        if self.connection.provider is None:
+            raise Refused(self._link.why_not() or "No model provider.")
+        entry.session.metadata.update(model=name, provider=self.connection.provider)
+        self._changed(entry)
+        self._saver.save(entry)
+        self._post(SessionUpdated(session_id))
+
+    async def switch_provider(self, name: str) -> None:
+        """Use another provider from now on; raises Refused if it cannot be made."""
+        await self._link.switch(name)
 
     # -- changing sessions ----------------------------------------------------------------
 

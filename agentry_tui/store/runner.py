@@ -113,7 +113,9 @@ class ReplyRunner:
         assert agent is not None and entry.session is not None
         loop = asyncio.get_running_loop()
         try:
-            async with contextlib.aclosing(agent.stream(text, entry.session)) as events:
+            model = self._connection.session_model(entry.session.metadata)  # its /model
+            stream = agent.stream(text, entry.session, model=model)
+            async with contextlib.aclosing(stream) as events:
                 if text is not None:  # the agent adds the person's message first
                     self._take(entry, await anext(events))
                 # The person's words are on disk before the request goes out.

@@ -18,9 +18,12 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
 
+from agentry_tui.formatting import fitting
+
 
 class KeyHint(NamedTuple):
     key: str  # the key a click presses
+    action: str
     display: str  # how it is shown ("^n")
     description: str
     enabled: bool  # shown dim when not
@@ -29,6 +32,27 @@ class KeyHint(NamedTuple):
 
 def _width(hint: KeyHint) -> int:
     return cell_len(hint.display) + cell_len(hint.description) + 3  # " ^n New "
+
+
+# Which keys stay when the bar is too narrow for all, most needed first: the way out and to
+# every other key, then the keys of the moment (Stop while a reply arrives), then the rest.
+# Keys not named here go before none of these.
+PRIORITY = (
+    "help",
+    "quit",
+    "stop",
+    "retry",
+    "new_session",
+    "toggle_sidebar",
+    "toggle_metadata",
+    "rename_session",
+    "delete_session",
+    "clear_session",
+)
+
+
+def _rank(hint: KeyHint) -> int:
+    return PRIORITY.index(hint.action) + 1 if hint.action in PRIORITY else len(PRIORITY) + 1
 
 
 class KeyBar(Widget, can_focus=False):
@@ -60,6 +84,7 @@ class KeyBar(Widget, can_focus=False):
             binding = found.binding
             return KeyHint(
                 binding.key,
+                binding.action,
                 app.get_key_display(binding),
                 binding.description,
                 found.enabled,
@@ -99,9 +124,9 @@ class KeyBar(Widget, can_focus=False):
                 text.stylize(extra, start, text.cell_len)
             painted.append((start, text.cell_len, hint))
 
-        for hint in hints:
-            if text.cell_len + _width(hint) > room:
-                break  # a key cut in half would be read as another key
+        # Whole keys only (a key cut in half would be read as another key), in their order;
+        # the least needed leave first.
+        for hint in fitting([(h, _width(h), _rank(h)) for h in hints], room):
             paint(hint)
         if palette is not None:
             text.append(" " * (room - text.cell_len))

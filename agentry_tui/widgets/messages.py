@@ -31,6 +31,7 @@ from agentry.safe_text import visible
 from agentry_tui.pacing import UNPACED, Pace, Pacer
 from agentry_tui.store.model import Notice, PartialReply
 from agentry_tui.view import ShownCall, ShownMessage
+from agentry_tui.widgets.fitted import FittedLine, Part
 from agentry_tui.widgets.markdown import MarkdownText
 
 RESULT_LIMIT = 4000  # characters of a tool result shown; the rest is cut with a note
@@ -56,8 +57,8 @@ def _call_summary(arguments: Any) -> str:
     return ""
 
 
-class RoleLine(Static):
-    """The role line above a message."""
+class RoleLine(FittedLine):
+    """The role line above a reply: in a narrow pane its speed, then its time, give way."""
 
 
 class ToolCallView(Collapsible):
@@ -193,20 +194,20 @@ class AssistantMessage(MessageView):
         self._pending = _call_views(partial.calls) if partial else []
         self.set_class(self.live, "-live")
 
-    def _header(self) -> Content:
+    def _header(self) -> list[Part]:
         shown = self.shown
         model = shown.model or self._model or ""
-        parts: list[tuple[str, str] | str] = [("Assistant", "bold")]
+        parts: list[Part] = [(Content.styled("Assistant", "bold"), 0)]
         if model:
-            parts.append(("  " + visible(model), "dim"))
+            parts.append((Content.styled("  " + visible(model), "dim"), 1))
         if self.live:
-            parts.append(("  ● replying…", "italic"))
-            return Content.assemble(*parts)
+            parts.append((Content.styled("  ● replying…", "italic"), 0))
+            return parts
         if shown.time:
-            parts.append(("  " + shown.time, "dim"))
+            parts.append((Content.styled("  " + shown.time, "dim"), 2))
         if shown.speed:
-            parts.append(("  · " + shown.speed, "dim"))
-        return Content.assemble(*parts)
+            parts.append((Content.styled("  · " + shown.speed, "dim"), 3))
+        return parts
 
     def compose(self) -> ComposeResult:
         yield RoleLine(self._header(), id="header")
@@ -349,7 +350,7 @@ class AssistantMessage(MessageView):
         if self.calls:
             await self.mount_all(self.calls)
         for header in self.query("#header").results(RoleLine):
-            header.update(self._header())
+            header.set_parts(self._header())
         if shown.outcome:
             await self.mount(Static(shown.outcome, id="footer", markup=False))
         self.set_class(shown.is_error, "-error")

@@ -50,6 +50,8 @@ def details(entry: SessionEntry, connection: Connection) -> list[tuple[str, str]
     rows += [("File", entry.path.name), ("Folder", home_relative(entry.path.parent))]
     rows.append(("Size", human_size(entry.size)))
     rows += [("Provider", connection.provider or "—"), ("Model", connection.model or "—")]
+    if connection.detail:  # why this provider, or why it is not usable: in full
+        rows.append(("Connection", connection.detail))
     if session is not None:
         last = next(
             (
@@ -76,19 +78,33 @@ def details(entry: SessionEntry, connection: Connection) -> list[tuple[str, str]
 LABEL_WIDTH = 14
 
 
-def _row(label: str, value: str) -> Content:
+def _row(label: str, value: str, room: int) -> Content:
     label, value = visible(label), visible(value)  # keys, titles, file names: from outside
-    if len(value) <= 22 or label.startswith("  "):
+    if LABEL_WIDTH + len(value) <= room or label.startswith("  "):
         return Content.assemble((label.ljust(LABEL_WIDTH), "dim"), value)
-    return Content.assemble((label, "dim"), "\n  ", value)  # long values get a line of their own
+    return Content.assemble((label, "dim"), "\n  ", value)  # a long value gets its own line
 
 
 class MetadataPanel(VerticalScroll):
+    """Its width follows the terminal's (agentry_tui/layout.py): rows are laid out again."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._rows: list[tuple[str, str]] = []
+
     def compose(self) -> ComposeResult:
         yield Static("SESSION INFO", id="metadata-heading")
         yield Static(id="metadata-body")
 
     def show(self, entry: SessionEntry | None, connection: Connection) -> None:
         if entry is not None:
-            rows = [_row(label, value) for label, value in details(entry, connection)]
-            self.query_one("#metadata-body", Static).update(Content("\n").join(rows))
+            self._rows = details(entry, connection)
+            self._lay_out()
+
+    def on_resize(self) -> None:
+        self._lay_out()
+
+    def _lay_out(self) -> None:
+        room = self.scrollable_content_region.width or 36
+        rows = [_row(label, value, room) for label, value in self._rows]
+        self.query_one("#metadata-body", Static).update(Content("\n").join(rows))

@@ -8,6 +8,7 @@ from pathlib import Path
 from agentry.commands import TUI, offered
 from agentry.sessions import SessionManager
 from agentry_tui.screens.confirm import ConfirmScreen
+from agentry_tui.screens.models import ModelPicker
 from agentry_tui.widgets.prompt import Prompt
 from tests.tui.conftest import SIZE
 from tests.tui.helpers import active, idle, notices, ready, send, wait_until
@@ -87,11 +88,13 @@ async def test_help_command_lists_commands_and_keys(app) -> None:
 async def test_model_command(app, ollama_server) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await command(pilot, "/model")
-        await wait_until(pilot, lambda: "Available" in notices(app)[-1])
-        assert "* llama3.2:latest" in notices(app)[-1] and "qwen3:0.6b" in notices(app)[-1]
+        await command(pilot, "/model")  # the picker: tests/tui/test_models.py
+        await wait_until(pilot, lambda: isinstance(app.screen, ModelPicker))
+        await pilot.press("escape")
         await command(pilot, "/model qwen3:0.6b")
-        await wait_until(pilot, lambda: "Model set to 'qwen3:0.6b'" in notices(app)[-1])
+        await wait_until(
+            pilot, lambda: "Model for this session set to 'qwen3:0.6b'" in notices(app)[-1]
+        )
         assert "qwen3:0.6b" in str(app.query_one("#status-line").render())
         await send(pilot, "which model?")
         await idle(pilot, active(app))

@@ -26,3 +26,12 @@ def demo(tmp_path: Path, ollama_server, monkeypatch: pytest.MonkeyPatch) -> Agen
 @pytest.mark.parametrize("scene", list(scenes.SCENES))
 def test_snapshot(scene: str, demo: AgentryApp, snap_compare) -> None:
     assert snap_compare(demo, terminal_size=(120, 36), run_before=scenes.SCENES[scene])
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 50)], ids=["80x24", "200x50"])
+@pytest.mark.parametrize("scene", ["main_screen", "metadata_panel"])
+def test_snapshot_at_width(
+    scene: str, size: tuple[int, int], demo: AgentryApp, snap_compare
+) -> None:
+    """The layout at a small and a wide terminal (120x36 is above)."""
+    assert snap_compare(demo, terminal_size=size, run_before=scenes.SCENES[scene])
