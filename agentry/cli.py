@@ -37,7 +37,7 @@ from agentry.agent import Agent, Approval
 from agentry.cli_args import parse_args
 from agentry.cli_input import one_prompt, read_piped
 from agentry.cli_output import ReplyView, Terminal, arguments_text
-from agentry.commands import LINE, SessionLine, SlashCommand, plural
+from agentry.commands import LINE, SessionLine, SlashCommand
 from agentry.config import ProviderChoice, build_provider, choose_provider, load_settings
 from agentry.errors import AgentryError, ProviderError, Refused, SessionCorruptError
 from agentry.events import ToolCallEvent
@@ -51,6 +51,7 @@ from agentry.sessions.rescue import rescue_copy
 from agentry.termination import termination_signals
 from agentry.timefmt import stamp
 from agentry.tools import Tool
+from agentry.wording import plural
 
 MODEL_PROBE_S = 3.0  # how long the start-up line may wait to learn the server's default model
 

@@ -18,6 +18,7 @@ from typing import Literal, TypeVar
 from agentry.errors import Refused
 from agentry.sessions.ids import validate_session_id
 from agentry.timefmt import stamp
+from agentry.wording import plural
 
 Client = Literal["line", "tui"]
 LINE: Client = "line"
@@ -65,7 +66,7 @@ COMMANDS: dict[str, CommandSpec] = {
         CommandSpec(
             "model",
             (Arg("name", required=False),),
-            "Show or pick the model: NAME (in the TUI, for the session; also PROVIDER[:NAME])",
+            "Show or set the model; in the TUI also PROVIDER[:NAME]",
         ),
         CommandSpec(
             "system",
@@ -184,10 +185,6 @@ def _usage(spec: CommandSpec, detail: str) -> UsageError:
 
 
 # -- answers --------------------------------------------------------------------------------
-
-
-def plural(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def created_text(session_id: str) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 from agentry import messages
 from agentry.sessions import AgentSession
 from agentry.timefmt import stamp
-from agentry_tui.formatting import plural
+from agentry.wording import plural
 
 _HEADINGS = {"system": "System", "user": "You", "assistant": "Assistant", "tool": "Tool"}
 

@@ -36,7 +36,7 @@ from agentry.safe_text import visible
 from agentry.sessions import is_valid_session_id
 from agentry.sessions.session import now as wall_clock
 from agentry.termination import termination_signals
-from agentry_tui.formatting import plural
+from agentry.wording import plural
 from agentry_tui.keys import bindings, help_rows
 from agentry_tui.layout import Panel, panels
 from agentry_tui.model_choice import parse_model_choice

@@ -68,11 +68,6 @@ def tokens_per_second(usage: Usage | None) -> float | None:
     return tokens / seconds
 
 
-def plural(count: int, noun: str) -> str:
-    """'1 message', '3 messages'."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
 T = TypeVar("T")
 
 

@@ -14,7 +14,8 @@ from typing import Any, NamedTuple
 
 from agentry import messages
 from agentry.safe_text import visible
-from agentry_tui.formatting import clock_time, plural, tokens_per_second
+from agentry.wording import plural
+from agentry_tui.formatting import clock_time, tokens_per_second
 
 STOPPED = "⏹ stopped: this is the partial reply"
 

@@ -14,7 +14,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from agentry.safe_text import visible
-from agentry_tui.formatting import plural
+from agentry.wording import plural
 from agentry_tui.store.model import Connection, SessionEntry
 from agentry_tui.widgets.fitted import FittedLine, Part
 
