@@ -10,7 +10,7 @@ import pytest
 from textual.widgets import Button
 
 from agentry.config import choose_provider
-from agentry_tui.export import to_markdown
+from agentry.export import to_markdown
 from agentry_tui.formatting import tokens_per_second
 from agentry_tui.screens.approval import ApprovalScreen
 from agentry_tui.store import Connection
