@@ -32,7 +32,7 @@ from agentry.safe_text import visible
 from agentry.sessions import is_valid_session_id
 from agentry.sessions.session import now as wall_clock
 from agentry.termination import termination_signals
-from agentry_tui.keys import bindings, help_rows
+from agentry_tui.keys import alt_keys, bindings, help_rows
 from agentry_tui.pacing import Pacer
 from agentry_tui.store import (
     ApprovalRequested,
@@ -43,6 +43,7 @@ from agentry_tui.store import (
     SessionUpdated,
     StreamDelta,
 )
+from agentry_tui.textual_private import read_alt_keys
 from agentry_tui.widgets.chat import MessageList
 from agentry_tui.widgets.keybar import KeyBar
 from agentry_tui.widgets.markdown import markdown_theme
@@ -87,6 +88,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         clock: Callable[[], datetime] = wall_clock,
     ) -> None:
         super().__init__()
+        read_alt_keys(alt_keys())
         theme = load_settings().theme
         if theme in self.available_themes:
             self.theme = theme
@@ -597,7 +599,9 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
 
     def action_focus_filter(self) -> None:
         self.show_sidebar = True
-        self.query_one("#session-filter", Input).focus()
+        # At once, not after the keys waiting behind ctrl+f (focus() waits its turn): keys typed
+        # with it go to the filter.
+        self.screen.set_focus(self.query_one("#session-filter", Input))
 
     def action_help(self) -> None:
         self._notice(commands.help_text(TUI, help_rows()))

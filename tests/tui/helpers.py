@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
+from textual import constants
+from textual._xterm_parser import XTermParser
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.strip import Strip
@@ -91,3 +94,16 @@ async def replying(pilot: Pilot, text: str) -> SessionEntry:
 
 async def idle(pilot: Pilot, entry: SessionEntry, timeout: float = 10.0) -> None:
     await wait_until(pilot, lambda: not entry.streaming and entry.saved, timeout)
+
+
+async def typed(pilot: Pilot, data: str) -> None:
+    """``data`` as a terminal sends it (tmux sends alt+c as ESC c), read by Textual's own parser
+    and handed to the app all at once, as the driver hands over one read: keys that came
+    together arrive together, before the app has handled the first."""
+    parser = XTermParser()
+    tokens = list(parser.feed(data))
+    await asyncio.sleep(constants.ESCAPE_DELAY * 2)  # the parser's wait for more of a sequence
+    tokens += parser.tick()
+    for token in tokens:
+        pilot.app.post_message(token)
+    await pilot.pause()

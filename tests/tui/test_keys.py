@@ -15,6 +15,7 @@ from agentry_tui.screens.confirm import ConfirmScreen
 from agentry_tui.screens.rename import RenameScreen
 from agentry_tui.widgets.keybar import KeyBar
 from agentry_tui.widgets.metadata import MetadataPanel
+from agentry_tui.widgets.prompt import Prompt
 from agentry_tui.widgets.session_list import SessionList
 from agentry_tui.widgets.sidebar import Sidebar
 from tests.tui.conftest import SIZE
@@ -26,6 +27,7 @@ from tests.tui.helpers import (
     replying,
     send,
     text_of,
+    typed,
     wait_until,
 )
 from tests.tui.scenes import SYSTEM, assistant, seed, user
@@ -381,3 +383,55 @@ async def test_a_narrow_key_bar_shows_whole_keys_and_keeps_the_palette(app) -> N
         left = bar.split("▏")[0].rstrip()
         assert left.endswith(("New", "Rename", "Delete", "Clear", "Retry", "Sidebar"))
         assert "Quit" not in left
+
+
+# -- keys as terminals send them ------------------------------------------------------------
+
+
+async def test_alt_keys_sent_as_escape_work_in_the_message_box_and_type_nothing(
+    app, history: Path, workspace: Path
+) -> None:
+    """tmux, GNOME Terminal, Windows Terminal and xterm send alt+x as ESC x; `tmux send-keys
+    M-c M-e M-t` sends three in one read (Textual read them as "^c^e^t"), and ESC 2 was "™"."""
+    seed_three(history)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        prompt = app.query_one(Prompt)
+        assert app.focused is prompt
+        await typed(pilot, "\x1bc\x1be")
+        await wait_until(pilot, lambda: (workspace / "first.md").exists())
+        assert app.clipboard == "a first"
+        assert prompt.text == ""
+        await typed(pilot, "\x1b2")  # alone: read after the parser's wait
+        await pilot.pause()
+        assert active(app).id == "second" and prompt.text == ""
+        await typed(pilot, "\x1b3\x1bt")
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        assert active(app).id == "third" and prompt.text == ""
+        assert "themes" in app.screen.query_one(Input).placeholder  # the theme picker
+
+
+async def test_universal_twins_of_the_alt_keys(app, history: Path, workspace: Path) -> None:
+    """Where option types a character (macOS's ç for alt+c) these are the keys: f3, f4, ctrl+t."""
+    seed_three(history)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await typed(pilot, "ç\x1bOR")  # "ç" is text; f3 copies
+        await pilot.pause()
+        assert app.query_one(Prompt).text == "ç" and app.clipboard == "a first"
+        await typed(pilot, "\x1bOS")
+        await wait_until(pilot, lambda: (workspace / "first.json").exists())
+        await typed(pilot, "\x14")
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        assert "themes" in app.screen.query_one(Input).placeholder
+
+
+async def test_keys_typed_with_ctrl_f_go_to_the_filter(app, history: Path) -> None:
+    seed_three(history)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await typed(pilot, "\x06sec")
+        await pilot.pause()
+        assert app.query_one("#session-filter", Input).value == "sec"
+        assert app.query_one(Prompt).text == ""
+        assert app.query_one(Sidebar).visible_ids() == ["second"]
