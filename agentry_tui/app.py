@@ -281,6 +281,9 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             self.store.open(message.session_id)
             self.query_one(Prompt).focus()
 
+    def on_sidebar_left(self, _: Sidebar.Left) -> None:
+        self.query_one(Prompt).focus()
+
     def on_message_list_new_content(self, _: MessageList.NewContent) -> None:
         # Posted before the reader came back down, it may arrive after: then it is stale.
         if self.is_running and not self.query_one(MessageList).following:

@@ -435,3 +435,65 @@ async def test_keys_typed_with_ctrl_f_go_to_the_filter(app, history: Path) -> No
         assert app.query_one("#session-filter", Input).value == "sec"
         assert app.query_one(Prompt).text == ""
         assert app.query_one(Sidebar).visible_ids() == ["second"]
+
+
+# -- the session filter -----------------------------------------------------------------------
+
+
+async def test_escape_in_the_filter_clears_it_then_goes_back_and_never_stops_a_reply(
+    app, history: Path
+) -> None:
+    seed_three(history)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        entry = await replying(pilot, "#slow #long:300 long")
+        box = app.query_one("#session-filter", Input)
+        await pilot.press("ctrl+f", *"sec")
+        await pilot.pause()
+        assert app.query_one(Sidebar).visible_ids() == ["second"]
+        await pilot.press("escape")  # clears the filter, stays in it
+        await pilot.pause()
+        assert box.value == "" and app.focused is box
+        assert len(app.query_one(Sidebar).visible_ids()) == 3
+        await pilot.press("escape")  # back to the message box
+        await pilot.pause()
+        assert app.focused is app.query_one(Prompt)
+        assert entry.streaming  # neither Esc stopped the reply
+        await pilot.press("ctrl+f", "down", "escape")  # from the rows too
+        await pilot.pause()
+        assert app.focused is app.query_one(Prompt) and entry.streaming
+        await pilot.press("escape")  # from the message box it stops the reply
+        await idle(pilot, entry)
+        assert entry.session.messages[-1]["_interrupted"]
+
+
+async def test_down_goes_from_the_filter_into_the_results(app, history: Path) -> None:
+    seed_three(history)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        rows = app.query_one(SessionList)
+        await pilot.press("ctrl+f", *"t", "down")  # "first" and "third"
+        await pilot.pause()
+        assert app.focused is rows and rows.highlighted_id == "first"
+        await pilot.press("down", "enter")
+        await wait_until(pilot, lambda: active(app).id == "third")
+        # Opened: the filter is cleared, the message box has the keys.
+        assert app.query_one("#session-filter", Input).value == ""
+        assert rows.ids == ["first", "second", "third"]
+        await pilot.pause()
+        assert app.focused is app.query_one(Prompt)
+
+
+async def test_a_new_session_is_never_hidden_by_the_filter(app, history: Path) -> None:
+    seed_three(history)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+f", *"sec")
+        await pilot.pause()
+        assert "1 of 3" in text_of(app.query_one("#sessions-heading"))
+        await pilot.press("ctrl+n")
+        await wait_until(pilot, lambda: active(app).id.startswith("chat-"))
+        await pilot.pause()
+        sidebar = app.query_one(Sidebar)
+        assert active(app).id in sidebar.visible_ids() and len(sidebar.visible_ids()) == 4
+        assert "of" not in text_of(app.query_one("#sessions-heading"))
