@@ -10,13 +10,13 @@ import asyncio
 import contextlib
 import os
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import events, work
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Horizontal, Vertical
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
@@ -55,6 +55,7 @@ from agentry_tui.widgets.status import StatusBar
 
 if TYPE_CHECKING:
     from textual.command import Provider
+    from textual.screen import Screen
 
 # What a request may fail with (Refused, a provider's or a file's error): shown, not raised.
 ERRORS = (AgentryError, ValueError, OSError)
@@ -457,6 +458,15 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
     )
 
     # -- actions (keys and the command palette) -------------------------------------------
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's palette entries but its Quit and Keys: the key map has Quit, and F1's help
+        ("Show the commands and keys") instead of a keys panel that Esc did not close."""
+        return (
+            command
+            for command in super().get_system_commands(screen)
+            if command.title not in {"Quit", "Keys"}
+        )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         entry = self.active

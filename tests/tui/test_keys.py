@@ -6,9 +6,10 @@ import json
 import os
 from pathlib import Path
 
-from textual.command import CommandPalette
+from textual.command import CommandList, CommandPalette
 from textual.widgets import Input
 
+from agentry.commands import TUI, offered
 from agentry.sessions import SessionManager
 from agentry_tui.keys import ACTIONS, JUMPS
 from agentry_tui.screens.confirm import ConfirmScreen
@@ -497,3 +498,31 @@ async def test_a_new_session_is_never_hidden_by_the_filter(app, history: Path) -
         sidebar = app.query_one(Sidebar)
         assert active(app).id in sidebar.visible_ids() and len(sidebar.visible_ids()) == 4
         assert "of" not in text_of(app.query_one("#sessions-heading"))
+
+
+# -- the command palette ----------------------------------------------------------------------
+
+
+def palette_titles(app) -> list[str]:
+    listed = app.screen.query_one(CommandList)
+    return [
+        str(listed.get_option_at_index(n).prompt).split("\n")[0] for n in range(listed.option_count)
+    ]
+
+
+async def test_palette_lists_every_command_as_typed_and_one_quit(app) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: "/help" in palette_titles(app))
+        titles = palette_titles(app)
+        for spec in offered(TUI):  # "/model [name]", "/export [md|json] [path]": not markup
+            assert spec.usage in titles
+        assert [t for t in titles if "Quit" in t] == ["Quit (replies in progress are saved)"]
+        assert "Keys" not in titles  # Textual's keys panel, which Esc did not close
+        await pilot.press(*"keys")
+        await wait_until(pilot, lambda: palette_titles(app) == ["Show the commands and keys"])
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: bool(notices(app)) and "Keys:" in notices(app)[-1])
+        await pilot.press("ctrl+p", *"system")
+        await wait_until(pilot, lambda: palette_titles(app) == ["/system [text]"])
