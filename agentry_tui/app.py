@@ -119,7 +119,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
                     pacer=self.pacer,
                     id="messages",
                 )
-                yield NewContentHint("↓ new", id="new-hint")
+                yield NewContentHint("↓ new  ctrl+end", id="new-hint")
                 yield Prompt(id="prompt")
             yield MetadataPanel(id="metadata")
         yield StatusBar(id="status")
@@ -295,8 +295,22 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             self.query_one("#new-hint").display = False
 
     def on_new_content_hint_pressed(self, _: NewContentHint.Pressed) -> None:
+        self._follow()
+
+    def _follow(self) -> None:
         self.query_one(MessageList).follow()
         self.query_one(NewContentHint).display = False
+
+    def on_prompt_scroll_chat(self, message: Prompt.ScrollChat) -> None:
+        messages = self.query_one(MessageList)
+        if message.to == "newest":
+            self._follow()
+        elif message.to == "top":
+            messages.scroll_home(animate=False)
+        elif message.to == "page_up":
+            messages.scroll_page_up(animate=False)
+        else:
+            messages.scroll_page_down(animate=False)
 
     async def on_prompt_submitted(self, message: Prompt.Submitted) -> None:
         prompt = self.query_one(Prompt)

@@ -74,7 +74,7 @@ PROMPT_KEYS: tuple[tuple[str, str], ...] = (
     ("up / down", "Earlier prompts (on the first / last line)"),
     ("tab", "Complete a /command or a session id"),
     ("pgup / pgdn", "Scroll the chat a page"),
-    ("ctrl+home / ctrl+end", "The first message / the newest (the '↓ new' mark)"),
+    ("ctrl+home / ctrl+end", "Scroll the chat to the top / the newest ('↓ new')"),
     ("ctrl+p", "Command palette"),
 )
 # Short names in /help, so that a row fits an 80-column terminal.

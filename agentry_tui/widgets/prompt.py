@@ -12,6 +12,16 @@ from agentry_tui.widgets.editable import visible_strip
 # ctrl+j is the newline byte itself, so it works in every terminal and inside tmux; the others
 # work where the terminal reports them.
 NEWLINE_KEYS = frozenset({"ctrl+j", "shift+enter", "alt+enter", "ctrl+enter"})
+# Keys that scroll the chat while the message box keeps the focus. shift+pageup/down too, for
+# terminals and multiplexers that keep the plain ones for their own scrollback.
+SCROLL_KEYS = {
+    "pageup": "page_up",
+    "shift+pageup": "page_up",
+    "pagedown": "page_down",
+    "shift+pagedown": "page_down",
+    "ctrl+home": "top",
+    "ctrl+end": "newest",
+}
 
 
 class Prompt(TextArea):
@@ -22,6 +32,11 @@ class Prompt(TextArea):
         def __init__(self, text: str) -> None:
             super().__init__()
             self.text = text
+
+    class ScrollChat(Message):
+        def __init__(self, to: str) -> None:
+            super().__init__()
+            self.to = to  # a value of SCROLL_KEYS
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(
@@ -57,6 +72,11 @@ class Prompt(TextArea):
             event.prevent_default()
             if self.text.strip():
                 self.post_message(self.Submitted(self.text))
+            return
+        if (to := SCROLL_KEYS.get(event.key)) is not None:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.ScrollChat(to))
             return
         if event.key in NEWLINE_KEYS:
             event.stop()

@@ -39,12 +39,19 @@ def painted(app: App[object], widget: Widget | None = None) -> list[str]:
     behind it), or only ``widget``'s part of them: the text of every segment that is not one of
     Textual's own control segments. The one place tests use Textual's private API: the render
     ``App.export_screenshot`` makes, before Rich turns it into SVG."""
+    return [
+        "".join(text for text, _, control in strip if not control) for strip in frame(app, widget)
+    ]
+
+
+def frame(app: App[object], widget: Widget | None = None) -> list[Strip]:
+    """The lines ``painted`` reads, with their colours."""
     update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
     strips = [Strip.join(chops) for chops in update.strips]
     if widget is not None:
         region = widget.region
         strips = [strip.crop(region.x, region.right) for strip in strips[region.y : region.bottom]]
-    return ["".join(text for text, _, control in strip if not control) for strip in strips]
+    return strips
 
 
 def text_of(widget: Widget) -> str:
