@@ -32,6 +32,7 @@ from agentry.safe_text import visible
 from agentry.sessions import is_valid_session_id
 from agentry.sessions.session import now as wall_clock
 from agentry.termination import termination_signals
+from agentry_tui.completion import Completion, complete
 from agentry_tui.keys import alt_keys, bindings, help_rows
 from agentry_tui.pacing import Pacer
 from agentry_tui.store import (
@@ -120,7 +121,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
                     id="messages",
                 )
                 yield NewContentHint("↓ new  ctrl+end", id="new-hint")
-                yield Prompt(id="prompt")
+                yield Prompt(completer=self._complete, id="prompt")
             yield MetadataPanel(id="metadata")
         yield StatusBar(id="status")
         yield KeyBar(id="keys")
@@ -327,6 +328,9 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             self.query_one(MessageList).follow()
 
     # -- slash commands -------------------------------------------------------------------
+
+    def _complete(self, text: str) -> Completion | None:
+        return complete(text, [spec.name for spec in commands.offered(TUI)], self.store.order)
 
     def _run_command(self, text: str) -> None:
         with self._shown():

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual import events
 from textual.message import Message
 from textual.strip import Strip
 from textual.widgets import TextArea
 
+from agentry_tui.completion import Completion
 from agentry_tui.widgets.editable import visible_strip
 
 # ctrl+j is the newline byte itself, so it works in every terminal and inside tmux; the others
@@ -26,7 +29,8 @@ SCROLL_KEYS = {
 
 class Prompt(TextArea):
     """Enter sends; ctrl+j (or shift+enter) adds a line; up on the first line and down on the
-    last one walk through the prompts sent before."""
+    last one walk through the prompts sent before; Tab completes what ``completer`` completes
+    (else it moves the focus on)."""
 
     class Submitted(Message):
         def __init__(self, text: str) -> None:
@@ -38,7 +42,12 @@ class Prompt(TextArea):
             super().__init__()
             self.to = to  # a value of SCROLL_KEYS
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        completer: Callable[[str], Completion | None] = lambda _: None,
+        id: str | None = None,
+    ) -> None:
         super().__init__(
             id=id,
             soft_wrap=True,
@@ -46,6 +55,7 @@ class Prompt(TextArea):
             placeholder="Message (Enter sends, ctrl+j new line, /help for commands)",
             compact=True,
         )
+        self._completer = completer
         self._history: list[str] = []
         self._place = 0  # position in the history; len(history) means the draft
         self._draft = ""
@@ -72,6 +82,15 @@ class Prompt(TextArea):
             event.prevent_default()
             if self.text.strip():
                 self.post_message(self.Submitted(self.text))
+            return
+        if event.key == "tab" and (completion := self._completer(self.text)) is not None:
+            event.stop()
+            event.prevent_default()
+            end = self.document.end
+            self.replace(completion.text, (0, 0), end, maintain_selection_offset=False)  # undoable
+            self.move_cursor(self.document.end)
+            if completion.choices:
+                self.notify("   ".join(completion.choices), title="Tab: one of", timeout=4)
             return
         if (to := SCROLL_KEYS.get(event.key)) is not None:
             event.stop()
