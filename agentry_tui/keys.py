@@ -35,7 +35,7 @@ ACTIONS: tuple[KeyAction, ...] = (
         "f4,alt+e",
         "export",
         "Export",
-        "Export the session (Markdown, JSON) to this folder",
+        "Export to Markdown and JSON in this folder",
         False,
         True,
     ),
@@ -74,7 +74,7 @@ PROMPT_KEYS: tuple[tuple[str, str], ...] = (
     ("up / down", "Earlier prompts (on the first / last line)"),
     ("tab", "Complete a /command or a session id"),
     ("pgup / pgdn", "Scroll the chat a page"),
-    ("ctrl+home / ctrl+end", "Scroll the chat to the top / the newest ('↓ new')"),
+    ("ctrl+home / ctrl+end", "Scroll the chat to the top / the end ('↓ new')"),
     ("ctrl+p", "Command palette"),
 )
 # Short names in /help, so that a row fits an 80-column terminal.

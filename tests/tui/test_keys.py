@@ -7,14 +7,16 @@ import os
 from pathlib import Path
 
 from textual.command import CommandList, CommandPalette
+from textual.geometry import Region
 from textual.widgets import Input
 
 from agentry.commands import TUI, offered
 from agentry.sessions import SessionManager
-from agentry_tui.keys import ACTIONS, JUMPS
+from agentry_tui.keys import ACTIONS, JUMPS, help_rows
 from agentry_tui.screens.confirm import ConfirmScreen
 from agentry_tui.screens.rename import RenameScreen
 from agentry_tui.widgets.keybar import KeyBar
+from agentry_tui.widgets.messages import NoticeView
 from agentry_tui.widgets.metadata import MetadataPanel
 from agentry_tui.widgets.prompt import Prompt
 from agentry_tui.widgets.session_list import SessionList
@@ -526,3 +528,16 @@ async def test_palette_lists_every_command_as_typed_and_one_quit(app) -> None:
         await wait_until(pilot, lambda: bool(notices(app)) and "Keys:" in notices(app)[-1])
         await pilot.press("ctrl+p", *"system")
         await wait_until(pilot, lambda: palette_titles(app) == ["/system [text]"])
+
+
+async def test_help_rows_fit_an_80_column_terminal(app) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+s", "f1")  # the chat as wide as the terminal
+        await pilot.pause()
+        notice = app.query(NoticeView).last()  # taller than the screen: its lines, all of them
+        shown = [strip.text for strip in notice.render_lines(Region(0, 0, *notice.size))]
+        width = max(len(key) for key, _ in help_rows())
+        for key, description in help_rows():
+            row = f"{key:<{width}}  {description}"
+            assert any(row in line for line in shown), row  # on one line, not wrapped
