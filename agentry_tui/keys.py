@@ -35,7 +35,7 @@ ACTIONS: tuple[KeyAction, ...] = (
         "f4,alt+e",
         "export",
         "Export",
-        "Export to Markdown and JSON in this folder",
+        "Export the session (Markdown, JSON) to ./",
         False,
         True,
     ),
