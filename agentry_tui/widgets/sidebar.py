@@ -112,7 +112,8 @@ class Sidebar(Vertical):
             self._unhide_active()
 
     def _unhide_active(self) -> None:
-        if self._active is not None and self._active not in self.visible_ids():
+        rows = self.query_one(SessionList)
+        if self._active is not None and not rows.shows(self._active):
             self.clear_filter()
 
     def clear_filter(self) -> None:
