@@ -33,7 +33,7 @@ from agentry.sessions import is_valid_session_id
 from agentry.sessions.session import now as wall_clock
 from agentry.termination import termination_signals
 from agentry_tui.completion import Completion, complete
-from agentry_tui.keys import alt_keys, bindings, help_rows
+from agentry_tui.keys import MAIN_SCREEN_ONLY, alt_keys, bindings, help_rows
 from agentry_tui.pacing import Pacer
 from agentry_tui.store import (
     ApprovalRequested,
@@ -487,6 +487,8 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in MAIN_SCREEN_ONLY and self.screen.is_modal:
+            return False
         entry = self.active
         if action == "stop":
             return entry is not None and entry.streaming

@@ -99,6 +99,13 @@ def bindings() -> list[BindingType]:
     ]
 
 
+# Priority keys that act on the main screen: while a dialog is open they are its keys (ctrl+q
+# still quits from anywhere).
+MAIN_SCREEN_ONLY = frozenset(
+    a.action.partition("(")[0] for a in (*ACTIONS, *JUMPS) if a.priority and a.action != "quit"
+)
+
+
 def alt_keys() -> list[str]:
     """Every alt key of the map, for textual_private.read_alt_keys."""
     return [key for a in (*ACTIONS, *JUMPS) for key in a.keys.split(",") if key.startswith("alt+")]

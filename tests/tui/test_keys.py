@@ -541,3 +541,18 @@ async def test_help_rows_fit_an_80_column_terminal(app) -> None:
         for key, description in help_rows():
             row = f"{key:<{width}}  {description}"
             assert any(row in line for line in shown), row  # on one line, not wrapped
+
+
+async def test_priority_keys_leave_an_open_dialog_alone(app, history: Path) -> None:
+    seed_three(history)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("f2")
+        await pilot.pause()
+        assert isinstance(app.screen, RenameScreen)
+        field = app.screen.query_one(Input)
+        await typed(pilot, "\x06\x1bc\x1b2x")  # ctrl+f, alt+c, alt+2, then a letter
+        await pilot.pause()
+        assert isinstance(app.screen, RenameScreen) and app.focused is field
+        assert field.value == "x" and app.clipboard == ""  # the id was selected: x replaced it
+        assert active(app).id == "first"
