@@ -9,6 +9,7 @@ from agentry.commands import is_command
 
 # Commands whose argument names a session there is (not a new id, as /new and /rename take).
 SESSION_COMMANDS = frozenset({"resume"})
+LISTED = 12  # choices shown at most (200 sessions named "chat-…" match "/resume c")
 
 
 @dataclass(frozen=True)
@@ -44,3 +45,8 @@ def _common_start(words: Sequence[str]) -> str:
     while n < min(len(first), len(last)) and first[n] == last[n]:
         n += 1
     return first[:n]
+
+
+def choices_text(choices: Sequence[str]) -> str:
+    shown = "   ".join(choices[:LISTED])
+    return shown + (f"   … {len(choices) - LISTED} more" if len(choices) > LISTED else "")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Literal
 
 from textual import events
 from textual.message import Message
 from textual.strip import Strip
 from textual.widgets import TextArea
 
-from agentry_tui.completion import Completion
+from agentry_tui.completion import Completion, choices_text
 from agentry_tui.widgets.editable import visible_strip
 
 # ctrl+j is the newline byte itself, so it works in every terminal and inside tmux; the others
@@ -17,7 +18,8 @@ from agentry_tui.widgets.editable import visible_strip
 NEWLINE_KEYS = frozenset({"ctrl+j", "shift+enter", "alt+enter", "ctrl+enter"})
 # Keys that scroll the chat while the message box keeps the focus. shift+pageup/down too, for
 # terminals and multiplexers that keep the plain ones for their own scrollback.
-SCROLL_KEYS = {
+ScrollTo = Literal["page_up", "page_down", "top", "newest"]
+SCROLL_KEYS: dict[str, ScrollTo] = {
     "pageup": "page_up",
     "shift+pageup": "page_up",
     "pagedown": "page_down",
@@ -38,9 +40,9 @@ class Prompt(TextArea):
             self.text = text
 
     class ScrollChat(Message):
-        def __init__(self, to: str) -> None:
+        def __init__(self, to: ScrollTo) -> None:
             super().__init__()
-            self.to = to  # a value of SCROLL_KEYS
+            self.to = to
 
     def __init__(
         self,
@@ -90,7 +92,7 @@ class Prompt(TextArea):
             self.replace(completion.text, (0, 0), end, maintain_selection_offset=False)  # undoable
             self.move_cursor(self.document.end)
             if completion.choices:
-                self.notify("   ".join(completion.choices), title="Tab: one of", timeout=4)
+                self.notify(choices_text(completion.choices), title="Tab: one of", timeout=4)
             return
         if (to := SCROLL_KEYS.get(event.key)) is not None:
             event.stop()

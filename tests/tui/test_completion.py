@@ -7,7 +7,7 @@ from pathlib import Path
 from textual.widgets import Input
 
 from agentry.commands import TUI, offered
-from agentry_tui.completion import Completion, complete
+from agentry_tui.completion import Completion, choices_text, complete
 from agentry_tui.widgets.prompt import Prompt
 from tests.tui.conftest import SIZE
 from tests.tui.helpers import painted, ready, wait_until
@@ -31,6 +31,14 @@ def test_session_ids_complete_after_resume_only() -> None:
     assert complete("/resume c", NAMES, ids) == Completion("/resume chat-20261207-", tuple(ids[:2]))
     assert complete("/new n", NAMES, ids) is None  # a new id: nothing to complete from
     assert complete("/resume notes x", NAMES, ids) is None
+
+
+def test_many_choices_are_cut_short() -> None:
+    ids = [f"chat-{n}" for n in range(200)]
+    text = choices_text(ids)
+    assert text.startswith("chat-0   chat-1") and "chat-11   … 188 more" in text
+    assert "chat-12" not in text
+    assert choices_text(["a", "b"]) == "a   b"
 
 
 def test_nothing_to_complete() -> None:
