@@ -52,12 +52,13 @@ async def test_page_keys_scroll_the_chat_while_the_message_box_keeps_the_focus(
         assert prompt.cursor_location == (0, 5)
 
 
-async def test_the_new_mark_covers_nothing_and_ctrl_end_answers_it(app) -> None:
+async def test_the_new_mark_covers_nothing_and_ctrl_end_answers_it(app, history: Path) -> None:
+    seed_long(history)  # a chat to scroll up in from the start
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        entry = await replying(pilot, "#slow #long:400 fill the screen and more")
+        entry = await replying(pilot, "#slow #long:200 more")
         chat, mark = app.query_one(MessageList), app.query_one(NewContentHint)
-        await wait_until(pilot, lambda: chat.max_scroll_y > 5)
+        await wait_until(pilot, lambda: chat.is_vertical_scroll_end)
         await pilot.press("pageup")
         await wait_until(pilot, lambda: mark.display)
         await pilot.pause()
