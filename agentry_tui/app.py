@@ -11,14 +11,14 @@ import contextlib
 import os
 import signal
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import events, work
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Horizontal, Vertical
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
@@ -37,7 +37,8 @@ from agentry.sessions import is_valid_session_id
 from agentry.sessions.session import now as wall_clock
 from agentry.termination import termination_signals
 from agentry.wording import plural
-from agentry_tui.keys import bindings, help_rows
+from agentry_tui.completion import Completion, complete
+from agentry_tui.keys import MAIN_SCREEN_ONLY, alt_keys, bindings, help_rows
 from agentry_tui.layout import Panel, panels
 from agentry_tui.model_choice import parse_model_choice
 from agentry_tui.pacing import Pacer
@@ -50,6 +51,7 @@ from agentry_tui.store import (
     SessionUpdated,
     StreamDelta,
 )
+from agentry_tui.textual_private import read_alt_keys
 from agentry_tui.widgets.chat import MessageList
 from agentry_tui.widgets.keybar import KeyBar
 from agentry_tui.widgets.markdown import markdown_theme
@@ -61,6 +63,7 @@ from agentry_tui.widgets.status import StatusBar
 
 if TYPE_CHECKING:
     from textual.command import Provider
+    from textual.screen import Screen
 
 # What a request may fail with (Refused, a provider's or a file's error): shown, not raised.
 ERRORS = (AgentryError, ValueError, OSError)
@@ -94,6 +97,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         clock: Callable[[], datetime] = wall_clock,
     ) -> None:
         super().__init__()
+        read_alt_keys(alt_keys())
         settings = load_settings()
         if settings.theme in self.available_themes:
             self.theme = settings.theme
@@ -126,8 +130,8 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
                     pacer=self.pacer,
                     id="messages",
                 )
-                yield NewContentHint("↓ new", id="new-hint")
-                yield Prompt(id="prompt")
+                yield NewContentHint("↓ new  ctrl+end", id="new-hint")
+                yield Prompt(completer=self._complete, id="prompt")
             yield MetadataPanel(id="metadata")
         yield StatusBar(id="status")
         yield KeyBar(id="keys")
@@ -293,6 +297,9 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             self.store.open(message.session_id)
             self.query_one(Prompt).focus()
 
+    def on_sidebar_left(self, _: Sidebar.Left) -> None:
+        self.query_one(Prompt).focus()
+
     def on_message_list_new_content(self, _: MessageList.NewContent) -> None:
         # Posted before the reader came back down, it may arrive after: then it is stale.
         if self.is_running and not self.query_one(MessageList).following:
@@ -303,8 +310,22 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             self.query_one("#new-hint").display = False
 
     def on_new_content_hint_pressed(self, _: NewContentHint.Pressed) -> None:
+        self._follow()
+
+    def _follow(self) -> None:
         self.query_one(MessageList).follow()
         self.query_one(NewContentHint).display = False
+
+    def on_prompt_scroll_chat(self, message: Prompt.ScrollChat) -> None:
+        messages = self.query_one(MessageList)
+        if message.to == "newest":
+            self._follow()
+        elif message.to == "top":
+            messages.scroll_home(animate=False)
+        elif message.to == "page_up":
+            messages.scroll_page_up(animate=False)
+        else:
+            messages.scroll_page_down(animate=False)
 
     async def on_prompt_submitted(self, message: Prompt.Submitted) -> None:
         prompt = self.query_one(Prompt)
@@ -321,6 +342,9 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             self.query_one(MessageList).follow()
 
     # -- slash commands -------------------------------------------------------------------
+
+    def _complete(self, text: str) -> Completion | None:
+        return complete(text, [spec.name for spec in commands.offered(TUI)], self.store.order)
 
     def _run_command(self, text: str) -> None:
         with self._shown():
@@ -483,7 +507,18 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
 
     # -- actions (keys and the command palette) -------------------------------------------
 
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's palette entries but its Quit and Keys: the key map has Quit, and F1's help
+        ("Show the commands and keys") instead of a keys panel that Esc did not close."""
+        return (
+            command
+            for command in super().get_system_commands(screen)
+            if command.title not in {"Quit", "Keys"}
+        )
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in MAIN_SCREEN_ONLY and self.screen.is_modal:
+            return False
         entry = self.active
         if action == "stop":
             return entry is not None and entry.streaming
@@ -658,7 +693,9 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
     def action_focus_filter(self) -> None:
         if not self._given_way("sidebar", self.show_sidebar, self.query_one(Sidebar)):
             self.show_sidebar = True
-        self.query_one("#session-filter", Input).focus()
+        # At once, not after the keys waiting behind ctrl+f (focus() waits its turn): keys typed
+        # with it go to the filter.
+        self.screen.set_focus(self.query_one("#session-filter", Input))
 
     def action_help(self) -> None:
         self._notice(commands.help_text(TUI, help_rows()))

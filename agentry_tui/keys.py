@@ -28,26 +28,39 @@ ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("ctrl+l", "clear_session", "Clear", "Clear the current session (asks first)"),
     KeyAction("escape", "stop", "Stop", "Stop the reply that is arriving"),
     KeyAction("ctrl+r", "retry", "Retry", "Answer the last message again"),
-    KeyAction("alt+c", "copy_reply", "Copy", "Copy the last reply to the clipboard", False),
     KeyAction(
-        "alt+e", "export", "Export", "Export the session (Markdown, JSON) to this folder", False
+        "f3,alt+c", "copy_reply", "Copy", "Copy the last reply to the clipboard", False, True
+    ),
+    KeyAction(
+        "f4,alt+e",
+        "export",
+        "Export",
+        "Export the session (Markdown, JSON) to ./",
+        False,
+        True,
     ),
     KeyAction("ctrl+s", "toggle_sidebar", "Sidebar", "Show or hide the session list"),
     KeyAction("ctrl+o", "toggle_metadata", "Info", "Show or hide the session metadata panel"),
-    KeyAction("ctrl+f", "focus_filter", "Find", "Filter the session list", False),
-    KeyAction("alt+t", "change_theme", "Theme", "Pick a colour theme (remembered)", False),
+    # Priority, as the keys typed right after it are: they must find the filter focused.
+    KeyAction("ctrl+f", "focus_filter", "Find", "Filter the session list", False, True),
+    KeyAction(
+        "ctrl+t,alt+t", "change_theme", "Theme", "Pick a colour theme (remembered)", False, True
+    ),
     KeyAction("f1", "help", "Help", "Show the commands and keys"),
     KeyAction(
         "ctrl+q",
         "quit",
         "Quit",
-        "Quit (replies in progress are saved as they stand)",
+        "Quit (replies in progress are saved)",
         priority=True,
     ),
 )
-# Terminals that report modified keys (kitty, WezTerm, foot, Ghostty) send alt+digit as such;
-# xterm and tmux send ESC and the digit, which Textual reads as the character macOS types for
-# option+digit, so there alt+up/down (or ctrl+f) is the way to move between sessions.
+# An alt key arrives as alt+x where the terminal reports modifiers (kitty, WezTerm, foot,
+# Ghostty) and as ESC x in tmux, GNOME Terminal, Windows Terminal, xterm (metaSendsEscape) and
+# iTerm2 (option as Esc+), which textual_private.read_alt_keys makes alt+x too. They are priority
+# bindings, so the message box never types their letter. Where option types a character (macOS's
+# default: ç, ¡) that character is text; so each alt key has a twin that works in every terminal
+# (f3, f4, ctrl+t above; alt+up/down and ctrl+pageup/pagedown for these).
 JUMPS = tuple(
     KeyAction(
         f"alt+{n}", f"jump({n})", f"Session {n}", f"Go to session {n} in the list", False, True
@@ -59,8 +72,19 @@ PROMPT_KEYS: tuple[tuple[str, str], ...] = (
     ("enter", "Send the message"),
     ("ctrl+j / shift+enter", "New line (ctrl+j works in every terminal)"),
     ("up / down", "Earlier prompts (on the first / last line)"),
+    ("tab", "Complete a /command or a session id"),
+    ("pgup / pgdn", "Scroll the chat a page"),
+    ("ctrl+home / ctrl+end", "Scroll the chat to the top / the end ('↓ new')"),
     ("ctrl+p", "Command palette"),
 )
+# Short names in /help, so that a row fits an 80-column terminal.
+_SHORT = {"pageup": "pgup", "pagedown": "pgdn"}
+
+
+def key_label(keys: str) -> str:
+    """ "alt+down,ctrl+pagedown" → "alt+down / ctrl+pgdn"."""
+    names = ("+".join(_SHORT.get(part, part) for part in key.split("+")) for key in keys.split(","))
+    return " / ".join(names)
 
 
 def bindings() -> list[BindingType]:
@@ -75,7 +99,19 @@ def bindings() -> list[BindingType]:
     ]
 
 
+# Priority keys that act on the main screen: while a dialog is open they are its keys (ctrl+q
+# still quits from anywhere).
+MAIN_SCREEN_ONLY = frozenset(
+    a.action.partition("(")[0] for a in (*ACTIONS, *JUMPS) if a.priority and a.action != "quit"
+)
+
+
+def alt_keys() -> list[str]:
+    """Every alt key of the map, for textual_private.read_alt_keys."""
+    return [key for a in (*ACTIONS, *JUMPS) for key in a.keys.split(",") if key.startswith("alt+")]
+
+
 def help_rows() -> list[tuple[str, str]]:
-    rows = [(a.keys.replace(",", " / "), a.help) for a in ACTIONS]
-    rows.append(("alt+1 … alt+9", "Go to session 1 … 9 (where the terminal reports alt+digit)"))
+    rows = [(key_label(a.keys), a.help) for a in ACTIONS]
+    rows.append(("alt+1 … alt+9", "Go to session 1 … 9 in the list"))
     return rows + list(PROMPT_KEYS)

@@ -8,6 +8,8 @@ from functools import partial
 from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.fuzzy import Matcher
 
 from agentry.commands import TUI, offered
 from agentry_tui.keys import ACTIONS, JUMPS
@@ -30,10 +32,20 @@ class AgentryCommands(Provider):
 
     async def discover(self) -> Hits:
         for title, help_text, run in self._entries():
-            yield DiscoveryHit(title, run, help=help_text)
+            yield DiscoveryHit(Content(title), run, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for title, help_text, run in self._entries():
             if (score := matcher.match(title)) > 0:
-                yield Hit(score, matcher.highlight(title), run, help=help_text)
+                yield Hit(score, highlighted(matcher, title), run, help=help_text)
+
+
+def highlighted(matcher: Matcher, title: str) -> Content:
+    """The title with the matched letters marked. Textual's ``Matcher.highlight`` reads the
+    title as markup, and "/model [name]" showed as "/model "."""
+    _, offsets = matcher.fuzzy_search.match(matcher.query, title)
+    content = Content(title)
+    for offset in offsets:
+        content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content

@@ -11,7 +11,9 @@ before TextArea's private handler, and prevent_default() keeps a key from it.)
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.markdown import Markdown as RichMarkdown
 
@@ -75,3 +77,25 @@ def preload_asyncio_network_backend() -> None:
     it can be done off the event loop, where it held the keys typed then for 25-80 ms."""
     with contextlib.suppress(ImportError):
         import anyio._backends._asyncio  # noqa: F401
+
+
+@dataclass(frozen=True)
+class _KeyName:
+    value: str  # what the parser reads from an entry of its table (a ``Keys`` member there)
+
+
+def read_alt_keys(keys: Iterable[str]) -> None:
+    """Have the terminal parser read ESC x as the key alt+x, for each "alt+x" in ``keys``.
+
+    Textual's parser reads ESC and a digit as the character macOS's option key types (ESC 1 is
+    "¡", from its table of sequences), and ESC x followed by another ESC before its 0.1 s wait is
+    over (two alt keys in one read, as tmux passes them on) as "^" and "x": the message box typed
+    them. A sequence in that table is read as soon as it is complete, as a key with no character,
+    which nothing types (tests/tui/test_alt_keys.py)."""
+    from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
+
+    table = cast("dict[str, object]", ANSI_SEQUENCES_KEYS)
+    for key in keys:
+        modifier, _, name = key.partition("+")
+        if modifier == "alt" and len(name) == 1:
+            table["\x1b" + name] = (_KeyName(key),)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Literal
+
 from textual import events
 from textual.message import Message
 from textual.strip import Strip
 from textual.timer import Timer
 from textual.widgets import TextArea
 
+from agentry_tui.completion import Completion, choices_text
 from agentry_tui.widgets.editable import visible_strip
 
 # ctrl+j is the newline byte itself, so it works in every terminal and inside tmux; the others
@@ -16,19 +20,40 @@ NEWLINE_KEYS = frozenset({"ctrl+j", "shift+enter", "alt+enter", "ctrl+enter"})
 # The cursor blinks this long after a key or focus, then stays lit, as in GTK (its default
 # cursor-blink-timeout): each blink repaints the box, all day long in an idle app.
 BLINK_FOR_S = 10.0
+# Keys that scroll the chat while the message box keeps the focus. shift+pageup/down too, for
+# terminals and multiplexers that keep the plain ones for their own scrollback.
+ScrollTo = Literal["page_up", "page_down", "top", "newest"]
+SCROLL_KEYS: dict[str, ScrollTo] = {
+    "pageup": "page_up",
+    "shift+pageup": "page_up",
+    "pagedown": "page_down",
+    "shift+pagedown": "page_down",
+    "ctrl+home": "top",
+    "ctrl+end": "newest",
+}
 
 
 class Prompt(TextArea):
     """Enter sends; ctrl+j (or shift+enter) adds a line; up on the first line and down on the
-    last one walk through the prompts sent before. The cursor blinks for BLINK_FOR_S after a key
-    or focus."""
+    last one walk through the prompts sent before; Tab completes what ``completer`` completes
+    (else it moves the focus on). The cursor blinks for BLINK_FOR_S after a key or focus."""
 
     class Submitted(Message):
         def __init__(self, text: str) -> None:
             super().__init__()
             self.text = text
 
-    def __init__(self, *, id: str | None = None) -> None:
+    class ScrollChat(Message):
+        def __init__(self, to: ScrollTo) -> None:
+            super().__init__()
+            self.to = to
+
+    def __init__(
+        self,
+        *,
+        completer: Callable[[str], Completion | None] = lambda _: None,
+        id: str | None = None,
+    ) -> None:
         super().__init__(
             id=id,
             soft_wrap=True,
@@ -36,6 +61,7 @@ class Prompt(TextArea):
             placeholder="Message (Enter sends, ctrl+j new line, /help for commands)",
             compact=True,
         )
+        self._completer = completer
         self._history: list[str] = []
         self._place = 0  # position in the history; len(history) means the draft
         self._draft = ""
@@ -80,6 +106,20 @@ class Prompt(TextArea):
             event.prevent_default()
             if self.text.strip():
                 self.post_message(self.Submitted(self.text))
+            return
+        if event.key == "tab" and (completion := self._completer(self.text)) is not None:
+            event.stop()
+            event.prevent_default()
+            end = self.document.end
+            self.replace(completion.text, (0, 0), end, maintain_selection_offset=False)  # undoable
+            self.move_cursor(self.document.end)
+            if completion.choices:
+                self.notify(choices_text(completion.choices), title="Tab: one of", timeout=4)
+            return
+        if (to := SCROLL_KEYS.get(event.key)) is not None:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.ScrollChat(to))
             return
         if event.key in NEWLINE_KEYS:
             event.stop()

@@ -88,6 +88,9 @@ class SessionList(ScrollView, can_focus=True):
     def ids(self) -> list[str]:
         return [entry.id for entry in self._entries]
 
+    def shows(self, session_id: str) -> bool:
+        return session_id in self._index
+
     @property
     def highlighted_id(self) -> str | None:
         row = self.highlighted

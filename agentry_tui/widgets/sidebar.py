@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import ClassVar
 
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
@@ -46,16 +48,30 @@ def matches(entry: SessionEntry, text: str) -> bool:
 
 
 class Sidebar(Vertical):
+    """The filter and the rows. Down goes from the filter into the rows; Esc clears the filter,
+    then goes back to the message box (it stops a reply only from there). A session opened here,
+    or opened anywhere while the filter hides it (a new one, say), clears the filter: the open
+    session is never hidden behind "3 of 5"."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "leave", "Back", show=False),
+        Binding("down", "enter_rows", "Results", show=False),  # the rows take their own Down
+    ]
+
     class OpenRequested(Message):
         def __init__(self, session_id: str) -> None:
             super().__init__()
             self.session_id = session_id
+
+    class Left(Message):
+        """Esc with nothing left to clear: the reader is done here."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._entries: list[SessionEntry] = []
         self._active: str | None = None
         self._now = datetime.now()
+        self._applied = ""  # the filter text the rows show
 
     def compose(self) -> ComposeResult:
         yield SafeInput(placeholder="Filter sessions (ctrl+f)", id="session-filter", compact=True)
@@ -72,12 +88,15 @@ class Sidebar(Vertical):
     def show(self, entries: Iterable[SessionEntry], active_id: str | None, now: datetime) -> None:
         """Rebuild the rows (the list changed, or the filter did)."""
         self._entries = list(entries)
+        opened = active_id != self._active
         self._active = active_id
         self._now = now
         self._rebuild()
+        if opened:
+            self._unhide_active()
 
     def _rebuild(self) -> None:
-        text = self.filter_text
+        text = self._applied = self.filter_text
         shown = [e for e in self._entries if not text or matches(e, text)]
         rows = self.query_one(SessionList)
         rows.set_rows(shown, self._now)
@@ -86,8 +105,21 @@ class Sidebar(Vertical):
         self.query_one("#sessions-heading", Static).update(f"SESSIONS  {count}")
 
     def set_active(self, active_id: str | None) -> None:
+        opened = active_id != self._active
         self._active = active_id
         self.query_one(SessionList).highlight(active_id)
+        if opened:
+            self._unhide_active()
+
+    def _unhide_active(self) -> None:
+        rows = self.query_one(SessionList)
+        if self._active is not None and not rows.shows(self._active):
+            self.clear_filter()
+
+    def clear_filter(self) -> None:
+        if self.filter_text:
+            self.query_one("#session-filter", Input).value = ""
+            self._rebuild()
 
     def update_row(self, entry: SessionEntry, now: datetime) -> None:
         """One session's row changed (message count, reply state)."""
@@ -102,13 +134,33 @@ class Sidebar(Vertical):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
-        self._rebuild()
+        if self.filter_text != self._applied:  # not the filter cleared here already
+            self._rebuild()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if ids := self.visible_ids():
-            self.post_message(self.OpenRequested(ids[0]))
+            self._open(ids[0])
 
     def on_session_list_selected(self, event: SessionList.Selected) -> None:
         event.stop()
-        self.post_message(self.OpenRequested(event.session_id))
+        self._open(event.session_id)
+
+    def _open(self, session_id: str) -> None:
+        self.clear_filter()  # found: the whole list again
+        self.post_message(self.OpenRequested(session_id))
+
+    def action_leave(self) -> None:
+        box = self.query_one("#session-filter", Input)
+        if box.has_focus and box.value:
+            box.value = ""  # its Changed message shows every row again
+        else:
+            self.post_message(self.Left())
+
+    def action_enter_rows(self) -> None:
+        rows = self.query_one(SessionList)
+        if not rows.ids:
+            return
+        if self.filter_text or rows.highlighted is None:
+            rows.highlighted = 0  # the best match
+        self.screen.set_focus(rows)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
+from textual import constants
+from textual._xterm_parser import XTermParser
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.strip import Strip
@@ -36,12 +39,19 @@ def painted(app: App[object], widget: Widget | None = None) -> list[str]:
     behind it), or only ``widget``'s part of them: the text of every segment that is not one of
     Textual's own control segments. The one place tests use Textual's private API: the render
     ``App.export_screenshot`` makes, before Rich turns it into SVG."""
+    return [
+        "".join(text for text, _, control in strip if not control) for strip in frame(app, widget)
+    ]
+
+
+def frame(app: App[object], widget: Widget | None = None) -> list[Strip]:
+    """The lines ``painted`` reads, with their colours."""
     update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
     strips = [Strip.join(chops) for chops in update.strips]
     if widget is not None:
         region = widget.region
         strips = [strip.crop(region.x, region.right) for strip in strips[region.y : region.bottom]]
-    return ["".join(text for text, _, control in strip if not control) for strip in strips]
+    return strips
 
 
 def text_of(widget: Widget) -> str:
@@ -91,3 +101,16 @@ async def replying(pilot: Pilot, text: str) -> SessionEntry:
 
 async def idle(pilot: Pilot, entry: SessionEntry, timeout: float = 10.0) -> None:
     await wait_until(pilot, lambda: not entry.streaming and entry.saved, timeout)
+
+
+async def typed(pilot: Pilot, data: str) -> None:
+    """``data`` as a terminal sends it (tmux sends alt+c as ESC c), read by Textual's own parser
+    and handed to the app all at once, as the driver hands over one read: keys that came
+    together arrive together, before the app has handled the first."""
+    parser = XTermParser()
+    tokens = list(parser.feed(data))
+    await asyncio.sleep(constants.ESCAPE_DELAY * 2)  # the parser's wait for more of a sequence
+    tokens += parser.tick()
+    for token in tokens:
+        pilot.app.post_message(token)
+    await pilot.pause()

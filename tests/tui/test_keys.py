@@ -6,15 +6,19 @@ import json
 import os
 from pathlib import Path
 
-from textual.command import CommandPalette
+from textual.command import CommandList, CommandPalette
+from textual.geometry import Region
 from textual.widgets import Input
 
+from agentry.commands import TUI, offered
 from agentry.sessions import SessionManager
-from agentry_tui.keys import ACTIONS, JUMPS
+from agentry_tui.keys import ACTIONS, JUMPS, help_rows
 from agentry_tui.screens.confirm import ConfirmScreen
 from agentry_tui.screens.rename import RenameScreen
 from agentry_tui.widgets.keybar import KeyBar
+from agentry_tui.widgets.messages import NoticeView
 from agentry_tui.widgets.metadata import MetadataPanel
+from agentry_tui.widgets.prompt import Prompt
 from agentry_tui.widgets.session_list import SessionList
 from agentry_tui.widgets.sidebar import Sidebar
 from tests.tui.conftest import SIZE
@@ -26,6 +30,7 @@ from tests.tui.helpers import (
     replying,
     send,
     text_of,
+    typed,
     wait_until,
 )
 from tests.tui.scenes import SYSTEM, assistant, seed, user
@@ -382,3 +387,173 @@ async def test_a_narrow_key_bar_shows_whole_keys_and_keeps_the_palette(app) -> N
         # Help and Quit stay; less needed keys leave first (issue 16: they used to go first).
         assert left.endswith("f1 Help  ^q Quit")
         assert "Rename" not in left
+
+
+# -- keys as terminals send them ------------------------------------------------------------
+
+
+async def test_alt_keys_sent_as_escape_work_in_the_message_box_and_type_nothing(
+    app, history: Path, workspace: Path
+) -> None:
+    """tmux, GNOME Terminal, Windows Terminal and xterm send alt+x as ESC x; `tmux send-keys
+    M-c M-e M-t` sends three in one read (Textual read them as "^c^e^t"), and ESC 2 was "™"."""
+    seed_three(history)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        prompt = app.query_one(Prompt)
+        assert app.focused is prompt
+        await typed(pilot, "\x1bc\x1be")
+        await wait_until(pilot, lambda: (workspace / "first.md").exists())
+        assert app.clipboard == "a first"
+        assert prompt.text == ""
+        await typed(pilot, "\x1b2")  # alone: read after the parser's wait
+        await pilot.pause()
+        assert active(app).id == "second" and prompt.text == ""
+        await typed(pilot, "\x1b3\x1bt")
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        assert active(app).id == "third" and prompt.text == ""
+        assert "themes" in app.screen.query_one(Input).placeholder  # the theme picker
+
+
+async def test_universal_twins_of_the_alt_keys(app, history: Path, workspace: Path) -> None:
+    """Where option types a character (macOS's ç for alt+c) these are the keys: f3, f4, ctrl+t."""
+    seed_three(history)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await typed(pilot, "ç\x1bOR")  # "ç" is text; f3 copies
+        await pilot.pause()
+        assert app.query_one(Prompt).text == "ç" and app.clipboard == "a first"
+        await typed(pilot, "\x1bOS")
+        await wait_until(pilot, lambda: (workspace / "first.json").exists())
+        await typed(pilot, "\x14")
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        assert "themes" in app.screen.query_one(Input).placeholder
+
+
+async def test_keys_typed_with_ctrl_f_go_to_the_filter(app, history: Path) -> None:
+    seed_three(history)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await typed(pilot, "\x06sec")
+        await pilot.pause()
+        assert app.query_one("#session-filter", Input).value == "sec"
+        assert app.query_one(Prompt).text == ""
+        assert app.query_one(Sidebar).visible_ids() == ["second"]
+
+
+# -- the session filter -----------------------------------------------------------------------
+
+
+async def test_escape_in_the_filter_clears_it_then_goes_back_and_never_stops_a_reply(
+    app, history: Path
+) -> None:
+    seed_three(history)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        entry = await replying(pilot, "#slow #long:300 long")
+        box = app.query_one("#session-filter", Input)
+        await pilot.press("ctrl+f", *"sec")
+        await pilot.pause()
+        assert app.query_one(Sidebar).visible_ids() == ["second"]
+        await pilot.press("escape")  # clears the filter, stays in it
+        await pilot.pause()
+        assert box.value == "" and app.focused is box
+        assert len(app.query_one(Sidebar).visible_ids()) == 3
+        await pilot.press("escape")  # back to the message box
+        await pilot.pause()
+        assert app.focused is app.query_one(Prompt)
+        assert entry.streaming  # neither Esc stopped the reply
+        await pilot.press("ctrl+f", "down", "escape")  # from the rows too
+        await pilot.pause()
+        assert app.focused is app.query_one(Prompt) and entry.streaming
+        await pilot.press("escape")  # from the message box it stops the reply
+        await idle(pilot, entry)
+        assert entry.session.messages[-1]["_interrupted"]
+
+
+async def test_down_goes_from_the_filter_into_the_results(app, history: Path) -> None:
+    seed_three(history)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        rows = app.query_one(SessionList)
+        await pilot.press("ctrl+f", *"t", "down")  # "first" and "third"
+        await pilot.pause()
+        assert app.focused is rows and rows.highlighted_id == "first"
+        await pilot.press("down", "enter")
+        await wait_until(pilot, lambda: active(app).id == "third")
+        # Opened: the filter is cleared, the message box has the keys.
+        assert app.query_one("#session-filter", Input).value == ""
+        assert rows.ids == ["first", "second", "third"]
+        await pilot.pause()
+        assert app.focused is app.query_one(Prompt)
+
+
+async def test_a_new_session_is_never_hidden_by_the_filter(app, history: Path) -> None:
+    seed_three(history)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+f", *"sec")
+        await pilot.pause()
+        assert "1 of 3" in text_of(app.query_one("#sessions-heading"))
+        await pilot.press("ctrl+n")
+        await wait_until(pilot, lambda: active(app).id.startswith("chat-"))
+        await pilot.pause()
+        sidebar = app.query_one(Sidebar)
+        assert active(app).id in sidebar.visible_ids() and len(sidebar.visible_ids()) == 4
+        assert "of" not in text_of(app.query_one("#sessions-heading"))
+
+
+# -- the command palette ----------------------------------------------------------------------
+
+
+def palette_titles(app) -> list[str]:
+    listed = app.screen.query_one(CommandList)
+    return [
+        str(listed.get_option_at_index(n).prompt).split("\n")[0] for n in range(listed.option_count)
+    ]
+
+
+async def test_palette_lists_every_command_as_typed_and_one_quit(app) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: "/help" in palette_titles(app))
+        titles = palette_titles(app)
+        for spec in offered(TUI):  # "/model [name]", "/export [md|json] [path]": not markup
+            assert spec.usage in titles
+        assert [t for t in titles if "Quit" in t] == ["Quit (replies in progress are saved)"]
+        assert "Keys" not in titles  # Textual's keys panel, which Esc did not close
+        await pilot.press(*"keys")
+        await wait_until(pilot, lambda: palette_titles(app) == ["Show the commands and keys"])
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: bool(notices(app)) and "Keys:" in notices(app)[-1])
+        await pilot.press("ctrl+p", *"system")
+        await wait_until(pilot, lambda: palette_titles(app) == ["/system [text]"])
+
+
+async def test_help_rows_fit_an_80_column_terminal(app) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+s", "f1")  # the chat as wide as the terminal
+        await pilot.pause()
+        notice = app.query(NoticeView).last()  # taller than the screen: its lines, all of them
+        shown = [strip.text for strip in notice.render_lines(Region(0, 0, *notice.size))]
+        width = max(len(key) for key, _ in help_rows())
+        for key, description in help_rows():
+            row = f"{key:<{width}}  {description}"
+            assert any(row in line for line in shown), row  # on one line, not wrapped
+
+
+async def test_priority_keys_leave_an_open_dialog_alone(app, history: Path) -> None:
+    seed_three(history)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("f2")
+        await pilot.pause()
+        assert isinstance(app.screen, RenameScreen)
+        field = app.screen.query_one(Input)
+        await typed(pilot, "\x06\x1bc\x1b2x")  # ctrl+f, alt+c, alt+2, then a letter
+        await pilot.pause()
+        assert isinstance(app.screen, RenameScreen) and app.focused is field
+        assert field.value == "x" and app.clipboard == ""  # the id was selected: x replaced it
+        assert active(app).id == "first"

@@ -22,7 +22,12 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Static, TextArea
 
-from agentry_tui.textual_private import AnchoredToThisLayout, ParsedMarkdown, report_crash
+from agentry_tui.textual_private import (
+    AnchoredToThisLayout,
+    ParsedMarkdown,
+    read_alt_keys,
+    report_crash,
+)
 from agentry_tui.widgets.markdown import _parser
 
 
@@ -210,3 +215,19 @@ async def test_the_private_parts_frame_watchers_use_are_there():
         assert callable(app._driver.send_message)
         assert app._background_screens == []
         assert parameters(app.screen._compositor.render_update)[:2] == ["full", "screen_stack"]
+
+
+# -- alt keys sent as ESC x -------------------------------------------------------------------
+
+
+def test_the_parser_reads_escape_and_a_key_from_its_table_as_alt_at_once():
+    from textual._xterm_parser import XTermParser
+
+    read_alt_keys(["alt+c", "alt+1", "ctrl+t"])
+    keys = list(XTermParser().feed("\x1bc\x1b1\x1bc"))  # no wait needed: read as they come
+    assert [(key.key, key.character) for key in keys] == [
+        ("alt+c", None),
+        ("alt+1", None),
+        ("alt+c", None),
+    ]
+    assert not any(key.is_printable for key in keys)  # nothing a widget would type
