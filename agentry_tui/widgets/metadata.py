@@ -99,9 +99,13 @@ class MetadataPanel(VerticalScroll):
     def show(self, entry: SessionEntry | None, connection: Connection) -> None:
         if entry is not None:
             self._rows = details(entry, connection)
-            self._lay_out()
+            if self.display:  # else when shown: each update lays out the whole screen
+                self._lay_out()
 
     def on_resize(self) -> None:
+        self._lay_out()
+
+    def on_show(self) -> None:
         self._lay_out()
 
     def _lay_out(self) -> None:

@@ -108,5 +108,6 @@ class StatusBar(Vertical):
         self.query_one(StatusLine).show(status_parts(connection, entry), connection.detail)
         problem = self.query_one("#status-problem", Static)
         text = visible(problem_line(connection, entry))  # server error texts
-        problem.update(text)
-        problem.display = bool(text)
+        if text != str(problem.content):  # an update lays out the whole screen
+            problem.update(text)
+            problem.display = bool(text)
