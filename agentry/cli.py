@@ -547,6 +547,13 @@ class ChatClient:
         if self.save():
             self.term.line(commands.cleared_text(self.session_id))
 
+    def title(self, command: SlashCommand) -> None:
+        if (text := command.args.get("text")) is not None:
+            self.session.title = text
+            if not self.save():
+                return
+        self.term.line(commands.title_text(self.session_id, self.session.title))
+
     def tools(self, _: SlashCommand) -> None:
         tools = [self.agent.tools.get(name) for name in self.agent.tools.names()]
         width = max((len(t.name) for t in tools), default=0)
@@ -575,6 +582,7 @@ HANDLERS = commands.bind(
         "resume": ChatClient.resume,
         "clear": ChatClient.clear,
         "tools": ChatClient.tools,
+        "title": ChatClient.title,
         "help": ChatClient.help,
         "exit": ChatClient.exit,
     },

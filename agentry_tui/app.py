@@ -29,8 +29,9 @@ from agentry.config import load_settings, save_settings
 from agentry.errors import AgentryError, ProviderError, Refused
 from agentry.messages import content_text
 from agentry.safe_text import visible
-from agentry.sessions import is_valid_session_id
+from agentry.sessions import validate_session_id
 from agentry.sessions.session import now as wall_clock
+from agentry.sessions.titles import validate_title
 from agentry.termination import termination_signals
 from agentry_tui.keys import bindings, help_rows
 from agentry_tui.pacing import Pacer
@@ -192,6 +193,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         prompt = self.query_one(Prompt)
         if old is not None and (previous := self.store.get(old)) is not None:
             previous.draft = prompt.text
+            self.store.discard_if_blank(old)
         entry = self.active
         if entry is None:
             return
@@ -422,6 +424,13 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             await self.store.rename(entry.id, command.args["id"])
             self._notice(f"Renamed session to '{command.args['id']}'.")
 
+    async def _cmd_title(self, command: SlashCommand) -> None:
+        if (entry := self.active) is None or entry.session is None:
+            return
+        if (text := command.args.get("text")) is not None:
+            self.store.set_title(entry.id, text)
+        self._notice(commands.title_text(entry.id, entry.session.title))
+
     async def _cmd_delete(self, _: SlashCommand) -> None:
         self.action_delete_session()
 
@@ -446,6 +455,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             "model": _cmd_model,
             "system": _cmd_system,
             "rename": _cmd_rename,
+            "title": _cmd_title,
             "delete": _cmd_delete,
             "export": _cmd_export,
         },
@@ -486,25 +496,34 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             self.store.open(ids[n - 1])
 
     def action_rename_session(self) -> None:
-        from agentry_tui.screens.rename import RenameScreen
+        from agentry_tui.screens.rename import Naming, RenameScreen
 
         entry = self.active
-        if entry is None:
+        if entry is None or entry.session is None:
             return
+        current = Naming(entry.session.title, entry.id)
 
-        def check(new_id: str) -> str | None:
-            if not is_valid_session_id(new_id):
-                return "Use 1-128 letters, digits, '.', '_' or '-' (not starting with '.')."
-            if self.store.get(new_id) is not None:
-                return f"A session named '{new_id}' already exists."
+        def check(naming: Naming) -> str | None:
+            try:
+                if naming.title:
+                    validate_title(naming.title)
+                validate_session_id(naming.id)
+            except ValueError as exc:
+                return str(exc)
+            if naming.id != entry.id and self.store.get(naming.id) is not None:
+                return f"A session named '{naming.id}' already exists."
             return None
 
-        async def rename(new_id: str | None) -> None:
-            if new_id:
-                with self._shown():
-                    await self.store.rename(entry.id, new_id)
+        async def rename(naming: Naming | None) -> None:
+            if naming is None:
+                return
+            with self._shown():
+                if naming.title != current.title:
+                    self.store.set_title(entry.id, naming.title)
+                if naming.id != entry.id:
+                    await self.store.rename(entry.id, naming.id)
 
-        self.push_screen(RenameScreen(entry.id, check), rename)
+        self.push_screen(RenameScreen(current, check), rename)
 
     def action_delete_session(self) -> None:
         from agentry_tui.screens.confirm import ConfirmScreen
