@@ -28,6 +28,7 @@ from agentry.sessions import AgentSession, SessionManager, validate_session_id
 from agentry_tui.store.connection import ModelConnection
 from agentry_tui.store.messages import SessionListChanged, SessionUpdated
 from agentry_tui.store.model import Connection, Generation, SessionEntry
+from agentry_tui.store.naming import automatic_id
 from agentry_tui.store.runner import ReplyRunner
 from agentry_tui.store.saver import Saver
 
@@ -201,12 +202,9 @@ class SessionStore(DOMNode):
         )
 
     def fresh_id(self) -> str:
-        base = f"chat-{self.clock():%Y%m%d-%H%M}"
-        candidate, n = base, 1
-        while candidate in self._entries or self.manager.session_exists(candidate):
-            n += 1
-            candidate = f"{base}-{n}"
-        return candidate
+        return automatic_id(
+            self.clock(), lambda sid: sid in self._entries or self.manager.session_exists(sid)
+        )
 
     def create(self, session_id: str | None = None, *, named: bool = True) -> SessionEntry:
         """A new session, made active; its file is written with its first change (see
