@@ -28,6 +28,7 @@ class Settings:
     model: str | None = None
     endpoint: str | None = None
     theme: str | None = None
+    reply_alert: str | None = None  # off | bell | desktop: see agentry_tui/alerts.py
 
     @classmethod
     def from_json(cls, raw: bytes) -> Settings:

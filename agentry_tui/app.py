@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from textual import events, work
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.markup import escape
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.theme import Theme
@@ -33,17 +34,21 @@ from agentry.sessions import validate_session_id
 from agentry.sessions.session import now as wall_clock
 from agentry.sessions.titles import validate_title
 from agentry.termination import termination_signals
+from agentry_tui.alerts import alert_sequence, check_alert
 from agentry_tui.keys import bindings, help_rows
 from agentry_tui.pacing import Pacer
 from agentry_tui.store import (
     ApprovalRequested,
     Connection,
+    ReplyFinished,
     SessionEntry,
     SessionListChanged,
     SessionStore,
     SessionUpdated,
     StreamDelta,
 )
+from agentry_tui.store.naming import readable_id
+from agentry_tui.textual_private import write_to_terminal
 from agentry_tui.widgets.chat import MessageList
 from agentry_tui.widgets.keybar import KeyBar
 from agentry_tui.widgets.markdown import markdown_theme
@@ -88,9 +93,11 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         clock: Callable[[], datetime] = wall_clock,
     ) -> None:
         super().__init__()
-        theme = load_settings().theme
-        if theme in self.available_themes:
-            self.theme = theme
+        settings = load_settings()
+        if settings.theme in self.available_themes:
+            self.theme = settings.theme
+        self._reply_alert = settings.reply_alert  # checked once the app runs (check_alert)
+        self._finished_elsewhere: str | None = None  # where a reply finished out of sight
         self.store = SessionStore(
             self,
             history_dir,
@@ -256,6 +263,37 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         entry = self.store.get(message.session_id)
         if entry is not None and entry is self.active and self.is_running:
             self.query_one(MessageList).pull(entry)
+
+    def on_reply_finished(self, message: ReplyFinished) -> None:
+        """A reply ended in a session not on screen: a toast that goes there (a click on it,
+        or ctrl+g), and the bell or a desktop notification if the settings ask for one."""
+        entry = self.store.get(message.session_id)
+        if entry is None or entry is self.active or not self.is_running:
+            return
+        self._finished_elsewhere = entry.id
+        name = entry.title or readable_id(entry.id)
+        what = "failed" if message.error else "finished"
+        # (ids are letters, digits, '.', '_' and '-': safe inside the action's quotes)
+        self.notify(
+            f"[@click=app.go_to_finished('{entry.id}')]Reply {what} in {escape(visible(name))}"
+            "[/]\nctrl+g or a click goes there",
+            severity="warning" if message.error else "information",
+            markup=True,
+        )
+        try:
+            alert = check_alert(self._reply_alert)
+        except ValueError as exc:
+            self._reply_alert = None  # said once
+            self.notify(str(exc), severity="warning")
+            return
+        if sequence := alert_sequence(alert, f"Reply {what}", name, os.environ):
+            write_to_terminal(self, sequence)
+
+    def action_go_to_finished(self, session_id: str | None = None) -> None:
+        target = session_id or self._finished_elsewhere
+        if target is not None and self.store.get(target) is not None:
+            self.store.open(target)
+            self.query_one(Prompt).focus()
 
     def on_approval_requested(self, request: ApprovalRequested) -> None:
         from agentry_tui.screens.approval import ApprovalScreen

@@ -28,6 +28,9 @@ ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("ctrl+l", "clear_session", "Clear", "Clear the current session (asks first)"),
     KeyAction("escape", "stop", "Stop", "Stop the reply that is arriving"),
     KeyAction("ctrl+r", "retry", "Retry", "Answer the last message again"),
+    KeyAction(
+        "ctrl+g", "go_to_finished", "Go", "Go to the session whose reply finished last", False
+    ),
     KeyAction("alt+c", "copy_reply", "Copy", "Copy the last reply to the clipboard", False),
     KeyAction(
         "alt+e", "export", "Export", "Export the session (Markdown, JSON) to this folder", False
