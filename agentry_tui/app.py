@@ -289,6 +289,13 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         if sequence := alert_sequence(alert, f"Reply {what}", name, os.environ):
             write_to_terminal(self, sequence)
 
+    async def action_jump_to_start(self) -> None:
+        await self.query_one(MessageList).jump_to_start()
+
+    async def action_jump_to_end(self) -> None:
+        await self.query_one(MessageList).jump_to_end()
+        self.query_one("#new-hint").display = False
+
     def action_go_to_finished(self, session_id: str | None = None) -> None:
         target = session_id or self._finished_elsewhere
         if target is not None and self.store.get(target) is not None:

@@ -28,6 +28,8 @@ ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("ctrl+l", "clear_session", "Clear", "Clear the current session (asks first)"),
     KeyAction("escape", "stop", "Stop", "Stop the reply that is arriving"),
     KeyAction("ctrl+r", "retry", "Retry", "Answer the last message again"),
+    KeyAction("ctrl+home", "jump_to_start", "Start", "Go to the session's first message", False),
+    KeyAction("ctrl+end", "jump_to_end", "End", "Go to the session's newest message", False),
     KeyAction(
         "ctrl+g", "go_to_finished", "Go", "Go to the session whose reply finished last", False
     ),
