@@ -414,9 +414,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             )
 
     async def _cmd_clear(self, _: SlashCommand) -> None:
-        if (entry := self.active) is not None:
-            self.store.clear(entry.id)
-            self._notice(commands.cleared_text(entry.id))
+        self.action_clear_session()  # asks first, as ctrl+l does
 
     async def _cmd_help(self, _: SlashCommand) -> None:
         self._notice(commands.help_text(TUI, help_rows()))
@@ -581,6 +579,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             if yes:
                 with self._shown():
                     await self.store.delete(entry.id)
+                    self.notify(f"Deleted session '{entry.id}' ({entry.path.name}).")
 
         self.push_screen(
             ConfirmScreen(
@@ -603,6 +602,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             if yes:
                 with self._shown():
                     self.store.clear(entry.id)
+                    self.store.notify_session(entry.id, commands.cleared_text(entry.id))
 
         self.push_screen(
             ConfirmScreen(

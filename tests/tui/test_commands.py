@@ -62,6 +62,9 @@ async def test_clear_command(app, history: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await command(pilot, "/clear")
+        assert isinstance(app.screen, ConfirmScreen)  # asks first, as ctrl+l does (issue 16)
+        await pilot.press("y")
+        await pilot.pause()
         assert [m["role"] for m in active(app).session.messages] == ["system"]
         assert "Cleared session: 's'" in notices(app)[-1]
         await idle(pilot, active(app))

@@ -1,13 +1,16 @@
 """New sessions are written with their first message, so unused ones never pile up (issue 16,
-item 17)."""
+item 17); clearing asks first however it is asked for, and a delete says it is done (polish)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from textual.widgets._toast import Toast
+
+from agentry_tui.screens.confirm import ConfirmScreen
 from agentry_tui.widgets.session_list import SessionList
 from tests.tui.conftest import SIZE
-from tests.tui.helpers import active, idle, ready, send, wait_until
+from tests.tui.helpers import active, idle, notices, ready, send, wait_until
 from tests.tui.scenes import SYSTEM, seed, user
 
 
@@ -71,3 +74,28 @@ async def test_a_new_session_with_a_draft_is_kept_while_the_draft_is(app, histor
         assert drafted in app.query_one(SessionList).ids
         await pilot.press("ctrl+q")
     assert files(history) == ["old_chat.toon"]
+
+
+async def test_clear_asks_first_both_ways_and_a_delete_is_confirmed_by_a_notice(
+    app, history: Path
+) -> None:
+    seed(history, "keep", [SYSTEM], 30, 30)
+    seed(history, "s", [SYSTEM, user("q", 10)], 20, 9)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await ready(pilot)
+        for way in (("ctrl+l",), ("/", *"clear", "enter")):
+            await pilot.press(*way)
+            await pilot.pause()
+            assert isinstance(app.screen, ConfirmScreen), way
+            await pilot.press("n")
+            await pilot.pause()
+            assert active(app).message_count == 2
+        await pilot.press("/", *"clear", "enter")
+        await pilot.pause()
+        await pilot.press("y")
+        await wait_until(pilot, lambda: active(app).message_count == 1)
+        assert notices(app)[-1] == "Cleared session: 's' (the system message is kept)"
+        await pilot.press("f8", "y")
+        await wait_until(pilot, lambda: active(app).id == "keep")
+        await wait_until(pilot, lambda: bool(app.screen.query(Toast)))
+        assert str(app.screen.query_one(Toast).render()) == "Deleted session 's' (s_chat.toon)."
