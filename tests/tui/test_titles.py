@@ -89,3 +89,14 @@ async def test_rename_to_an_id_with_a_space_says_why_it_is_refused(make_app, his
         await wait_until(pilot, lambda: bool(notices(app)))
         assert notices(app)[-1] == f"Invalid session id 'my project': {ID_RULE}."
         assert active(app).id == "s"
+
+
+async def test_the_metadata_panel_shows_the_title_once(make_app, history: Path) -> None:
+    seed(history, "s", [SYSTEM, user("first words", 3)], 5, 2, metadata={"title": PIRATE})
+    async with make_app(session_id="s").run_test(size=SIZE) as pilot:
+        app = await ready(pilot)
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        shown = "\n".join(painted(app, app.query_one("#metadata")))
+        assert shown.count(PIRATE) == 1 and "· title" not in shown  # as the Title, not again
+        assert "first words" not in shown
