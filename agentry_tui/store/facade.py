@@ -343,6 +343,7 @@ class SessionStore(DOMNode):
         if self.manager.session_exists(old_id):
             await self._saver.run(self.manager.rename_session, old_id, new_id)
         entry.id = new_id
+        entry.named = True  # a blank session the person named stays listed
         entry.file = str(self.manager.path_for(new_id))
         self._entries = {(new_id if k == old_id else k): v for k, v in self._entries.items()}
         self._order[self._order.index(old_id)] = new_id

@@ -72,6 +72,13 @@ async def test_a_new_session_with_a_draft_is_kept_while_the_draft_is(app, histor
         await pilot.press("alt+down")
         await wait_until(pilot, lambda: active(app).id == "old")
         assert drafted in app.query_one(SessionList).ids
+        # One the person named (F2) is kept too, though blank.
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        await app.store.rename(active(app).id, "named-later")
+        await pilot.press("alt+down")
+        await wait_until(pilot, lambda: active(app).id != "named-later")
+        assert "named-later" in app.query_one(SessionList).ids
         await pilot.press("ctrl+q")
     assert files(history) == ["old_chat.toon"]
 
