@@ -28,7 +28,7 @@ from agentry import commands
 from agentry.commands import TUI, CommandSpec, SessionLine, SlashCommand
 from agentry.config import load_settings, save_settings
 from agentry.errors import AgentryError, ProviderError, Refused
-from agentry.messages import content_text
+from agentry.messages import content_text, title_of
 from agentry.safe_text import visible
 from agentry.sessions import validate_session_id
 from agentry.sessions.session import now as wall_clock
@@ -566,7 +566,8 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
                 if naming.id != entry.id:
                     await self.store.rename(entry.id, naming.id)
 
-        self.push_screen(RenameScreen(current, check), rename)
+        untitled = title_of(entry.session.messages)
+        self.push_screen(RenameScreen(current, check, untitled), rename)
 
     def action_delete_session(self) -> None:
         from agentry_tui.screens.confirm import ConfirmScreen

@@ -29,11 +29,15 @@ class Naming:
 class RenameScreen(ModalScreen[Naming | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, current: Naming, check: Callable[[Naming], str | None]) -> None:
-        """``check`` returns what is wrong with a proposed naming, or None if it is fine."""
+    def __init__(
+        self, current: Naming, check: Callable[[Naming], str | None], untitled: str = ""
+    ) -> None:
+        """``check`` returns what is wrong with a proposed naming, or None if it is fine;
+        ``untitled`` is what the list shows without a title (its first message)."""
         super().__init__()
         self._current = current
         self._check = check
+        self._untitled = untitled
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -41,7 +45,12 @@ class RenameScreen(ModalScreen[Naming | None]):
                 Content(visible(f"Rename session '{self._current.id}'")), classes="dialog-title"
             )
             yield Label("Title (any text; empty: the first message)", classes="dialog-label")
-            yield SafeInput(self._current.title, id="new-title", select_on_focus=True)
+            yield SafeInput(
+                self._current.title,
+                placeholder=visible(self._untitled),
+                id="new-title",
+                select_on_focus=True,
+            )
             yield Label("Id (the file's name)", classes="dialog-label")
             yield SafeInput(self._current.id, id="new-id", select_on_focus=True)
             yield Static(
