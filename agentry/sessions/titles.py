@@ -15,9 +15,6 @@ from agentry.messages import title_of
 
 TITLE_KEY = "title"  # in the session's metadata
 MAX_TITLE = 120
-# Of a first message: longer than a list row, as clients fit a title to their width, and with
-# many sessions that begin alike only its end tells them apart.
-FIRST_LINE_TITLE = 80
 # Control characters (a newline, ESC) and line separators; format characters such as the
 # joiner in emoji and the marks of right-to-left text are kept (clients show every title
 # through safe_text.visible).
@@ -52,7 +49,7 @@ def given_title(metadata: dict[str, Any]) -> str:
 
 def session_title(metadata: dict[str, Any], messages: list[dict[str, Any]]) -> str:
     """What a session is called in a listing: its given title, else its first user message."""
-    return given_title(metadata) or title_of(messages, FIRST_LINE_TITLE)
+    return given_title(metadata) or title_of(messages)
 
 
 def with_title(metadata: dict[str, Any], title: str) -> dict[str, Any]:

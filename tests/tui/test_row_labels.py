@@ -12,7 +12,7 @@ from tests.tui.conftest import SIZE
 from tests.tui.helpers import painted, ready
 from tests.tui.scenes import SYSTEM, seed, user
 
-PREFIX = "Explain what this function in our billing service does"
+PREFIX = "Explain this function of our billing service"  # + ": invoice_N": 60 at most
 
 
 async def test_rows_of_titles_sharing_a_long_prefix_all_differ(make_app, history: Path) -> None:
@@ -25,7 +25,7 @@ async def test_rows_of_titles_sharing_a_long_prefix_all_differ(make_app, history
         titles = [line.strip() for line in lines[0::2] if line.strip()]
         assert len(titles) >= 10
         assert len(set(titles)) == len(titles), titles
-        assert all(title.startswith("Explain what") for title in titles)
+        assert all(title.startswith("Explain this") for title in titles)
         assert [title.rsplit("_", 1)[-1] for title in titles[:3]] == ["199", "198", "197"]
 
 
