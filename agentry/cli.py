@@ -507,6 +507,13 @@ class ChatClient:
             raise Refused(f"Could not export: {exc}") from None
         self.term.line(commands.exported_text(paths))
 
+    def title(self, command: SlashCommand) -> None:
+        if (text := command.args.get("text")) is not None:
+            self.session.title = text
+            if not self.save():
+                return
+        self.term.line(commands.title_text(self.session_id, self.session.title))
+
     def tools(self, _: SlashCommand) -> None:
         tools = [self.agent.tools.get(name) for name in self.agent.tools.names()]
         width = max((len(t.name) for t in tools), default=0)
@@ -540,6 +547,7 @@ HANDLERS = commands.bind(
         "delete": ChatClient.delete,
         "export": ChatClient.export,
         "tools": ChatClient.tools,
+        "title": ChatClient.title,
         "help": ChatClient.help,
         "exit": ChatClient.exit,
     },

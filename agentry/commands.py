@@ -74,6 +74,11 @@ COMMANDS: dict[str, CommandSpec] = {
             "Set the session's system message",
         ),
         CommandSpec("rename", (SESSION_ID,), "Give the current session a new id"),
+        CommandSpec(
+            "title",
+            (Arg("text", required=False, text=True),),
+            "Give the current session a title (any text; none: show it)",
+        ),
         CommandSpec("delete", (), "Delete the current session (asks first)"),
         CommandSpec(
             "export",
@@ -172,6 +177,14 @@ def _fit(spec: CommandSpec, tokens: list[str]) -> dict[str, str]:
         except ValueError as exc:  # the check's own words: it names the value and the rule
             raise UsageError(str(exc)) from None
     if tokens:
+        last = spec.args[-1] if spec.args else None
+        if last is not None and last.check is not None and last.name in values:
+            # "/rename my project": the words were meant as one value; its check says why
+            # that cannot be (an id has no spaces), where the usage line alone would not.
+            try:
+                last.check(" ".join([values[last.name], *tokens]))
+            except ValueError as exc:
+                raise UsageError(str(exc)) from None
         raise _usage(spec, _choices(skipped) if skipped else "")
     return values
 
@@ -197,6 +210,13 @@ def resumed_text(session_id: str, message_count: int) -> str:
 
 def cleared_text(session_id: str) -> str:
     return f"Cleared session: '{session_id}' (the system message is kept)"
+
+
+def title_text(session_id: str, title: str) -> str:
+    """What /title answers: the title given, or that there is none."""
+    if title:
+        return f"Session '{session_id}' is titled '{title}'."
+    return f"Session '{session_id}' has no title. /title <text> gives it one."
 
 
 def missing_text(session_id: str) -> str:

@@ -29,6 +29,7 @@ class Settings:
     endpoint: str | None = None
     theme: str | None = None
     sidebar: str | None = None  # "hidden" once the TUI's session list was hidden (ctrl+s)
+    reply_alert: str | None = None  # off | bell | desktop: see agentry_tui/alerts.py
 
     @classmethod
     def from_json(cls, raw: bytes) -> Settings:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Horizontal, Vertical
+from textual.markup import escape
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.theme import Theme
@@ -30,13 +31,15 @@ from agentry import commands
 from agentry.commands import TUI, CommandSpec, SessionLine, SlashCommand
 from agentry.config import load_settings, save_settings
 from agentry.errors import AgentryError, ProviderError, Refused
-from agentry.messages import content_text
+from agentry.messages import content_text, title_of
 from agentry.providers import PROVIDER_NAMES
 from agentry.safe_text import visible
-from agentry.sessions import is_valid_session_id
+from agentry.sessions import validate_session_id
 from agentry.sessions.session import now as wall_clock
+from agentry.sessions.titles import validate_title
 from agentry.termination import termination_signals
 from agentry.wording import plural
+from agentry_tui.alerts import alert_sequence, check_alert
 from agentry_tui.completion import Completion, complete
 from agentry_tui.keys import MAIN_SCREEN_ONLY, alt_keys, bindings, help_rows
 from agentry_tui.layout import Panel, panels
@@ -45,13 +48,15 @@ from agentry_tui.pacing import Pacer
 from agentry_tui.store import (
     ApprovalRequested,
     Connection,
+    ReplyFinished,
     SessionEntry,
     SessionListChanged,
     SessionStore,
     SessionUpdated,
     StreamDelta,
 )
-from agentry_tui.textual_private import read_alt_keys
+from agentry_tui.store.naming import readable_id
+from agentry_tui.textual_private import read_alt_keys, write_to_terminal
 from agentry_tui.widgets.chat import MessageList
 from agentry_tui.widgets.keybar import KeyBar
 from agentry_tui.widgets.markdown import markdown_theme
@@ -104,6 +109,8 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         self.set_reactive(AgentryApp.show_sidebar, settings.sidebar != "hidden")
         self._last_panel: Panel = "metadata"  # the side panel asked for last: it wins the room
         self._settings_lock = threading.Lock()  # one read-change-write of the file at a time
+        self._reply_alert = settings.reply_alert  # checked once the app runs (check_alert)
+        self._finished_elsewhere: str | None = None  # where a reply finished out of sight
         self.store = SessionStore(
             self,
             history_dir,
@@ -211,6 +218,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         prompt = self.query_one(Prompt)
         if old is not None and (previous := self.store.get(old)) is not None:
             previous.draft = prompt.text
+            self.store.discard_if_blank(old)
         entry = self.active
         if entry is None:
             return
@@ -273,6 +281,44 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         if entry is not None and entry is self.active and self.is_running:
             self.query_one(MessageList).pull(entry)
 
+    def on_reply_finished(self, message: ReplyFinished) -> None:
+        """A reply ended in a session not on screen: a toast that goes there (a click on it,
+        or ctrl+g), and the bell or a desktop notification if the settings ask for one."""
+        entry = self.store.get(message.session_id)
+        if entry is None or entry is self.active or not self.is_running:
+            return
+        self._finished_elsewhere = entry.id
+        name = entry.title or readable_id(entry.id)
+        what = "failed" if message.error else "finished"
+        # (ids are letters, digits, '.', '_' and '-': safe inside the action's quotes)
+        self.notify(
+            f"[@click=app.go_to_finished('{entry.id}')]Reply {what} in {escape(visible(name))}"
+            "[/]\nctrl+g or a click goes there",
+            severity="warning" if message.error else "information",
+            markup=True,
+        )
+        try:
+            alert = check_alert(self._reply_alert)
+        except ValueError as exc:
+            self._reply_alert = None  # said once
+            self.notify(str(exc), severity="warning")
+            return
+        if sequence := alert_sequence(alert, f"Reply {what}", name, os.environ):
+            write_to_terminal(self, sequence)
+
+    async def action_jump_to_start(self) -> None:
+        await self.query_one(MessageList).jump_to_start()
+
+    async def action_jump_to_end(self) -> None:
+        await self.query_one(MessageList).jump_to_end()
+        self.query_one(NewContentHint).display = False
+
+    def action_go_to_finished(self, session_id: str | None = None) -> None:
+        target = session_id or self._finished_elsewhere
+        if target is not None and self.store.get(target) is not None:
+            self.store.open(target)
+            self.query_one(Prompt).focus()
+
     def on_approval_requested(self, request: ApprovalRequested) -> None:
         from agentry_tui.screens.approval import ApprovalScreen
 
@@ -316,12 +362,12 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         self.query_one(MessageList).follow()
         self.query_one(NewContentHint).display = False
 
-    def on_prompt_scroll_chat(self, message: Prompt.ScrollChat) -> None:
+    async def on_prompt_scroll_chat(self, message: Prompt.ScrollChat) -> None:
         messages = self.query_one(MessageList)
         if message.to == "newest":
-            self._follow()
+            await self.action_jump_to_end()
         elif message.to == "top":
-            messages.scroll_home(animate=False)
+            await self.action_jump_to_start()
         elif message.to == "page_up":
             messages.scroll_page_up(animate=False)
         else:
@@ -405,9 +451,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             )
 
     async def _cmd_clear(self, _: SlashCommand) -> None:
-        if (entry := self.active) is not None:
-            self.store.clear(entry.id)
-            self._notice(commands.cleared_text(entry.id))
+        self.action_clear_session()  # asks first, as ctrl+l does
 
     async def _cmd_help(self, _: SlashCommand) -> None:
         self._notice(commands.help_text(TUI, help_rows()))
@@ -476,6 +520,13 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             await self.store.rename(entry.id, command.args["id"])
             self._notice(commands.renamed_text(command.args["id"]))
 
+    async def _cmd_title(self, command: SlashCommand) -> None:
+        if (entry := self.active) is None or entry.session is None:
+            return
+        if (text := command.args.get("text")) is not None:
+            self.store.set_title(entry.id, text)
+        self._notice(commands.title_text(entry.id, entry.session.title))
+
     async def _cmd_delete(self, _: SlashCommand) -> None:
         self.action_delete_session()
 
@@ -500,6 +551,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             "model": _cmd_model,
             "system": _cmd_system,
             "rename": _cmd_rename,
+            "title": _cmd_title,
             "delete": _cmd_delete,
             "export": _cmd_export,
         },
@@ -551,25 +603,35 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             self.store.open(ids[n - 1])
 
     def action_rename_session(self) -> None:
-        from agentry_tui.screens.rename import RenameScreen
+        from agentry_tui.screens.rename import Naming, RenameScreen
 
         entry = self.active
-        if entry is None:
+        if entry is None or entry.session is None:
             return
+        current = Naming(entry.session.title, entry.id)
 
-        def check(new_id: str) -> str | None:
-            if not is_valid_session_id(new_id):
-                return "Use 1-128 letters, digits, '.', '_' or '-' (not starting with '.')."
-            if self.store.get(new_id) is not None:
-                return f"A session named '{new_id}' already exists."
+        def check(naming: Naming) -> str | None:
+            try:
+                if naming.title:
+                    validate_title(naming.title)
+                validate_session_id(naming.id)
+            except ValueError as exc:
+                return str(exc)
+            if naming.id != entry.id and self.store.get(naming.id) is not None:
+                return f"A session named '{naming.id}' already exists."
             return None
 
-        async def rename(new_id: str | None) -> None:
-            if new_id:
-                with self._shown():
-                    await self.store.rename(entry.id, new_id)
+        async def rename(naming: Naming | None) -> None:
+            if naming is None:
+                return
+            with self._shown():
+                if naming.title != current.title:
+                    self.store.set_title(entry.id, naming.title)
+                if naming.id != entry.id:
+                    await self.store.rename(entry.id, naming.id)
 
-        self.push_screen(RenameScreen(entry.id, check), rename)
+        untitled = title_of(entry.session.messages)
+        self.push_screen(RenameScreen(current, check, untitled), rename)
 
     def action_delete_session(self) -> None:
         from agentry_tui.screens.confirm import ConfirmScreen
@@ -582,6 +644,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             if yes:
                 with self._shown():
                     await self.store.delete(entry.id)
+                    self.notify(f"Deleted session '{entry.id}' ({entry.path.name}).")
 
         self.push_screen(
             ConfirmScreen(
@@ -603,6 +666,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             if yes:
                 with self._shown():
                     self.store.clear(entry.id)
+                    self.store.notify_session(entry.id, commands.cleared_text(entry.id))
 
         self.push_screen(
             ConfirmScreen(

@@ -7,6 +7,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
+from rich.cells import cell_len, get_character_cell_size
+
 from agentry.messages import Usage
 
 
@@ -91,3 +93,26 @@ def home_relative(path: Path) -> str:
         return "~/" + str(path.relative_to(Path.home()))
     except ValueError:
         return str(path)
+
+
+def cut_middle(text: str, width: int) -> str:
+    """``text`` in at most ``width`` cells: if longer, its start and its end with "…" between,
+    so titles that begin alike (a long shared prefix) still differ where they end."""
+    if cell_len(text) <= width:
+        return text
+    if width < 2:
+        return "…"[:width]
+    room = width - 1
+    head = text[: _cells_from(text, room * 3 // 5)]  # the start reads best; the end differs
+    tail = text[len(text) - _cells_from(text[::-1], room - cell_len(head)) :]
+    return head.rstrip() + "…" + tail.lstrip()
+
+
+def _cells_from(text: str, cells: int) -> int:
+    """How many characters from the start of ``text`` fit in ``cells``."""
+    used = 0
+    for count, char in enumerate(text):
+        used += get_character_cell_size(char)
+        if used > cells:
+            return count
+    return len(text)

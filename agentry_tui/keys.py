@@ -28,6 +28,11 @@ ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("ctrl+l", "clear_session", "Clear", "Clear the current session (asks first)"),
     KeyAction("escape", "stop", "Stop", "Stop the reply that is arriving"),
     KeyAction("ctrl+r", "retry", "Retry", "Answer the last message again"),
+    KeyAction("ctrl+home", "jump_to_start", "Start", "Go to the session's first message", False),
+    KeyAction("ctrl+end", "jump_to_end", "End", "Go to the session's newest message", False),
+    KeyAction(
+        "ctrl+g", "go_to_finished", "Go", "Go to the session whose reply finished last", False
+    ),
     KeyAction(
         "f3,alt+c", "copy_reply", "Copy", "Copy the last reply to the clipboard", False, True
     ),
@@ -74,7 +79,6 @@ PROMPT_KEYS: tuple[tuple[str, str], ...] = (
     ("up / down", "Earlier prompts (on the first / last line)"),
     ("tab", "Complete a /command or a session id"),
     ("pgup / pgdn", "Scroll the chat a page"),
-    ("ctrl+home / ctrl+end", "Scroll the chat to the top / the end ('↓ new')"),
     ("ctrl+p", "Command palette"),
 )
 # Short names in /help, so that a row fits an 80-column terminal.

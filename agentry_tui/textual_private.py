@@ -48,6 +48,13 @@ def report_crash(app: App[Any], error: Exception) -> None:
     app._handle_exception(error)
 
 
+def write_to_terminal(app: App[Any], text: str) -> None:
+    """Write an escape sequence to the terminal (a desktop notification): Textual has a public
+    call for the bell only, which writes through the driver just so (a headless one drops it)."""
+    if app._driver is not None:
+        app._driver.write(text)
+
+
 class ParsedMarkdown(RichMarkdown):
     """Rich's Markdown from tokens parsed already. ``RichMarkdown.__init__`` builds a new
     MarkdownIt parser for each document, which costs more than parsing the short blocks of a

@@ -10,6 +10,7 @@ import pytest
 from agentry import cli, commands
 from agentry.commands import LINE, TUI, SessionLine, SlashCommand, UsageError
 from agentry.errors import Refused
+from agentry.sessions import ID_RULE
 from agentry_tui.app import AgentryApp
 
 # -- the table ------------------------------------------------------------------------------
@@ -93,7 +94,7 @@ def test_quoted_arguments_keep_their_spaces_and_backslashes() -> None:
     ("line", "expected"),
     [
         ("/new", "Usage: /new <id>"),
-        ("/new a b", "Usage: /new <id>"),
+        ("/new a b", "Invalid session id 'a b': a session id is"),  # why, not only the usage
         ("/resume", "Usage: /resume <id>"),
         ("/status now", "Usage: /status"),
         ("/clear x", "Usage: /clear"),
@@ -117,6 +118,7 @@ def test_usage_errors_are_the_same_in_both_clients(line: str, expected: str) -> 
     ("line", "expected"),
     [
         ("/rename", "Usage: /rename <id>"),
+        ("/rename my project", f"Invalid session id 'my project': {ID_RULE}."),
         ("/export pdf out.pdf", "Usage: /export [md|json] [path] — the format is md or json."),
         ("/export md a b", "Usage: /export [md|json] [path]"),
     ],

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from agentry.errors import SessionCorruptError
-from agentry.messages import title_of
 from agentry.sessions import fileformat
 from agentry.sessions.fileformat import FormatError, SessionRecord
 from agentry.sessions.ids import session_id_from_file_name
@@ -29,6 +28,7 @@ from agentry.sessions.storage import (
     read_head,
     read_regular,
 )
+from agentry.sessions.titles import session_title
 
 # (last_activity, mtime_ns, path, the index's summary, file name, the row shown): sorting
 # compares the first three only, as paths are unique.
@@ -55,7 +55,7 @@ def summary_of(record: SessionRecord, size: int) -> dict[str, Any]:
         "created_at": record.created_at,
         "last_activity": record.last_activity,
         "message_count": len(record.messages),
-        "title": title_of(record.messages),
+        "title": session_title(record.metadata, record.messages),
         "size": size,
     }
 

@@ -21,6 +21,7 @@ from agentry.sessions.listing import FolderListing, mtime_iso, summary_of
 from agentry.sessions.merge import MergeResult, common_prefix, count_new, merge, merge_metadata
 from agentry.sessions.session import AgentSession, DiskState, now
 from agentry.sessions.storage import atomic_write, locked, os_problem, read_regular
+from agentry.sessions.titles import validate_title, with_title
 
 HISTORY_DIR_ENV = "AGENTRY_HISTORY_DIR"
 
@@ -352,6 +353,21 @@ class SessionManager:
         with self._mutex:
             self._headers.pop(old_id, None)
 
+    def set_title(self, session_id: str, title: str | None) -> str:
+        """Give the saved session a title (kept in its metadata; listings show it instead of
+        the first message), or with ``None`` or "" take it away. Returns the title as stored
+        (trimmed). Raises InvalidTitleError (a ValueError) naming the rule, FileNotFoundError
+        if there is no such session, SessionCorruptError if its file cannot be read."""
+        text = validate_title(title) if title else ""
+        path = self.path_for(session_id)
+        with locked(self.history_dir, session_id):
+            record = self._read(session_id)
+            if record is None:
+                raise FileNotFoundError(f"No session named {session_id!r}.")
+            record.metadata = with_title(record.metadata, text)
+            self._store(path, record)
+        return text
+
     # -- listing ----------------------------------------------------------------------------
 
     def list_sessions(
@@ -359,9 +375,10 @@ class SessionManager:
     ) -> list[dict[str, Any]]:
         """Summaries of every session, newest activity first.
 
-        Each has ``id``, ``created_at``, ``last_activity``, ``message_count``, ``title``,
-        ``path`` and ``size``. Files that cannot be read are left out unless
-        ``include_corrupt``; then they come with an ``error`` and a ``message_count`` of None.
+        Each has ``id``, ``created_at``, ``last_activity``, ``message_count``, ``title`` (the
+        one given with ``set_title``, else the first user message), ``path`` and ``size``.
+        Files that cannot be read are left out unless ``include_corrupt``; then they come with
+        an ``error`` and a ``message_count`` of None.
         Unchanged files are not parsed again (see ``ListingIndex``).
 
         ``parse=False`` parses no file: one that is new or changed since it was indexed comes

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from agentry.sessions.index import StatKey
+from agentry.sessions.titles import given_title, validate_title, with_title
 
 
 def now() -> datetime:
@@ -36,6 +37,16 @@ class AgentSession:
     metadata: dict[str, Any] = field(default_factory=dict)
     # Set by SessionManager.load and .sync; None for a session never read from or written to disk.
     disk: DiskState | None = field(default=None, init=False, repr=False)
+
+    @property
+    def title(self) -> str:
+        """The title a person gave it ("" for none); kept in ``metadata``, saved with it."""
+        return given_title(self.metadata)
+
+    @title.setter
+    def title(self, title: str) -> None:
+        """Give it a title ("" takes it away). Raises InvalidTitleError naming the rule."""
+        self.metadata = with_title(self.metadata, validate_title(title) if title.strip() else "")
 
     def add_message(self, message: dict[str, Any]) -> None:
         self.messages.append(message)

@@ -4,6 +4,7 @@ and the saver, behind one façade (``SessionStore``)."""
 from agentry_tui.store.facade import SessionStore
 from agentry_tui.store.messages import (
     ApprovalRequested,
+    ReplyFinished,
     SessionListChanged,
     SessionUpdated,
     StreamDelta,
@@ -16,6 +17,7 @@ __all__ = [
     "Generation",
     "Notice",
     "PartialReply",
+    "ReplyFinished",
     "SessionEntry",
     "SessionListChanged",
     "SessionStore",

@@ -29,6 +29,7 @@ from agentry.sessions import AgentSession, SessionManager, validate_session_id
 from agentry_tui.store.connection import ModelConnection
 from agentry_tui.store.messages import SessionListChanged, SessionUpdated
 from agentry_tui.store.model import Connection, Generation, SessionEntry
+from agentry_tui.store.naming import automatic_id
 from agentry_tui.store.runner import ReplyRunner
 from agentry_tui.store.saver import Saver
 
@@ -146,7 +147,7 @@ class SessionStore(DOMNode):
                 if entry.corrupt is None:
                     self.open(entry.id)
                     return
-        self.create(None if "default" in self._entries else "default")
+        self.create(None if "default" in self._entries else "default", named=False)
 
     @work(group="listing", exit_on_error=False)
     async def _complete_listing(self) -> None:
@@ -202,28 +203,39 @@ class SessionStore(DOMNode):
         )
 
     def fresh_id(self) -> str:
-        base = f"chat-{self.clock():%Y%m%d-%H%M}"
-        candidate, n = base, 1
-        while candidate in self._entries or self.manager.session_exists(candidate):
-            n += 1
-            candidate = f"{base}-{n}"
-        return candidate
+        return automatic_id(
+            self.clock(), lambda sid: sid in self._entries or self.manager.session_exists(sid)
+        )
 
-    def create(self, session_id: str | None = None) -> SessionEntry:
-        """A new session, saved and made active. Raises Refused for a bad or taken id."""
+    def create(self, session_id: str | None = None, *, named: bool = True) -> SessionEntry:
+        """A new session, made active; its file is written with its first change (see
+        ``SessionEntry.blank``). Without an id (or with ``named`` false) it is one the person
+        did not name, dropped if they leave it blank. Raises Refused for a bad or taken id."""
+        requested = session_id
         session_id = validate_session_id(session_id or self.fresh_id())
         self._refuse_taken(session_id)
         session = self._new_session(session_id)
         entry = SessionEntry(session_id, str(self.manager.path_for(session_id)), session=session)
         entry.created_at = session.created_at
-        entry.version = 1
+        entry.named = named and session_id == requested
         self._entries[session_id] = entry
         self._order.insert(0, session_id)
         self._touch(entry)
-        self._saver.save(entry)
         self._post(SessionListChanged())
         self.active_id = session_id
         return entry
+
+    def discard_if_blank(self, session_id: str) -> None:
+        """Drop a blank session the person did not name (ctrl+n, the first start's default)
+        once they leave it without a draft: unused, it must not pile up in the list."""
+        entry = self._entries.get(session_id)
+        if entry is None or not entry.blank or entry.named or entry.draft:
+            return
+        if session_id == self.active_id:  # (it is left once another is opened)
+            return
+        del self._entries[session_id]
+        self._order.remove(session_id)
+        self._post(SessionListChanged())
 
     # -- replies --------------------------------------------------------------------------
 
@@ -309,6 +321,18 @@ class SessionStore(DOMNode):
         self._saver.save(entry)
         self._post(SessionUpdated(session_id))
 
+    def set_title(self, session_id: str, title: str) -> str:
+        """Give the session a title ("" takes it away); returns it as kept (trimmed). Raises
+        Refused (InvalidTitleError) naming the rule."""
+        entry = self._entries[session_id]
+        if entry.session is None:
+            raise Refused(f"Session '{session_id}' cannot be changed: {entry.corrupt}")
+        entry.session.title = title
+        self._changed(entry)
+        self._saver.save(entry)
+        self._post(SessionUpdated(session_id))
+        return entry.session.title
+
     async def delete(self, session_id: str) -> None:
         """Delete the session's file; the next session becomes active (a new one if none)."""
         entry = self._entries[session_id]
@@ -335,6 +359,7 @@ class SessionStore(DOMNode):
         if self.manager.session_exists(old_id):
             await self._saver.run(self.manager.rename_session, old_id, new_id)
         entry.id = new_id
+        entry.named = True  # a blank session the person named stays listed
         entry.file = str(self.manager.path_for(new_id))
         self._entries = {(new_id if k == old_id else k): v for k, v in self._entries.items()}
         self._order[self._order.index(old_id)] = new_id

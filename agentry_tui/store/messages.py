@@ -25,6 +25,15 @@ class SessionUpdated(Message):
         self.session_id = session_id
 
 
+class ReplyFinished(Message):
+    """A reply ended in ``session_id``: finished, failed (``error``) or stopped."""
+
+    def __init__(self, session_id: str, error: str | None) -> None:
+        super().__init__()
+        self.session_id = session_id
+        self.error = error
+
+
 class StreamDelta(Message):
     """More of a reply arrived in ``session_id`` (batched per frame; read it from the partial)."""
 

@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from agentry.events import ToolCallEvent
-from agentry.messages import parse_time, title_of, usage
+from agentry.messages import parse_time, usage
 from agentry.sessions.session import AgentSession
+from agentry.sessions.titles import session_title
 from agentry_tui.formatting import tokens_per_second
 
 
@@ -91,7 +92,7 @@ class ListingRow:
     def describe(self, session: AgentSession) -> bool:
         """Take the row from the session's messages; True if its last activity moved."""
         self.message_count = len(session.messages)
-        self.title = title_of(session.messages)
+        self.title = session_title(session.metadata, session.messages)
         self.created_at = session.created_at
         moved = self.last_activity != session.last_activity
         self.last_activity = session.last_activity
@@ -119,6 +120,7 @@ class ReplyState:
 @dataclass
 class DraftState:
     draft: str = ""  # the unsent prompt text, kept while the person is elsewhere
+    named: bool = False  # made with an id the person typed: listed while blank, not dropped
     notices: list[Notice] = field(default_factory=list)
 
 
@@ -131,6 +133,13 @@ class SessionEntry(DraftState, ReplyState, SaveState, ListingRow):
     @property
     def saved(self) -> bool:
         return self.version == self.saved_version and not self.streaming
+
+    @property
+    def blank(self) -> bool:
+        """Made new and not changed since (no message, title or system message of the person's):
+        nothing to write, so its file is written with its first change, and a blank session
+        that is left is dropped (unused new sessions do not pile up)."""
+        return self.session is not None and self.session.disk is None and self.version == 0
 
     @property
     def last_rate(self) -> float | None:

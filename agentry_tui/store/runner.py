@@ -29,7 +29,12 @@ from agentry.sessions import AgentSession
 from agentry.sessions.background_sync import AUTOSAVE_S
 from agentry_tui.pacing import FRAME_S, TURN_S, Gulps
 from agentry_tui.store.connection import ModelConnection
-from agentry_tui.store.messages import ApprovalRequested, SessionUpdated, StreamDelta
+from agentry_tui.store.messages import (
+    ApprovalRequested,
+    ReplyFinished,
+    SessionUpdated,
+    StreamDelta,
+)
 from agentry_tui.store.model import Generation, PartialReply, SessionEntry
 from agentry_tui.store.saver import Saver
 
@@ -203,6 +208,7 @@ class ReplyRunner:
         self._changed(entry)
         self._saver.save(entry)
         self._post(SessionUpdated(entry.id))
+        self._post(ReplyFinished(entry.id, error))
 
     async def approve(self, call: ToolCallEvent, tool: Tool, session: AgentSession) -> Approval:
         """The agent's approver: the app asks the person about the session asking."""

@@ -25,6 +25,7 @@ from agentry_tui.view import ShownMessage
 from agentry_tui.widgets.messages import (
     AssistantMessage,
     LoadEarlier,
+    LoadLater,
     NoticeView,
     SystemMessage,
     ToolCallView,
@@ -65,6 +66,21 @@ def window_start(
     return start
 
 
+def window_end(
+    messages: list[dict[str, Any]], start: int, width: int, budget: int = LINE_BUDGET
+) -> int:
+    """Where a block of messages starting at ``start`` should end to fit the line budget (the
+    mirror of ``window_start``). It does not end before a tool result, so the result is shown
+    in its call."""
+    end, lines = start, 0
+    while end < len(messages) and end - start < RECENT and lines < budget:
+        lines += estimated_lines(messages[end], width)
+        end += 1
+    while end < len(messages) and messages[end].get("role") == "tool":
+        end += 1
+    return end
+
+
 class MessageList(AnchoredToThisLayout, VerticalScroll):
     """The messages of one session, kept in step with its SessionEntry by ``sync``; a reply in
     flight is shown at the pace ``pacer`` gives."""
@@ -98,6 +114,9 @@ class MessageList(AnchoredToThisLayout, VerticalScroll):
         self._settled = False  # opened and scrolled to the end: scrolling to the top loads more
         self._shows = 0  # counts rebuilds, so a late step of an earlier one is dropped
         self._following = True  # at the newest message (Textual's anchor keeps it there)
+        # Shown from its first message (jump_to_start): the button below the built ones, while
+        # messages after them are not built.
+        self._later: LoadLater | None = None
 
     def compose(self) -> ComposeResult:
         # The session open at start-up is built with the screen, so its first layout and frame
@@ -160,18 +179,22 @@ class MessageList(AnchoredToThisLayout, VerticalScroll):
             await self.mount_all(widgets)
         self._shown()
 
-    def _widgets(self, entry: SessionEntry) -> list[Widget]:
-        """The widgets that show ``entry`` from scratch: about a screenful of its newest."""
-        # A rebuild begins: a load of older messages under way for the last build stops at
-        # its next step (its indexes are into the messages as they were then).
+    def _rebuilding(self, entry: SessionEntry) -> None:
+        """A rebuild begins: a load of older messages under way for the last build stops at
+        its next step (its indexes are into the messages as they were then)."""
         self._shows += 1
         self.entry = entry
         self._live = None
+        self._later = None
         self._calls = {}
         self._corrupt = entry.corrupt
         self._merges = entry.merges
         self._settled = False
         self._following = True
+
+    def _widgets(self, entry: SessionEntry) -> list[Widget]:
+        """The widgets that show ``entry`` from scratch: about a screenful of its newest."""
+        self._rebuilding(entry)
         widgets: list[Widget] = []
         if entry.session is None:
             widgets.append(NoticeView(Notice(corrupt_text(entry.corrupt), "error")))
@@ -220,6 +243,9 @@ class MessageList(AnchoredToThisLayout, VerticalScroll):
             or len(entry.notices) < self._notices
         ):
             await self.show(entry)
+            return
+        if self._later is not None:  # shown from the start: what came is built when reached
+            self._later.show_hidden(len(session.messages) - self._end)
             return
         now = self._clock()
         if self._end < len(session.messages) and (hint := self.query("#empty-hint")):
@@ -306,6 +332,67 @@ class MessageList(AnchoredToThisLayout, VerticalScroll):
 
         if not following:
             self.call_after_refresh(keep_place)
+
+    # -- from the first message -----------------------------------------------------------
+
+    async def jump_to_start(self) -> None:
+        """Show the session from its first message in one step: only a first block is built
+        (however long the session), with a button below that builds the next."""
+        entry = self.entry
+        if entry is None or entry.session is None:
+            return
+        if self._start == 0:  # the first message is built already
+            self.release_anchor()
+            self._following = False
+            self.scroll_home(animate=False)
+            return
+        messages = entry.session.messages
+        self._rebuilding(entry)
+        end = window_end(messages, 0, self._text_width())
+        widgets = self._build(entry, 0, end)
+        self._start, self._end, self._notices = 0, end, len(entry.notices)
+        if end < len(messages):
+            self._later = LoadLater(len(messages) - end)
+            widgets.append(self._later)
+        self._following = False
+        with self.app.batch_update():
+            await self.remove_children()
+            await self.mount_all(widgets)
+        self.release_anchor()
+        self.scroll_home(animate=False, immediate=True)
+        self._settled = True
+        if self._later is None:  # a short session: all of it is built, as if opened at its end
+            await self.sync(entry)
+
+    async def load_later(self) -> None:
+        """Build the block below the built messages of a session shown from its start; once
+        the newest is built the list is as one opened at its end (and catches up)."""
+        entry, button = self.entry, self._later
+        if entry is None or entry.session is None or button is None:
+            return
+        messages = entry.session.messages
+        end = window_end(messages, self._end, self._text_width())
+        widgets = self._build(entry, self._end, end)
+        self._end = end
+        await self.mount_all(widgets, before=button)
+        if end < len(messages):
+            button.show_hidden(len(messages) - end)
+            return
+        self._later = None
+        self._notices = len(entry.notices)
+        await button.remove()
+        await self.sync(entry)  # a reply in flight, notices made meanwhile
+
+    async def jump_to_end(self) -> None:
+        """Go to the newest message, rebuilding the list at its end if it was shown from its
+        start."""
+        if self._later is not None and self.entry is not None:
+            await self.show(self.entry)
+        self.follow()
+
+    def on_load_later_pressed(self, event: LoadLater.Pressed) -> None:
+        event.stop()
+        self.run_worker(self.load_later(), exclusive=True, group="later")
 
     # -- scrolling ------------------------------------------------------------------------
 

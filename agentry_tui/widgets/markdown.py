@@ -39,6 +39,7 @@ from rich.style import Style
 from rich.syntax import Syntax
 from rich.theme import Theme as RichTheme
 from textual.geometry import Region, Size
+from textual.selection import Selection
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -46,6 +47,7 @@ from agentry.safe_text import visible
 from agentry_tui import pacing
 from agentry_tui.pacing import Pacer
 from agentry_tui.textual_private import ParsedMarkdown, report_crash
+from agentry_tui.widgets.selectable import highlighted, selected_text
 
 _FENCES = ("```", "~~~")
 CHUNK_CHARS = 600  # finished blocks are rendered in parts of about this many characters
@@ -432,7 +434,17 @@ class MarkdownText(Widget):
 
     def render_line(self, y: int) -> Strip:
         strips = self.strips(self.size.width)
-        return strips[y] if y < len(strips) else _BLANK
+        if y >= len(strips):
+            return _BLANK
+        line = strips[y]
+        if (selection := self.text_selection) is not None:
+            style = self.screen.get_component_rich_style("screen--selection")
+            line = highlighted(line, y, selection, style)
+        return line.apply_offsets(0, y)  # where a drag is, for Textual's selection
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The text under a drag across the widget: what it shows (see ``selectable``)."""
+        return selected_text(self.strips(self.size.width), selection), "\n"
 
 
 _BLANK = Strip([])

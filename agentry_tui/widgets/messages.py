@@ -383,8 +383,8 @@ class LoadEarlier(Static, can_focus=True):
     class Pressed(Message):
         pass
 
-    def __init__(self, hidden: int) -> None:
-        super().__init__(self.label_for(hidden), id="load-earlier", markup=False)
+    def __init__(self, hidden: int, id: str = "load-earlier") -> None:
+        super().__init__(self.label_for(hidden), id=id, markup=False)
 
     @staticmethod
     def label_for(hidden: int) -> str:
@@ -401,3 +401,18 @@ class LoadEarlier(Static, can_focus=True):
 
     def press(self) -> None:
         self.post_message(self.Pressed())
+
+
+class LoadLater(LoadEarlier):
+    """ "↓ load later messages (N more)" below the built messages of a session shown from its
+    first message (ctrl+home); Enter or a click builds the block below."""
+
+    class Pressed(Message):
+        pass
+
+    def __init__(self, hidden: int) -> None:
+        super().__init__(hidden, id="load-later")
+
+    @staticmethod
+    def label_for(hidden: int) -> str:
+        return f"↓ load later messages ({hidden} more; ctrl+end: the newest)"

@@ -13,6 +13,7 @@ from textual.widgets import Static
 
 from agentry import messages
 from agentry.safe_text import visible
+from agentry.sessions.titles import TITLE_KEY
 from agentry.timefmt import stamp
 from agentry_tui.formatting import home_relative, human_size
 from agentry_tui.store.model import Connection, SessionEntry
@@ -68,6 +69,8 @@ def details(entry: SessionEntry, connection: Connection) -> list[tuple[str, str]
         prompt, completion = token_totals(session.messages)
         rows += [("Prompt tokens", _count(prompt)), ("Reply tokens", _count(completion))]
         for key, value in session.metadata.items():
+            if key == TITLE_KEY:  # shown as the Title above
+                continue
             text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
             rows.append((f"· {key}", text))
     if entry.corrupt:

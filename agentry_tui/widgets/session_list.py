@@ -26,7 +26,8 @@ from agentry_tui.store.model import SessionEntry
 
 ROW_HEIGHT = 2
 
-RowPrompt = Callable[[SessionEntry, datetime], Content]
+# A session's two lines, the first fitted to a width if one is given (None: in full).
+RowPrompt = Callable[[SessionEntry, datetime, int | None], Content]
 
 
 class SessionList(ScrollView, can_focus=True):
@@ -98,14 +99,14 @@ class SessionList(ScrollView, can_focus=True):
 
     def row_text(self, session_id: str) -> str:
         """The row's two lines as text (not cut to the width)."""
-        return self._prompt(self._entries[self._index[session_id]], self._now).plain
+        return self._prompt(self._entries[self._index[session_id]], self._now, None).plain
 
     # -- painting -------------------------------------------------------------------------
 
     def _row_lines(self, entry: SessionEntry, width: int) -> tuple[Content, Content]:
         lines = self._lines.get(entry.id)
         if lines is None or lines[0].cell_length != width:
-            first, second = self._prompt(entry, self._now).split("\n")
+            first, second = self._prompt(entry, self._now, width).split("\n")
             lines = self._lines[entry.id] = (
                 first.truncate(width, ellipsis=True, pad=True),
                 second.truncate(width, ellipsis=True, pad=True),

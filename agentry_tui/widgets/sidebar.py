@@ -14,14 +14,17 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from agentry.safe_text import visible
-from agentry_tui.formatting import relative_time
+from agentry_tui.formatting import cut_middle, relative_time
 from agentry_tui.store.model import Generation, SessionEntry
+from agentry_tui.store.naming import readable_id
 from agentry_tui.widgets.editable import SafeInput
 from agentry_tui.widgets.session_list import SessionList
 
 
-def row_prompt(entry: SessionEntry, now: datetime) -> Content:
-    """Two lines: a mark and the title (or id); then the id, message count and last activity."""
+def row_prompt(entry: SessionEntry, now: datetime, width: int | None = None) -> Content:
+    """Two lines: a mark and the title (or id); then the id, message count and last activity.
+    Within ``width`` cells a long title loses its middle, not its end: with many sessions that
+    begin alike, the end is what tells them apart."""
     if entry.corrupt is not None:
         mark = ("✗ ", "$text-error")
     elif entry.generation is Generation.STREAMING:
@@ -30,7 +33,9 @@ def row_prompt(entry: SessionEntry, now: datetime) -> Content:
         mark = ("✗ ", "$text-error")
     else:
         mark = ("  ", "")
-    first = visible(entry.title or entry.id)
+    first = visible(entry.title or readable_id(entry.id))
+    if width is not None:
+        first = cut_middle(first, width - 2)
     if entry.corrupt is not None:
         detail = Content.styled("corrupt file", "$text-error")
     else:
@@ -38,7 +43,7 @@ def row_prompt(entry: SessionEntry, now: datetime) -> Content:
         messages = "… msgs" if entry.pending else f"{count} msg{'s' if count != 1 else ''}"
         detail = Content(f"{relative_time(entry.last_activity, now)} · {messages}")
     # The id goes last: when the row is too narrow it is what gets cut.
-    second = Content.assemble("  ", detail, f" · {visible(entry.id)}" if entry.title else "")
+    second = Content.assemble("  ", detail, f" · {visible(entry.id)}" if first != entry.id else "")
     return Content.assemble(mark, (first, "bold"), "\n", second.stylize("dim"))
 
 

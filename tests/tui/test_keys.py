@@ -60,6 +60,7 @@ async def test_new_session_key(app, history: Path) -> None:
         created = active(app).id
         assert created.startswith("chat-") and created != "default"
         assert notices(app)[-1] == f"Created new session: '{created}'"
+        await send(pilot, "hello")  # its file is written with its first message (issue 16)
         await wait_until(pilot, lambda: SessionManager(history).session_exists(created))
 
 
@@ -111,7 +112,7 @@ async def test_rename_key(app, history: Path) -> None:
         await pilot.press("f2")
         await pilot.pause()
         assert isinstance(app.screen, RenameScreen)
-        field = app.screen.query_one(Input)
+        field = app.screen.query_one("#new-id", Input)
         field.value = "second"  # taken
         await pilot.press("enter")
         await pilot.pause()

@@ -15,6 +15,7 @@ from agentry_tui.store import saver
 from agentry_tui.widgets.messages import UserMessage
 from tests.tui.conftest import SIZE
 from tests.tui.helpers import active, idle, notices, ready, send, wait_until
+from tests.tui.scenes import SYSTEM, seed
 
 SHARED_MINUTE_S = 60.0
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -26,6 +27,7 @@ def contents(history: Path, session_id: str = "default") -> list[str]:
 
 
 async def test_what_another_process_saved_meanwhile_is_merged_in(app, history: Path) -> None:
+    seed(history, "default", [SYSTEM], 1, 1)  # a new session has no file (issue 16)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         other = SessionManager(history)  # as another Agentry process would
@@ -52,6 +54,7 @@ async def test_a_failing_disk_keeps_the_messages_and_the_save_is_retried(
     app, history: Path, monkeypatch
 ) -> None:
     monkeypatch.setattr(saver, "SAVE_RETRY_S", (0.2, 0.4))
+    seed(history, "default", [SYSTEM], 1, 1)  # a new session has no file (issue 16)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         path = history / "default_chat.toon"
@@ -78,6 +81,7 @@ async def test_quitting_while_the_disk_fails_leaves_a_copy_elsewhere(
     app, history: Path, tmp_path: Path, monkeypatch
 ) -> None:
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    seed(history, "default", [SYSTEM], 1, 1)  # a new session has no file (issue 16)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         path = history / "default_chat.toon"

@@ -102,6 +102,9 @@ async def test_opens_the_named_session_creating_it(make_app, ollama_server, hist
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         assert active(app).id == "fresh"
+        # Its file is written with its first message (issue 16), not at start.
+        assert not SessionManager(history).session_exists("fresh")
+        await send(pilot, "hello")
         await wait_until(pilot, lambda: SessionManager(history).session_exists("fresh"))
     assert SessionManager(history).load("fresh").messages[0]["role"] == "system"
 
@@ -149,9 +152,9 @@ async def test_server_down_at_start(make_app, history: Path, monkeypatch, closed
         await pilot.pause()
         created = active(app).id
         assert created not in ("a", "b")
-        await wait_until(pilot, lambda: SessionManager(history).session_exists(created))
         # Sending fails readably and the message is kept for a retry.
         await send(pilot, "anyone there?")
+        await wait_until(pilot, lambda: SessionManager(history).session_exists(created))
         await wait_until(pilot, lambda: active(app).error is not None)
         assert any("Cannot connect" in n for n in notices(app))
         assert active(app).session.messages[-1]["content"] == "anyone there?"
