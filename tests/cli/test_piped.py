@@ -19,9 +19,9 @@ COMMAND_NAMES = [
     "/model",
     "/system",
     "/rename",
+    "/title",
     "/delete",
     "/export",
-    "/title",
     "/help",
     "/exit",
 ]
