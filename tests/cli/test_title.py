@@ -8,7 +8,9 @@ PIRATE = "My Pirate Chat ☠"
 
 
 def test_title_sets_shows_and_refuses_saying_why(cli, ollama_server) -> None:
-    result = cli.pipe(f"/title\n/title {PIRATE}\n/title two\x1bescapes\n/title\n", "--session", "t")
+    result = cli.pipe(
+        f"/title\n/title {PIRATE}\n/title two\x1bescapes\n/title\n", "--lines", "--session", "t"
+    )
     assert result.stdout.splitlines() == [
         "Session 't' has no title. /title <text> gives it one.",
         f"Session 't' is titled '{PIRATE}'.",
