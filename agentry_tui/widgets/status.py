@@ -110,4 +110,4 @@ class StatusBar(Vertical):
         text = visible(problem_line(connection, entry))  # server error texts
         if text != str(problem.content):  # an update lays out the whole screen
             problem.update(text)
-            problem.display = bool(text)
+        problem.display = bool(text)
