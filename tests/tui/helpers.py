@@ -71,8 +71,13 @@ def notices(app: AgentryApp) -> list[str]:
 
 
 def replies(app: AgentryApp) -> list[str]:
-    """The Markdown source of each reply on screen."""
-    return [view.query_one(".body", MarkdownText).source for view in app.query(AssistantMessage)]
+    """The Markdown source of each reply on screen (a reply being mounted, older messages
+    filled in above, say, has no body yet)."""
+    return [
+        body.source
+        for view in app.query(AssistantMessage)
+        for body in view.query(".body").results(MarkdownText)
+    ]
 
 
 def active(app: AgentryApp) -> SessionEntry:
