@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Sequence
+
+from agentry.providers import PROVIDER_NAMES
 
 
 def values_attached(argv: Sequence[str], options: Sequence[str]) -> list[str]:
@@ -18,3 +21,15 @@ def values_attached(argv: Sequence[str], options: Sequence[str]) -> list[str]:
         value = next(args, None) if arg in options else None
         out.append(arg if value is None else f"{arg}={value}")
     return out
+
+
+def add_provider_option(parser: argparse.ArgumentParser, default: str) -> None:
+    """``--provider NAME``, one of the providers in any case; ``default`` says what is used
+    without it."""
+    parser.add_argument(
+        "--provider",
+        choices=PROVIDER_NAMES,
+        type=str.lower,
+        metavar="NAME",
+        help=f"one of {', '.join(PROVIDER_NAMES)}; default: {default}",
+    )

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from importlib import metadata
 
-from agentry.argv import values_attached
-from agentry.providers import PROVIDER_NAMES
+from agentry.argv import add_provider_option, values_attached
 from agentry.sessions import validate_session_id
 
 DESCRIPTION = "Chat with a model in sessions saved between runs."
@@ -70,13 +69,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         metavar="TEXT",
         help="set the session's system message (kept in the session, as /system does)",
     )
-    parser.add_argument(
-        "--provider",
-        choices=PROVIDER_NAMES,
-        type=str.lower,
-        metavar="NAME",
-        help=f"one of {', '.join(PROVIDER_NAMES)}; default: the configured one, "
-        "else Ollama if it answers, else the offline model",
+    add_provider_option(
+        parser, "the configured one, else Ollama if it answers, else the offline model"
     )
     parser.add_argument("-m", "--model", metavar="NAME", help="default: the server's first model")
     parser.add_argument("--endpoint", metavar="URL", help="the provider's base URL")

@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
 
-from agentry.argv import values_attached
-from agentry.providers import PROVIDER_NAMES
+from agentry.argv import add_provider_option, values_attached
 from agentry.sessions.ids import ID_RULE, is_valid_session_id
 
 NOT_A_TERMINAL = 2  # the exit code when there is no terminal to draw on or read keys from
@@ -45,14 +44,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="ID",
         help="open this session (created if new); default: the most recent",
     )
-    parser.add_argument(
-        "--provider",
-        choices=PROVIDER_NAMES,
-        type=str.lower,
-        metavar="NAME",
-        help=f"one of {', '.join(PROVIDER_NAMES)}; default: "
-        "AGENTRY_PROVIDER, the settings file, else Ollama if it answers",
-    )
+    add_provider_option(parser, "AGENTRY_PROVIDER, the settings file, else Ollama if it answers")
     parser.add_argument("--model", metavar="NAME", help="the model; default: the provider's first")
     parser.add_argument("--endpoint", metavar="URL", type=_endpoint, help="the provider's base URL")
     parser.add_argument(
