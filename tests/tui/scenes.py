@@ -78,6 +78,18 @@ def seed(
     )
 
 
+def seed_short(history: Path, names: list[str]) -> None:
+    """A short session (a question and its answer) for each name; the first is the newest."""
+    for n, name in enumerate(names):
+        seed(
+            history,
+            name,
+            [SYSTEM, user(f"q {name}", 10 + n), assistant(f"a {name}", 9 + n)],
+            20 + n,
+            9 + n,
+        )
+
+
 def seed_demo(history: Path) -> None:
     """Three sessions: a short conversation (newest), and two older ones for the list."""
     seed(

@@ -33,18 +33,11 @@ from tests.tui.helpers import (
     typed,
     wait_until,
 )
-from tests.tui.scenes import SYSTEM, assistant, seed, user
+from tests.tui.scenes import SYSTEM, assistant, seed, seed_short, user
 
 
 def seed_three(history: Path) -> None:
-    for n, name in enumerate(["first", "second", "third"]):  # "first" is the newest
-        seed(
-            history,
-            name,
-            [SYSTEM, user(f"q {name}", 10 + n), assistant(f"a {name}", 9 + n)],
-            20 + n,
-            9 + n,
-        )
+    seed_short(history, ["first", "second", "third"])  # "first" is the newest
 
 
 def test_every_action_has_a_description_and_help() -> None:

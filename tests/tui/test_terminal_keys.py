@@ -13,7 +13,7 @@ import pytest
 
 from agentry.sessions import SessionManager
 from tests.cli.terminal import PtyProcess
-from tests.tui.scenes import SYSTEM, assistant, seed, user
+from tests.tui.scenes import seed_short
 from tests.tui.test_kills import pump, wait_for
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
@@ -22,14 +22,7 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX p
 def test_alt_keys_sent_as_escape_act_and_type_nothing(tmp_path: Path, ollama_server) -> None:
     history, workspace = tmp_path / "history", tmp_path / "ws"
     workspace.mkdir()
-    for n, name in enumerate(["first", "second"]):
-        seed(
-            history,
-            name,
-            [SYSTEM, user(f"q {name}", 10 + n), assistant(f"a {name}", 9 + n)],
-            20 + n,
-            9 + n,
-        )
+    seed_short(history, ["first", "second"])
     env = {
         **os.environ,
         "TERM": "xterm-256color",
