@@ -229,6 +229,8 @@ class MessageList(AnchoredToThisLayout, VerticalScroll):
 
     def _settle(self) -> None:
         self._settled = True
+        # A reader who reached the top while that block was still being built gets the next.
+        self._load_if_at_top()
 
     async def sync(self, entry: SessionEntry) -> None:
         """Bring the list up to date with the entry, building only what is new."""
@@ -403,7 +405,10 @@ class MessageList(AnchoredToThisLayout, VerticalScroll):
                 self.post_message(self.ReachedEnd())
         elif y < old:
             self._following = False  # the reader went up: new content must not pull them down
-        if y <= 0 and self._settled and self._start > 0 and self.max_scroll_y > 0:
+        self._load_if_at_top()
+
+    def _load_if_at_top(self) -> None:
+        if self.scroll_y <= 0 and self._settled and self._start > 0 and self.max_scroll_y > 0:
             self._settled = False
             self.run_worker(self._load_and_settle(), exclusive=True, group="earlier")
 

@@ -141,7 +141,10 @@ async def _raises(call, tool):
 
 
 @pytest.mark.parametrize(
-    "answer", [None, 0, 1, "no", "yes", [], ["x"], {1: "x"}, _raises], ids=repr
+    "answer",
+    [None, 0, 1, "no", "yes", [], ["x"], {1: "x"}, _raises],
+    # Names, not reprs: a function's repr holds its address, which differs between xdist workers.
+    ids=lambda answer: answer.__name__ if callable(answer) else repr(answer),
 )
 async def test_approval_fails_closed(ollama_server, tmp_path, answer) -> None:
     # Only exactly True or a dict of arguments runs a tool; anything else refuses it.

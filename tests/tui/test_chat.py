@@ -294,11 +294,13 @@ async def test_long_session_opens_with_recent_messages(app, history: Path) -> No
         await pilot.press("enter")  # as a person would: tab to it, or a click
         await pilot.pause(0.3)
         assert len(app.query(UserMessage)) + len(app.query(AssistantMessage)) > built
-        for _ in range(10):  # each time the reader reaches the top, older messages come in
+
+        def reach_top() -> bool:
+            """Each time the reader reaches the top, older messages come in, till the first."""
             listing.scroll_home(animate=False)
-            await pilot.pause(0.3)
-            if not app.query(LoadEarlier):
-                break
+            return not app.query(LoadEarlier)
+
+        await wait_until(pilot, reach_top, timeout=30)
         assert len(app.query(UserMessage)) == 100
         assert not app.query(LoadEarlier)
         assert app.query(UserMessage).first().message["content"] == "question 0"
@@ -364,10 +366,33 @@ async def test_load_earlier_pressed_during_the_fill_in_still_lets_the_top_load_m
         await wait_until(pilot, loading)  # the fill-in after opening
         app.query_one(LoadEarlier).press()
         await pilot.pause()
-        await wait_until(pilot, lambda: not loading())
+        # Built three lines a frame on purpose: on a loaded machine that takes a while.
+        await wait_until(pilot, lambda: not loading(), timeout=30)
         built = len(app.query(UserMessage))
         listing.scroll_home(animate=False)
         await wait_until(pilot, lambda: len(app.query(UserMessage)) > built)
+
+
+async def test_a_reader_at_the_top_when_a_block_is_built_gets_the_next(
+    app, history: Path, monkeypatch
+) -> None:
+    """Reaching the top in the frame between a block being built and the list settling (no
+    scroll event comes after it) still loads the next block: the reader was left stuck."""
+    messages = [SYSTEM]
+    for n in range(100):
+        messages += [user(f"question {n}", 300 - n), assistant(f"answer {n}", 300 - n)]
+    seed(history, "long", messages, 400, 100)
+    build, loads = MessageList.load_earlier, 0
+
+    async def then_reach_the_top(listing: MessageList) -> None:
+        nonlocal loads
+        loads += 1
+        await build(listing)
+        listing.scroll_home(animate=False, immediate=True)
+
+    monkeypatch.setattr(MessageList, "load_earlier", then_reach_the_top)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: loads >= 2, timeout=20)  # the fill-in, then the next
 
 
 async def test_a_merge_while_older_messages_load_rebuilds_without_mixing_the_two(
