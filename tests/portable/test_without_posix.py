@@ -34,8 +34,13 @@ TESTS = [
 ]
 
 PROBE = """
-import json, os, sys
-import agentry, agentry.cli, agentry_tui.app, agentry_tui.__main__, psutil
+import importlib, json, os, pkgutil, sys
+import agentry, agentry_tui, psutil
+modules = []
+for package in (agentry, agentry_tui):
+    for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+        importlib.import_module(module.name)  # every module of both packages imports
+        modules.append(module.name)
 refused = []
 for name in sys.argv[1].split():
     try:
@@ -46,6 +51,7 @@ print(json.dumps({
     "refused": refused,
     "calls": [name for name in sys.argv[2].split() if hasattr(os, name)],
     "psutil": psutil.Process().pid == os.getpid(),
+    "imported": "agentry.sessions.storage" in modules and "agentry_tui.app" in modules,
 }))
 """
 
@@ -57,8 +63,8 @@ def without_posix() -> dict[str, str]:
 
 
 def test_the_stand_in_hides_the_posix_modules_and_calls() -> None:
-    # After agentry, the TUI and psutil are imported (psutil's Linux backend loads `resource`):
-    # the checks below would pass vacuously if the stand-in were not in force.
+    # Every module of agentry and agentry_tui imports. After that (and psutil's Linux backend
+    # loading `resource`), the modules are still refused and the calls gone: the stand-in holds.
     run = subprocess.run(
         [sys.executable, "-c", PROBE, " ".join(sorted(HIDDEN_MODULES)), " ".join(HIDDEN_CALLS)],
         env=without_posix(),
@@ -71,6 +77,7 @@ def test_the_stand_in_hides_the_posix_modules_and_calls() -> None:
         "refused": sorted(HIDDEN_MODULES),
         "calls": [],
         "psutil": True,
+        "imported": True,
     }
 
 

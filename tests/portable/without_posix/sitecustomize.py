@@ -51,7 +51,8 @@ def _guarded_import(name: str, *args: Any, **kwargs: Any) -> Any:
     return _import(name, *args, **kwargs)
 
 
-builtins.__import__ = _guarded_import
-for _call in HIDDEN_CALLS:
-    if hasattr(os, _call):
-        delattr(os, _call)
+if __name__ == "sitecustomize":  # at start-up; not when a test imports the names above
+    builtins.__import__ = _guarded_import
+    for _call in HIDDEN_CALLS:
+        if hasattr(os, _call):
+            delattr(os, _call)
