@@ -10,7 +10,7 @@ import contextlib
 import os
 import secrets
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from filelock import FileLock, Timeout
@@ -28,7 +28,7 @@ _TEMP_FLAGS = (
     | getattr(os, "O_BINARY", 0)
     | getattr(os, "O_NOINHERIT", 0)
 )
-_HAS_FCHMOD = hasattr(os, "fchmod")  # POSIX; Windows only from Python 3.13
+_FCHMOD: Callable[[int, int], None] | None = getattr(os, "fchmod", None)  # Windows: from 3.13
 
 
 def atomic_write(path: Path, data: bytes, *, mode: int = 0o600, keep_mode: bool = False) -> None:
@@ -44,9 +44,9 @@ def atomic_write(path: Path, data: bytes, *, mode: int = 0o600, keep_mode: bool 
     fd, tmp = _create_temp(path, mode)
     try:
         with os.fdopen(fd, "wb") as f:
-            if keep_mode and _HAS_FCHMOD:
+            if keep_mode and _FCHMOD is not None:
                 with contextlib.suppress(FileNotFoundError):
-                    os.fchmod(f.fileno(), stat.S_IMODE(path.stat().st_mode))
+                    _FCHMOD(f.fileno(), stat.S_IMODE(path.stat().st_mode))
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
