@@ -48,7 +48,7 @@ from agentry.sessions import AgentSession, SessionManager
 from agentry.sessions.background_sync import AUTOSAVE_S, sync_in_background
 from agentry.sessions.manager import SyncReport
 from agentry.sessions.rescue import rescue_copy
-from agentry.termination import termination_signals
+from agentry.termination import hold_console_close, termination_signals
 from agentry.timefmt import stamp
 from agentry.tools import Tool
 from agentry.wording import plural
@@ -84,6 +84,7 @@ class Termination:
     def install(self) -> None:
         for number in termination_signals():
             signal.signal(number, self._handle)
+        hold_console_close()
 
     def _handle(self, signum: int, _frame: object) -> None:
         if self.signal is not None:

@@ -37,7 +37,7 @@ from agentry.safe_text import visible
 from agentry.sessions import validate_session_id
 from agentry.sessions.session import now as wall_clock
 from agentry.sessions.titles import validate_title
-from agentry.termination import termination_signals
+from agentry.termination import on_termination
 from agentry.wording import plural
 from agentry_tui.alerts import alert_sequence, check_alert
 from agentry_tui.completion import Completion, complete
@@ -771,12 +771,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
     def _install_termination(self) -> None:
         """SIGTERM, SIGHUP (the terminal closed) and SIGBREAK quit as ctrl+q does: replies
         stopped with their partial text, everything saved; the exit code says which signal."""
-        loop = asyncio.get_running_loop()
-        for number in termination_signals():
-            try:
-                loop.add_signal_handler(number, self._terminated, number)
-            except (NotImplementedError, RuntimeError):  # Windows' loops; not the main thread
-                signal.signal(number, lambda n, _f: loop.call_soon_threadsafe(self._terminated, n))
+        on_termination(asyncio.get_running_loop(), self._terminated)
 
     def _terminated(self, number: int) -> None:
         self.run_worker(self._quit_after_signal(number), group="quit", exclusive=True)

@@ -113,7 +113,9 @@ def _remove_if_orphaned_temp(name: str, folder: Path) -> None:
         return
     with locked_if_free(folder, lock_name) as free:
         if free:
-            with contextlib.suppress(FileNotFoundError):
+            # Left for a later listing if it cannot go now: on Windows a file another process
+            # (a virus scanner) has open cannot be removed; and a folder may bear the name.
+            with contextlib.suppress(OSError):
                 os.unlink(folder / name)
 
 

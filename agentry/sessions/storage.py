@@ -1,7 +1,7 @@
 """File primitives: atomic replace, per-session locks and bounded reads of regular files.
 
-Portable: the locks are ``filelock``'s (``flock`` on POSIX, ``msvcrt.locking`` on Windows), and
-every POSIX-only call sits behind a check.
+Portable: the locks are ``filelock``'s (``flock`` on POSIX, ``LockFileEx`` on Windows), and the
+calls that differ by platform are in ``agentry.platform_files``.
 """
 
 from __future__ import annotations
@@ -10,20 +10,16 @@ import contextlib
 import os
 import secrets
 import stat
-import sys
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from agentry import platform_files
+
 LOCK_DIR = ".locks"
 TEMP_SUFFIX = ".tmp"
 
-# Windows refuses os.replace onto a file another process has open (a reader, a virus scanner)
-# for a moment; a few short retries ride that out.
-_REPLACE_RETRIES = 10
-_REPLACE_PAUSE_S = 0.05
 # Binary (no newline translation) and not inherited by child processes, on Windows.
 _TEMP_FLAGS = (
     os.O_WRONLY
@@ -32,7 +28,7 @@ _TEMP_FLAGS = (
     | getattr(os, "O_BINARY", 0)
     | getattr(os, "O_NOINHERIT", 0)
 )
-_HAS_FCHMOD = hasattr(os, "fchmod")  # POSIX; Windows only from Python 3.13
+_FCHMOD: Callable[[int, int], None] | None = getattr(os, "fchmod", None)  # Windows: from 3.13
 
 
 def atomic_write(path: Path, data: bytes, *, mode: int = 0o600, keep_mode: bool = False) -> None:
@@ -48,18 +44,18 @@ def atomic_write(path: Path, data: bytes, *, mode: int = 0o600, keep_mode: bool 
     fd, tmp = _create_temp(path, mode)
     try:
         with os.fdopen(fd, "wb") as f:
-            if keep_mode and _HAS_FCHMOD:
+            if keep_mode and _FCHMOD is not None:
                 with contextlib.suppress(FileNotFoundError):
-                    os.fchmod(f.fileno(), stat.S_IMODE(path.stat().st_mode))
+                    _FCHMOD(f.fileno(), stat.S_IMODE(path.stat().st_mode))
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        _replace(tmp, path)
+        platform_files.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    _fsync_dir(path.parent)
+    platform_files.fsync_dir(path.parent)
 
 
 def _create_temp(path: Path, mode: int) -> tuple[int, str]:
@@ -72,26 +68,6 @@ def _create_temp(path: Path, mode: int) -> tuple[int, str]:
         except FileExistsError:
             continue
     raise FileExistsError(f"No free temp file name beside {path}.")
-
-
-def _replace(src: str, dst: Path) -> None:
-    for _ in range(_REPLACE_RETRIES if sys.platform == "win32" else 0):
-        try:
-            os.replace(src, dst)
-            return
-        except PermissionError:
-            time.sleep(_REPLACE_PAUSE_S)
-    os.replace(src, dst)
-
-
-def _fsync_dir(folder: Path) -> None:
-    if sys.platform == "win32":
-        return  # a folder cannot be opened for fsync there; NTFS journals the rename
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _lock(folder: Path, name: str) -> FileLock:

@@ -12,44 +12,16 @@ leaves the tree (its parent exits) AND, on POSIX, leaves the command's process g
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
-from typing import Any
 
 import psutil
+
+from agentry.platform_processes import group_of, kill_group
 
 RUN_ENV = "AGENTRY_RUN"  # space-separated tokens: a nested run adds its own, keeps the outer ones
 _ROUNDS_FOR = 5.0  # seconds to keep scanning for processes forked while others were being killed
 _ROUND_PAUSE = 0.02  # seconds between rounds, for killed processes to finish exiting
-
-# The platform differences, all here. POSIX: the command leads a new session, so a process
-# group of its own. Windows has no groups to signal (its new process group only keeps console
-# Ctrl+C away from the app): the tree and the token do the work there.
-NEW_GROUP: dict[str, Any]
-if sys.platform == "win32":
-    NEW_GROUP = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
-else:
-    NEW_GROUP = {"start_new_session": True}
-
-
-def _group_of(pid: int) -> int | None:
-    getpgid = getattr(os, "getpgid", None)  # POSIX only
-    try:
-        return None if getpgid is None else getpgid(pid)
-    except OSError:
-        return None
-
-
-def _kill_group(pgid: int) -> None:
-    killpg = getattr(os, "killpg", None)  # POSIX only
-    try:
-        if killpg is not None:
-            killpg(pgid, signal.SIGKILL)  # all at once: no member can fork meanwhile
-    except OSError:
-        pass  # empty by now, or holds a process not ours (a setuid program)
 
 
 class Run:
@@ -84,7 +56,7 @@ class Run:
         while True:
             found = [process for process in self._find() if process.pid not in refused]
             if self._pgid is not None:
-                _kill_group(self._pgid)
+                kill_group(self._pgid)
             for process in found:
                 try:
                     process.kill()
@@ -119,7 +91,7 @@ class Run:
                 return True
         except psutil.Error:  # gone, a zombie, or another user's
             pass
-        return self._pgid is not None and _group_of(process.pid) == self._pgid
+        return self._pgid is not None and group_of(process.pid) == self._pgid
 
 
 def _alive(process: psutil.Process) -> bool:

@@ -8,7 +8,8 @@ from typing import Annotated
 from pydantic import Field
 
 from agentry.errors import ToolError
-from agentry.tools.processes import NEW_GROUP, Run
+from agentry.platform_processes import NEW_GROUP
+from agentry.tools.processes import Run
 from agentry.tools.schema import tool_from_function
 from agentry.tools.tool import Tool
 from agentry.tools.workspace import Workspace
