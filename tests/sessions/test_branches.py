@@ -157,6 +157,19 @@ def test_branches_follow_a_changed_messages_list() -> None:
     assert session.branch_points() == [] and session.branch_count() == 1
 
 
+def test_a_new_system_message_keeps_every_branch() -> None:
+    session = session_of(chat(2))
+    session.edit_message(1, "other")
+    session.set_system("be brief")
+    assert session.alternatives(1) == (2, 2)
+    untold = session_of(chat(2)[1:])  # no system message
+    untold.edit_message(2, "other")
+    untold.set_system("inserted")
+    assert untold.branch_points() == [(3, 2, 2)]
+    untold.switch_alternative(3, 1)
+    assert texts(untold.messages) == ["inserted", "q0", "a0", "q1", "a1"]
+
+
 # -- on disk ----------------------------------------------------------------------------------
 
 
