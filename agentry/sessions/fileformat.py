@@ -261,10 +261,9 @@ def _decode(raw: bytes, session_id: str, fallback_time: str) -> SessionRecord:
         raise FormatError(f"'metadata' must be an object, not {type(metadata).__name__}")
     created_at = _check_time(data.get("created_at", fallback_time), "created_at")
     last_activity = _check_time(data.get("last_activity", fallback_time), "last_activity")
-    branches = data.get("branches")
-    if branches is None and "branches" not in data:
-        branches = []
-    else:
+    branches: list[dict[str, Any]] = []
+    if "branches" in data:
+        branches = data["branches"]
         validate_branches(branches, len(messages))
     return SessionRecord(
         session_id, created_at, last_activity, metadata, messages, branches, source
