@@ -292,7 +292,7 @@ def validate_branches(branches: Any, active_length: int) -> None:
         parent = branch.get("parent")
         if parent is None:
             low, high = 0, active_length
-        elif parent in ends:
+        elif isinstance(parent, str) and parent in ends:
             low, high = ends[parent][0] + 1, ends[parent][1]
         else:
             raise FormatError(f"{where}: its 'parent' {parent!r} is not a branch listed before it")

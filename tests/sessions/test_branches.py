@@ -257,6 +257,8 @@ def encode_session(session: AgentSession) -> bytes:
         ([{"id": "b", "at": 9, "messages": [m("x")]}], "'at' 9 is outside 0..3"),
         ([{"id": "b", "at": 1, "messages": []}], "'messages' must be a list with messages"),
         ([{"id": "b", "at": 1, "parent": "z", "messages": [m("x")]}], "'parent' 'z' is not"),
+        ([{"id": "b", "at": 1, "parent": [], "messages": [m("x")]}], "'parent' \\[\\] is not"),
+        ([{"id": "b", "at": True, "messages": [m("x")]}], "'at' must be a whole number"),
         ([{"id": "b", "at": 1, "sibling": 0, "messages": [m("x")]}], "'sibling' must be"),
         ([{"id": "b", "at": 1, "messages": [{"role": "robot"}]}], "branch 'b': message 0: role"),
     ],
