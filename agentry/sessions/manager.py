@@ -19,6 +19,7 @@ from agentry.sessions.ids import file_name, validate_session_id
 from agentry.sessions.index import ListingIndex, StatKey, stat_key
 from agentry.sessions.listing import FolderListing, mtime_iso, summary_of
 from agentry.sessions.merge import MergeResult, common_prefix, count_new, merge, merge_metadata
+from agentry.sessions.search import Hit, Progress, SearchIndex
 from agentry.sessions.session import AgentSession, DiskState, now
 from agentry.sessions.storage import atomic_write, locked, os_problem, read_regular
 from agentry.sessions.titles import validate_title, with_title
@@ -85,6 +86,7 @@ class SessionManager:
         # created_at and metadata of files this manager last read or wrote, by stat key, so a
         # save need not re-parse a large file just to keep its header.
         self._headers: dict[str, tuple[StatKey, str, dict[str, Any]]] = {}
+        self._search = SearchIndex(self.history_dir)
 
     # -- paths ------------------------------------------------------------------------------
 
@@ -219,6 +221,7 @@ class SessionManager:
                 copy.deepcopy(record.metadata),
             )
             self._index.put(path.name, key, summary_of(record, key[0]))
+        self._search.changed(path.name)
         return key
 
     def sync(
@@ -335,6 +338,7 @@ class SessionManager:
                 return False
         with self._mutex:
             self._headers.pop(session_id, None)
+        self._search.changed(path.name)
         return True
 
     def rename_session(self, old_id: str, new_id: str) -> None:
@@ -352,6 +356,7 @@ class SessionManager:
             self.path_for(old_id).unlink()
         with self._mutex:
             self._headers.pop(old_id, None)
+        self._search.changed(file_name(old_id), new_path.name)
 
     def set_title(self, session_id: str, title: str | None) -> str:
         """Give the saved session a title (kept in its metadata; listings show it instead of
@@ -391,5 +396,39 @@ class SessionManager:
 
     def close(self) -> None:
         """Write what the listing index learned since it was last written (also done when the
-        manager is collected or the process exits; the index is only a cache)."""
+        manager is collected or the process exits; the index is only a cache), and what this
+        manager saved to the search index."""
         self._index_writer()
+        self._search.close()
+
+    # -- searching (see agentry.sessions.search) ---------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        limit: int = 50,
+        *,
+        role: str | None = None,
+        session: str | None = None,
+        model: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[Hit]:
+        """Messages of every session (every branch) matching ``query``, best first: by relevance,
+        then newest. Words must all match; "exact phrases", prefix* and -excluded words work;
+        any text is a valid query. Filters: ``role`` and ``model`` of the message, ``session``
+        id, and its time in [``since``, ``until``). Answered from the index; the first search
+        of a manager first brings the index up to date with the files, as ``refresh_search``
+        does. Raises SearchUnavailable if this Python's sqlite3 has no FTS5."""
+        self._search.refresh_once()
+        self._search.wait()
+        return self._search.search(
+            query, limit=limit, role=role, session=session, model=model, since=since, until=until
+        )
+
+    def refresh_search(self, progress: Progress | None = None) -> int:
+        """Bring the search index up to date with the files (changed by other processes, a sync
+        tool, or never indexed): only files whose size or mtime changed are read. Returns how
+        many files were indexed or forgotten; ``progress(done, total)`` is called as it goes.
+        Blocking (a front-end runs it in a thread; searches meanwhile answer from the index)."""
+        return self._search.refresh(progress)
