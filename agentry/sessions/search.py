@@ -511,7 +511,7 @@ class SearchIndex:
 
 
 def _has_tables(db: sqlite3.Connection) -> bool:
-    return db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+    return db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone() is not None
 
 
 def _read(path: Path) -> tuple[tuple[int, int] | None, SessionRecord | None]:
