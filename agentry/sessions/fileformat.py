@@ -47,6 +47,7 @@ class SessionRecord:
     last_activity: str
     metadata: dict[str, Any] = field(default_factory=dict)
     messages: list[dict[str, Any]] = field(default_factory=list)
+    branches: list[dict[str, Any]] = field(default_factory=list)
     # "json" for our format, "legacy-json" or "toon" for the original Agentry's files.
     source_format: str = "json"
 
@@ -242,7 +243,9 @@ def _decode(raw: bytes, session_id: str, fallback_time: str) -> SessionRecord:
         raise FormatError(f"'metadata' must be an object, not {type(metadata).__name__}")
     created_at = _check_time(data.get("created_at", fallback_time), "created_at")
     last_activity = _check_time(data.get("last_activity", fallback_time), "last_activity")
-    return SessionRecord(session_id, created_at, last_activity, metadata, messages, source)
+    return SessionRecord(
+        session_id, created_at, last_activity, metadata, messages, source_format=source
+    )
 
 
 def _decode_toon(text: str) -> Any:

@@ -128,7 +128,7 @@ def rows_of(record: SessionRecord) -> list[Row]:
     session_model = record.metadata.get("model")
     default_model = session_model if isinstance(session_model, str) else None
     conversations: list[tuple[str | None, int, list[Any]]] = [(None, 0, record.messages)]
-    for branch in getattr(record, "branches", None) or ():
+    for branch in record.branches:
         if isinstance(branch, dict) and isinstance(branch.get("messages"), list):
             at = branch.get("at")
             start = at if type(at) is int and at >= 0 else 0
