@@ -77,7 +77,7 @@ def test_unicode_accents_cjk_emoji_and_punctuation(manager) -> None:
     manager.save_session("fr", [user("Un café crème à Montréal, s'il vous plaît.")])
     manager.save_session("ja", [user("東京タワーに行きました。とても高かった！")])
     manager.save_session("zh", [assistant("我们明天去北京大学看看")])
-    manager.save_session("emoji", [user("Ship it 🚀🎉 today"), assistant("C++ and node.js, e-mail")])
+    manager.save_session("emoji", [user("Ship it 🚀🎉 today"), assistant("C++, node.js, e-mail")])
     assert found(manager, "cafe") == found(manager, "CAFÉ") == [("fr", 0)]
     assert found(manager, "montreal plait") == [("fr", 0)]
     assert found(manager, "東京") == found(manager, "タワー") == [("ja", 0)]
@@ -166,7 +166,7 @@ def test_operators_typed_by_a_person_are_words(manager) -> None:
 @pytest.fixture(scope="module")
 def shared(tmp_path_factory) -> SessionManager:
     manager = SessionManager(tmp_path_factory.mktemp("shared"))
-    manager.save_session("s", [user("some words to find ( ) \" * - AND")])
+    manager.save_session("s", [user('some words to find ( ) " * - AND')])
     return manager
 
 
@@ -337,17 +337,17 @@ def test_an_index_damaged_while_open_is_rebuilt(tmp_path) -> None:
 
 
 def test_two_processes_saving_and_searching_at_once(tmp_path) -> None:
-    script = """
+    script = f"""
         import sys
         from agentry.sessions import SessionManager
         me = sys.argv[1]
-        m = SessionManager({folder!r})
+        m = SessionManager({str(tmp_path)!r})
         for n in range(25):
             m.save_session(f"{{me}}{{n}}", [{{"role": "user", "content": f"yak {{me}} {{n}}"}}])
             m.search("yak")  # searching while the other one writes
         m.close()
         print(len(m.search("yak " + me)))
-    """.format(folder=str(tmp_path))
+    """
     runs = [_start(script, name) for name in ("left", "right")]
     outputs = [run.communicate(timeout=60) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
@@ -426,5 +426,5 @@ def _start(script: str, *args: str) -> subprocess.Popen[str]:
 
 def _run(script: str) -> None:
     run = _start(script)
-    out, err = run.communicate(timeout=60)
+    _out, err = run.communicate(timeout=60)
     assert run.returncode == 0, err
