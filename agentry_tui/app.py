@@ -559,6 +559,11 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         if isinstance(self.screen, SearchScreen):
             self.screen.indexing(message.done, message.total)
 
+    @work(thread=True, group="filter-contents", exclusive=True, exit_on_error=False)
+    def on_sidebar_contents_wanted(self, message: Sidebar.ContentsWanted) -> None:
+        ids = self.store.sessions_matching(message.text)
+        self.call_from_thread(self.query_one(Sidebar).set_content_matches, message.text, ids)
+
     def on_app_focus(self, _: events.AppFocus) -> None:
         self.store.refresh_search()  # another program may have changed files meanwhile
 
@@ -811,6 +816,10 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
                 self.query_one(Prompt).focus()
 
     def action_focus_filter(self) -> None:
+        box = self.query_one("#session-filter", Input)
+        if box.has_focus:  # a second ctrl+f: titles and contents, or titles only again
+            self.query_one(Sidebar).toggle_contents()
+            return
         if not self._given_way("sidebar", self.show_sidebar, self.query_one(Sidebar)):
             self.show_sidebar = True
         # At once, not after the keys waiting behind ctrl+f (focus() waits its turn): keys typed

@@ -426,6 +426,12 @@ class SessionManager:
             query, limit=limit, role=role, session=session, model=model, since=since, until=until
         )
 
+    def search_sessions(self, query: str) -> set[str]:
+        """Ids of the sessions with a message that matches ``query`` (as ``search`` reads it)."""
+        self._search.refresh_once()
+        self._search.wait()
+        return self._search.sessions(query)
+
     def refresh_search(self, progress: Progress | None = None) -> int:
         """Bring the search index up to date with the files (changed by other processes, a sync
         tool, or never indexed): only files whose size or mtime changed are read. Returns how

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from agentry import messages as msgs
 from agentry.sessions import fileformat
@@ -39,6 +39,7 @@ _OPEN, _CLOSE = "\x02", "\x03"  # match marks in snippets; removed from the inde
 _SNIPPET_TOKENS = 12
 
 Progress = Callable[[int, int], None]  # (files done, files to do)
+_T = TypeVar("_T")
 
 
 class SearchUnavailable(RuntimeError):
@@ -436,29 +437,9 @@ class SearchIndex:
     ) -> list[Hit]:
         """The best ``limit`` hits for what a person typed: by relevance (bm25), then newest
         first. Any text is a valid query; one with nothing to look for finds nothing."""
-        if self.problem is not None:
-            raise SearchUnavailable(self.problem)
-        expression = fts_query(parse(query))
+        expression = self._expression(query)
         if expression is None or limit <= 0:
             return []
-        try:
-            return self._search(expression, limit, role, session, model, since, until)
-        except sqlite3.Error as exc:
-            if not _damaged(exc):
-                raise
-            self._rebuild()
-            return []
-
-    def _search(
-        self,
-        expression: str,
-        limit: int,
-        role: str | None,
-        session: str | None,
-        model: str | None,
-        since: datetime | None,
-        until: datetime | None,
-    ) -> list[Hit]:
         where: list[str] = ["texts MATCH ?"]
         args: list[Any] = [expression]
         for column, value in (("m.role", role), ("m.session", session), ("m.model", model)):
@@ -471,10 +452,8 @@ class SearchIndex:
         if until is not None:
             where.append("m.at < ?")
             args.append(until.timestamp())
-        with self._read_lock:
-            if self._reader is None:
-                self._reader = self._connect()
-            db = self._reader
+
+        def ask(db: sqlite3.Connection) -> list[Hit]:
             found = db.execute(
                 "SELECT m.id, m.session, m.branch, m.idx, m.role, m.model, m.at, f.title "
                 "FROM texts JOIN messages m ON m.id = texts.rowid "
@@ -482,6 +461,7 @@ class SearchIndex:
                 f"WHERE {' AND '.join(where)} ORDER BY texts.rank, m.at DESC LIMIT ?",
                 (*args, limit),
             ).fetchall()
+            # Snippets of these only (in the query above they would be made for every match).
             ids = [row[0] for row in found]
             snippets = dict(
                 db.execute(
@@ -491,23 +471,51 @@ class SearchIndex:
                     (expression, *ids),
                 ).fetchall()
             )
-        hits = []
-        for row_id, session_id, branch, index, row_role, row_model, at, title in found:
-            snippet, marks = marked(snippets.get(row_id, ""))
-            hits.append(
-                Hit(
-                    session_id,
-                    title,
-                    index,
-                    branch,
-                    row_role,
-                    row_model,
-                    datetime.fromtimestamp(at),
-                    snippet,
-                    marks,
-                )
+            return [_hit(row, snippets.get(row[0], "")) for row in found]
+
+        return self._asked(ask, [])
+
+    def sessions(self, query: str) -> set[str]:
+        """Ids of the sessions with a message matching ``query``."""
+        expression = self._expression(query)
+        if expression is None:
+            return set()
+
+        def ask(db: sqlite3.Connection) -> set[str]:
+            found = db.execute(
+                "SELECT DISTINCT m.session FROM texts JOIN messages m ON m.id = texts.rowid "
+                "WHERE texts MATCH ?",
+                (expression,),
             )
-        return hits
+            return {session for (session,) in found}
+
+        return self._asked(ask, set())
+
+    def _expression(self, query: str) -> str | None:
+        if self.problem is not None:
+            raise SearchUnavailable(self.problem)
+        return fts_query(parse(query))
+
+    def _asked(self, ask: Callable[[sqlite3.Connection], _T], otherwise: _T) -> _T:
+        """What ``ask`` reads from the index; ``otherwise`` if the index turns out damaged (it
+        is thrown away, and the next refresh fills a new one)."""
+        try:
+            with self._read_lock:
+                if self._reader is None:
+                    self._reader = self._connect()
+                return ask(self._reader)
+        except sqlite3.Error as exc:
+            if not _damaged(exc):
+                raise
+        self._rebuild()
+        return otherwise
+
+
+def _hit(row: tuple[Any, ...], snippet: str) -> Hit:
+    _, session_id, branch, index, role, model, at, title = row
+    text, marks = marked(snippet)
+    when = datetime.fromtimestamp(at)
+    return Hit(session_id, title, index, branch, role, model, when, text, marks)
 
 
 def _has_tables(db: sqlite3.Connection) -> bool:

@@ -177,6 +177,11 @@ class SessionStore(DOMNode):
         """The hits for a typed text, from the index (blocking: call it in a thread)."""
         return self.manager.search(text, SEARCH_LIMIT)
 
+    def sessions_matching(self, text: str) -> set[str]:
+        """Ids of the sessions whose messages match ``text`` as typed so far (its last word
+        a prefix), from the index (blocking: call it in a thread)."""
+        return self.manager.search_sessions(text if text.endswith((" ", '"')) else text + "*")
+
     def refresh_search(self) -> None:
         """Bring the search index up to date with the files other processes or a sync tool
         changed (every file, the first time), in a thread; one at a time."""

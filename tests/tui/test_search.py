@@ -166,3 +166,24 @@ def test_snapshot_of_a_hit_opened_among_older_messages(
     seed_long(tmp_path / "history")
     app = scenes.demo_app(tmp_path / "history", workspace, session_id="python-lists")
     assert snap_compare(app, terminal_size=SIZE, run_before=_found_in_long_session)
+
+
+async def test_a_second_ctrl_f_has_the_session_filter_match_contents_too(
+    make_app, history: Path, ollama_server
+) -> None:
+    seed(history, "zoo", [SYSTEM, user("animals", 50), assistant("an aardvark digs", 49)], 60, 49)
+    seed(history, "aardvark-notes", [SYSTEM, user("notes", 40)], 50, 40)
+    seed(history, "other", [SYSTEM, user("nothing", 30)], 40, 30)
+    async with make_app().run_test(size=SIZE) as pilot:
+        app = await ready(pilot)
+        sidebar = app.query_one(Sidebar)
+        heading = app.query_one("#sessions-heading")
+        await pilot.press("ctrl+f", *"aardv")
+        await pilot.pause()
+        assert sidebar.visible_ids() == ["aardvark-notes"]  # its name; "zoo" only says it
+        assert "1 of 3  (titles · ctrl+f: contents too)" in str(heading.render())
+        await pilot.press("ctrl+f")  # the word typed so far is a prefix of "aardvark"
+        await wait_until(pilot, lambda: sidebar.visible_ids() == ["aardvark-notes", "zoo"])
+        assert "2 of 3  (titles and contents)" in str(heading.render())
+        await pilot.press("ctrl+f")
+        await wait_until(pilot, lambda: sidebar.visible_ids() == ["aardvark-notes"])
