@@ -19,7 +19,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,16 +27,27 @@ from agentry import messages as msgs
 from agentry.sessions import fileformat
 from agentry.sessions.fileformat import FormatError, SessionRecord
 from agentry.sessions.ids import session_id_from_file_name
-from agentry.sessions.search_query import SEPARATOR, TOKENIZER, fts_query, parse, spaced
+from agentry.sessions.search_query import (
+    MARK_CLOSE,
+    MARK_OPEN,
+    SEPARATOR,
+    TOKENIZER,
+    Term,
+    fts_query,
+    parse,
+    snippet,
+    spaced,
+)
 from agentry.sessions.storage import locked, read_regular
 from agentry.sessions.titles import session_title
 
 INDEX_NAME = ".search.sqlite3"
 INDEX_LOCK = ".search"  # session ids cannot start with "." (see ids.py)
-SCHEMA_VERSION = 1  # PRAGMA user_version: an index of another version is rebuilt
+SCHEMA_VERSION = 2  # PRAGMA user_version: an index of another version is rebuilt
 _BATCH = 200  # files per transaction while refreshing: readers see progress, writers interleave
-_OPEN, _CLOSE = "\x02", "\x03"  # match marks in snippets; removed from the indexed text
-_SNIPPET_TOKENS = 12
+_OPEN, _CLOSE = MARK_OPEN, MARK_CLOSE  # match marks in snippets; never in the indexed text
+_NEWEST = 1000  # matches ranked at most (see SearchIndex.search)
+_EXPANSION = 16  # words a prefix is turned into at most (see search_query.Term.fts)
 
 Progress = Callable[[int, int], None]  # (files done, files to do)
 _T = TypeVar("_T")
@@ -98,10 +109,22 @@ class Row:
     body: str
 
 
+_EPOCH = datetime(1970, 1, 1)
+
+
+def wall_seconds(moment: datetime) -> float:
+    """``moment`` as seconds of local wall-clock time since 1970 (what the index stores and
+    compares): Agentry writes local times without a zone, and converting each through the
+    system's zone rules was a tenth of indexing; a time with a zone is made local first."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone().replace(tzinfo=None)
+    return (moment - _EPOCH).total_seconds()
+
+
 def _timestamp(value: Any, fallback: float) -> float:
     if isinstance(value, str):
         with contextlib.suppress(ValueError, OverflowError, OSError):
-            return datetime.fromisoformat(value).timestamp()
+            return wall_seconds(datetime.fromisoformat(value))
     return fallback
 
 
@@ -182,7 +205,9 @@ CREATE TABLE files (name TEXT PRIMARY KEY, session TEXT NOT NULL, size INTEGER N
 CREATE TABLE messages (id INTEGER PRIMARY KEY, session TEXT NOT NULL, branch TEXT,
                        idx INTEGER NOT NULL, role TEXT NOT NULL, model TEXT, at REAL NOT NULL);
 CREATE INDEX messages_session ON messages (session);
+CREATE INDEX files_session ON files (session);
 CREATE VIRTUAL TABLE texts USING fts5 (body, tokenize={_quoted(TOKENIZER)});
+CREATE VIRTUAL TABLE texts_terms USING fts5vocab (texts, 'row');
 PRAGMA user_version = {SCHEMA_VERSION};
 """
 
@@ -351,7 +376,7 @@ class SearchIndex:
                     "SELECT name, size, mtime_ns FROM files"
                 )
             }
-        todo = []
+        changed: list[tuple[int, str]] = []
         with os.scandir(self._folder) as entries:
             for entry in entries:
                 if session_id_from_file_name(entry.name) is None:
@@ -359,8 +384,9 @@ class SearchIndex:
                 with contextlib.suppress(OSError):
                     st = entry.stat()
                     if known.pop(entry.name, None) != (st.st_size, st.st_mtime_ns):
-                        todo.append(entry.name)
-        todo += known  # indexed, and gone
+                        changed.append((st.st_mtime_ns, entry.name))
+        # Oldest first, as saves come: newer messages get higher rowids (see _NEWEST).
+        todo = [name for _, name in sorted(changed)] + list(known)  # known: indexed, and gone
         for start in range(0, len(todo), _BATCH):
             if progress is not None:
                 progress(start, len(todo))
@@ -412,15 +438,22 @@ class SearchIndex:
         )
         if record is None:
             return  # unreadable: remembered by its key, so it is not read again until changed
-        for row in rows_of(record):
-            cursor = db.execute(
-                "INSERT INTO messages (session, branch, idx, role, model, at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (session_id, row.branch, row.index, row.role, row.model, row.at),
-            )
-            db.execute(
-                "INSERT INTO texts (rowid, body) VALUES (?, ?)", (cursor.lastrowid, row.body)
-            )
+        rows = rows_of(record)
+        # Ids given here, so each table takes its rows in one statement (the transaction
+        # holds the write lock: no other writer takes them meanwhile).
+        first = db.execute("SELECT coalesce(max(id), 0) + 1 FROM messages").fetchone()[0]
+        db.executemany(
+            "INSERT INTO messages (id, session, branch, idx, role, model, at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (first + n, session_id, row.branch, row.index, row.role, row.model, row.at)
+                for n, row in enumerate(rows)
+            ],
+        )
+        db.executemany(
+            "INSERT INTO texts (rowid, body) VALUES (?, ?)",
+            [(first + n, row.body) for n, row in enumerate(rows)],
+        )
 
     # -- searching ------------------------------------------------------------------------
 
@@ -437,64 +470,80 @@ class SearchIndex:
     ) -> list[Hit]:
         """The best ``limit`` hits for what a person typed: by relevance (bm25), then newest
         first. Any text is a valid query; one with nothing to look for finds nothing."""
-        expression = self._expression(query)
-        if expression is None or limit <= 0:
+        terms = self._terms(query)
+        if fts_query(terms) is None or limit <= 0:
             return []
-        where: list[str] = ["texts MATCH ?"]
-        args: list[Any] = [expression]
+        where: list[str] = []
+        args: list[Any] = []
         for column, value in (("m.role", role), ("m.session", session), ("m.model", model)):
             if value is not None:
-                where.append(f"{column} = ?")
+                where.append(f" AND {column} = ?")
                 args.append(value)
         if since is not None:
-            where.append("m.at >= ?")
-            args.append(since.timestamp())
+            where.append(" AND m.at >= ?")
+            args.append(wall_seconds(since))
         if until is not None:
-            where.append("m.at < ?")
-            args.append(until.timestamp())
+            where.append(" AND m.at < ?")
+            args.append(wall_seconds(until))
+        # The best by relevance from the full-text table alone (FTS5 ranks in C; joining every
+        # match first was 10x slower for a common word), twice as many as asked so that equal
+        # ranks can be put newest first; the messages joined to those only. Ranking costs
+        # ~5 us a match: a word in every other message of 500,000 is ranked among the newest
+        # _NEWEST matches (by rowid: the index takes messages oldest first), not all.
+        joined = " JOIN messages m ON m.id = texts.rowid" if where else ""
+        matching = f"FROM texts{joined} WHERE texts MATCH ?{''.join(where)}"
 
         def ask(db: sqlite3.Connection) -> list[Hit]:
-            found = db.execute(
-                "SELECT m.id, m.session, m.branch, m.idx, m.role, m.model, m.at, f.title "
-                "FROM texts JOIN messages m ON m.id = texts.rowid "
-                "JOIN files f ON f.session = m.session "
-                f"WHERE {' AND '.join(where)} ORDER BY texts.rank, m.at DESC LIMIT ?",
-                (*args, limit),
+            expression = _expanded(db, terms)
+            bound = db.execute(
+                f"SELECT texts.rowid {matching} ORDER BY texts.rowid DESC LIMIT 1 OFFSET ?",
+                (expression, *args, _NEWEST - 1),
+            ).fetchone()
+            newest = " AND texts.rowid >= ?" if bound is not None else ""
+            ranked = db.execute(
+                f"SELECT texts.rowid, texts.rank {matching}{newest} ORDER BY texts.rank LIMIT ?",
+                (expression, *args, *(bound or ()), 2 * limit),
             ).fetchall()
-            # Snippets of these only (in the query above they would be made for every match).
-            ids = [row[0] for row in found]
-            snippets = dict(
+            rank = dict(ranked)
+            marks = ",".join("?" * len(rank))
+            rows = db.execute(
+                "SELECT m.id, m.session, m.branch, m.idx, m.role, m.model, m.at, f.title "
+                f"FROM messages m JOIN files f ON f.session = m.session WHERE m.id IN ({marks})",
+                tuple(rank),
+            ).fetchall()
+            rows.sort(key=lambda row: (rank[row[0]], -row[6]))
+            del rows[limit:]
+            bodies = dict(
                 db.execute(
-                    f"SELECT rowid, snippet(texts, 0, '{_OPEN}', '{_CLOSE}', '…', "
-                    f"{_SNIPPET_TOKENS}) FROM texts WHERE texts MATCH ? AND rowid IN "
-                    f"({','.join('?' * len(ids))})",
-                    (expression, *ids),
+                    f"SELECT rowid, body FROM texts WHERE rowid IN ({','.join('?' * len(rows))})",
+                    tuple(row[0] for row in rows),
                 ).fetchall()
             )
-            return [_hit(row, snippets.get(row[0], "")) for row in found]
+            snippets = {row_id: snippet(body, terms) for row_id, body in bodies.items()}
+            return [_hit(row, snippets.get(row[0], "")) for row in rows]
 
         return self._asked(ask, [])
 
     def sessions(self, query: str) -> set[str]:
         """Ids of the sessions with a message matching ``query``."""
-        expression = self._expression(query)
-        if expression is None:
+        terms = self._terms(query)
+        if fts_query(terms) is None:
             return set()
 
         def ask(db: sqlite3.Connection) -> set[str]:
             found = db.execute(
                 "SELECT DISTINCT m.session FROM texts JOIN messages m ON m.id = texts.rowid "
                 "WHERE texts MATCH ?",
-                (expression,),
+                (_expanded(db, terms),),
             )
             return {session for (session,) in found}
 
         return self._asked(ask, set())
 
-    def _expression(self, query: str) -> str | None:
+    def _terms(self, query: str) -> list[Term]:
         if self.problem is not None:
             raise SearchUnavailable(self.problem)
-        return fts_query(parse(query))
+        return parse(query)
 
     def _asked(self, ask: Callable[[sqlite3.Connection], _T], otherwise: _T) -> _T:
         """What ``ask`` reads from the index; ``otherwise`` if the index turns out damaged (it
@@ -511,10 +560,28 @@ class SearchIndex:
         return otherwise
 
 
+def _expanded(db: sqlite3.Connection, terms: list[Term]) -> str:
+    """The MATCH expression of ``terms`` (which ask for something), each prefix as the first
+    _EXPANSION words of the index it begins (in their order: "a*" in a big index begins
+    thousands; merging them all took 40 s)."""
+
+    def words(prefix: str) -> list[str]:
+        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        found = db.execute(
+            "SELECT term FROM texts_terms WHERE term >= ? AND term < ? LIMIT ?",
+            (prefix, upper, _EXPANSION),
+        )
+        return [word for (word,) in found]
+
+    expression = fts_query(terms, words)
+    assert expression is not None
+    return expression
+
+
 def _hit(row: tuple[Any, ...], snippet: str) -> Hit:
     _, session_id, branch, index, role, model, at, title = row
     text, marks = marked(snippet)
-    when = datetime.fromtimestamp(at)
+    when = _EPOCH + timedelta(seconds=at)
     return Hit(session_id, title, index, branch, role, model, when, text, marks)
 
 
