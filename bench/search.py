@@ -133,6 +133,9 @@ def keystrokes(folder: Path, word: str, keys: int, manager: SessionManager) -> l
             else "nothing matches"
         )
     env = tc.isolated_env()
+    # A second start, as people have: the session listing's own index written (else the app
+    # spends its first minute parsing 10,000 files for the list, which is not search).
+    SessionManager(folder).list_sessions()
     latencies = []
     with common.ServerProcess("ollama") as server, tc.Tmux() as tmux:
         tmux.start(tc.tui_argv(folder, server.url), env)

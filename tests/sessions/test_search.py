@@ -428,3 +428,13 @@ def _run(script: str) -> None:
     run = _start(script)
     _out, err = run.communicate(timeout=60)
     assert run.returncode == 0, err
+
+
+def test_a_snippet_is_cut_around_the_first_match_with_every_match_marked(manager) -> None:
+    words = " ".join(f"w{n}" for n in range(60))
+    manager.save_session("s", [user(f"{words} Wombats dig. {words} wombat again")])
+    [hit] = manager.search("womb*")
+    assert hit.snippet.startswith("…w54 w55") and hit.snippet.endswith("…")
+    assert [hit.snippet[a:b] for a, b in hit.marks] == ["Wombats"]
+    [hit] = manager.search('"wombats dig"')
+    assert [hit.snippet[a:b] for a, b in hit.marks] == ["Wombats", "dig"]
