@@ -88,13 +88,13 @@ COMMANDS: dict[str, CommandSpec] = {
             (Arg("format", required=False, choices=("md", "json")), Arg("path", required=False)),
             "Write the session to Markdown and/or JSON",
         ),
-        CommandSpec("help", (), "Show the commands and keys"),
-        CommandSpec("exit", (), "Save the session and quit", frozenset((LINE,))),
         CommandSpec(
             "search",
             (Arg("words", required=False, text=True),),
             'Search every session: words, "a phrase", prefix*, -excluded',
         ),
+        CommandSpec("help", (), "Show the commands and keys"),
+        CommandSpec("exit", (), "Save the session and quit", frozenset((LINE,))),
     )
 }
 

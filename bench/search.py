@@ -222,7 +222,7 @@ def main() -> None:
         rows += [
             ("save of a 50-message session", f"median {statistics.median(saves):.1f} ms"),
             (
-                "  until the index has it",
+                "  then until the index has it (off the save's path)",
                 f"median {statistics.median(updates):.1f} ms "
                 f"{verdict(statistics.median(updates), TARGETS_MS['update'])}",
             ),

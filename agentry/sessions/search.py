@@ -271,7 +271,9 @@ class SearchIndex:
         the same mode."""
         with contextlib.suppress(FileExistsError):
             os.close(os.open(self._path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        return sqlite3.connect(self._path, timeout=10, check_same_thread=False)
+        db = sqlite3.connect(self._path, timeout=10, check_same_thread=False)
+        db.execute("PRAGMA secure_delete=ON")  # a deleted session's text is overwritten
+        return db
 
     def _remove_files(self) -> None:
         for suffix in ("", "-wal", "-shm"):
@@ -317,9 +319,11 @@ class SearchIndex:
 
     def changed(self, *names: str) -> None:
         """Files of these names were written, deleted or renamed: index them soon, in the
-        background (costs the caller a set insertion)."""
-        if self.problem is not None:
-            return
+        background (costs the caller a stat and a set insertion). Only an index that exists
+        is kept so: a program that saves and never searches gets none (and no thread writing
+        into its folder after the save returned)."""
+        if self.problem is not None or not (self._writer is not None or self._path.exists()):
+            return  # never searched here: no index to keep (the first refresh makes it)
         with self._wake:
             self._pending.update(names)
             if self._worker is None:

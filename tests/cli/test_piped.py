@@ -22,6 +22,7 @@ COMMAND_NAMES = [
     "/title",
     "/delete",
     "/export",
+    "/search",  # issue 18
     "/help",
     "/exit",
 ]
