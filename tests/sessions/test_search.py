@@ -438,3 +438,11 @@ def test_a_snippet_is_cut_around_the_first_match_with_every_match_marked(manager
     assert [hit.snippet[a:b] for a, b in hit.marks] == ["Wombats"]
     [hit] = manager.search('"wombats dig"')
     assert [hit.snippet[a:b] for a, b in hit.marks] == ["Wombats", "dig"]
+
+
+def test_a_program_that_never_searches_gets_no_index(tmp_path) -> None:
+    manager = SessionManager(tmp_path)
+    manager.save_session("s", [user("hello")])
+    manager.delete_session("s")
+    manager.close()
+    assert not list(tmp_path.glob(INDEX_NAME + "*"))
