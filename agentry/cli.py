@@ -49,6 +49,7 @@ from agentry.sessions.background_sync import AUTOSAVE_S, sync_in_background
 from agentry.sessions.branches import BranchError, last_turn
 from agentry.sessions.manager import SyncReport
 from agentry.sessions.rescue import rescue_copy
+from agentry.sessions.search import SearchUnavailable
 from agentry.termination import hold_console_close, termination_signals
 from agentry.timefmt import stamp
 from agentry.tools import Tool
@@ -518,6 +519,15 @@ class ChatClient:
                 return
         self.term.line(commands.title_text(self.session_id, self.session.title))
 
+    def search(self, command: SlashCommand) -> None:
+        query = command.args.get("words", "")
+        try:
+            hits = self.manager.search(query, SEARCH_LIMIT) if query.strip() else []
+        except SearchUnavailable as exc:
+            self.term.error(str(exc))
+            return
+        self.term.line(commands.search_text(query, hits, SEARCH_LIMIT))
+
     def tools(self, _: SlashCommand) -> None:
         tools = [self.agent.tools.get(name) for name in self.agent.tools.names()]
         width = max((len(t.name) for t in tools), default=0)
@@ -581,6 +591,8 @@ class ChatClient:
         self.running = False
 
 
+SEARCH_LIMIT = 20  # /search hits shown
+
 KEYS = (
     ("Ctrl-C", "Stop a reply; at the prompt, save and exit"),
     ("Ctrl-D", "At the prompt, save and exit"),
@@ -606,6 +618,7 @@ HANDLERS = commands.bind(
         "undo": ChatClient.undo,
         "branches": ChatClient.branches,
         "fork": ChatClient.fork,
+        "search": ChatClient.search,
     },
 )
 
@@ -614,7 +627,12 @@ HANDLERS = commands.bind(
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["search"]:  # ``agentry search WORDS``; a prompt starting so is quoted whole
+        from agentry.cli_search import main as search
+
+        return search(argv[1:])
+    args = parse_args(argv)
     for stream in (sys.stdout, sys.stderr):
         stream.reconfigure(errors="replace")  # type: ignore[union-attr]  # any model text prints
     term = Terminal(sys.stdout, sys.stderr)

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from agentry.errors import Refused
 from agentry.messages import content_text
@@ -22,6 +22,9 @@ from agentry.sessions.branches import Branch, Message
 from agentry.sessions.ids import validate_session_id
 from agentry.timefmt import stamp
 from agentry.wording import plural
+
+if TYPE_CHECKING:
+    from agentry.sessions.search import Hit
 
 Client = Literal["line", "tui"]
 LINE: Client = "line"
@@ -123,6 +126,11 @@ COMMANDS: dict[str, CommandSpec] = {
             (SESSION_ID, MESSAGE_NUMBER),
             "Copy the conversation up to message N to a new session",
             frozenset((LINE,)),
+        ),
+        CommandSpec(
+            "search",
+            (Arg("words", required=False, text=True),),
+            'Search every session: words, "a phrase", prefix*, -excluded',
         ),
         CommandSpec("help", (), "Show the commands and keys"),
         CommandSpec("exit", (), "Save the session and quit", frozenset((LINE,))),
@@ -434,3 +442,22 @@ def switched_text(branch_id: str, message_count: int) -> str:
 
 def forked_text(source_id: str, new_id: str, index: int) -> str:
     return f"Forked session '{source_id}' at message {index} into '{new_id}' (now current)."
+
+
+def hit_line(hit: Hit) -> str:
+    """A search hit on one line, tab-separated for scripts: session, #index (@branch if it is
+    in another branch), role, time, snippet."""
+    where = f"#{hit.index}" + (f"@{hit.branch}" if hit.branch is not None else "")
+    return "\t".join((hit.session_id, where, hit.role, stamp(hit.time), hit.snippet))
+
+
+def search_text(query: str, hits: list[Hit], limit: int) -> str:
+    """What ``/search`` answers in the line client."""
+    if not query.strip():
+        return 'Usage: /search <words> — words, "a phrase", prefix*, -excluded.'
+    if not hits:
+        return f"Nothing matches {query.strip()!r}."
+    more = f" (the best {limit})" if len(hits) == limit else ""
+    found = f"{len(hits)} {'match' if len(hits) == 1 else 'matches'}{more}"
+    lines = [f"{found}; /resume <id> opens one:"]
+    return "\n".join([*lines, *(hit_line(hit) for hit in hits)])

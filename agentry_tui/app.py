@@ -45,10 +45,12 @@ from agentry_tui.keys import MAIN_SCREEN_ONLY, alt_keys, bindings, help_rows
 from agentry_tui.layout import Panel, panels
 from agentry_tui.model_choice import parse_model_choice
 from agentry_tui.pacing import Pacer
+from agentry_tui.screens.search import SearchScreen
 from agentry_tui.store import (
     ApprovalRequested,
     Connection,
     ReplyFinished,
+    SearchIndexProgress,
     SessionEntry,
     SessionListChanged,
     SessionStore,
@@ -69,6 +71,8 @@ from agentry_tui.widgets.status import StatusBar
 if TYPE_CHECKING:
     from textual.command import Provider
     from textual.screen import Screen
+
+    from agentry.sessions.search import Hit
 
 # What a request may fail with (Refused, a provider's or a file's error): shown, not raised.
 ERRORS = (AgentryError, ValueError, OSError)
@@ -122,6 +126,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         )
         self._first_session = session_id
         self.pacer = Pacer(self.call_after_refresh)  # how fast replies are shown: keys first
+        self._found: tuple[str, int] | None = None  # a search hit to show once its session is
 
     def compose(self) -> ComposeResult:
         # The sessions are listed and the first one read before the widgets are made, so the
@@ -153,6 +158,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             self._entry_shown(entry)
         # Choosing the provider may probe the network and builds an HTTP client: after the frame.
         self.call_after_refresh(self.store.connect)
+        self.call_after_refresh(self.store.refresh_search)  # files changed while we were away
         self.query_one(Prompt).focus()
         self._lay_out()
         self.set_interval(30, self._tick)
@@ -226,6 +232,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         messages.model = self.store.model_of(entry)
         await messages.show(entry)
         self._entry_shown(entry)
+        await self._show_found(entry)
 
     def _entry_shown(self, entry: SessionEntry) -> None:
         """The chat pane shows a newly opened session: the rest of the screen follows."""
@@ -539,6 +546,59 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         paths = await self.store.export(entry.id, fmt, target)
         self._notice(commands.exported_text(paths))
 
+    # -- search (issue 18) ------------------------------------------------------------------
+
+    def action_search(self, query: str = "") -> None:
+        if not isinstance(self.screen, SearchScreen):
+            self.push_screen(SearchScreen(self.store.search, query), self._open_hit)
+
+    async def _cmd_search(self, command: SlashCommand) -> None:
+        self.action_search(command.args.get("words", ""))
+
+    def on_search_index_progress(self, message: SearchIndexProgress) -> None:
+        if isinstance(self.screen, SearchScreen):
+            self.screen.indexing(message.done, message.total)
+
+    @work(thread=True, group="filter-contents", exclusive=True, exit_on_error=False)
+    def on_sidebar_contents_wanted(self, message: Sidebar.ContentsWanted) -> None:
+        ids = self.store.sessions_matching(message.text)
+        self.call_from_thread(self.query_one(Sidebar).set_content_matches, message.text, ids)
+
+    def on_app_focus(self, _: events.AppFocus) -> None:
+        self.store.refresh_search()  # another program may have changed files meanwhile
+
+    async def _open_hit(self, hit: Hit | None) -> None:
+        """Open the hit's session scrolled to its message, marked."""
+        if hit is None:
+            return
+        if self.store.get(hit.session_id) is None:  # deleted since it was found
+            self.notify(visible(commands.missing_text(hit.session_id)), severity="error")
+            return
+        was_open = self.store.active_id == hit.session_id
+        entry = self.store.open(hit.session_id)
+        self.query_one(Prompt).focus()
+        if hit.branch is not None and not self._switch_branch(entry, hit.branch):
+            return
+        self._found = (entry.id, hit.index)
+        if was_open:  # else _active_changed shows it once the session is built
+            await self._show_found(entry)
+
+    def _switch_branch(self, entry: SessionEntry, branch: str) -> bool:
+        """Make the stored branch ``branch`` the one shown; whether it could. Issue 17a's
+        ``AgentSession.switch_to_branch`` does it: calling it (and saving) is what is left
+        to wire here; until then the session shows its active branch and says so."""
+        self._notice(
+            f"The match is in another branch ({visible(branch)}) of {visible(entry.id)}: "
+            "showing the session's current branch.",
+            "warning",
+        )
+        return False
+
+    async def _show_found(self, entry: SessionEntry) -> None:
+        found, self._found = self._found, None
+        if found is not None and found[0] == entry.id:
+            await self.query_one(MessageList).show_message(found[1])
+
     _HANDLERS = commands.bind(
         TUI,
         {
@@ -551,6 +611,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             "model": _cmd_model,
             "system": _cmd_system,
             "rename": _cmd_rename,
+            "search": _cmd_search,
             "title": _cmd_title,
             "delete": _cmd_delete,
             "export": _cmd_export,
@@ -755,6 +816,10 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
                 self.query_one(Prompt).focus()
 
     def action_focus_filter(self) -> None:
+        box = self.query_one("#session-filter", Input)
+        if box.has_focus:  # a second ctrl+f: titles and contents, or titles only again
+            self.query_one(Sidebar).toggle_contents()
+            return
         if not self._given_way("sidebar", self.show_sidebar, self.query_one(Sidebar)):
             self.show_sidebar = True
         # At once, not after the keys waiting behind ctrl+f (focus() waits its turn): keys typed

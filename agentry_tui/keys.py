@@ -52,6 +52,7 @@ ACTIONS: tuple[KeyAction, ...] = (
         "ctrl+t,alt+t", "change_theme", "Theme", "Pick a colour theme (remembered)", False, True
     ),
     KeyAction("f1", "help", "Help", "Show the commands and keys"),
+    KeyAction("f6,alt+s", "search", "Search", "Search every session's messages", False, True),
     KeyAction(
         "ctrl+q",
         "quit",

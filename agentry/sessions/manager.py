@@ -20,6 +20,7 @@ from agentry.sessions.ids import file_name, validate_session_id
 from agentry.sessions.index import ListingIndex, StatKey, stat_key
 from agentry.sessions.listing import FolderListing, mtime_iso, summary_of
 from agentry.sessions.merge import MergeResult, count_new, merge_metadata, merge_tree
+from agentry.sessions.search import Hit, Progress, SearchIndex
 from agentry.sessions.session import AgentSession, DiskState, now
 from agentry.sessions.storage import atomic_write, locked, os_problem, read_regular
 from agentry.sessions.titles import MAX_TITLE, given_title, validate_title, with_title
@@ -89,6 +90,7 @@ class SessionManager:
         self._headers: dict[str, tuple[StatKey, str, dict[str, Any]]] = {}
         # The branches of those files that have any, with the messages they fork off, by id.
         self._trees: dict[str, tree.Tree] = {}
+        self._search = SearchIndex(self.history_dir)
 
     # -- paths ------------------------------------------------------------------------------
 
@@ -252,6 +254,7 @@ class SessionManager:
             )
             self._remember_tree(record)
             self._index.put(path.name, key, summary_of(record, key[0]))
+        self._search.changed(path.name)
         return key
 
     def sync(
@@ -439,6 +442,7 @@ class SessionManager:
         with self._mutex:
             self._headers.pop(session_id, None)
             self._trees.pop(session_id, None)
+        self._search.changed(path.name)
         return True
 
     def rename_session(self, old_id: str, new_id: str) -> None:
@@ -457,6 +461,7 @@ class SessionManager:
         with self._mutex:
             self._headers.pop(old_id, None)
             self._trees.pop(old_id, None)
+        self._search.changed(file_name(old_id), new_path.name)
 
     def set_title(self, session_id: str, title: str | None) -> str:
         """Give the saved session a title (kept in its metadata; listings show it instead of
@@ -496,5 +501,45 @@ class SessionManager:
 
     def close(self) -> None:
         """Write what the listing index learned since it was last written (also done when the
-        manager is collected or the process exits; the index is only a cache)."""
+        manager is collected or the process exits; the index is only a cache), and what this
+        manager saved to the search index."""
         self._index_writer()
+        self._search.close()
+
+    # -- searching (see agentry.sessions.search) ---------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        limit: int = 50,
+        *,
+        role: str | None = None,
+        session: str | None = None,
+        model: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[Hit]:
+        """Messages of every session (every branch) matching ``query``, best first: by relevance,
+        then newest. Words must all match; "exact phrases", prefix* and -excluded words work;
+        any text is a valid query. Filters: ``role`` and ``model`` of the message, ``session``
+        id, and its time in [``since``, ``until``). Answered from the index; the first search
+        of a manager first brings the index up to date with the files, as ``refresh_search``
+        does. Raises SearchUnavailable if this Python's sqlite3 has no FTS5."""
+        self._search.refresh_once()
+        self._search.wait()
+        return self._search.search(
+            query, limit=limit, role=role, session=session, model=model, since=since, until=until
+        )
+
+    def search_sessions(self, query: str) -> set[str]:
+        """Ids of the sessions with a message that matches ``query`` (as ``search`` reads it)."""
+        self._search.refresh_once()
+        self._search.wait()
+        return self._search.sessions(query)
+
+    def refresh_search(self, progress: Progress | None = None) -> int:
+        """Bring the search index up to date with the files (changed by other processes, a sync
+        tool, or never indexed): only files whose size or mtime changed are read. Returns how
+        many files were indexed or forgotten; ``progress(done, total)`` is called as it goes.
+        Blocking (a front-end runs it in a thread; searches meanwhile answer from the index)."""
+        return self._search.refresh(progress)

@@ -5,6 +5,7 @@ from agentry_tui.store.facade import SessionStore
 from agentry_tui.store.messages import (
     ApprovalRequested,
     ReplyFinished,
+    SearchIndexProgress,
     SessionListChanged,
     SessionUpdated,
     StreamDelta,
@@ -18,6 +19,7 @@ __all__ = [
     "Notice",
     "PartialReply",
     "ReplyFinished",
+    "SearchIndexProgress",
     "SessionEntry",
     "SessionListChanged",
     "SessionStore",

@@ -27,7 +27,7 @@ from agentry import commands
 from agentry.errors import Refused, SessionCorruptError
 from agentry.sessions import AgentSession, SessionManager, validate_session_id
 from agentry_tui.store.connection import ModelConnection
-from agentry_tui.store.messages import SessionListChanged, SessionUpdated
+from agentry_tui.store.messages import SearchIndexProgress, SessionListChanged, SessionUpdated
 from agentry_tui.store.model import Connection, Generation, SessionEntry
 from agentry_tui.store.naming import automatic_id
 from agentry_tui.store.runner import ReplyRunner
@@ -36,11 +36,14 @@ from agentry_tui.store.saver import Saver
 if TYPE_CHECKING:
     from agentry.agent import Agent, Approval
     from agentry.events import ToolCallEvent
+    from agentry.sessions.search import Hit
     from agentry.tools import Tool
 
 Clock = Callable[[], datetime]
 
 LISTING_DELAY_S = 0.5  # the listing of sessions the index does not know waits this long
+SEARCH_LIMIT = 100  # hits the search screen lists
+PROGRESS_FROM = 200  # files to index from which the search screen shows how far it is
 
 
 class SessionStore(DOMNode):
@@ -66,6 +69,7 @@ class SessionStore(DOMNode):
         self.clock = clock
         self._entries: dict[str, SessionEntry] = {}
         self._order: list[str] = []  # newest activity first
+        self._indexing = False  # a refresh of the search index is running
         self._saver = Saver(
             self.manager,
             lookup=self.get,
@@ -166,6 +170,35 @@ class SessionStore(DOMNode):
         rank = {row["id"]: n for n, row in enumerate(rows)}
         self._order.sort(key=lambda sid: rank.get(sid, -1))  # sessions made since stay on top
         self._post(SessionListChanged())
+
+    # -- search (issue 18) ----------------------------------------------------------------
+
+    def search(self, text: str) -> list[Hit]:
+        """The hits for a typed text, from the index (blocking: call it in a thread)."""
+        return self.manager.search(text, SEARCH_LIMIT)
+
+    def sessions_matching(self, text: str) -> set[str]:
+        """Ids of the sessions whose messages match ``text`` as typed so far (its last word
+        a prefix), from the index (blocking: call it in a thread)."""
+        return self.manager.search_sessions(text if text.endswith((" ", '"')) else text + "*")
+
+    def refresh_search(self) -> None:
+        """Bring the search index up to date with the files other processes or a sync tool
+        changed (every file, the first time), in a thread; one at a time."""
+        if not self._indexing:
+            self._indexing = True
+            self._refresh_search_index()
+
+    @work(thread=True, group="search-index", exit_on_error=False)
+    def _refresh_search_index(self) -> None:
+        try:
+            self.manager.refresh_search(self._index_progress)
+        finally:
+            self._indexing = False
+
+    def _index_progress(self, done: int, total: int) -> None:
+        if total >= PROGRESS_FROM:
+            self._post(SearchIndexProgress(done, total))
 
     def open(self, session_id: str) -> SessionEntry:
         entry = self._entries[session_id]

@@ -54,3 +54,12 @@ class ApprovalRequested(Message):
         self.call = call
         self.tool = tool
         self.future = future
+
+
+class SearchIndexProgress(Message):
+    """The search index is being brought up to date: ``done`` of ``total`` files read."""
+
+    def __init__(self, done: int, total: int) -> None:
+        super().__init__()
+        self.done = done
+        self.total = total

@@ -40,6 +40,7 @@ FIRST_LINES = 40
 RECENT = 50
 LINE_BUDGET = 200
 STEP_LINES = 40  # built at a time when filling in above (see load_earlier)
+FOUND_CONTEXT_LINES = 6  # shown above a message opened from a search hit (see show_message)
 
 
 def estimated_lines(message: dict[str, Any], width: int) -> int:
@@ -319,7 +320,8 @@ class MessageList(AnchoredToThisLayout, VerticalScroll):
         # the mount goes on, and must not build these messages again.
         self._start = lo
         await mounting
-        for button in self.query(LoadEarlier):
+        # By id: a LoadLater (a LoadEarlier too) below a block opened mid-session stays.
+        for button in self.query("#load-earlier").results(LoadEarlier):
             if lo == 0:
                 await button.remove()
             else:
@@ -348,11 +350,22 @@ class MessageList(AnchoredToThisLayout, VerticalScroll):
             self._following = False
             self.scroll_home(animate=False)
             return
+        await self._build_from(entry, 0, 0)
+        self.scroll_home(animate=False, immediate=True)
+
+    async def _build_from(self, entry: SessionEntry, lo: int, needed: int) -> None:
+        """Rebuild the list as one block from messages[lo] (up to ``needed`` at least), with a
+        button above it for the messages before (if any) and one below for those after."""
+        assert entry.session is not None
         messages = entry.session.messages
         self._rebuilding(entry)
-        end = window_end(messages, 0, self._text_width())
-        widgets = self._build(entry, 0, end)
-        self._start, self._end, self._notices = 0, end, len(entry.notices)
+        end = window_end(messages, lo, self._text_width())
+        if end <= needed:  # a very tall message between: the block runs on to the needed one
+            end = window_end(messages, needed, self._text_width())
+        widgets = self._build(entry, lo, end)
+        self._start, self._end, self._notices = lo, end, len(entry.notices)
+        if lo:
+            widgets.insert(0, LoadEarlier(lo))
         if end < len(messages):
             self._later = LoadLater(len(messages) - end)
             widgets.append(self._later)
@@ -361,10 +374,42 @@ class MessageList(AnchoredToThisLayout, VerticalScroll):
             await self.remove_children()
             await self.mount_all(widgets)
         self.release_anchor()
-        self.scroll_home(animate=False, immediate=True)
         self._settled = True
-        if self._later is None:  # a short session: all of it is built, as if opened at its end
+        if self._later is None:  # the block reaches the newest: as if opened at its end
             await self.sync(entry)
+
+    async def show_message(self, index: int) -> Widget | None:
+        """Scroll to the message at ``index`` (a search hit) and mark it (the ``-found``
+        class); when it is not built, the list is rebuilt as a block that begins a little
+        above it, however old it is. Returns its widget (for a tool result: its call's)."""
+        entry = self.entry
+        if entry is None or entry.session is None:
+            return None
+        messages = entry.session.messages
+        if not 0 <= index < len(messages):
+            return None
+        if not self._start <= index < self._end:
+            lo = window_start(messages, index, self._text_width(), FOUND_CONTEXT_LINES)
+            await self._build_from(entry, lo, index)
+        widget = self._widget_of(messages, index)
+        for marked in self.query(".-found"):
+            marked.remove_class("-found")
+        if widget is None:
+            return None
+        widget.add_class("-found")
+        self.release_anchor()
+        self._following = False
+        self.call_after_refresh(self.scroll_to_widget, widget, animate=False, top=True)
+        return widget
+
+    def _widget_of(self, messages: list[dict[str, Any]], index: int) -> Widget | None:
+        """The built widget showing messages[index]: its own, or the nearest one above (a
+        tool result is shown in its call's)."""
+        shown = {id(getattr(child, "message", None)): child for child in self.children}
+        for n in range(index, self._start - 1, -1):
+            if (widget := shown.get(id(messages[n]))) is not None:
+                return widget
+        return None
 
     async def load_later(self) -> None:
         """Build the block below the built messages of a session shown from its start; once

@@ -71,12 +71,22 @@ class Sidebar(Vertical):
     class Left(Message):
         """Esc with nothing left to clear: the reader is done here."""
 
+    class ContentsWanted(Message):
+        """The filter also matches contents: which sessions' messages match ``text``? (The
+        answer comes back through ``set_content_matches``.)"""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._entries: list[SessionEntry] = []
         self._active: str | None = None
         self._now = datetime.now()
         self._applied = ""  # the filter text the rows show
+        self.contents = False  # the filter also matches what the sessions' messages say
+        self._content_matches: tuple[str, frozenset[str]] = ("", frozenset())  # (text, ids)
 
     def compose(self) -> ComposeResult:
         yield SafeInput(placeholder="Filter sessions (ctrl+f)", id="session-filter", compact=True)
@@ -102,12 +112,34 @@ class Sidebar(Vertical):
 
     def _rebuild(self) -> None:
         text = self._applied = self.filter_text
-        shown = [e for e in self._entries if not text or matches(e, text)]
+        by_content = self._content_matches[1] if self._content_matches[0] == text else frozenset()
+        shown = [e for e in self._entries if not text or matches(e, text) or e.id in by_content]
         rows = self.query_one(SessionList)
         rows.set_rows(shown, self._now)
         rows.highlight(self._active)
         count = f"{len(shown)} of {len(self._entries)}" if text else str(len(shown))
-        self.query_one("#sessions-heading", Static).update(f"SESSIONS  {count}")
+        where = "titles and contents" if self.contents else "titles · ctrl+f: contents too"
+        self.query_one("#sessions-heading", Static).update(
+            f"SESSIONS  {count}" + (f"  ({where})" if text else "")
+        )
+        if self.contents and text and self._content_matches[0] != text:
+            self.post_message(self.ContentsWanted(text))
+
+    def toggle_contents(self) -> None:
+        """Match the filter against titles only, or against the messages too."""
+        self.contents = not self.contents
+        box = self.query_one("#session-filter", Input)
+        box.placeholder = (
+            "Filter titles and contents (ctrl+f)" if self.contents else "Filter sessions (ctrl+f)"
+        )
+        self._content_matches = ("", frozenset())
+        self._rebuild()
+
+    def set_content_matches(self, text: str, ids: Iterable[str]) -> None:
+        """The sessions whose messages match ``text`` (shown if it is still the filter)."""
+        self._content_matches = (text, frozenset(ids))
+        if self.contents and text == self.filter_text:
+            self._rebuild()
 
     def set_active(self, active_id: str | None) -> None:
         opened = active_id != self._active

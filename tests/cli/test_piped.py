@@ -26,6 +26,7 @@ COMMAND_NAMES = [
     "/undo",
     "/branches",
     "/fork",
+    "/search",  # issue 18
     "/help",
     "/exit",
 ]
