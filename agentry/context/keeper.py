@@ -80,13 +80,14 @@ class ContextKeeper:
         stamp: datetime,
     ) -> dict[str, Any]:
         """A summary message standing in for the messages ``plan`` drops and for the summary it
-        sends, written by the model a part at a time (each part a quarter of the context)."""
+        sends, written by the model a part at a time."""
         through = max(plan.dropped)
         earlier = history[plan.summary] if plan.summary is not None else None
         summary = (
             content_text(earlier.get("content")).removeprefix(SUMMARY_PREFIX) if earlier else ""
         )
-        room = (plan.limit or 4096) * CHARS_PER_TOKEN // 4
+        # A part takes half the context; the summary so far and the new one an eighth each.
+        room = (plan.limit or 4096) * CHARS_PER_TOKEN // 2
         for part in _parts([history[i] for i in plan.dropped], room):
             summary = await self._summarise(summary, part, model, reply_timeout, room)
         covered = len(plan.dropped) + (_covered(earlier) if earlier else 0)
@@ -115,7 +116,7 @@ class ContextKeeper:
                 if isinstance(event, TextDelta):
                     pieces.append(event.text)
                     size += len(event.text)
-                    if size >= room // 2:  # long enough: a summary is no use longer than this
+                    if size >= room // 4:  # long enough: a summary is no use longer than this
                         break
         return "".join(pieces)
 
