@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, TypeVar
 
+from agentry.context.pins import message_number
+from agentry.context.window import POLICIES
 from agentry.errors import Refused
 from agentry.sessions.ids import validate_session_id
 from agentry.timefmt import stamp
@@ -53,6 +55,7 @@ class CommandSpec:
 
 
 SESSION_ID = Arg("id", check=validate_session_id)
+MESSAGE = Arg("N", check=message_number)
 
 COMMANDS: dict[str, CommandSpec] = {
     spec.name: spec
@@ -85,6 +88,13 @@ COMMANDS: dict[str, CommandSpec] = {
             (Arg("format", required=False, choices=("md", "json")), Arg("path", required=False)),
             "Write the session to Markdown and/or JSON",
         ),
+        CommandSpec(
+            "context",
+            (Arg("policy", required=False, choices=POLICIES),),
+            "Show what the next request sends; set what to do if too big",
+        ),
+        CommandSpec("pin", (MESSAGE,), "Send message N (as /context numbers it) every time"),
+        CommandSpec("unpin", (MESSAGE,), "Stop always sending message N"),
         CommandSpec("help", (), "Show the commands and keys"),
         CommandSpec("exit", (), "Save the session and quit", frozenset((LINE,))),
     )

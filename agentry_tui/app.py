@@ -30,6 +30,7 @@ from textual.widgets import Input
 from agentry import commands
 from agentry.commands import TUI, CommandSpec, SessionLine, SlashCommand
 from agentry.config import load_settings, save_settings
+from agentry.context.texts import policy_set_text
 from agentry.errors import AgentryError, ProviderError, Refused
 from agentry.messages import content_text, title_of
 from agentry.providers import PROVIDER_NAMES
@@ -539,6 +540,23 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         paths = await self.store.export(entry.id, fmt, target)
         self._notice(commands.exported_text(paths))
 
+    async def _cmd_context(self, command: SlashCommand) -> None:
+        if (entry := self.active) is None:
+            return
+        if (policy := command.args.get("policy")) is not None:
+            self.store.set_context_policy(entry.id, policy)
+            self._notice(policy_set_text(policy))
+            return
+        self._notice(await self.store.context_report(entry.id))
+
+    async def _cmd_pin(self, command: SlashCommand) -> None:
+        if (entry := self.active) is not None:
+            self._notice(self.store.set_pin(entry.id, int(command.args["N"]), True))
+
+    async def _cmd_unpin(self, command: SlashCommand) -> None:
+        if (entry := self.active) is not None:
+            self._notice(self.store.set_pin(entry.id, int(command.args["N"]), False))
+
     _HANDLERS = commands.bind(
         TUI,
         {
@@ -554,6 +572,9 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             "title": _cmd_title,
             "delete": _cmd_delete,
             "export": _cmd_export,
+            "context": _cmd_context,
+            "pin": _cmd_pin,
+            "unpin": _cmd_unpin,
         },
     )
 

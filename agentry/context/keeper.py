@@ -12,7 +12,8 @@ from typing import Any
 from agentry.config import settings_context_length
 from agentry.context.estimate import CHARS_PER_TOKEN, tools_tokens
 from agentry.context.length import ContextLength, positive_int, resolve_length
-from agentry.context.window import SUMMARY, Plan, plan_request, summary_through
+from agentry.context.texts import context_text
+from agentry.context.window import SUMMARY, Plan, plan_request, policy_of, summary_through
 from agentry.errors import ProviderError
 from agentry.events import TextDelta
 from agentry.messages import CREATED_AT, content_text, wire_message
@@ -70,6 +71,19 @@ class ContextKeeper:
             tools=tools_tokens(tools),
             max_reply=positive_int(params(metadata).get("max_tokens")),
         )
+
+    async def report(
+        self,
+        history: list[dict[str, Any]],
+        metadata: Mapping[str, Any],
+        model: str | None,
+        tools: list[dict[str, Any]] | None,
+    ) -> str:
+        """``/context``: what the next request sends and leaves out (the server asked for the
+        context length if the model is known)."""
+        length = await self.length(model, metadata) if model else self.known(None, metadata)
+        plan = self.plan(history, metadata, length, tools)
+        return context_text(history, plan, length, policy_of(metadata))
 
     async def summary(
         self,

@@ -87,6 +87,15 @@ def _line(index: int, message: dict[str, Any]) -> str:
     return f"  {index:>4} {message.get('role', '?')}{marks}: {text}"
 
 
+def policy_set_text(policy: str) -> str:
+    said = {
+        "drop": "the oldest turns are left out",
+        "summarise": "the model summarises the oldest turns, and the summary is sent instead",
+        "ask": "nothing is sent until you choose",
+    }[policy]
+    return f"When the conversation no longer fits the context, {said} (/context {policy})."
+
+
 def does_not_fit(plan: Plan) -> str:
     """Why a request is not sent even with every older turn left out."""
     return (

@@ -146,13 +146,16 @@ def _plan(
     summaries = [i for i, m in enumerate(history) if summary_through(m) is not None]
     summary = summaries[-1] if summaries else None
     through = summary_through(history[summary]) if summary is not None else -1
-    system = [i for i, m in enumerate(history) if m.get("role") == "system" and i not in summaries]
-    units = _units(history, [i for i in range(len(history)) if i not in system + summaries])
+    system = [
+        i for i, m in enumerate(history) if m.get("role") == "system" and summary_through(m) is None
+    ]
+    apart = set(system) | set(summaries)
+    units = _units(history, [i for i in range(len(history)) if i not in apart])
     pinned = [i for unit in units if any(is_pinned(history[j]) for j in unit) for i in unit]
     pinned_set = set(pinned)
     rest = [u for u in units if u[0] not in pinned_set]
-    covered = [i for u in rest for i in u if summary is not None and u[-1] <= (through or 0)]
-    turns = _turns([u for u in rest if u[0] not in set(covered)], history)
+    covered = set() if summary is None else {i for u in rest if u[-1] <= (through or 0) for i in u}
+    turns = _turns([u for u in rest if u[0] not in covered], history)
 
     def cost(indices: Sequence[int]) -> int:
         return sum(costs[i] for i in indices)
@@ -167,11 +170,11 @@ def _plan(
         kept[:0] = turn
         if room is not None:
             room -= size
-    sent_set = set(system) | pinned_set | set(kept)
-    order = sorted(system) + ([summary] if summary is not None else [])
-    sent = tuple(order + sorted(sent_set - set(system)))
-    left_out = tuple(i for i in range(len(history)) if i not in set(sent))
-    dropped = tuple(i for i in left_out if i not in set(covered) and i not in summaries)
+    order = system + ([summary] if summary is not None else [])
+    sent = tuple(order + sorted(pinned_set | set(kept)))
+    sent_set = set(sent)
+    left_out = tuple(i for i in range(len(history)) if i not in sent_set)
+    dropped = tuple(i for i in left_out if i not in covered and i not in apart)
     breakdown = Breakdown(
         system=cost(system),
         pinned=cost(pinned),

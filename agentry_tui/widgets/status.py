@@ -13,6 +13,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Static
 
+from agentry.context.texts import WARN_AT, filling, meter_text
 from agentry.safe_text import visible
 from agentry.wording import plural
 from agentry_tui.store.model import Connection, SessionEntry
@@ -71,6 +72,8 @@ def status_parts(connection: Connection, entry: SessionEntry | None) -> list[Par
             add("corrupt file", 2, "$text-error")
         else:
             add(plural(entry.message_count or 0, "message"), 5)
+            if (plan := entry.context) is not None:  # past 80%: warned before anything is left out
+                add(meter_text(plan), 4, "$text-warning" if filling(plan) >= WARN_AT else "")
             # A reply arriving has no speed yet, and the last one's is not its.
             if not entry.streaming and (rate := entry.last_rate) is not None:
                 add(f"{rate:.1f} tok/s", 7)

@@ -22,6 +22,9 @@ COMMAND_NAMES = [
     "/title",
     "/delete",
     "/export",
+    "/context",
+    "/pin",
+    "/unpin",
     "/help",
     "/exit",
 ]
