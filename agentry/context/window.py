@@ -14,7 +14,7 @@ that reply, and only what was added since is estimated.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Final
 
 from agentry import messages as msg
@@ -112,16 +112,11 @@ def plan_request(
 
 
 def _with_tokens(plan: Plan, tokens: int) -> Plan:
-    return Plan(
-        plan.sent,
-        plan.left_out,
-        plan.dropped,
-        plan.summary,
-        tokens,
-        plan.limit,
-        plan.reserve,
-        plan.breakdown,
-    )
+    """The plan with its exact size; its parts (estimates) scaled to add up to about that."""
+    parts = asdict(plan.breakdown)
+    share = tokens / total if (total := sum(parts.values())) else 1.0
+    breakdown = Breakdown(**{name: round(part * share) for name, part in parts.items()})
+    return replace(plan, tokens=tokens, breakdown=breakdown)
 
 
 def _last_usage(history: Sequence[dict[str, Any]]) -> tuple[int, int, int] | None:
