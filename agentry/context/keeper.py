@@ -12,14 +12,13 @@ from typing import Any
 from agentry.config import settings_context_length
 from agentry.context.estimate import CHARS_PER_TOKEN, tools_tokens
 from agentry.context.length import ContextLength, positive_int, resolve_length
-from agentry.context.texts import context_text
-from agentry.context.window import SUMMARY, Plan, plan_request, policy_of, summary_through
+from agentry.context.texts import context_text, summarised_count
+from agentry.context.window import SUMMARY, Plan, plan_request, policy_of
 from agentry.errors import ProviderError
 from agentry.events import TextDelta
 from agentry.messages import CREATED_AT, content_text, wire_message
 from agentry.providers import Provider
 from agentry.providers.boundary import checked_stream
-from agentry.wording import plural
 
 SUMMARY_PREFIX = "Summary of the earlier conversation:\n"
 SUMMARISE_INSTRUCTION = (
@@ -104,7 +103,7 @@ class ContextKeeper:
         room = (plan.limit or 4096) * CHARS_PER_TOKEN // 2
         for part in _parts([history[i] for i in plan.dropped], room):
             summary = await self._summarise(summary, part, model, reply_timeout, room)
-        covered = len(plan.dropped) + (_covered(earlier) if earlier else 0)
+        covered = len(plan.dropped) + (summarised_count(earlier) if earlier else 0)
         return {
             "role": "system",
             "content": SUMMARY_PREFIX + summary.strip(),
@@ -135,12 +134,6 @@ class ContextKeeper:
         return "".join(pieces)
 
 
-def _covered(summary: Mapping[str, Any]) -> int:
-    value = summary.get(SUMMARY)
-    count = value.get("messages") if isinstance(value, dict) else None
-    return count if isinstance(count, int) else 0
-
-
 def _parts(messages: list[dict[str, Any]], room: int) -> list[str]:
     """The messages as "role: text" lines, in parts of at most ``room`` characters."""
     parts: list[str] = [""]
@@ -151,12 +144,3 @@ def _parts(messages: list[dict[str, Any]], room: int) -> list[str]:
             parts.append("")
         parts[-1] += line
     return [part for part in parts if part]
-
-
-def summary_label(message: Mapping[str, Any]) -> str:
-    """How a summary message is marked on screen: "summary of 12 messages"."""
-    return (
-        f"summary of {plural(_covered(message), 'message')}"
-        if summary_through(message) is not None
-        else ""
-    )

@@ -3,13 +3,27 @@ of a request that would not fit. Pure."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from agentry.context.length import ContextLength
-from agentry.context.window import POLICIES, Plan, is_pinned, summary_through
+from agentry.context.window import POLICIES, SUMMARY, Plan, is_pinned, summary_through
 from agentry.messages import content_text
 from agentry.wording import plural
+
+
+def summarised_count(summary: Mapping[str, Any]) -> int:
+    """How many messages a summary message stands in for (0 if it is not one)."""
+    value = summary.get(SUMMARY)
+    count = value.get("messages") if isinstance(value, dict) else None
+    return count if isinstance(count, int) else 0
+
+
+def summary_label(message: Mapping[str, Any]) -> str:
+    """How a summary message is marked on screen ("Summary of 12 messages"); "" for others."""
+    if summary_through(message) is None:
+        return ""
+    return f"Summary of {plural(summarised_count(message), 'message')}"
 
 
 def short_count(tokens: int) -> str:

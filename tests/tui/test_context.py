@@ -6,9 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from agentry.sessions import AgentSession, SessionManager
+from agentry_tui.widgets.messages import SystemMessage
 from agentry_tui.widgets.metadata import MetadataPanel
+from tests.servers.base import Reply
 from tests.tui.conftest import SIZE
-from tests.tui.helpers import active, idle, notices, ready, send, status_text
+from tests.tui.helpers import active, idle, notices, ready, send, status_text, text_of
 from tests.tui.scenes import SYSTEM, assistant, seed, user
 
 
@@ -92,3 +94,24 @@ async def test_pin_unpin_and_context(app, history, ollama_server) -> None:
         await idle(pilot, active(app))
         assert "/context summarise" in status_text(app)
         assert not [r for r in ollama_server.requests if r.path == "/api/chat"]
+
+
+async def test_policy_summarise_shows_the_summary_marked(app, history, ollama_server) -> None:
+    ollama_server.context_length = 1024
+    seed(history, "long", long_chat(30), 90, 30, metadata={"context_policy": "summarise"})
+    ollama_server.enqueue(*(Reply(text=f"Part {n} summarised.") for n in range(1, 9)))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, "one more")
+        entry = active(app)
+        await idle(pilot, entry)
+        await pilot.pause(0.2)
+        assert entry.session is not None and entry.context is not None
+        summary = entry.session.messages[62]
+        assert summary["_summary"]["through"] >= 1 and entry.context.summary == 62
+        [shown] = [text_of(w) for w in app.query(SystemMessage) if "Part" in text_of(w)]
+        count = summary["_summary"]["messages"]
+        assert shown.startswith(f"Summary of {count} messages  Summary of the earlier")
+        assert entry.session.messages[1]["content"].startswith("question 0")  # kept
+        await pilot.pause(0.3)
+        assert "_summary" in stored(history, "long").messages[62]  # and saved
