@@ -146,7 +146,7 @@ def _plan(
     ]
     apart = set(system) | set(summaries)
     units = _units(history, [i for i in range(len(history)) if i not in apart])
-    pinned = [i for unit in units if any(is_pinned(history[j]) for j in unit) for i in unit]
+    pinned = _pinned(units, history)
     pinned_set = set(pinned)
     rest = [u for u in units if u[0] not in pinned_set]
     covered = set() if summary is None else {i for u in rest if u[-1] <= (through or 0) for i in u}
@@ -191,6 +191,19 @@ def _units(history: Sequence[dict[str, Any]], indices: list[int]) -> list[list[i
         else:
             units.append([i])
     return units
+
+
+def _pinned(units: list[list[int]], history: Sequence[dict[str, Any]]) -> list[int]:
+    """The indices always sent: each pinned message's unit, and for a pinned reply the person's
+    message it answers too (Anthropic and Gemini refuse a conversation that opens with a reply)."""
+    pinned: list[int] = []
+    asked: list[int] = []  # the unit of the person's message of the turn so far
+    for unit in units:
+        if history[unit[0]].get("role") == "user":
+            asked = unit
+        if any(is_pinned(history[i]) for i in unit):
+            pinned += [i for i in asked + unit if i not in pinned]
+    return sorted(pinned)
 
 
 def _turns(units: list[list[int]], history: Sequence[dict[str, Any]]) -> list[list[int]]:

@@ -44,6 +44,13 @@ def test_the_oldest_turns_are_left_out_and_system_and_pinned_stay() -> None:
     assert set(plan.dropped) == set(plan.left_out)
 
 
+def test_a_pinned_reply_brings_the_question_it_answers() -> None:
+    history = conversation(200)
+    history[4][PINNED] = True  # the second answer
+    plan = plan_request(history, 4096)
+    assert plan.sent[:3] == (0, 3, 4) and plan.fits
+
+
 def test_a_tool_call_is_never_parted_from_its_result() -> None:
     history = conversation(3)
     call = {"id": "c1", "type": "function", "function": {"name": "read", "arguments": "{}"}}
@@ -55,9 +62,11 @@ def test_a_tool_call_is_never_parted_from_its_result() -> None:
     ]
     history[-2][PINNED] = True  # pinning the result pins the call that asked for it
     plan = plan_request(history, 300)
-    assert {8, 9}.issubset(plan.sent)
-    # The unpinned parts of that turn go together or not at all.
-    assert (7 in plan.sent) == (10 in plan.sent)
+    assert {7, 8, 9}.issubset(plan.sent)  # and the question of that turn
+    history[-2].pop(PINNED)
+    for limit in range(100, 400, 10):  # however little room: a call and its result together
+        sent = plan_request(history, limit).sent
+        assert (8 in sent) == (9 in sent)
 
 
 def test_a_summary_stands_in_for_the_messages_it_covers() -> None:
