@@ -1,8 +1,11 @@
-"""The status bar: connection, session, message count, speed of the last reply, saved state;
+"""The status bar: connection, session, message count, the context meter (``ctx 3.1k/8k``: the
+next request's tokens of the context length, in the warning colour past 80%), speed of the
+last reply, saved state;
 and, when the model server is not usable, a second line saying why and what to do.
 
 The first line keeps whole parts only: when it is too narrow the least useful part goes first
-(a plain why this provider, the speed, "Saved: Yes", the message count, a why with advice),
+(a plain why this provider, the speed, "Saved: Yes", the message count, a why with advice,
+the meter),
 never half a word. Everything
 is in its tooltip, and why this provider in full in the metadata panel (ctrl+o)."""
 
