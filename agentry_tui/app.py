@@ -63,6 +63,7 @@ from agentry_tui.widgets.keybar import KeyBar
 from agentry_tui.widgets.markdown import markdown_theme
 from agentry_tui.widgets.messages import NewContentHint
 from agentry_tui.widgets.metadata import MetadataPanel
+from agentry_tui.widgets.not_sent import mark_not_sent
 from agentry_tui.widgets.prompt import Prompt
 from agentry_tui.widgets.sidebar import Sidebar
 from agentry_tui.widgets.status import StatusBar
@@ -262,6 +263,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             await self.query_one(MessageList).sync(entry)
             if not self.is_running:
                 return
+            mark_not_sent(self.query_one(MessageList), entry)
             self._refresh_status()
             self.refresh_bindings()
 

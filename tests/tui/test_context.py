@@ -6,11 +6,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from agentry.sessions import AgentSession, SessionManager
-from agentry_tui.widgets.messages import SystemMessage
+from agentry_tui.widgets.messages import SystemMessage, UserMessage
 from agentry_tui.widgets.metadata import MetadataPanel
 from tests.servers.base import Reply
 from tests.tui.conftest import SIZE
-from tests.tui.helpers import active, idle, notices, ready, send, status_text, text_of
+from tests.tui.helpers import (
+    active,
+    idle,
+    notices,
+    ready,
+    send,
+    status_text,
+    text_of,
+    wait_until,
+)
 from tests.tui.scenes import SYSTEM, assistant, seed, user
 
 
@@ -115,3 +124,31 @@ async def test_policy_summarise_shows_the_summary_marked(app, history, ollama_se
         assert entry.session.messages[1]["content"].startswith("question 0")  # kept
         await pilot.pause(0.3)
         assert "_summary" in stored(history, "long").messages[62]  # and saved
+
+
+async def test_messages_left_out_stay_on_screen_greyed(app, history, ollama_server) -> None:
+    ollama_server.context_length = 1024
+    seed(history, "long", long_chat(30), 90, 30)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+
+        def view(number: int) -> UserMessage:
+            [found] = [
+                v
+                for v in app.query(UserMessage)
+                if v.message["content"].startswith(f"question {number} ")
+            ]
+            return found
+
+        assert not view(29).has_class("-not-sent")
+        await pilot.press("ctrl+home")  # the first messages, built on the way
+        await wait_until(pilot, lambda: _built(app))
+        assert view(0).has_class("-not-sent") and "Not sent" in str(view(0).tooltip)
+        await command(pilot, "/pin 1")
+        assert not view(0).has_class("-not-sent")
+        await command(pilot, "/unpin 1")
+        assert view(0).has_class("-not-sent")
+
+
+def _built(app) -> bool:
+    return any(v.message["content"].startswith("question 0 ") for v in app.query(UserMessage))
