@@ -10,7 +10,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from agentry.errors import AgentryError, ProviderError, ToolError
+from agentry.context import Plan, policy_of
+from agentry.context.keeper import ContextKeeper
+from agentry.context.texts import ask_text, does_not_fit
+from agentry.errors import AgentryError, ContextFullError, ProviderError, ToolError
 from agentry.events import (
     DoneEvent,
     ErrorEvent,
@@ -85,6 +88,7 @@ class Agent:
         self.clock = clock  # stamps every message the agent adds (``_created_at``)
         self.workspace = Workspace(Path(workspace) if workspace else Path.cwd())
         self.tools = ToolRegistry()
+        self.context = ContextKeeper(self.provider)  # what of a session each request sends
         self.sessions: dict[str, AgentSession] = {}
         self._in_flight: dict[str, _ReplyInProgress] = {}  # by session id
 
@@ -240,6 +244,13 @@ class Agent:
     async def _calls(self, session: AgentSession, model: str) -> AsyncGenerator[StreamEvent, None]:
         """The model calls of one turn, with the tools they ask for between them."""
         for _ in range(self.max_iterations):
+            try:
+                request, summary = await self._fitted(session, model)
+            except (ProviderError, ContextFullError) as exc:
+                yield ErrorEvent(exc)
+                return
+            if summary is not None:
+                yield summary
             reply = self._in_flight[session.session_id] = _ReplyInProgress(
                 self.provider.name, model, self.clock
             )
@@ -249,7 +260,7 @@ class Agent:
                 async with contextlib.aclosing(
                     checked_stream(
                         self.provider,
-                        [wire_message(m) for m in session.messages],
+                        request,
                         self.tools.specs() or None,
                         model=model,
                         reply_timeout=self.reply_timeout,
@@ -293,6 +304,35 @@ class Agent:
                 "(max_iterations)."
             )
         )
+
+    def context_plan(self, session: AgentSession, model: str | None = None) -> Plan:
+        """What the next request in the session would send and leave out, as far as is known
+        without asking the server (``await agent.context.length(model, metadata)`` asks)."""
+        model = model or self.provider.model
+        length = self.context.known(model, session.metadata)
+        return self.context.plan(session.messages, session.metadata, length, self.tools.specs())
+
+    async def _fitted(
+        self, session: AgentSession, model: str
+    ) -> tuple[list[dict[str, Any]], MessageAdded | None]:
+        """The messages of the next request, as the context window allows; with the session's
+        policy "summarise", the summary it added first. ContextFullError under "ask", or when
+        even the newest turn does not fit."""
+        length = await self.context.length(model, session.metadata)
+        tools = self.tools.specs() or None
+        plan = self.context.plan(session.messages, session.metadata, length, tools)
+        added = None
+        if plan.dropped and policy_of(session.metadata) == "ask":
+            raise ContextFullError(ask_text(plan))
+        if plan.dropped and policy_of(session.metadata) == "summarise":
+            summary = await self.context.summary(
+                session.messages, plan, model, self.reply_timeout, self.clock()
+            )
+            added = _append(session, summary)
+            plan = self.context.plan(session.messages, session.metadata, length, tools)
+        if not plan.fits:
+            raise ContextFullError(does_not_fit(plan))
+        return [wire_message(m) for m in plan.messages(session.messages)], added
 
     async def list_models(self) -> list[str]:
         return await self.provider.list_models()

@@ -39,6 +39,9 @@ from agentry.cli_input import one_prompt, read_piped
 from agentry.cli_output import ReplyView, Terminal, arguments_text
 from agentry.commands import LINE, SessionLine, SlashCommand
 from agentry.config import ProviderChoice, build_provider, choose_provider, load_settings
+from agentry.context.pins import set_pinned
+from agentry.context.texts import policy_set_text
+from agentry.context.window import POLICY_KEY
 from agentry.errors import AgentryError, ProviderError, Refused, SessionCorruptError
 from agentry.events import ToolCallEvent
 from agentry.export_target import export_session
@@ -590,6 +593,29 @@ class ChatClient:
     def exit(self, _: SlashCommand) -> None:
         self.running = False
 
+    def context(self, command: SlashCommand) -> None:
+        if (policy := command.args.get("policy")) is not None:
+            self.session.metadata[POLICY_KEY] = policy
+            if self.save():
+                self.term.line(policy_set_text(policy))
+            return
+        session, tools = self.session, self.agent.tools.specs()
+        report = self.agent.context.report(
+            session.messages, session.metadata, self.agent.provider.model, tools
+        )
+        self.term.line(self.runner.run(report))
+
+    def pin(self, command: SlashCommand) -> None:
+        self._pin(int(command.args["N"]), True)
+
+    def unpin(self, command: SlashCommand) -> None:
+        self._pin(int(command.args["N"]), False)
+
+    def _pin(self, index: int, pinned: bool) -> None:
+        answer = set_pinned(self.session.messages, index, pinned)
+        if self.save():
+            self.term.line(answer)
+
 
 SEARCH_LIMIT = 20  # /search hits shown
 
@@ -619,6 +645,9 @@ HANDLERS = commands.bind(
         "branches": ChatClient.branches,
         "fork": ChatClient.fork,
         "search": ChatClient.search,
+        "context": ChatClient.context,
+        "pin": ChatClient.pin,
+        "unpin": ChatClient.unpin,
     },
 )
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal, TypeVar
 
+from agentry.context.window import POLICIES
 from agentry.errors import Refused
 from agentry.messages import content_text
 from agentry.sessions import branches as tree
@@ -64,11 +65,13 @@ SESSION_ID = Arg("id", check=validate_session_id)
 def _message_number(text: str) -> str:
     if not text.isdigit():
         raise ValueError(
-            f"Invalid message number {text!r}: /branches shows the numbers (0, 1, ...)."
+            f"Invalid message number {text!r}: messages are numbered from 0, as /context and "
+            "/branches show them."
         )
     return text
 
 
+MESSAGE = Arg("N", check=_message_number)
 MESSAGE_NUMBER = Arg("message", required=False, check=_message_number)
 
 COMMANDS: dict[str, CommandSpec] = {
@@ -132,6 +135,13 @@ COMMANDS: dict[str, CommandSpec] = {
             (Arg("words", required=False, text=True),),
             'Search every session: words, "a phrase", prefix*, -excluded',
         ),
+        CommandSpec(
+            "context",
+            (Arg("policy", required=False, choices=POLICIES),),
+            "Show what the next request sends; set what to do if too big",
+        ),
+        CommandSpec("pin", (MESSAGE,), "Send message N (as /context numbers it) every time"),
+        CommandSpec("unpin", (MESSAGE,), "Stop always sending message N"),
         CommandSpec("help", (), "Show the commands and keys"),
         CommandSpec("exit", (), "Save the session and quit", frozenset((LINE,))),
     )

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from agentry.context.length import positive_int
 from agentry.messages import optional_str
 from agentry.providers.base import MODEL_ENV
 from agentry.sessions.storage import atomic_write
@@ -149,3 +150,13 @@ def build_provider(
     model = model or os.environ.get(MODEL_ENV) or (settings.model if own else None)
     endpoint = endpoint or (settings.endpoint if own else None)
     return make_provider(choice.name, model=model, endpoint=endpoint)
+
+
+def settings_context_length() -> int | None:
+    """The context length settings.json gives (``"params": {"context_length": N}``), if any."""
+    try:
+        data = json.loads(settings_path().read_bytes())
+    except (OSError, ValueError):
+        return None
+    params = data.get("params") if isinstance(data, dict) else None
+    return positive_int(params.get("context_length")) if isinstance(params, dict) else None

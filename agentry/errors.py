@@ -66,3 +66,8 @@ class ProviderTimeout(ProviderError):
 
 class ToolError(AgentryError):
     """A tool could not run (refused, bad arguments, outside the workspace). Shown to the model."""
+
+
+class ContextFullError(AgentryError):
+    """The next request would not fit the model's context window, and the session's policy
+    (or the size of the newest message alone) says not to send it."""

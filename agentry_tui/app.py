@@ -30,6 +30,7 @@ from textual.widgets import Input
 from agentry import commands
 from agentry.commands import TUI, CommandSpec, SessionLine, SlashCommand
 from agentry.config import load_settings, save_settings
+from agentry.context.texts import policy_set_text
 from agentry.errors import AgentryError, ProviderError, Refused
 from agentry.messages import content_text, title_of
 from agentry.providers import PROVIDER_NAMES
@@ -64,6 +65,7 @@ from agentry_tui.widgets.keybar import KeyBar
 from agentry_tui.widgets.markdown import markdown_theme
 from agentry_tui.widgets.messages import NewContentHint
 from agentry_tui.widgets.metadata import MetadataPanel
+from agentry_tui.widgets.not_sent import mark_not_sent
 from agentry_tui.widgets.prompt import Prompt
 from agentry_tui.widgets.sidebar import Sidebar
 from agentry_tui.widgets.status import StatusBar
@@ -268,6 +270,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             await self.query_one(MessageList).sync(entry)
             if not self.is_running:
                 return
+            mark_not_sent(self.query_one(MessageList), entry)
             self._refresh_status()
             self.refresh_bindings()
 
@@ -599,6 +602,23 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         if found is not None and found[0] == entry.id:
             await self.query_one(MessageList).show_message(found[1])
 
+    async def _cmd_context(self, command: SlashCommand) -> None:
+        if (entry := self.active) is None:
+            return
+        if (policy := command.args.get("policy")) is not None:
+            self.store.set_context_policy(entry.id, policy)
+            self._notice(policy_set_text(policy))
+            return
+        self._notice(await self.store.context_report(entry.id))
+
+    async def _cmd_pin(self, command: SlashCommand) -> None:
+        if (entry := self.active) is not None:
+            self._notice(self.store.set_pin(entry.id, int(command.args["N"]), True))
+
+    async def _cmd_unpin(self, command: SlashCommand) -> None:
+        if (entry := self.active) is not None:
+            self._notice(self.store.set_pin(entry.id, int(command.args["N"]), False))
+
     _HANDLERS = commands.bind(
         TUI,
         {
@@ -615,6 +635,9 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             "title": _cmd_title,
             "delete": _cmd_delete,
             "export": _cmd_export,
+            "context": _cmd_context,
+            "pin": _cmd_pin,
+            "unpin": _cmd_unpin,
         },
     )
 

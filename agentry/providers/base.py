@@ -52,6 +52,11 @@ class Provider(abc.ABC):
         self.model = models[0]
         return self.model
 
+    async def context_length(self, model: str) -> int | None:
+        """The context length (tokens) the server runs ``model`` with, where it says one; None
+        where it does not (then settings or the table of well-known models decide)."""
+        return None
+
     def no_models(self) -> str:
         """What to say when the server offers no model at all."""
         return (

@@ -91,9 +91,15 @@ class HttpClient:
             self._client = None
 
     async def get_json(self, path: str) -> Any:
+        return await self._json("GET", path, None)
+
+    async def post_json(self, path: str, payload: dict[str, Any]) -> Any:
+        return await self._json("POST", path, payload)
+
+    async def _json(self, method: str, path: str, payload: dict[str, Any] | None) -> Any:
         url = self.url(path)
         async with self._guard(url):
-            response = await self._send("GET", url, None)
+            response = await self._send(method, url, payload)
             try:
                 await self._raise_for_status(response, url, model=None)
                 await response.aread()

@@ -271,6 +271,13 @@ class LocalProvider(Provider):
         self.model = self._model_path().name
         return self.model
 
+    async def context_length(self, model: str) -> int | None:
+        """The context the model runs with: ``n_ctx`` as asked for, or with 0 (the model's
+        own length) the one llama.cpp chose, which needs the model loaded."""
+        if self._llama is None and self.n_ctx == 0:
+            await self.load()
+        return int(self._llama.n_ctx()) if self._llama is not None else self.n_ctx
+
     async def stream_chat(
         self,
         messages: list[dict[str, Any]],

@@ -1,4 +1,5 @@
-"""Ollama's native API: ``POST /api/chat`` streaming NDJSON, ``GET /api/tags``."""
+"""Ollama's native API: ``POST /api/chat`` streaming NDJSON, ``GET /api/tags``, ``POST
+/api/show`` (a model's details, its context length among them)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import urllib.parse
 from collections.abc import Iterator
 from typing import Any
 
+from agentry.errors import ProviderError
 from agentry.events import ProviderEvent, ReasoningDelta, TextDelta, ToolCallEvent, UsageEvent
 from agentry.providers.base import call_arguments
 from agentry.providers.http_provider import Decoder, HttpProvider, Request
@@ -52,6 +54,23 @@ def to_wire(message: dict[str, Any]) -> dict[str, Any]:
     if message.get("images"):
         wire["images"] = message["images"]
     return wire
+
+
+def shown_context_length(shown: Any) -> int | None:
+    """The context length in an ``/api/show`` answer: the model's own ``num_ctx`` parameter
+    (its Modelfile's, which Ollama runs it with) if set, else ``<architecture>.context_length``
+    of its ``model_info``."""
+    if not isinstance(shown, dict):
+        return None
+    for line in str(shown.get("parameters") or "").splitlines():
+        name, _, value = line.strip().partition(" ")
+        if name == "num_ctx" and value.strip().isdigit():
+            return int(value.strip())
+    info = shown.get("model_info")
+    if not isinstance(info, dict):
+        return None
+    length = info.get(f"{info.get('general.architecture')}.context_length")
+    return length if isinstance(length, int) and length > 0 else None
 
 
 class OllamaDecoder(Decoder):
@@ -110,6 +129,12 @@ class OllamaProvider(HttpProvider):
 
     def model_names(self, listing: Any) -> list[str]:
         return [m.get("name") or m.get("model") for m in listing.get("models", [])]
+
+    async def context_length(self, model: str) -> int | None:
+        try:
+            return shown_context_length(await self.http.post_json("/api/show", {"model": model}))
+        except ProviderError:  # an older server, or a model it cannot describe: not said
+            return None
 
     def no_models(self) -> str:
         return (

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, cast
 
+from agentry.errors import ProviderError
 from agentry.events import (
     ProviderEvent,
     RawArguments,
@@ -30,6 +31,13 @@ def openai_base_url(endpoint: str) -> str:
     if not urllib.parse.urlsplit(endpoint).path:
         endpoint += "/v1"
     return endpoint
+
+
+def props_context_length(props: Any) -> int | None:
+    """``n_ctx`` in llama.cpp's ``/props`` answer (in ``default_generation_settings``)."""
+    settings = props.get("default_generation_settings") if isinstance(props, dict) else None
+    n_ctx = (settings or {}).get("n_ctx") if isinstance(settings, dict) else None
+    return n_ctx if isinstance(n_ctx, int) and n_ctx > 0 else None
 
 
 def to_wire(message: dict[str, Any]) -> dict[str, Any]:
@@ -178,6 +186,17 @@ class OpenAIProvider(HttpProvider):
 
     def model_names(self, listing: Any) -> list[str]:
         return listed_ids(listing)
+
+    async def context_length(self, model: str) -> int | None:
+        """llama.cpp's server says its context length at ``/props`` (next to ``/v1``); a
+        hosted service is not asked (it has no such page, and would be sent the key)."""
+        if self.key_required or not self.endpoint.endswith("/v1"):
+            return None
+        try:
+            props = await self.http.get_json("../props")
+        except ProviderError:
+            return None
+        return props_context_length(props)
 
     def request(
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None, model: str

@@ -24,6 +24,10 @@ from textual.reactive import reactive
 from textual.worker import Worker
 
 from agentry import commands
+from agentry.context import policy_of
+from agentry.context.pins import set_pinned, toggled
+from agentry.context.texts import context_text
+from agentry.context.window import POLICY_KEY
 from agentry.errors import Refused, SessionCorruptError
 from agentry.sessions import AgentSession, SessionManager, validate_session_id
 from agentry_tui.store.connection import ModelConnection
@@ -204,6 +208,7 @@ class SessionStore(DOMNode):
         entry = self._entries[session_id]
         self._load(entry)
         self.active_id = session_id
+        self._discover(session_id)
         return entry
 
     def _load(self, entry: SessionEntry) -> None:
@@ -221,6 +226,7 @@ class SessionStore(DOMNode):
         entry.corrupt = None
         entry.session = session
         self._touch(entry)
+        self._measure(entry)
 
     def _new_session(self, session_id: str) -> AgentSession:
         if self.agent is not None:
@@ -254,8 +260,10 @@ class SessionStore(DOMNode):
         self._entries[session_id] = entry
         self._order.insert(0, session_id)
         self._touch(entry)
+        self._measure(entry)
         self._post(SessionListChanged())
         self.active_id = session_id
+        self._discover(session_id)
         return entry
 
     def discard_if_blank(self, session_id: str) -> None:
@@ -295,6 +303,8 @@ class SessionStore(DOMNode):
 
     def _set_connection(self, connection: Connection) -> None:
         self.connection = connection
+        if self.active_id is not None:
+            self._discover(self.active_id)
 
     async def list_models(self) -> list[str]:
         """The provider's models; raises ProviderError (or Refused without a provider)."""
@@ -416,12 +426,81 @@ class SessionStore(DOMNode):
             entry.add_notice(text, kind)
             self._post(SessionUpdated(session_id))
 
+    # -- the context window ---------------------------------------------------------------
+
+    def _discover(self, session_id: str) -> None:
+        if self.connection.state == "connected":
+            self.run_worker(self.discover_context(session_id), group="context", exit_on_error=False)
+
+    def _measure(self, entry: SessionEntry) -> None:
+        """What the next request in the session would send, as far as is known now."""
+        if (agent := self.agent) is None or entry.session is None:
+            return
+        model = self.model_of(entry)
+        entry.context_length = agent.context.known(model, entry.session.metadata)
+        entry.context = agent.context_plan(entry.session, model)
+
+    async def discover_context(self, session_id: str) -> None:
+        """Ask the server for the session's model's context length (once a model), then
+        measure again."""
+        entry = self._entries.get(session_id)
+        if (agent := self.agent) is None or entry is None or entry.session is None:
+            return
+        if (model := self.model_of(entry)) is not None:
+            await agent.context.length(model, entry.session.metadata)
+        self._measure(entry)
+        self._post(SessionUpdated(session_id))
+
+    async def context_report(self, session_id: str) -> str:
+        """``/context``: what the next request sends and leaves out."""
+        await self.discover_context(session_id)
+        entry = self._entries[session_id]
+        if entry.session is None or entry.context is None:
+            raise Refused(self._link.why_not() or f"Session '{session_id}' is not open.")
+        policy = policy_of(entry.session.metadata)
+        return context_text(entry.session.messages, entry.context, entry.context_length, policy)
+
+    def set_context_policy(self, session_id: str, policy: str) -> None:
+        """What the session's requests do when the conversation would not fit (in its file)."""
+        entry, session = self._open(session_id)
+        session.metadata[POLICY_KEY] = policy
+        self._saved_change(entry)
+
+    def set_pin(self, session_id: str, index: int, pinned: bool) -> str:
+        """Pin or unpin message ``index`` (kept in the file); says what it did. Raises Refused."""
+        entry, session = self._open(session_id)
+        self._refuse_busy(entry)
+        answer = set_pinned(session.messages, index, pinned)
+        self._saved_change(entry)
+        return answer
+
+    def toggle_pin(self, session_id: str, index: int) -> str:
+        """Pin message ``index`` if it is not pinned, else unpin it (a key on the message list
+        calls this); says what it did. Raises Refused."""
+        entry, session = self._open(session_id)
+        self._refuse_busy(entry)
+        answer = toggled(session.messages, index)
+        self._saved_change(entry)
+        return answer
+
+    def _open(self, session_id: str) -> tuple[SessionEntry, AgentSession]:
+        entry = self._entries[session_id]
+        if entry.session is None:
+            raise Refused(f"Session '{session_id}' is not open.")
+        return entry, entry.session
+
+    def _saved_change(self, entry: SessionEntry) -> None:
+        self._changed(entry)
+        self._saver.save(entry)
+        self._post(SessionUpdated(entry.id))
+
     # -- bookkeeping -----------------------------------------------------------
 
     def _changed(self, entry: SessionEntry) -> None:
         """The session changed in a way the file should get."""
         entry.version += 1
         self._touch(entry)
+        self._measure(entry)  # a message added or changed: never per streamed delta
 
     def _touch(self, entry: SessionEntry) -> None:
         """Refresh the list row from the session's messages; newest activity goes first."""

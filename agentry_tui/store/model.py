@@ -18,6 +18,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from agentry.context import ContextLength, Plan
 from agentry.events import ToolCallEvent
 from agentry.messages import parse_time, usage
 from agentry.sessions.session import AgentSession
@@ -129,6 +130,10 @@ class SessionEntry(DraftState, ReplyState, SaveState, ListingRow):
     """One session: its row in the list, and once opened its messages and reply state."""
 
     session: AgentSession | None = None  # None until opened
+    # What the next request sends and the context length (the store measures it when a message
+    # is added or the session opened, never while a reply streams in); None until measured.
+    context: Plan | None = None
+    context_length: ContextLength | None = None
 
     @property
     def saved(self) -> bool:

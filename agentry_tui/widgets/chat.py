@@ -32,6 +32,7 @@ from agentry_tui.widgets.messages import (
     ToolResultView,
     UserMessage,
 )
+from agentry_tui.widgets.not_sent import left_out, set_not_sent
 
 # Building message widgets is what makes a long session slow to open, so a session opens with
 # about a screenful (FIRST_LINES), the frame is drawn, and then up to RECENT messages or
@@ -164,9 +165,11 @@ class MessageList(AnchoredToThisLayout, VerticalScroll):
         for notice in entry.notices:
             at.setdefault(min(notice.after, len(messages)), []).append(notice)
         widgets: list[Widget] = []
+        not_sent = left_out(entry)
         for index in range(lo, hi):
             widgets += [NoticeView(n) for n in at.get(index, [])]
             if (widget := self._widget_for(messages[index], now)) is not None:
+                set_not_sent(widget, index in not_sent)
                 widgets.append(widget)
         if hi == len(messages):
             widgets += [NoticeView(n) for n in at.get(len(messages), [])]

@@ -26,6 +26,7 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Collapsible, Static
 
+from agentry.context.texts import summary_label
 from agentry.events import ToolCallEvent
 from agentry.safe_text import visible
 from agentry_tui.pacing import UNPACED, Pace, Pacer
@@ -129,7 +130,8 @@ class UserMessage(Static):
 class SystemMessage(Static):
     def __init__(self, message: dict[str, Any], now: datetime) -> None:
         text = visible(ShownMessage.of(message, now).text)
-        super().__init__(Content.assemble(("System  ", "bold"), text), classes="message -system")
+        label = summary_label(message) or "System"  # a summary: marked, saying what it covers
+        super().__init__(Content.assemble((f"{label}  ", "bold"), text), classes="message -system")
         self.message = message
 
 

@@ -17,6 +17,7 @@ from agentry.sessions.titles import TITLE_KEY
 from agentry.timefmt import stamp
 from agentry_tui.formatting import home_relative, human_size
 from agentry_tui.store.model import Connection, SessionEntry
+from agentry_tui.widgets.context_rows import context_rows
 
 ROLES = ("system", "user", "assistant", "tool")
 
@@ -73,6 +74,7 @@ def details(entry: SessionEntry, connection: Connection) -> list[tuple[str, str]
                 continue
             text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
             rows.append((f"· {key}", text))
+    rows += context_rows(entry)
     if entry.corrupt:
         rows.append(("Problem", entry.corrupt))
     return rows

@@ -1,8 +1,11 @@
-"""The status bar: connection, session, message count, speed of the last reply, saved state;
+"""The status bar: connection, session, message count, the context meter (``ctx 3.1k/8k``: the
+next request's tokens of the context length, in the warning colour past 80%), speed of the
+last reply, saved state;
 and, when the model server is not usable, a second line saying why and what to do.
 
 The first line keeps whole parts only: when it is too narrow the least useful part goes first
-(a plain why this provider, the speed, "Saved: Yes", the message count, a why with advice),
+(a plain why this provider, the speed, "Saved: Yes", the message count, a why with advice,
+the meter),
 never half a word. Everything
 is in its tooltip, and why this provider in full in the metadata panel (ctrl+o)."""
 
@@ -13,6 +16,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Static
 
+from agentry.context.texts import WARN_AT, filling, meter_text
 from agentry.safe_text import visible
 from agentry.wording import plural
 from agentry_tui.store.model import Connection, SessionEntry
@@ -71,6 +75,8 @@ def status_parts(connection: Connection, entry: SessionEntry | None) -> list[Par
             add("corrupt file", 2, "$text-error")
         else:
             add(plural(entry.message_count or 0, "message"), 5)
+            if (plan := entry.context) is not None:  # past 80%: warned before anything is left out
+                add(meter_text(plan), 4, "$text-warning" if filling(plan) >= WARN_AT else "")
             # A reply arriving has no speed yet, and the last one's is not its.
             if not entry.streaming and (rate := entry.last_rate) is not None:
                 add(f"{rate:.1f} tok/s", 7)

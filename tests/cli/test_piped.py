@@ -27,6 +27,9 @@ COMMAND_NAMES = [
     "/branches",
     "/fork",
     "/search",  # issue 18
+    "/context",
+    "/pin",
+    "/unpin",
     "/help",
     "/exit",
 ]

@@ -48,7 +48,8 @@ class ChaosServer(ScriptedServer):
         self.faults.extend(faults)
 
     def route(self, method: str, path: str):  # type: ignore[override]
-        return self.answer if method == "POST" else None
+        # Faults are played at model calls; Ollama's /api/show (a model's details) is not one.
+        return self.answer if method == "POST" and path != "/api/show" else None
 
     async def answer(self, request: Request, out: Responder) -> None:
         fault = self.faults.popleft() if self.faults else Fault(status=500, chunks=[b"no fault"])

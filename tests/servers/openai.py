@@ -51,13 +51,28 @@ class OpenAIServer(ScriptedServer):
     def reset(self) -> None:
         super().reset()
         self.reasoning_field = "reasoning_content"
+        self.n_ctx: int | None = None  # set: answer GET /props as llama.cpp's server does
 
     def route(self, method: str, path: str):  # type: ignore[override]
         if (method, path) == ("GET", "/v1/models"):
             return self.list_models
+        if (method, path) == ("GET", "/props") and self.n_ctx is not None:
+            return self.props
         if (method, path) == ("POST", "/v1/chat/completions"):
             return self.chat
         return None
+
+    async def props(self, request: Request, out: Responder) -> None:
+        """llama.cpp's server: its settings, the context length among them."""
+        await out.json(
+            200,
+            {
+                "default_generation_settings": {"n_ctx": self.n_ctx, "temperature": 0.8},
+                "total_slots": 1,
+                "model_path": "models/SmolLM2-135M-Instruct.gguf",
+                "chat_template": "{{ messages }}",
+            },
+        )
 
     async def _authorized(self, request: Request, out: Responder) -> bool:
         if self.api_key is None:

@@ -158,6 +158,8 @@ async def settle(pilot: Pilot) -> None:
     assert isinstance(app, AgentryApp)
     await wait_until(pilot, lambda: app.store.connection.state != "connecting")
     await wait_until(pilot, lambda: not any(e.streaming or e.pending for e in app.store.entries))
+    # The context length the server says (the status bar's meter, the metadata panel).
+    await wait_until(pilot, lambda: not any(w.group == "context" for w in app.store.workers))
     still_cursors(app)
     await pilot.pause(0.2)
 
@@ -279,6 +281,19 @@ async def _palette_settled(pilot: Pilot, timeout: float = 10.0) -> None:
     raise AssertionError("the command palette did not settle")
 
 
+async def context_nearly_full(pilot: Pilot) -> None:
+    """The session's context set small: the meter in the status bar turns to the warning
+    colour past 80%."""
+    await settle(pilot)
+    app = pilot.app
+    assert isinstance(app, AgentryApp) and app.store.active is not None
+    entry = app.store.active
+    assert entry.session is not None
+    entry.session.metadata["params"] = {"context_length": 150}
+    await app.store.discover_context(entry.id)
+    await steady(pilot)
+
+
 SCENES: dict[str, Callable[[Pilot], Any]] = {
     "main_screen": main_screen,
     "metadata_panel": metadata_panel,
@@ -286,4 +301,5 @@ SCENES: dict[str, Callable[[Pilot], Any]] = {
     "tool_approval": tool_approval,
     "streaming_reply": streaming_reply,
     "command_palette": command_palette,
+    "context_nearly_full": context_nearly_full,
 }
