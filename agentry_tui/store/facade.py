@@ -251,6 +251,55 @@ class SessionStore(DOMNode):
         """Stop the reply arriving in the session; False if none was."""
         return self._runner.stop(self.get(session_id))
 
+    # -- branches (issue 17): nothing written is lost by asking again --------------------
+
+    def edit_and_send(self, session_id: str, index: int, text: str) -> None:
+        """Send ``text`` in place of the user message at ``index``: a new branch, the old one
+        kept as its sibling. Raises Refused (busy, no provider) or ValueError (a bad index)."""
+        self._runner.answer_after(self.get(session_id), lambda s: s.edit_message(index, text))
+
+    def answer_again(self, session_id: str, index: int) -> None:
+        """Ask for another reply in place of the one at ``index``; the old one stays a
+        sibling. Raises Refused or ValueError."""
+        self._runner.answer_after(self.get(session_id), lambda s: s.prepare_answer_again(index))
+
+    def switch_alternative(self, session_id: str, index: int, step: int) -> None:
+        """Show the next (``step`` 1) or previous (-1) sibling of the message at ``index``, with
+        its branch below it."""
+        self._change_branch(session_id, lambda s: s.switch_alternative(index, step))
+
+    def delete_message(self, session_id: str, index: int) -> None:
+        self._change_branch(session_id, lambda s: s.delete_message(index))
+
+    def _change_branch(self, session_id: str, change: Callable[[AgentSession], None]) -> None:
+        entry = self._entries[session_id]
+        self._refuse_busy(entry)
+        if entry.session is None:
+            raise Refused(f"Session '{session_id}' cannot be changed: {entry.corrupt}")
+        change(entry.session)
+        self._changed(entry)
+        self._saver.save(entry)
+        self._post(SessionUpdated(session_id))
+
+    async def fork(self, session_id: str, index: int) -> SessionEntry:
+        """A new session holding the conversation up to the message at ``index`` (saved, its
+        origin in its metadata), opened."""
+        entry = self._entries[session_id]
+        self._refuse_busy(entry)
+        self._saver.save(entry)  # the source's file, as on screen, is what the fork reads
+        await self._saver.drain()
+        new_id = self.fresh_id()
+        session = await self._saver.run(self.manager.fork, session_id, new_id, index)
+        entry = SessionEntry(new_id, str(self.manager.path_for(new_id)), session=session)
+        entry.created_at = session.created_at
+        entry.named = True  # it is kept even before a message is sent in it
+        self._entries[new_id] = entry
+        self._order.insert(0, new_id)
+        self._touch(entry)
+        self._post(SessionListChanged())
+        self.active_id = new_id
+        return entry
+
     async def _approve(self, call: ToolCallEvent, tool: Tool, session: AgentSession) -> Approval:
         return await self._runner.approve(call, tool, session)
 
@@ -290,6 +339,10 @@ class SessionStore(DOMNode):
         await self._link.switch(name)
 
     # -- changing sessions ----------------------------------------------------------------
+
+    def check_idle(self, session_id: str) -> None:
+        """Refused if a reply is arriving in the session (it may not be changed then)."""
+        self._refuse_busy(self._entries[session_id])
 
     def _refuse_busy(self, entry: SessionEntry) -> None:
         if entry.streaming:
