@@ -33,7 +33,8 @@ ACTIONS: tuple[KeyAction, ...] = (
         "select_message",
         "Messages",
         "Select a message: copy, edit, answer again…",
-        priority=True,
+        False,  # the bar is full at 120 columns; the chat's keys show once it has the focus
+        True,
     ),
     KeyAction("ctrl+home", "jump_to_start", "Start", "Go to the session's first message", False),
     KeyAction("ctrl+end", "jump_to_end", "End", "Go to the session's newest message", False),

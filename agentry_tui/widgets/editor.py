@@ -27,7 +27,7 @@ class MessageEditor(TextArea):
             self.editor = editor
 
     def __init__(self, index: int, text: str) -> None:
-        super().__init__(text, soft_wrap=True, compact=True, classes="message")
+        super().__init__(text, soft_wrap=True, compact=True)
         self.index = index
         self.border_title = f"editing message #{index}"
         self.border_subtitle = "enter sends as a new branch · esc cancels · ctrl+j new line"
