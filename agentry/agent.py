@@ -35,6 +35,7 @@ from agentry.messages import (
 from agentry.providers import Provider, make_provider
 from agentry.providers.boundary import checked_model, checked_stream
 from agentry.providers.http import Timeouts
+from agentry.sessions.branches import unanswered_turn
 from agentry.sessions.session import AgentSession, now
 from agentry.tools import Tool, ToolRegistry, Workspace, default_tools
 
@@ -192,8 +193,12 @@ class Agent:
         model: str | None = None,
     ) -> AsyncGenerator[StreamEvent, None]:
         """One user turn in the session (an ``AgentSession``, or the id of one of the agent's
-        own) as events. ``message=None`` answers the session as it stands (retry). ``model``
-        names the model for this turn only (a session's own choice); default: the provider's.
+        own) as events, answered on its active branch. ``message=None`` answers the session as
+        it stands (see ``answer``). ``model`` names the model for this turn only (a session's
+        own choice); default: the provider's.
+
+        Sending again the words of a turn whose reply failed or was stopped answers that turn
+        again instead of repeating the message: the failed reply, if any, is kept as a branch.
 
         Every message the turn adds to the session is reported as a MessageAdded, the person's
         first: it is in the session before the request goes out, so a client may save it then.
@@ -202,9 +207,13 @@ class Agent:
         """
         session = self._session(session_id)
         if message is not None:
-            yield _append(
-                session, {"role": "user", "content": message, CREATED_AT: _stamp(self.clock)}
-            )
+            if (again := unanswered_turn(session.messages, message)) is not None:
+                session.prepare_answer_again(again)
+                yield MessageAdded(session.messages[again], again)
+            else:
+                yield _append(
+                    session, {"role": "user", "content": message, CREATED_AT: _stamp(self.clock)}
+                )
         try:
             model = model or await checked_model(self.provider)
         except ProviderError as exc:
@@ -216,6 +225,17 @@ class Agent:
                     yield event
         finally:
             self._in_flight.pop(session.session_id, None)
+
+    def answer(
+        self,
+        session_id: AgentSession | str = "default",
+        *,
+        model: str | None = None,
+    ) -> AsyncGenerator[StreamEvent, None]:
+        """Answer the session's active branch as it stands, adding no message of the person's:
+        the events of ``stream``. For after ``AgentSession.edit_message`` or
+        ``prepare_answer_again``."""
+        return self.stream(None, session_id, model=model)
 
     async def _calls(self, session: AgentSession, model: str) -> AsyncGenerator[StreamEvent, None]:
         """The model calls of one turn, with the tools they ask for between them."""

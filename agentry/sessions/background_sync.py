@@ -20,11 +20,12 @@ def snapshot(session: AgentSession) -> AgentSession:
     """A copy of the session's lists and metadata, as they stand, for another thread."""
     copied = AgentSession(
         session.session_id,
-        list(session.messages),
-        session.created_at,
-        session.last_activity,
-        copy.deepcopy(session.metadata),
+        created_at=session.created_at,
+        last_activity=session.last_activity,
+        metadata=copy.deepcopy(session.metadata),
     )
+    # Branch calls make new branch lists, never change one: sharing the list is safe.
+    copied.set_tree(list(session.messages), list(session.current_branches()))
     copied.disk = session.disk
     return copied
 
@@ -55,6 +56,7 @@ async def sync_in_background(
         adopt
         and not pending
         and session.messages == copied.messages
+        and session.branches == copied.branches
         and session.metadata == copied.metadata
     ):
         report.adopt(session)

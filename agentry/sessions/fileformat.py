@@ -7,8 +7,11 @@ A session file is JSON (the spec's ``.toon`` "JSON-based" format):
 
 Header keys come first and each message sits on a line of its own, so files stay readable and
 diffable while being written by the C JSON encoder (``indent=`` would switch to the slow Python
-one). Files of the original Agentry load too: JSON with only ``session_id``, ``created_at`` and
-``messages``, and files in real TOON encoding.
+one). A session with other branches than the one on screen is written as version 2, with a
+``"branches"`` list after ``"messages"`` (see agentry.sessions.branches and ARCHITECTURE.md);
+one without is still written as version 1, which older Agentry reads. Files of the original
+Agentry load too: JSON with only ``session_id``, ``created_at`` and ``messages``, and files in
+real TOON encoding.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from typing import Any
 from agentry.messages import message_problem
 
 FORMAT_NAME = "agentry-session"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # the newest this one reads; it writes 1 unless there are branches
+BRANCHES_VERSION = 2
 
 # Limits on what a file may hold, so that a hostile or damaged file is refused with a reason
 # instead of exhausting memory or the stack. Each is far past what Agentry writes:
@@ -47,6 +51,7 @@ class SessionRecord:
     last_activity: str
     metadata: dict[str, Any] = field(default_factory=dict)
     messages: list[dict[str, Any]] = field(default_factory=list)
+    branches: list[dict[str, Any]] = field(default_factory=list)
     # "json" for our format, "legacy-json" or "toon" for the original Agentry's files.
     source_format: str = "json"
 
@@ -64,7 +69,7 @@ def encode(record: SessionRecord) -> bytes:
     dumps = _ENCODER.encode
     header = {
         "format": FORMAT_NAME,
-        "version": FORMAT_VERSION,
+        "version": BRANCHES_VERSION if record.branches else 1,
         "session_id": record.session_id,
         "created_at": record.created_at,
         "last_activity": record.last_activity,
@@ -76,9 +81,23 @@ def encode(record: SessionRecord) -> bytes:
         messages = f'  "messages": [\n    {body}\n  ]'
     else:
         messages = '  "messages": []'
+    if record.branches:
+        messages += ",\n" + _encode_branches(record.branches)
     # Text is valid Unicode from every provider; should a lone surrogate still get in (a
     # library user's message), it is written as "?" rather than failing the save.
     return f"{{\n{head},\n{messages}\n}}\n".encode("utf-8", "replace")
+
+
+def _encode_branches(branches: list[dict[str, Any]]) -> str:
+    """Each branch's keys on one line and each of its messages on a line of its own, like
+    ``messages``: every branch's text can be found with grep."""
+    dumps = _ENCODER.encode
+    parts = []
+    for branch in branches:
+        keys = ", ".join(f"{dumps(k)}: {dumps(v)}" for k, v in branch.items() if k != "messages")
+        body = ",\n      ".join(map(dumps, branch["messages"]))
+        parts.append(f'{{{keys}, "messages": [\n      {body}\n    ]}}')
+    return '  "branches": [\n    ' + ",\n    ".join(parts) + "\n  ]"
 
 
 def validate_messages(messages: Any) -> None:
@@ -242,7 +261,50 @@ def _decode(raw: bytes, session_id: str, fallback_time: str) -> SessionRecord:
         raise FormatError(f"'metadata' must be an object, not {type(metadata).__name__}")
     created_at = _check_time(data.get("created_at", fallback_time), "created_at")
     last_activity = _check_time(data.get("last_activity", fallback_time), "last_activity")
-    return SessionRecord(session_id, created_at, last_activity, metadata, messages, source)
+    branches = data.get("branches", [])
+    validate_branches(branches, len(messages))
+    return SessionRecord(
+        session_id, created_at, last_activity, metadata, messages, branches, source
+    )
+
+
+def validate_branches(branches: Any, active_length: int) -> None:
+    """Raise FormatError unless ``branches`` is a list of branches in the file's form, each
+    forking where its parent (listed before it) or the active branch has a message."""
+    if not isinstance(branches, list):
+        raise FormatError(f"'branches' must be a list, not {type(branches).__name__}")
+    ends: dict[str, tuple[int, int]] = {}  # id -> (at, at + its message count)
+    for n, branch in enumerate(branches):
+        where = f"branch {n}"
+        if not isinstance(branch, dict):
+            raise FormatError(f"{where} must be an object, not {type(branch).__name__}")
+        branch_id = branch.get("id")
+        if not isinstance(branch_id, str) or not branch_id or branch_id in ends:
+            raise FormatError(f"{where}: 'id' must be a string no other branch has")
+        where = f"branch {branch_id!r}"
+        at, place = branch.get("at"), branch.get("sibling", 1)
+        if type(at) is not int or at < 0:
+            raise FormatError(f"{where}: 'at' must be a whole number, 0 or more")
+        if type(place) is not int or place < 1:
+            raise FormatError(f"{where}: 'sibling' must be a whole number, 1 or more")
+        parent = branch.get("parent")
+        if parent is None:
+            low, high = 0, active_length
+        elif parent in ends:
+            low, high = ends[parent][0] + 1, ends[parent][1]
+        else:
+            raise FormatError(f"{where}: its 'parent' {parent!r} is not a branch listed before it")
+        if not low <= at <= high:
+            raise FormatError(f"{where}: 'at' {at} is outside {low}..{high}, where it can fork")
+        messages = branch.get("messages")
+        if not isinstance(messages, list) or not messages:
+            raise FormatError(f"{where}: 'messages' must be a list with messages in it")
+        try:
+            validate_messages(messages)
+        except FormatError as exc:
+            raise FormatError(f"{where}: {exc}") from None
+        branch.setdefault("sibling", place)
+        ends[branch_id] = (at, at + len(messages))
 
 
 def _decode_toon(text: str) -> Any:

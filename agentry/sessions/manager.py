@@ -13,15 +13,16 @@ from pathlib import Path
 from typing import Any
 
 from agentry.errors import SessionCorruptError
+from agentry.sessions import branches as tree
 from agentry.sessions import fileformat
 from agentry.sessions.fileformat import FormatError, SessionRecord
 from agentry.sessions.ids import file_name, validate_session_id
 from agentry.sessions.index import ListingIndex, StatKey, stat_key
 from agentry.sessions.listing import FolderListing, mtime_iso, summary_of
-from agentry.sessions.merge import MergeResult, common_prefix, count_new, merge, merge_metadata
+from agentry.sessions.merge import MergeResult, common_prefix, count_new, merge_metadata, merge_tree
 from agentry.sessions.session import AgentSession, DiskState, now
 from agentry.sessions.storage import atomic_write, locked, os_problem, read_regular
-from agentry.sessions.titles import validate_title, with_title
+from agentry.sessions.titles import MAX_TITLE, given_title, validate_title, with_title
 
 HISTORY_DIR_ENV = "AGENTRY_HISTORY_DIR"
 
@@ -51,6 +52,7 @@ class SyncReport:
 
     messages: list[dict[str, Any]]  # what the file holds now (``pending`` included)
     metadata: dict[str, Any]
+    branches: list[dict[str, Any]] = field(default_factory=list)
     taken: int = 0  # messages of another process's that are in the file and were not ours
     conflicts: int = 0  # stretches both processes changed: both versions were kept
     adopted: DiskState | None = field(default=None, repr=False)
@@ -63,8 +65,8 @@ class SyncReport:
 
     def adopt(self, session: AgentSession) -> None:
         """Make ``session`` hold what the file holds (its messages, metadata and disk state)."""
-        if session.messages != self.messages:
-            session.messages = list(self.messages)
+        if session.messages != self.messages or session.branches != self.branches:
+            session.set_tree(list(self.messages), list(self.branches))
         if session.metadata != self.metadata:
             session.metadata = copy.deepcopy(self.metadata)
         session.disk = self.adopted
@@ -85,6 +87,8 @@ class SessionManager:
         # created_at and metadata of files this manager last read or wrote, by stat key, so a
         # save need not re-parse a large file just to keep its header.
         self._headers: dict[str, tuple[StatKey, str, dict[str, Any]]] = {}
+        # The branches of those files that have any, with the messages they fork off, by id.
+        self._trees: dict[str, tree.Tree] = {}
 
     # -- paths ------------------------------------------------------------------------------
 
@@ -119,7 +123,17 @@ class SessionManager:
                 record.created_at,
                 copy.deepcopy(record.metadata),
             )
+            self._remember_tree(record)
         return record
+
+    def _remember_tree(self, record: SessionRecord) -> None:
+        """(The caller holds the mutex.) Keep the record's branches and the messages before
+        their fork points (a copy of the list: the caller may change its own)."""
+        if record.branches:
+            reach = max((b["at"] for b in record.branches if b.get("parent") is None), default=0)
+            self._trees[record.session_id] = (list(record.messages[:reach]), record.branches)
+        else:
+            self._trees.pop(record.session_id, None)
 
     def load_session(self, session_id: str) -> list[dict[str, Any]] | None:
         """The session's messages, or None if there is no such session.
@@ -137,11 +151,11 @@ class SessionManager:
             return None
         session = AgentSession(
             session_id=session_id,
-            messages=record.messages,
             created_at=datetime.fromisoformat(record.created_at),
             last_activity=datetime.fromisoformat(record.last_activity),
             metadata=record.metadata,
         )
+        session.set_tree(record.messages, record.branches)
         with self._mutex:
             cached = self._headers.get(session_id)  # the stat key of what _read read
         key = cached[0] if cached is not None else None
@@ -151,6 +165,7 @@ class SessionManager:
             list(record.messages),
             copy.deepcopy(record.metadata),
             current=True,
+            branches=list(record.branches),
         )
         return session
 
@@ -162,17 +177,24 @@ class SessionManager:
         messages: list[dict[str, Any]],
         metadata: dict[str, Any] | None = None,
     ) -> None:
-        """Write the session atomically. Without ``metadata`` the stored metadata is kept."""
+        """Write the session atomically. Without ``metadata`` the stored metadata is kept.
+
+        ``messages`` becomes the active branch; the file's other branches are kept wherever
+        their fork point is still in it (see AgentSession for working with branches)."""
         self._write(session_id, messages, metadata, last_activity=now(), created_at=None)
 
     def save(self, session: AgentSession) -> None:
-        """Write an AgentSession, keeping its own last-activity time."""
+        """Write an AgentSession (its branches too), keeping its own last-activity time. A
+        session never read from or written to disk, with no branches of its own, keeps the
+        file's branches as ``save_session`` does."""
+        own = session.disk is not None or bool(session.branches)
         self._write(
             session.session_id,
             session.messages,
             session.metadata,
             last_activity=session.last_activity,
             created_at=session.created_at,
+            branches=session.current_branches() if own else None,
         )
 
     def _write(
@@ -182,10 +204,14 @@ class SessionManager:
         metadata: dict[str, Any] | None,
         last_activity: datetime,
         created_at: datetime | None,
+        branches: list[dict[str, Any]] | None = None,
     ) -> None:
+        """``branches``: None keeps the file's, moved onto ``messages``."""
         path = self.path_for(session_id)
         try:
             fileformat.validate_messages(messages)
+            if branches:
+                fileformat.validate_branches(branches, len(messages))
         except FormatError as exc:
             raise ValueError(f"Cannot save session {session_id!r}: {exc}") from None
         if metadata is not None and not isinstance(metadata, dict):
@@ -197,12 +223,18 @@ class SessionManager:
             else:
                 stored_created = _iso(created_at or now())
                 stored_metadata = {}
+            if branches is None:
+                with self._mutex:
+                    known = self._trees.get(session_id) if stored is not None else None
+                forked_off, stored_branches = known or ([], [])
+                branches = tree.anchored(forked_off, messages, stored_branches, lossless=False)
             record = SessionRecord(
                 session_id=session_id,
                 created_at=stored_created,
                 last_activity=_iso(last_activity),
                 metadata=stored_metadata if metadata is None else metadata,
                 messages=messages,
+                branches=branches,
             )
             self._store(path, record)
 
@@ -218,6 +250,7 @@ class SessionManager:
                 record.created_at,
                 copy.deepcopy(record.metadata),
             )
+            self._remember_tree(record)
             self._index.put(path.name, key, summary_of(record, key[0]))
         return key
 
@@ -244,8 +277,10 @@ class SessionManager:
         session_id = session.session_id
         path = self.path_for(session_id)
         ours = [*session.messages, *pending]
+        our_branches = session.current_branches()
         try:
             fileformat.validate_messages(ours)
+            fileformat.validate_branches(our_branches, len(ours))
         except FormatError as exc:
             raise ValueError(f"Cannot save session {session_id!r}: {exc}") from None
         with locked(self.history_dir, session_id):
@@ -253,29 +288,39 @@ class SessionManager:
             theirs = self._on_disk(session_id, path, state)
             if theirs is None:  # no file: a new session, or deleted by another process
                 result, metadata = MergeResult(ours), session.metadata
+                branches = our_branches
                 created, last_activity = _iso(session.created_at), session.last_activity
             else:
                 if state is not None:
                     base, base_metadata = state.messages, state.metadata
+                    base_branches = state.branches
                 else:  # never read: what the two start with in common
                     base = ours[: common_prefix(ours, theirs.messages)]
-                    base_metadata = theirs.metadata
-                result = merge(base, ours, theirs.messages)
+                    base_metadata, base_branches = theirs.metadata, []
+                result, branches = merge_tree(
+                    (base, base_branches), (ours, our_branches), (theirs.messages, theirs.branches)
+                )
                 metadata = merge_metadata(base_metadata, session.metadata, theirs.metadata)
                 created = theirs.created_at
                 last_activity = max(
                     session.last_activity, datetime.fromisoformat(theirs.last_activity)
                 )
-            if theirs is not None and (result.messages, metadata) == (
+            if theirs is not None and (result.messages, metadata, branches) == (
                 theirs.messages,
                 theirs.metadata,
+                theirs.branches,
             ):
                 key = state.key if state is not None and state.current else stat_key(path.stat())
             else:
                 key = self._store(
                     path,
                     SessionRecord(
-                        session_id, created, _iso(last_activity), metadata, result.messages
+                        session_id,
+                        created,
+                        _iso(last_activity),
+                        metadata,
+                        result.messages,
+                        branches,
                     ),
                 )
         written = result.messages
@@ -284,14 +329,23 @@ class SessionManager:
             created,
             ours,
             copy.deepcopy(session.metadata),
-            current=(written, metadata) == (ours, session.metadata),
+            current=(written, metadata, branches) == (ours, session.metadata, our_branches),
+            branches=list(our_branches),
         )
         report = SyncReport(
             messages=written,
             metadata=metadata,
+            branches=branches,
             taken=count_new(written, ours) if written != ours else 0,
             conflicts=result.conflicts,
-            adopted=DiskState(key, created, list(written), copy.deepcopy(metadata), current=True),
+            adopted=DiskState(
+                key,
+                created,
+                list(written),
+                copy.deepcopy(metadata),
+                current=True,
+                branches=list(branches),
+            ),
         )
         if adopt and not pending:
             report.adopt(session)
@@ -307,7 +361,12 @@ class SessionManager:
             return None
         if state is not None and state.current and state.key == key:
             return SessionRecord(
-                session_id, state.created_at, state.created_at, state.metadata, state.messages
+                session_id,
+                state.created_at,
+                state.created_at,
+                state.metadata,
+                state.messages,
+                state.branches,
             )
         return self._read(session_id)
 
@@ -325,6 +384,50 @@ class SessionManager:
         record = self._read(session_id)
         return None if record is None else (record.created_at, record.metadata)
 
+    def fork(self, source_id: str, new_id: str, upto_index: int) -> AgentSession:
+        """A new saved session ``new_id`` holding the source's conversation on screen up to and
+        including message ``upto_index``; its metadata says where it came from (``forked_from``:
+        {"session": source_id, "message": upto_index}) and so does its title.
+
+        Raises FileNotFoundError if there is no source, FileExistsError if ``new_id`` is taken,
+        BranchError (a ValueError) if the source has no message ``upto_index``, InvalidIdError
+        for a bad id, SessionCorruptError if the source's file cannot be read."""
+        validate_session_id(new_id)
+        source = self._read(source_id)
+        if source is None:
+            raise FileNotFoundError(f"No session named {source_id!r}.")
+        if not 0 <= upto_index < len(source.messages):
+            raise tree.BranchError(
+                f"Session {source_id!r} has no message {upto_index} "
+                f"(it has {len(source.messages)}: 0 to {len(source.messages) - 1})."
+            )
+        name = given_title(source.metadata) or source_id
+        title = f"Fork of {name} at message {upto_index}"
+        if len(title) > MAX_TITLE:
+            title = title[: MAX_TITLE - 1] + "…"
+        session = AgentSession(new_id, messages=copy.deepcopy(source.messages[: upto_index + 1]))
+        session.metadata = {"forked_from": {"session": source_id, "message": upto_index}}
+        session.title = title
+        with locked(self.history_dir, new_id):
+            if self.path_for(new_id).exists():
+                raise FileExistsError(f"A session named {new_id!r} already exists.")
+            record = SessionRecord(
+                new_id,
+                _iso(session.created_at),
+                _iso(session.last_activity),
+                session.metadata,
+                session.messages,
+            )
+            key = self._store(self.path_for(new_id), record)
+        session.disk = DiskState(
+            key,
+            record.created_at,
+            list(session.messages),
+            copy.deepcopy(session.metadata),
+            current=True,
+        )
+        return session
+
     def delete_session(self, session_id: str) -> bool:
         """Delete the session's file; False if there was none."""
         path = self.path_for(session_id)
@@ -335,6 +438,7 @@ class SessionManager:
                 return False
         with self._mutex:
             self._headers.pop(session_id, None)
+            self._trees.pop(session_id, None)
         return True
 
     def rename_session(self, old_id: str, new_id: str) -> None:
@@ -352,6 +456,7 @@ class SessionManager:
             self.path_for(old_id).unlink()
         with self._mutex:
             self._headers.pop(old_id, None)
+            self._trees.pop(old_id, None)
 
     def set_title(self, session_id: str, title: str | None) -> str:
         """Give the saved session a title (kept in its metadata; listings show it instead of

@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
 
+from agentry.sessions import branches as tree
+from agentry.sessions.branches import Branch, Tree
+
 Message = dict[str, Any]
 
 _KEY = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=repr)
@@ -119,3 +122,72 @@ def count_new(merged: list[Message], ours: list[Message]) -> int:
     """How many of the merged messages are not among ours (came from the other side)."""
     have = set(_keys(ours))
     return sum(key not in have for key in _keys(merged))
+
+
+def merge_tree(base: Tree, ours: Tree, theirs: Tree) -> tuple[MergeResult, list[Branch]]:
+    """Merge two sides' active branches and other branches (each a (messages, branches) pair).
+
+    Usually both sides went on in the same conversation: the active branches merge as above and
+    the branches are merged by id (a branch either side added is kept; one deleted on one side
+    and unchanged on the other goes; one both changed is kept in both versions). When a side
+    moved the conversation it had into a branch (an edit, a switch, an answer again) the active
+    branches are not merged message by message: ours stays the active one, and the other side's
+    becomes a branch. Branches are then moved onto the merged messages without losing any
+    message, and a branch that only repeats the start of another is left out.
+    """
+    (bm, bb), (om, ob), (tm, tb) = base, ours, theirs
+    if (tm, tb) == (bm, bb) or (om, ob) == (tm, tb):
+        return MergeResult(list(om)), list(ob)
+    if (om, ob) == (bm, bb):
+        return MergeResult(list(tm)), list(tb)
+    moved = _moved_on(bm, om, ob) or _moved_on(bm, tm, tb)
+    result = MergeResult(list(om)) if moved else merge(bm, om, tm)
+    kept_ours, kept_theirs, copied = _merge_by_id(bb, ob, tb)
+    branches = [
+        *tree.carried(om, ob, kept_ours, result.messages),
+        *tree.carried(tm, tb, kept_theirs, result.messages),
+    ]
+    wholes = [tree.conversation(om, ob, branch_id) for branch_id in copied]
+    if moved:
+        wholes.append(tm)
+    for whole in wholes:
+        if (branch := tree.as_branch(whole, result.messages)) is not None:
+            branches.append(branch)
+    if wholes or (kept_ours and kept_theirs):
+        branches = tree.without_repeats(result.messages, tree.ordered(branches))
+    return result, tree.ordered(branches)
+
+
+def _moved_on(base: list[Message], messages: list[Message], branches: list[Branch]) -> bool:
+    """Whether this side no longer goes on from ``base`` but keeps it in a branch."""
+    return messages[: len(base)] != base and tree.holds(messages, branches, base)
+
+
+def _merge_by_id(
+    base: list[Branch], ours: list[Branch], theirs: list[Branch]
+) -> tuple[list[Branch], list[Branch], list[str]]:
+    """The branches to keep from each side, matched by id, and the ids of ours that both sides
+    changed (theirs is kept under the id; ours is to be kept whole under a new one)."""
+    if ours == base:
+        return [], list(theirs), []
+    if theirs == base:
+        return list(ours), [], []
+    b, o, t = ({x["id"]: x for x in side} for side in (base, ours, theirs))
+    kept_ours: list[Branch] = []
+    kept_theirs: list[Branch] = []
+    copied: list[str] = []
+    for branch_id, branch in t.items():
+        if branch_id not in o:  # new there, or deleted here: gone only if unchanged there
+            if branch_id not in b or branch != b[branch_id]:
+                kept_theirs.append(branch)
+        elif o[branch_id] == branch or (branch_id in b and branch == b[branch_id]):
+            kept_ours.append(o[branch_id])  # the same, or changed only here
+        elif branch_id in b and o[branch_id] == b[branch_id]:
+            kept_theirs.append(branch)  # changed only there
+        else:  # changed on both sides: both versions
+            kept_theirs.append(branch)
+            copied.append(branch_id)
+    for branch_id, branch in o.items():
+        if branch_id not in t and (branch_id not in b or branch != b[branch_id]):
+            kept_ours.append(branch)
+    return kept_ours, kept_theirs, copied

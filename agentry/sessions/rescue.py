@@ -25,6 +25,7 @@ def rescue_copy(session: AgentSession, folder: Path | None = None) -> Path:
         session.last_activity.isoformat(),
         session.metadata,
         session.messages,
+        session.current_branches(),
     )
     path = folder / file_name(session.session_id)
     atomic_write(path, fileformat.encode(record))

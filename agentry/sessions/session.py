@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from agentry.messages import CREATED_AT
+from agentry.sessions import branches as tree
 from agentry.sessions.index import StatKey
 from agentry.sessions.titles import given_title, validate_title, with_title
 
@@ -26,6 +28,7 @@ class DiskState:
     messages: list[dict[str, Any]]
     metadata: dict[str, Any]
     current: bool
+    branches: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(eq=False)
@@ -35,8 +38,15 @@ class AgentSession:
     created_at: datetime = field(default_factory=now)
     last_activity: datetime = field(default_factory=now)
     metadata: dict[str, Any] = field(default_factory=dict)
+    # The other branches, in the session file's form (see agentry.sessions.branches); they fork
+    # off ``messages``, the active branch.
+    branches: list[dict[str, Any]] = field(default_factory=list)
     # Set by SessionManager.load and .sync; None for a session never read from or written to disk.
     disk: DiskState | None = field(default=None, init=False, repr=False)
+    # The messages ``branches`` fork off as they were when last looked at (None: ``messages``):
+    # ``messages`` is a plain list anyone may change or replace, so each branch call first
+    # moves the branches onto what it holds now (or drops those whose fork point is gone).
+    _anchor: list[dict[str, Any]] | None = field(default=None, init=False, repr=False)
 
     @property
     def title(self) -> str:
@@ -60,9 +70,110 @@ class AgentSession:
             self.messages.insert(0, {"role": "system", "content": text})
 
     def clear_history(self, keep_system: bool = True) -> None:
-        """Drop the conversation; with keep_system the system messages stay."""
+        """Drop the conversation and its other branches; with keep_system the system messages
+        stay."""
         if keep_system:
             self.messages = [m for m in self.messages if m.get("role") == "system"]
         else:
             self.messages = []
+        self.set_tree(self.messages, [])
         self.last_activity = now()
+
+    # -- branches ---------------------------------------------------------------------------
+    # Indexes are positions in ``messages``, the active branch.
+
+    def set_tree(self, messages: list[dict[str, Any]], branches: list[dict[str, Any]]) -> None:
+        """Hold these messages as the active branch and these branches forking off them."""
+        self.messages = messages
+        self.branches = branches
+        self._anchor = list(messages[: _reach(branches)]) if branches else None
+
+    def current_branches(self) -> list[dict[str, Any]]:
+        """``branches``, moved onto ``messages`` as it stands now (see set_tree)."""
+        anchor = self._anchor
+        if self.branches and anchor is not None and self.messages[: len(anchor)] != anchor:
+            self.set_tree(
+                self.messages, tree.anchored(anchor, self.messages, self.branches, lossless=False)
+            )
+        elif self.branches and anchor is None:
+            self._anchor = list(self.messages[: _reach(self.branches)])
+        return self.branches
+
+    def _apply(self, result: tree.Tree) -> None:
+        self.set_tree(*result)
+        self.last_activity = now()
+
+    def _at(self, index: int) -> dict[str, Any]:
+        if not 0 <= index < len(self.messages):
+            raise tree.BranchError(
+                f"There is no message {index} in session {self.session_id!r} "
+                f"(it has {len(self.messages)})."
+            )
+        return self.messages[index]
+
+    def alternatives(self, index: int) -> tuple[int, int]:
+        """(place 1-based, count) of the message at ``index`` among its siblings (the messages
+        that have stood there after the same conversation); (1, 1) when it has none."""
+        self._at(index)
+        return tree.alternatives(self.current_branches(), index)
+
+    def branch_points(self) -> list[tuple[int, int, int]]:
+        """(index, place, count) for every message of the active branch that has siblings."""
+        return tree.branch_points(self.messages, self.current_branches())
+
+    def branch_count(self) -> int:
+        """How many distinct conversations the session holds (1 with no other branches)."""
+        return 1 + len(self.current_branches())
+
+    def switch_alternative(self, index: int, step: int) -> None:
+        """Make the sibling ``step`` places on (+1, -1; wrapping) of the message at ``index``
+        active; the conversation below it becomes that sibling's, as it was last seen."""
+        self._at(index)
+        self._apply(tree.switch(self.messages, self.current_branches(), index, step))
+
+    def switch_to_branch(self, branch_id: str) -> None:
+        """Make the stored branch of that id the active one (BranchError if there is none)."""
+        self._apply(tree.activate(self.messages, self.current_branches(), branch_id))
+
+    def edit_message(self, index: int, content: str) -> None:
+        """The active branch becomes messages[:index] and the message with this content; the
+        old message and everything after it are kept as a sibling branch."""
+        old = self._at(index)
+        if old.get("role") == "tool":
+            raise tree.BranchError(f"Message {index} is a tool's output, which cannot be edited.")
+        messages, branches = tree.fork_off(self.messages, self.current_branches(), index)
+        edited = {"role": old["role"], "content": content, CREATED_AT: now().isoformat()}
+        self._apply(([*messages, edited], branches))
+
+    def prepare_answer_again(self, index: int) -> None:
+        """Get ready for another answer to the reply holding message ``index`` (an assistant or
+        tool message; for the person's own message, the reply after it): the old reply and
+        everything after it are kept as a sibling branch, and the active branch ends before
+        it, for ``Agent.answer``."""
+        role = self._at(index).get("role")
+        if role == "system":
+            raise tree.BranchError(f"Message {index} is the system message: nothing answered it.")
+        start = index + 1 if role == "user" else tree.reply_start(self.messages, index)
+        self._apply(tree.fork_off(self.messages, self.current_branches(), start))
+
+    def delete_message(self, index: int) -> None:
+        """Delete the message at ``index`` and everything after it in the active branch (the
+        replies that followed depend on it), with the branches forking after it. If it has
+        siblings, the next one takes its place with its own conversation; other branches stay."""
+        self._at(index)
+        self._apply(tree.delete(self.messages, self.current_branches(), index))
+
+    def undo_turn(self) -> int:
+        """Step back one turn: the person's last message and what followed it are kept as a
+        branch and the active branch ends before it. Returns how many messages moved (0: none)."""
+        start = tree.last_turn(self.messages)
+        if start is None:
+            return 0
+        moved = len(self.messages) - start
+        self._apply(tree.fork_off(self.messages, self.current_branches(), start))
+        return moved
+
+
+def _reach(branches: list[dict[str, Any]]) -> int:
+    """How many messages of the active branch the branches fork after, at most."""
+    return max((b["at"] for b in branches if b.get("parent") is None), default=0)

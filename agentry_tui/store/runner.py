@@ -27,6 +27,7 @@ from agentry.events import (
 )
 from agentry.sessions import AgentSession
 from agentry.sessions.background_sync import AUTOSAVE_S
+from agentry.sessions.branches import last_turn
 from agentry_tui.pacing import FRAME_S, TURN_S, Gulps
 from agentry_tui.store.connection import ModelConnection
 from agentry_tui.store.messages import (
@@ -80,17 +81,14 @@ class ReplyRunner:
         self._begin(self.check(entry), text)
 
     def retry(self, entry: SessionEntry | None) -> None:
-        """Answer the last user message again, dropping what came after it; raises Refused."""
+        """Answer the last user message again; the old answer is kept as a sibling of the new
+        one. Raises Refused."""
         entry = self.check(entry)
         assert entry.session is not None
-        messages = entry.session.messages
-        last_user = next(
-            (i for i in range(len(messages) - 1, -1, -1) if messages[i].get("role") == "user"),
-            None,
-        )
+        last_user = last_turn(entry.session.messages)
         if last_user is None:
             raise Refused("There is nothing to retry yet: no message was sent in this session.")
-        del messages[last_user + 1 :]
+        entry.session.prepare_answer_again(last_user)
         self._begin(entry, None)
 
     def answer_after(
