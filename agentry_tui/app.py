@@ -664,7 +664,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             entry, index, message = self._selection()
             if message.get("role") != "user":
                 raise Refused("Only your own messages are edited; r answers a reply again.")
-            self.store.check_idle(entry.id)
+            self.store.check_changeable(entry.id)
             self.query_one(MessageList).edit(index)
 
     async def on_message_editor_submitted(self, event: MessageEditor.Submitted) -> None:
@@ -700,7 +700,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
 
         with self._shown(toast=True):
             entry, index, message = self._selection()
-            self.store.check_idle(entry.id)
+            self.store.check_changeable(entry.id)
             first = content_text(message.get("content")).strip().partition("\n")[0]
 
             async def delete(yes: bool | None) -> None:

@@ -340,7 +340,7 @@ class SessionStore(DOMNode):
 
     # -- changing sessions ----------------------------------------------------------------
 
-    def check_idle(self, session_id: str) -> None:
+    def check_changeable(self, session_id: str) -> None:
         """Refused if a reply is arriving in the session (it may not be changed then)."""
         self._refuse_busy(self._entries[session_id])
 

@@ -24,7 +24,6 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from agentry.messages import content_text
-from agentry.sessions import AgentSession
 from agentry_tui.keys import message_bindings
 from agentry_tui.pacing import KEPT_LINES, MIN_GROWTH, Pacer
 from agentry_tui.store.model import Notice, PartialReply, SessionEntry
@@ -159,9 +158,9 @@ class MessageList(AnchoredToThisLayout, VerticalScroll):
         return max(20, width - 6)
 
     def _widget_for(
-        self, message: dict[str, Any], now: datetime, index: int, session: AgentSession
+        self, message: dict[str, Any], now: datetime, index: int, alternatives: tuple[int, int]
     ) -> Widget | None:
-        widget = self._view_of(message, now, session.alternatives(index))
+        widget = self._view_of(message, now, alternatives)
         if isinstance(widget, Indexed):
             widget.message_index = index
             if index == self.selected:
@@ -197,10 +196,13 @@ class MessageList(AnchoredToThisLayout, VerticalScroll):
         at: dict[int, list[Notice]] = {}
         for notice in entry.notices:
             at.setdefault(min(notice.after, len(messages)), []).append(notice)
+        # Where the conversation forks, read once for the block (‹2/3› on those messages).
+        marks = {index: (place, count) for index, place, count in entry.session.branch_points()}
         widgets: list[Widget] = []
         for index in range(lo, hi):
             widgets += [NoticeView(n) for n in at.get(index, [])]
-            if (widget := self._widget_for(messages[index], now, index, entry.session)) is not None:
+            mark = marks.get(index, NO_SIBLINGS)
+            if (widget := self._widget_for(messages[index], now, index, mark)) is not None:
                 widgets.append(widget)
         if hi == len(messages):
             widgets += [NoticeView(n) for n in at.get(len(messages), [])]
@@ -300,7 +302,9 @@ class MessageList(AnchoredToThisLayout, VerticalScroll):
                 await self._live.finish(message)
                 self._calls.update((c.call_id, c) for c in self._live.calls if c.call_id)
                 self._live = None
-            elif (widget := self._widget_for(message, now, index, session)) is not None:
+            elif (
+                widget := self._widget_for(message, now, index, session.alternatives(index))
+            ) is not None:
                 added.append(widget)
         self._end = end
         added += [NoticeView(n) for n in entry.notices[self._notices :]]
@@ -602,6 +606,8 @@ class MessageList(AnchoredToThisLayout, VerticalScroll):
             widget.display = True
         editor.remove()
 
+
+NO_SIBLINGS = (1, 1)  # (place, count) of a message that has no alternatives
 
 EMPTY_HINT = (
     "A new session. Type a message below and press Enter; ctrl+j starts a new line.\n"
