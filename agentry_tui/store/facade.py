@@ -21,6 +21,7 @@ from textual.dom import DOMNode
 from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.reactive import reactive
+from textual.timer import Timer
 from textual.worker import Worker
 
 from agentry import commands
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 Clock = Callable[[], datetime]
 
 LISTING_DELAY_S = 0.5  # the listing of sessions the index does not know waits this long
+SWITCH_SAVE_S = 1.0  # a switch between branches is saved this long after the last one
 
 
 class SessionStore(DOMNode):
@@ -65,6 +67,7 @@ class SessionStore(DOMNode):
         self.manager = SessionManager(history_dir)
         self.clock = clock
         self._entries: dict[str, SessionEntry] = {}
+        self._switch_saves: dict[str, Timer] = {}  # by session id: a switch saved soon
         self._order: list[str] = []  # newest activity first
         self._saver = Saver(
             self.manager,
@@ -265,21 +268,40 @@ class SessionStore(DOMNode):
 
     def switch_alternative(self, session_id: str, index: int, step: int) -> None:
         """Show the next (``step`` 1) or previous (-1) sibling of the message at ``index``, with
-        its branch below it."""
-        self._change_branch(session_id, lambda s: s.switch_alternative(index, step))
+        its branch below it. Saved once the switching stops (SWITCH_SAVE_S): every branch is on
+        disk already, and saving a long session while the switch is painted would delay it."""
+        entry = self._changeable(session_id)
+        assert entry.session is not None
+        entry.session.switch_alternative(index, step)
+        self._changed(entry)
+        if (timer := self._switch_saves.pop(session_id, None)) is not None:
+            timer.stop()
+        self._switch_saves[session_id] = self.app.set_timer(
+            SWITCH_SAVE_S, lambda: self._save_switch(entry)
+        )
+        # The status bar and metadata panel after the conversation is painted, not before.
+        self.app.call_after_refresh(self._post, SessionUpdated(session_id))
+
+    def _save_switch(self, entry: SessionEntry) -> None:
+        self._switch_saves.pop(entry.id, None)
+        if self.get(entry.id) is entry:  # not deleted meanwhile
+            self._saver.save(entry)
 
     def delete_message(self, session_id: str, index: int) -> None:
-        self._change_branch(session_id, lambda s: s.delete_message(index))
+        """Delete the message at ``index`` (and what followed it; see AgentSession)."""
+        entry = self._changeable(session_id)
+        assert entry.session is not None
+        entry.session.delete_message(index)
+        self._changed(entry)
+        self._saver.save(entry)
+        self._post(SessionUpdated(session_id))
 
-    def _change_branch(self, session_id: str, change: Callable[[AgentSession], None]) -> None:
+    def _changeable(self, session_id: str) -> SessionEntry:
         entry = self._entries[session_id]
         self._refuse_busy(entry)
         if entry.session is None:
             raise Refused(f"Session '{session_id}' cannot be changed: {entry.corrupt}")
-        change(entry.session)
-        self._changed(entry)
-        self._saver.save(entry)
-        self._post(SessionUpdated(session_id))
+        return entry
 
     async def fork(self, session_id: str, index: int) -> SessionEntry:
         """A new session holding the conversation up to the message at ``index`` (saved, its

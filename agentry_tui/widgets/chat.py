@@ -546,15 +546,15 @@ class MessageList(AnchoredToThisLayout, VerticalScroll):
 
     async def rebuild_from(self, index: int) -> None:
         """The messages from ``index`` on changed (another branch shown, a message edited,
-        answered again or deleted); those above did not. Build a block from ``index`` (a button
-        below it builds the rest), keeping the widgets above: the switch is painted at once
-        however long either branch is."""
+        answered again or deleted); those above did not. Build a screenful from ``index`` (a
+        button below it builds the rest), keeping the widgets above: the switch is painted at
+        once however long either branch is."""
         entry = self.entry
         if entry is None or entry.session is None:
             return
         messages = entry.session.messages
         index = min(index, len(messages))
-        end = window_end(messages, index, self._text_width())
+        end = window_end(messages, index, self._text_width(), FIRST_LINES)  # a screenful
         if index <= self._start:  # nothing built above it: the list starts there
             self._rebuilding(entry)
             self._settled = True
