@@ -261,3 +261,19 @@ async def test_the_metadata_panel_counts_branches_and_says_where_they_fork(app, 
         await pilot.pause()
         panel = "\n".join(painted(app, app.query_one(MetadataPanel)))
         assert "Branches      2" in panel and "Forks at      #1 (2/2)" in panel
+
+
+async def test_the_palette_offers_the_message_actions_and_says_how_to_select(app, history) -> None:
+    from agentry_tui.keys import MESSAGE_ACTIONS
+    from agentry_tui.palette import AgentryCommands
+
+    seed(history, "talk", turns(1), 60, 1)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await ready(pilot)
+        titles = [hit.display async for hit in AgentryCommands(app.screen).discover()]
+        assert all(action.help in titles for action in MESSAGE_ACTIONS)
+        chat(app).focus()  # Tab's way in: nothing selected yet
+        await pilot.press("c")  # a toast says how to select one
+        await wait_until(pilot, lambda: bool(app.screen.query("Toast")))
+        assert "Select a message first" in " ".join(painted(app, app.screen.query_one("Toast")))
+        assert app.clipboard == ""
