@@ -672,7 +672,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         if entry is None:
             return
         with self._shown(toast=True):
-            self.store.edit_and_send(entry.id, index, commands.unescape(event.text))
+            self.store.edit_and_send(entry.id, index, event.text.strip("\n"))  # as typed
             messages = self.query_one(MessageList)
             messages.select(None)
             await messages.rebuild_from(index)
