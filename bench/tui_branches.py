@@ -177,7 +177,7 @@ def summarise(title: str, results: dict[str, list[dict[str, Any]]]) -> None:
                 + (f" ({missed} never shown)" if missed else ""),
             ),
             (
-                "  app CPU time in that (the save too)",
+                "  app CPU time in that",
                 tc.seconds(tc.med(c for r in runs for c in r["cpu"])),
             ),
         ]
