@@ -46,6 +46,7 @@ from agentry.providers import Provider
 from agentry.safe_text import clip
 from agentry.sessions import AgentSession, SessionManager
 from agentry.sessions.background_sync import AUTOSAVE_S, sync_in_background
+from agentry.sessions.branches import BranchError, last_turn
 from agentry.sessions.manager import SyncReport
 from agentry.sessions.rescue import rescue_copy
 from agentry.termination import termination_signals
@@ -304,7 +305,8 @@ class ChatClient:
         if text:
             self.runner.run(self.turn(text))
 
-    async def turn(self, text: str) -> None:
+    async def turn(self, text: str | None) -> None:
+        """Send ``text`` and show the reply; None answers the conversation as it stands."""
         TERMINATION.turn = asyncio.current_task()
         self.approvals.stopped = False
         view = ReplyView(self.term, self.session_id)
@@ -314,7 +316,8 @@ class ChatClient:
         try:
             stream = self.agent.stream(text, self.session)
             async with contextlib.aclosing(stream) as events:
-                await anext(events)  # the agent adds the person's message first:
+                if text is not None:
+                    await anext(events)  # the agent adds the person's message first:
                 self.save()  # it is on disk before the request goes out
                 async for event in events:
                     view.show(event)
@@ -522,6 +525,54 @@ class ChatClient:
             summary = tool.description.strip().splitlines()[0] if tool.description else ""
             self.term.line(f"  {tool.name:<{width}}  {tool.permission:<7}  {summary}")
 
+    def retry(self, _: SlashCommand) -> None:
+        last_user = last_turn(self.session.messages)
+        if last_user is None:
+            raise Refused("There is nothing to retry yet: no message was sent in this session.")
+        self.session.prepare_answer_again(last_user)
+        self.runner.run(self.turn(None))
+        if last_user + 1 < len(self.session.messages):
+            self.term.note(commands.retried_text(*self.session.alternatives(last_user + 1)))
+
+    def undo(self, _: SlashCommand) -> None:
+        moved = self.session.undo_turn()
+        if not moved:
+            raise Refused("There is nothing to undo: no message was sent in this session.")
+        if self.save():
+            self.term.line(commands.undone_text(moved))
+
+    def branches(self, command: SlashCommand) -> None:
+        branch_id = command.args.get("branch")
+        if branch_id is None:
+            self.term.line(
+                commands.branches_text(self.session.messages, self.session.current_branches())
+            )
+            return
+        try:
+            self.session.switch_to_branch(branch_id)
+        except BranchError as exc:
+            raise Refused(f"{exc} /branches lists them.") from None
+        if self.save():
+            self.term.line(commands.switched_text(branch_id, len(self.session.messages)))
+
+    def fork(self, command: SlashCommand) -> None:
+        new_id = command.args["id"]
+        last = len(self.session.messages) - 1
+        index = int(command.args.get("message", last))
+        if index > last:
+            raise Refused(f"There is no message {index}: this conversation has 0 to {last}.")
+        if self.manager.session_exists(new_id):
+            raise Refused(commands.taken_text(new_id))
+        if not self.save():
+            return
+        try:
+            forked = self.manager.fork(self.session_id, new_id, index)
+        except FileExistsError:  # made by another process since the check
+            raise Refused(commands.taken_text(new_id)) from None
+        source_id = self.session_id
+        self._switch_to(new_id, forked)
+        self.term.line(commands.forked_text(source_id, new_id, index))
+
     def help(self, _: SlashCommand) -> None:
         self.term.line(commands.help_text(LINE, KEYS))
 
@@ -550,6 +601,10 @@ HANDLERS = commands.bind(
         "title": ChatClient.title,
         "help": ChatClient.help,
         "exit": ChatClient.exit,
+        "retry": ChatClient.retry,
+        "undo": ChatClient.undo,
+        "branches": ChatClient.branches,
+        "fork": ChatClient.fork,
     },
 )
 

@@ -16,6 +16,9 @@ from datetime import datetime
 from typing import Literal, TypeVar
 
 from agentry.errors import Refused
+from agentry.messages import content_text
+from agentry.sessions import branches as tree
+from agentry.sessions.branches import Branch, Message
 from agentry.sessions.ids import validate_session_id
 from agentry.timefmt import stamp
 from agentry.wording import plural
@@ -54,6 +57,17 @@ class CommandSpec:
 
 SESSION_ID = Arg("id", check=validate_session_id)
 
+
+def _message_number(text: str) -> str:
+    if not text.isdigit():
+        raise ValueError(
+            f"Invalid message number {text!r}: /branches shows the numbers (0, 1, ...)."
+        )
+    return text
+
+
+MESSAGE_NUMBER = Arg("message", required=False, check=_message_number)
+
 COMMANDS: dict[str, CommandSpec] = {
     spec.name: spec
     for spec in (
@@ -84,6 +98,31 @@ COMMANDS: dict[str, CommandSpec] = {
             "export",
             (Arg("format", required=False, choices=("md", "json")), Arg("path", required=False)),
             "Write the session to Markdown and/or JSON",
+        ),
+        # Branches (issue 17): the TUI has keys on the selected message for these.
+        CommandSpec(
+            "retry",
+            (),
+            "Answer the last message again; the old answer is kept",
+            frozenset((LINE,)),
+        ),
+        CommandSpec(
+            "undo",
+            (),
+            "Step back one turn, keeping it as a branch",
+            frozenset((LINE,)),
+        ),
+        CommandSpec(
+            "branches",
+            (Arg("branch", required=False),),
+            "Show where the conversation forks; ID: go on in a branch",
+            frozenset((LINE,)),
+        ),
+        CommandSpec(
+            "fork",
+            (SESSION_ID, MESSAGE_NUMBER),
+            "Copy the conversation up to message N to a new session",
+            frozenset((LINE,)),
         ),
         CommandSpec("help", (), "Show the commands and keys"),
         CommandSpec("exit", (), "Save the session and quit", frozenset((LINE,))),
@@ -342,3 +381,56 @@ def help_text(client: Client, keys: Iterable[tuple[str, str]]) -> str:
         key_width = max(len(key) for key, _ in keys)
         lines += ["Keys:", *(f"  {key:<{key_width}}  {description}" for key, description in keys)]
     return "\n".join(lines)
+
+
+# -- branches ---------------------------------------------------------------------------------
+
+
+def _gist(message: Mapping[str, object], limit: int = 50) -> str:
+    text = " ".join(content_text(message.get("content")).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _who(message: Mapping[str, object]) -> str:
+    return {"user": "you", "assistant": "the model"}.get(str(message.get("role")), "a tool")
+
+
+def branches_text(messages: list[Message], branches: list[Branch]) -> str:
+    """What /branches answers: the conversation's fork points and every other branch."""
+    if not branches:
+        return "This conversation has no other branches: /retry and /undo make them."
+    lines = [f"This session holds {plural(len(branches) + 1, 'conversation')}."]
+    points = tree.branch_points(messages, branches)
+    if points:
+        lines.append("The one shown forks at:")
+        for index, place, count in points:
+            message = messages[index]
+            lines.append(f"  message {index} ({_who(message)}, {place}/{count}): {_gist(message)}")
+    lines.append("Other branches (/branches ID goes on in one):")
+    for branch in branches:
+        whole = tree.conversation(messages, branches, branch["id"])
+        first = branch["messages"][0]
+        lines.append(
+            f"  {branch['id']}  from message {branch['at']} ({_who(first)}), "
+            f"{plural(len(whole), 'message')}: {_gist(first)}"
+        )
+    return "\n".join(lines)
+
+
+def retried_text(place: int, count: int) -> str:
+    return f"(Answer {place} of {count}: the earlier ones are kept; /branches lists them.)"
+
+
+def undone_text(moved: int) -> str:
+    return f"Stepped back one turn: {plural(moved, 'message')} kept as a branch (/branches)."
+
+
+def switched_text(branch_id: str, message_count: int) -> str:
+    return (
+        f"Switched to branch {branch_id} ({plural(message_count, 'message')}); the conversation "
+        "shown before is kept as a branch."
+    )
+
+
+def forked_text(source_id: str, new_id: str, index: int) -> str:
+    return f"Forked session '{source_id}' at message {index} into '{new_id}' (now current)."

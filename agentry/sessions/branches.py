@@ -329,9 +329,10 @@ def carried(
     does not have, becomes a branch of its own from where its conversation and ``onto`` part.
     For merging two processes' branches."""
     ids = {b["id"] for b in kept}
+    order = {b["id"]: n for n, b in enumerate(branches)}  # parents first
     out: list[Branch] = []
     moved: dict[str, int] = {}  # id -> where a branch now forks off ``onto``
-    for b in ordered(kept):
+    for b in sorted(kept, key=lambda b: order[b["id"]]):
         parent = b.get("parent")
         if parent in moved and b["at"] <= moved[parent]:
             out.append(_without_parent(b))  # its fork point is now in ``onto`` itself

@@ -261,8 +261,10 @@ def _decode(raw: bytes, session_id: str, fallback_time: str) -> SessionRecord:
         raise FormatError(f"'metadata' must be an object, not {type(metadata).__name__}")
     created_at = _check_time(data.get("created_at", fallback_time), "created_at")
     last_activity = _check_time(data.get("last_activity", fallback_time), "last_activity")
-    branches = data.get("branches", [])
-    validate_branches(branches, len(messages))
+    branches: list[dict[str, Any]] = []
+    if "branches" in data:
+        branches = data["branches"]
+        validate_branches(branches, len(messages))
     return SessionRecord(
         session_id, created_at, last_activity, metadata, messages, branches, source
     )
@@ -290,7 +292,7 @@ def validate_branches(branches: Any, active_length: int) -> None:
         parent = branch.get("parent")
         if parent is None:
             low, high = 0, active_length
-        elif parent in ends:
+        elif isinstance(parent, str) and parent in ends:
             low, high = ends[parent][0] + 1, ends[parent][1]
         else:
             raise FormatError(f"{where}: its 'parent' {parent!r} is not a branch listed before it")

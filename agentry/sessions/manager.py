@@ -19,7 +19,7 @@ from agentry.sessions.fileformat import FormatError, SessionRecord
 from agentry.sessions.ids import file_name, validate_session_id
 from agentry.sessions.index import ListingIndex, StatKey, stat_key
 from agentry.sessions.listing import FolderListing, mtime_iso, summary_of
-from agentry.sessions.merge import MergeResult, common_prefix, count_new, merge_metadata, merge_tree
+from agentry.sessions.merge import MergeResult, count_new, merge_metadata, merge_tree
 from agentry.sessions.session import AgentSession, DiskState, now
 from agentry.sessions.storage import atomic_write, locked, os_problem, read_regular
 from agentry.sessions.titles import MAX_TITLE, given_title, validate_title, with_title
@@ -295,7 +295,7 @@ class SessionManager:
                     base, base_metadata = state.messages, state.metadata
                     base_branches = state.branches
                 else:  # never read: what the two start with in common
-                    base = ours[: common_prefix(ours, theirs.messages)]
+                    base = ours[: tree.common_prefix(ours, theirs.messages)]
                     base_metadata, base_branches = theirs.metadata, []
                 result, branches = merge_tree(
                     (base, base_branches), (ours, our_branches), (theirs.messages, theirs.branches)

@@ -44,15 +44,6 @@ def _matched(base: list[str], other: list[str]) -> dict[int, int]:
     return pairs
 
 
-def common_prefix(a: list[Message], b: list[Message]) -> int:
-    n = 0
-    for x, y in zip(a, b, strict=False):  # up to the shorter one
-        if x != y:
-            break
-        n += 1
-    return n
-
-
 def merge(base: list[Message], ours: list[Message], theirs: list[Message]) -> MergeResult:
     if theirs == base or ours == theirs:
         return MergeResult(list(ours))

@@ -63,11 +63,15 @@ class AgentSession:
         self.last_activity = now()
 
     def set_system(self, text: str) -> None:
-        """Make ``text`` the system message: the first message if it is one, else a new first."""
+        """Make ``text`` the system message: the first message if it is one, else a new first.
+        Every branch goes on with it."""
+        branches = self.current_branches()
         if self.messages and self.messages[0].get("role") == "system":
             self.messages[0] = {**self.messages[0], "content": text}
         else:
             self.messages.insert(0, {"role": "system", "content": text})
+            branches = [{**b, "at": b["at"] + 1} for b in branches]
+        self.set_tree(self.messages, branches)
 
     def clear_history(self, keep_system: bool = True) -> None:
         """Drop the conversation and its other branches; with keep_system the system messages

@@ -20,11 +20,12 @@ async def test_answer_again_three_times_keeps_every_answer(ollama_server, tmp_pa
     ollama_server.enqueue(*(Reply(text=f"Answer number {n}.") for n in range(4)))
     assert await agent.chat("Tell me something", session_id="s") == "Answer number 0."
     session = agent.get_session("s")
-    for _ in range(3):
+    for n in range(2, 5):
         session.prepare_answer_again(2)
         assert [m["role"] for m in session.messages] == ["system", "user"]
         events = await answered(agent, "s")
         assert isinstance(events[-1], DoneEvent)
+        assert session.alternatives(2) == (n, n)  # the newest answer is the last: ‹3/3›...
     assert session.alternatives(2) == (4, 4)
     assert session.messages[2]["content"] == "Answer number 3."
     # The model was asked the same conversation each time: no second copy of the question.

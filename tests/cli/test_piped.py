@@ -22,6 +22,10 @@ COMMAND_NAMES = [
     "/title",
     "/delete",
     "/export",
+    "/retry",
+    "/undo",
+    "/branches",
+    "/fork",
     "/help",
     "/exit",
 ]

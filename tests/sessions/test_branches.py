@@ -157,6 +157,19 @@ def test_branches_follow_a_changed_messages_list() -> None:
     assert session.branch_points() == [] and session.branch_count() == 1
 
 
+def test_a_new_system_message_keeps_every_branch() -> None:
+    session = session_of(chat(2))
+    session.edit_message(1, "other")
+    session.set_system("be brief")
+    assert session.alternatives(1) == (2, 2)
+    untold = session_of(chat(2)[1:])  # no system message
+    untold.edit_message(2, "other")
+    untold.set_system("inserted")
+    assert untold.branch_points() == [(3, 2, 2)]
+    untold.switch_alternative(3, 1)
+    assert texts(untold.messages) == ["inserted", "q0", "a0", "q1", "a1"]
+
+
 # -- on disk ----------------------------------------------------------------------------------
 
 
@@ -244,6 +257,8 @@ def encode_session(session: AgentSession) -> bytes:
         ([{"id": "b", "at": 9, "messages": [m("x")]}], "'at' 9 is outside 0..3"),
         ([{"id": "b", "at": 1, "messages": []}], "'messages' must be a list with messages"),
         ([{"id": "b", "at": 1, "parent": "z", "messages": [m("x")]}], "'parent' 'z' is not"),
+        ([{"id": "b", "at": 1, "parent": [], "messages": [m("x")]}], "'parent' \\[\\] is not"),
+        ([{"id": "b", "at": True, "messages": [m("x")]}], "'at' must be a whole number"),
         ([{"id": "b", "at": 1, "sibling": 0, "messages": [m("x")]}], "'sibling' must be"),
         ([{"id": "b", "at": 1, "messages": [{"role": "robot"}]}], "branch 'b': message 0: role"),
     ],
@@ -386,3 +401,45 @@ def all_conversations(session: AgentSession | None) -> set[tuple[str, ...]]:
         tree.conversation(session.messages, session.branches, b["id"]) for b in session.branches
     ]
     return {tuple(texts(whole)) for whole in [session.messages, *wholes]}
+
+
+def test_two_writers_lose_no_message_whatever_each_did(tmp_path: Path) -> None:
+    """Two session objects change one saved session in random ways that keep every message
+    (add, edit, answer again, undo, switch), then both sync: the file holds every message
+    either of them held."""
+    import random
+
+    rng = random.Random(17)
+    counter = iter(range(10**6))
+
+    def act(session: AgentSession) -> None:
+        for _ in range(rng.randint(1, 5)):
+            size = len(session.messages)
+            choice = rng.choice(["add", "add", "edit", "again", "undo", "switch"])
+            if choice == "add" or size < 2:
+                session.add_message(m(f"new {next(counter)}"))
+            elif choice == "edit":
+                session.edit_message(rng.randrange(1, size), f"edit {next(counter)}")
+            elif choice == "again":
+                session.prepare_answer_again(rng.randrange(1, size))
+                session.add_message(m(f"again {next(counter)}", "assistant"))
+            elif choice == "undo":
+                session.undo_turn()
+            elif points := session.branch_points():
+                session.switch_alternative(rng.choice(points)[0], rng.choice([1, -1]))
+
+    for run in range(20):
+        sid = f"s{run}"
+        SessionManager(tmp_path).save_session(sid, chat(3))
+        one, two = SessionManager(tmp_path).load(sid), SessionManager(tmp_path).load(sid)
+        assert one is not None and two is not None
+        act(one)
+        act(two)
+        held = every_text(one) | every_text(two)
+        SessionManager(tmp_path).sync(one)
+        SessionManager(tmp_path).sync(two)
+        assert held <= every_text(SessionManager(tmp_path).load(sid)), run
+
+
+def every_text(session: AgentSession | None) -> set[str]:
+    return {text for whole in all_conversations(session) for text in whole}
