@@ -41,8 +41,9 @@ from agentry.sessions.titles import validate_title
 from agentry.termination import on_termination
 from agentry.wording import plural
 from agentry_tui.alerts import alert_sequence, check_alert
+from agentry_tui.code_blocks import code_blocks
 from agentry_tui.completion import Completion, complete
-from agentry_tui.keys import MAIN_SCREEN_ONLY, alt_keys, bindings, help_rows
+from agentry_tui.keys import MAIN_SCREEN_ONLY, MESSAGE_ACTIONS, alt_keys, bindings, help_rows
 from agentry_tui.layout import Panel, panels
 from agentry_tui.model_choice import parse_model_choice
 from agentry_tui.pacing import Pacer
@@ -61,6 +62,7 @@ from agentry_tui.store import (
 from agentry_tui.store.naming import readable_id
 from agentry_tui.textual_private import read_alt_keys, write_to_terminal
 from agentry_tui.widgets.chat import MessageList
+from agentry_tui.widgets.editor import MessageEditor
 from agentry_tui.widgets.keybar import KeyBar
 from agentry_tui.widgets.markdown import markdown_theme
 from agentry_tui.widgets.messages import NewContentHint
@@ -78,6 +80,8 @@ if TYPE_CHECKING:
 
 # What a request may fail with (Refused, a provider's or a file's error): shown, not raised.
 ERRORS = (AgentryError, ValueError, OSError)
+# The actions on the selected message (agentry_tui/keys.py MESSAGE_ACTIONS).
+SELECTION_ACTIONS = frozenset(a.action.partition("(")[0] for a in MESSAGE_ACTIONS)
 
 
 def _palette() -> type[Provider]:
@@ -153,6 +157,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
     def on_mount(self) -> None:
         self.watch(self.store, "active_id", self._active_changed, init=False)
         self.watch(self.store, "connection", self._connection_changed, init=False)
+        self.watch(self.screen, "focused", self._focus_moved, init=False)
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.console.push_theme(markdown_theme(self.get_css_variables()))
         self._show_list()
@@ -578,24 +583,19 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             self.notify(visible(commands.missing_text(hit.session_id)), severity="error")
             return
         was_open = self.store.active_id == hit.session_id
+        if hit.branch is not None:  # in another branch: that branch is shown, and saved so
+            try:
+                self.store.switch_to_branch(hit.session_id, hit.branch)
+            except ERRORS as exc:  # the branch changed since it was indexed, or a reply is busy
+                self.notify(visible(str(exc)), severity="warning")
+                return
         entry = self.store.open(hit.session_id)
         self.query_one(Prompt).focus()
-        if hit.branch is not None and not self._switch_branch(entry, hit.branch):
-            return
         self._found = (entry.id, hit.index)
         if was_open:  # else _active_changed shows it once the session is built
+            if hit.branch is not None:
+                await self.query_one(MessageList).show(entry)
             await self._show_found(entry)
-
-    def _switch_branch(self, entry: SessionEntry, branch: str) -> bool:
-        """Make the stored branch ``branch`` the one shown; whether it could. Issue 17a's
-        ``AgentSession.switch_to_branch`` does it: calling it (and saving) is what is left
-        to wire here; until then the session shows its active branch and says so."""
-        self._notice(
-            f"The match is in another branch ({visible(branch)}) of {visible(entry.id)}: "
-            "showing the session's current branch.",
-            "warning",
-        )
-        return False
 
     async def _show_found(self, entry: SessionEntry) -> None:
         found, self._found = self._found, None
@@ -660,7 +660,153 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             return entry is not None and entry.streaming
         if action == "retry":
             return None if entry is None or entry.streaming or entry.corrupt else True
+        if action in SELECTION_ACTIONS:
+            return self._applies(action, parameters)
         return True
+
+    # -- the selected message (issue 17) --------------------------------------------------
+
+    def _applies(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Whether the message action does anything to the selected message (None: shown dim).
+        With none selected it runs, to say how to select one."""
+        entry, index = self.active, self.query_one(MessageList).selected
+        if entry is None or entry.session is None or index is None:
+            return True
+        if index >= len(entry.session.messages):
+            return None
+        role = entry.session.messages[index].get("role")
+        if action == "edit_message":
+            return role == "user" or None
+        if action == "answer_again":
+            return role == "assistant" or None
+        if action == "sibling":
+            return entry.session.alternatives(index)[1] > 1 or None
+        return True
+
+    def _selection(self) -> tuple[SessionEntry, int, dict[str, Any]]:
+        """The session on screen, the selected message's index and the message; Refused if
+        none is selected."""
+        entry, index = self.active, self.query_one(MessageList).selected
+        if entry is None or entry.session is None or index is None:
+            raise Refused("Select a message first: f5 (or alt+m) and the arrow keys, or a click.")
+        if index >= len(entry.session.messages):
+            raise Refused(f"Message #{index} is gone: select another one.")
+        return entry, index, entry.session.messages[index]
+
+    async def action_select_message(self) -> None:
+        messages = self.query_one(MessageList)
+        messages.focus()
+        if messages.selected is None:
+            await messages.move_cursor(-1)
+
+    def on_message_list_selected(self, _: MessageList.Selected) -> None:
+        self.refresh_bindings()
+
+    def on_message_list_left(self, _: MessageList.Left) -> None:
+        self.query_one(Prompt).focus()
+
+    def _focus_moved(self, focused: Widget | None) -> None:
+        """Back in the message box: the selection is left."""
+        messages = self.query_one(MessageList)
+        if isinstance(focused, Prompt) and messages.selected is not None:
+            messages.select(None)
+
+    def action_copy_message(self) -> None:
+        with self._shown(toast=True):
+            _, index, message = self._selection()
+            if not (text := content_text(message.get("content"))):
+                raise Refused(f"Message #{index} has no text to copy.")
+            self.copy_to_clipboard(text)
+            self.notify(f"Copied message #{index} ({plural(len(text), 'character')}).")
+
+    def action_copy_code(self) -> None:
+        from agentry_tui.screens.code_picker import CodePicker
+
+        with self._shown(toast=True):
+            _, index, message = self._selection()
+            blocks = code_blocks(content_text(message.get("content")))
+            if not blocks:
+                raise Refused(f"Message #{index} has no code block.")
+
+            def copy(place: int | None) -> None:
+                if place is not None:
+                    self.copy_to_clipboard(blocks[place].code)
+                    self.notify(f"Copied code block {place + 1} of message #{index}.")
+
+            if len(blocks) == 1:
+                copy(0)
+            else:
+                self.push_screen(CodePicker(index, blocks), copy)
+
+    def action_edit_message(self) -> None:
+        with self._shown(toast=True):
+            entry, index, message = self._selection()
+            if message.get("role") != "user":
+                raise Refused("Only your own messages are edited; r answers a reply again.")
+            self.store.check_changeable(entry.id)
+            self.query_one(MessageList).edit(index)
+
+    async def on_message_editor_submitted(self, event: MessageEditor.Submitted) -> None:
+        entry, index = self.active, event.editor.index
+        if entry is None:
+            return
+        with self._shown(toast=True):
+            self.store.edit_and_send(entry.id, index, event.text.strip("\n"))  # as typed
+            messages = self.query_one(MessageList)
+            messages.select(None)
+            await messages.rebuild_from(index)
+            self.query_one(Prompt).focus()
+            messages.follow()
+
+    async def action_answer_again(self) -> None:
+        with self._shown(toast=True):
+            entry, index, message = self._selection()
+            if message.get("role") != "assistant":
+                raise Refused("Only a reply is answered again; e edits your message.")
+            self.store.answer_again(entry.id, index)
+            await self.query_one(MessageList).rebuild_from(index)
+
+    async def action_sibling(self, step: int) -> None:
+        with self._shown(toast=True):
+            entry, index, _ = self._selection()
+            if entry.session is not None and entry.session.alternatives(index)[1] < 2:
+                raise Refused(f"Message #{index} has no other branch.")
+            self.store.switch_alternative(entry.id, index, step)
+            await self.query_one(MessageList).rebuild_from(index)
+
+    def action_delete_message(self) -> None:
+        from agentry_tui.screens.confirm import ConfirmScreen
+
+        with self._shown(toast=True):
+            entry, index, message = self._selection()
+            self.store.check_changeable(entry.id)
+            first = content_text(message.get("content")).strip().partition("\n")[0]
+
+            async def delete(yes: bool | None) -> None:
+                if yes and self.store.get(entry.id) is entry:
+                    with self._shown(toast=True):
+                        self.store.delete_message(entry.id, index)
+                        messages = self.query_one(MessageList)
+                        messages.select(None)
+                        await messages.rebuild_from(index)
+
+            self.push_screen(
+                ConfirmScreen(
+                    "Delete message",
+                    f"Delete message #{index} ({message.get('role')}: "
+                    f"{first[:60] + '…' if len(first) > 60 else first})?",
+                    "Delete",
+                ),
+                delete,
+            )
+
+    @work(group="commands", exit_on_error=False)
+    async def action_fork_message(self) -> None:
+        with self._shown(toast=True):
+            entry, index, _ = self._selection()
+            fork = await self.store.fork(entry.id, index)
+            self.notify(f"Forked '{entry.id}' at message #{index} into '{fork.id}'.")
+            self.query_one(Prompt).focus()
 
     def action_new_session(self) -> None:
         entry = self.store.create()

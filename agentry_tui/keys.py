@@ -28,6 +28,14 @@ ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("ctrl+l", "clear_session", "Clear", "Clear the current session (asks first)"),
     KeyAction("escape", "stop", "Stop", "Stop the reply that is arriving"),
     KeyAction("ctrl+r", "retry", "Retry", "Answer the last message again"),
+    KeyAction(
+        "f5,alt+m",
+        "select_message",
+        "Messages",
+        "Select a message: copy, edit, answer again…",
+        False,  # the bar is full at 120 columns; the chat's keys show once it has the focus
+        True,
+    ),
     KeyAction("ctrl+home", "jump_to_start", "Start", "Go to the session's first message", False),
     KeyAction("ctrl+end", "jump_to_end", "End", "Go to the session's newest message", False),
     KeyAction(
@@ -73,6 +81,25 @@ JUMPS = tuple(
     )
     for n in range(1, 10)
 )
+# What the keys do to the message selected in the chat (f5, or a click): keys of the chat pane
+# while it has the focus, and palette entries. A letter is free there: the message box is not
+# typing then. ‹ and › switch between the branches that stand at the message.
+MESSAGE_ACTIONS = (
+    KeyAction("c", "copy_message", "Copy", "Copy the selected message"),
+    KeyAction("b", "copy_code", "Code", "Copy a code block of the selected message"),
+    KeyAction("e", "edit_message", "Edit", "Edit the selected message (a new branch)"),
+    KeyAction("r", "answer_again", "Again", "Another answer beside the selected reply"),
+    KeyAction("left,[", "sibling(-1)", "‹", "The previous branch at the selected message"),
+    KeyAction("right,]", "sibling(1)", "›", "The next branch at the selected message"),
+    KeyAction("f", "fork_message", "Fork", "A new session up to the selected message"),
+    KeyAction("d,delete", "delete_message", "Delete", "Delete the selected message (asks first)"),
+)
+# Moving the selection (the chat pane's own keys).
+CURSOR_ACTIONS = (
+    KeyAction("up,k", "cursor(-1)", "Up", "Select the message above"),
+    KeyAction("down,j", "cursor(1)", "Down", "Select the message below"),
+    KeyAction("escape", "leave", "Back", "Leave the messages for the message box"),
+)
 # Keys the message box handles itself, for /help.
 PROMPT_KEYS: tuple[tuple[str, str], ...] = (
     ("enter", "Send the message"),
@@ -111,6 +138,24 @@ MAIN_SCREEN_ONLY = frozenset(
 )
 
 
+# The chat pane's keys as the key bar names their actions: while it has the focus they are the
+# keys of the moment, kept before the session's keys when the bar is too narrow for all.
+SELECTION_KEYS = tuple(
+    [a.action for a in CURSOR_ACTIONS] + [f"app.{a.action}" for a in MESSAGE_ACTIONS]
+)
+
+
+def message_bindings() -> list[BindingType]:
+    """The chat pane's keys: the selection's own, and the message actions (the app's)."""
+    return [
+        *(Binding(a.keys, a.action, a.description, tooltip=a.help) for a in CURSOR_ACTIONS),
+        *(
+            Binding(a.keys, f"app.{a.action}", a.description, tooltip=a.help)
+            for a in MESSAGE_ACTIONS
+        ),
+    ]
+
+
 def alt_keys() -> list[str]:
     """Every alt key of the map, for textual_private.read_alt_keys."""
     return [key for a in (*ACTIONS, *JUMPS) for key in a.keys.split(",") if key.startswith("alt+")]
@@ -119,4 +164,5 @@ def alt_keys() -> list[str]:
 def help_rows() -> list[tuple[str, str]]:
     rows = [(key_label(a.keys), a.help) for a in ACTIONS]
     rows.append(("alt+1 … alt+9", "Go to session 1 … 9 in the list"))
+    rows += [(key_label(a.keys), a.help) for a in (*CURSOR_ACTIONS, *MESSAGE_ACTIONS)]
     return rows + list(PROMPT_KEYS)

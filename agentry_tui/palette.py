@@ -12,7 +12,7 @@ from textual.content import Content
 from textual.fuzzy import Matcher
 
 from agentry.commands import TUI, offered
-from agentry_tui.keys import ACTIONS, JUMPS
+from agentry_tui.keys import ACTIONS, JUMPS, MESSAGE_ACTIONS
 
 if TYPE_CHECKING:
     from agentry_tui.app import AgentryApp
@@ -24,7 +24,7 @@ class AgentryCommands(Provider):
         usage with their one-line help."""
         actions = [
             (a.help, a.keys.split(",")[0], partial(self.app.run_action, a.action))
-            for a in (*ACTIONS, *JUMPS)
+            for a in (*ACTIONS, *MESSAGE_ACTIONS, *JUMPS)
             if a.action != "change_theme"  # Textual lists "Theme" itself
         ]
         start = cast("AgentryApp", self.app).start_command

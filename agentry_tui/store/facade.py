@@ -21,6 +21,7 @@ from textual.dom import DOMNode
 from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.reactive import reactive
+from textual.timer import Timer
 from textual.worker import Worker
 
 from agentry import commands
@@ -48,6 +49,7 @@ Clock = Callable[[], datetime]
 LISTING_DELAY_S = 0.5  # the listing of sessions the index does not know waits this long
 SEARCH_LIMIT = 100  # hits the search screen lists
 PROGRESS_FROM = 200  # files to index from which the search screen shows how far it is
+SWITCH_SAVE_S = 1.0  # a switch between branches is saved this long after the last one
 
 
 class SessionStore(DOMNode):
@@ -72,6 +74,7 @@ class SessionStore(DOMNode):
         self.manager = SessionManager(history_dir)
         self.clock = clock
         self._entries: dict[str, SessionEntry] = {}
+        self._switch_saves: dict[str, Timer] = {}  # by session id: a switch saved soon
         self._order: list[str] = []  # newest activity first
         self._indexing = False  # a refresh of the search index is running
         self._saver = Saver(
@@ -292,6 +295,84 @@ class SessionStore(DOMNode):
         """Stop the reply arriving in the session; False if none was."""
         return self._runner.stop(self.get(session_id))
 
+    # -- branches (issue 17): nothing written is lost by asking again --------------------
+
+    def edit_and_send(self, session_id: str, index: int, text: str) -> None:
+        """Send ``text`` in place of the user message at ``index``: a new branch, the old one
+        kept as its sibling. Raises Refused (busy, no provider) or ValueError (a bad index)."""
+        self._runner.answer_after(self.get(session_id), lambda s: s.edit_message(index, text))
+
+    def answer_again(self, session_id: str, index: int) -> None:
+        """Ask for another reply in place of the one at ``index``; the old one stays a
+        sibling. Raises Refused or ValueError."""
+        self._runner.answer_after(self.get(session_id), lambda s: s.prepare_answer_again(index))
+
+    def switch_alternative(self, session_id: str, index: int, step: int) -> None:
+        """Show the next (``step`` 1) or previous (-1) sibling of the message at ``index``, with
+        its branch below it. Saved once the switching stops (SWITCH_SAVE_S): every branch is on
+        disk already, and saving a long session while the switch is painted would delay it."""
+        entry = self._changeable(session_id)
+        assert entry.session is not None
+        entry.session.switch_alternative(index, step)
+        self._changed(entry)
+        if (timer := self._switch_saves.pop(session_id, None)) is not None:
+            timer.stop()
+        self._switch_saves[session_id] = self.app.set_timer(
+            SWITCH_SAVE_S, lambda: self._save_switch(entry)
+        )
+        # The status bar and metadata panel after the conversation is painted, not before.
+        self.app.call_after_refresh(self._post, SessionUpdated(session_id))
+
+    def switch_to_branch(self, session_id: str, branch: str) -> None:
+        """Make the stored branch ``branch`` the one shown (a search hit in it), saved."""
+        self._load(self._entries[session_id])
+        entry = self._changeable(session_id)
+        assert entry.session is not None
+        entry.session.switch_to_branch(branch)
+        self._changed(entry)
+        self._saver.save(entry)
+        self._post(SessionUpdated(session_id))
+
+    def _save_switch(self, entry: SessionEntry) -> None:
+        self._switch_saves.pop(entry.id, None)
+        if self.get(entry.id) is entry:  # not deleted meanwhile
+            self._saver.save(entry)
+
+    def delete_message(self, session_id: str, index: int) -> None:
+        """Delete the message at ``index`` (and what followed it; see AgentSession)."""
+        entry = self._changeable(session_id)
+        assert entry.session is not None
+        entry.session.delete_message(index)
+        self._changed(entry)
+        self._saver.save(entry)
+        self._post(SessionUpdated(session_id))
+
+    def _changeable(self, session_id: str) -> SessionEntry:
+        entry = self._entries[session_id]
+        self._refuse_busy(entry)
+        if entry.session is None:
+            raise Refused(f"Session '{session_id}' cannot be changed: {entry.corrupt}")
+        return entry
+
+    async def fork(self, session_id: str, index: int) -> SessionEntry:
+        """A new session holding the conversation up to the message at ``index`` (saved, its
+        origin in its metadata), opened."""
+        entry = self._entries[session_id]
+        self._refuse_busy(entry)
+        self._saver.save(entry)  # the source's file, as on screen, is what the fork reads
+        await self._saver.drain()
+        new_id = self.fresh_id()
+        session = await self._saver.run(self.manager.fork, session_id, new_id, index)
+        entry = SessionEntry(new_id, str(self.manager.path_for(new_id)), session=session)
+        entry.created_at = session.created_at
+        entry.named = True  # it is kept even before a message is sent in it
+        self._entries[new_id] = entry
+        self._order.insert(0, new_id)
+        self._touch(entry)
+        self._post(SessionListChanged())
+        self.active_id = new_id
+        return entry
+
     async def _approve(self, call: ToolCallEvent, tool: Tool, session: AgentSession) -> Approval:
         return await self._runner.approve(call, tool, session)
 
@@ -333,6 +414,10 @@ class SessionStore(DOMNode):
         await self._link.switch(name)
 
     # -- changing sessions ----------------------------------------------------------------
+
+    def check_changeable(self, session_id: str) -> None:
+        """Refused if a reply is arriving in the session (it may not be changed then)."""
+        self._refuse_busy(self._entries[session_id])
 
     def _refuse_busy(self, entry: SessionEntry) -> None:
         if entry.streaming:

@@ -91,6 +91,16 @@ class ReplyRunner:
         entry.session.prepare_answer_again(last_user)
         self._begin(entry, None)
 
+    def answer_after(
+        self, entry: SessionEntry | None, change: Callable[[AgentSession], None]
+    ) -> None:
+        """Change the active branch (a message edited, an answer set aside as a sibling), then
+        answer it as it stands. Refused, changing nothing, if no reply can be asked for now."""
+        entry = self.check(entry)
+        assert entry.session is not None
+        change(entry.session)
+        self._begin(entry, None)
+
     def stop(self, entry: SessionEntry | None) -> bool:
         """Stop the reply arriving in the session; False if none was."""
         if entry is None or not entry.streaming:

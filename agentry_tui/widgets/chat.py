@@ -2,6 +2,10 @@
 
 A long session opens with about a screenful of its newest messages; once the frame is drawn
 more are built above them, and older ones come when the reader scrolls to the top.
+
+It has a selection (the message cursor): f5, the arrow keys or a click move a highlight from
+message to message, a CSS class on two widgets, so moving it re-renders no message. What is done
+to the selected message (copy, edit, answer again, another branch) is the app's.
 """
 
 from __future__ import annotations
@@ -9,21 +13,26 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
+from textual import events
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static
 
 from agentry.messages import content_text
+from agentry_tui.keys import message_bindings
 from agentry_tui.pacing import KEPT_LINES, MIN_GROWTH, Pacer
 from agentry_tui.store.model import Notice, PartialReply, SessionEntry
 from agentry_tui.textual_private import AnchoredToThisLayout
 from agentry_tui.view import ShownMessage
+from agentry_tui.widgets.editor import MessageEditor
 from agentry_tui.widgets.messages import (
     AssistantMessage,
+    Indexed,
     LoadEarlier,
     LoadLater,
     NoticeView,
@@ -87,6 +96,18 @@ class MessageList(AnchoredToThisLayout, VerticalScroll):
     """The messages of one session, kept in step with its SessionEntry by ``sync``; a reply in
     flight is shown at the pace ``pacer`` gives."""
 
+    BINDINGS: ClassVar[list[BindingType]] = message_bindings()
+
+    class Selected(Message):
+        """The selection moved (``index`` None: it was left); the keys that work changed."""
+
+        def __init__(self, index: int | None) -> None:
+            super().__init__()
+            self.index = index
+
+    class Left(Message):
+        """Escape: the person goes back to the message box."""
+
     class NewContent(Message):
         """Something was added below while the person was reading further up."""
 
@@ -119,6 +140,7 @@ class MessageList(AnchoredToThisLayout, VerticalScroll):
         # Shown from its first message (jump_to_start): the button below the built ones, while
         # messages after them are not built.
         self._later: LoadLater | None = None
+        self.selected: int | None = None  # the index of the selected message
 
     def compose(self) -> ComposeResult:
         # The session open at start-up is built with the screen, so its first layout and frame
@@ -137,12 +159,24 @@ class MessageList(AnchoredToThisLayout, VerticalScroll):
         width = self.size.width or self.app.size.width - 40  # not laid out yet: a fair guess
         return max(20, width - 6)
 
-    def _widget_for(self, message: dict[str, Any], now: datetime) -> Widget | None:
+    def _widget_for(
+        self, message: dict[str, Any], now: datetime, index: int, alternatives: tuple[int, int]
+    ) -> Widget | None:
+        widget = self._view_of(message, now, alternatives)
+        if isinstance(widget, Indexed):
+            widget.message_index = index
+            if index == self.selected:
+                widget.add_class("-selected")
+        return widget
+
+    def _view_of(
+        self, message: dict[str, Any], now: datetime, alternatives: tuple[int, int]
+    ) -> Widget | None:
         role = message.get("role")
         if role == "user":
-            return UserMessage(message, now)
+            return UserMessage(message, now, alternatives)
         if role == "assistant":
-            view = AssistantMessage(message, now)
+            view = AssistantMessage(message, now, alternatives=alternatives)
             self._calls.update((c.call_id, c) for c in view.calls if c.call_id)
             return view
         if role == "system":
@@ -164,11 +198,14 @@ class MessageList(AnchoredToThisLayout, VerticalScroll):
         at: dict[int, list[Notice]] = {}
         for notice in entry.notices:
             at.setdefault(min(notice.after, len(messages)), []).append(notice)
+        # Where the conversation forks, read once for the block (‹2/3› on those messages).
+        marks = {index: (place, count) for index, place, count in entry.session.branch_points()}
         widgets: list[Widget] = []
         not_sent = left_out(entry)
         for index in range(lo, hi):
             widgets += [NoticeView(n) for n in at.get(index, [])]
-            if (widget := self._widget_for(messages[index], now)) is not None:
+            mark = marks.get(index, NO_SIBLINGS)
+            if (widget := self._widget_for(messages[index], now, index, mark)) is not None:
                 set_not_sent(widget, index in not_sent)
                 widgets.append(widget)
         if hi == len(messages):
@@ -187,6 +224,8 @@ class MessageList(AnchoredToThisLayout, VerticalScroll):
         """A rebuild begins: a load of older messages under way for the last build stops at
         its next step (its indexes are into the messages as they were then)."""
         self._shows += 1
+        if entry is not self.entry:  # another session: nothing of it is selected
+            self.selected = None
         self.entry = entry
         self._live = None
         self._later = None
@@ -260,12 +299,18 @@ class MessageList(AnchoredToThisLayout, VerticalScroll):
         # The messages as they stand now: finishing a reply awaits, and the agent may add more
         # meanwhile, which the next sync (there is one for each change) builds.
         end = len(session.messages)
-        for message in session.messages[self._end : end]:
+        for index in range(self._end, end):
+            message = session.messages[index]
             if self._live is not None and message.get("role") == "assistant":
+                self._live.message_index = index
+                self._live.alternatives = session.alternatives(index)  # answered again: ‹3/3›
+                self._live.set_class(index == self.selected, "-selected")
                 await self._live.finish(message)
                 self._calls.update((c.call_id, c) for c in self._live.calls if c.call_id)
                 self._live = None
-            elif (widget := self._widget_for(message, now)) is not None:
+            elif (
+                widget := self._widget_for(message, now, index, session.alternatives(index))
+            ) is not None:
                 added.append(widget)
         self._end = end
         added += [NoticeView(n) for n in entry.notices[self._notices :]]
@@ -484,11 +529,149 @@ class MessageList(AnchoredToThisLayout, VerticalScroll):
         # settle as that one would have: else reaching the top would never load more.
         self.run_worker(self._load_and_settle(), exclusive=True, group="earlier")
 
+    # -- the selection --------------------------------------------------------------------
+
+    def _message_widgets(self) -> list[Widget]:
+        return [c for c in self.children if isinstance(c, Indexed) and c.message_index is not None]
+
+    def widget_at(self, index: int) -> Widget | None:
+        """The widget of the message at ``index``, if it is built."""
+        return next((w for w in self._message_widgets() if _index(w) == index), None)
+
+    def select(self, index: int | None) -> None:
+        """Highlight the message at ``index`` (None: none) and bring it into view. Only the two
+        widgets concerned change class: no other message is rendered again."""
+        if self.selected is not None and (old := self.widget_at(self.selected)) is not None:
+            old.remove_class("-selected")
+        self.selected = index
+        if index is not None and (widget := self.widget_at(index)) is not None:
+            widget.add_class("-selected")
+            self._reveal(widget)
+        self.post_message(self.Selected(index))
+
+    def _reveal(self, widget: Widget) -> None:
+        if widget is self._message_widgets()[-1] and self._later is None and self._live is None:
+            self.follow()  # the newest: the list stays at its end as before
+            return
+        self.release_anchor()
+        self._following = False
+        self.scroll_to_widget(widget, animate=False, immediate=True)
+
+    async def move_cursor(self, step: int) -> None:
+        """Select the message ``step`` away from the selected one, building the block above or
+        below when the selection reaches the end of what is built. With none selected: the
+        lowest message in view."""
+        widgets = self._message_widgets()
+        current = self.widget_at(self.selected) if self.selected is not None else None
+        if current is None:
+            if widgets:
+                self.select(_index(self._lowest_in_view(widgets)))
+            return
+        place = widgets.index(current) + step
+        if place < 0 and self._start > 0:
+            await self.load_earlier()
+        elif place >= len(widgets) and self._later is not None:
+            await self.load_later()
+        widgets = self._message_widgets()
+        place = widgets.index(current) + step
+        if 0 <= place < len(widgets):
+            self.select(_index(widgets[place]))
+
+    def _lowest_in_view(self, widgets: list[Widget]) -> Widget:
+        view = self.region
+        shown = [w for w in widgets if w.region.overlaps(view)]
+        return (shown or widgets)[-1]
+
+    async def action_cursor(self, step: int) -> None:
+        await self.move_cursor(step)
+
+    def action_leave(self) -> None:
+        self.select(None)
+        self.post_message(self.Left())
+
+    def on_click(self, event: events.Click) -> None:
+        widget: Widget | None = event.widget
+        while widget is not None and widget.parent is not self:
+            widget = widget.parent if isinstance(widget.parent, Widget) else None
+        if isinstance(widget, Indexed) and widget.message_index is not None:
+            self.focus()
+            self.select(widget.message_index)
+
+    async def rebuild_from(self, index: int) -> None:
+        """The messages from ``index`` on changed (another branch shown, a message edited,
+        answered again or deleted); those above did not. Build a screenful from ``index`` (a
+        button below it builds the rest), keeping the widgets above: the switch is painted at
+        once however long either branch is."""
+        entry = self.entry
+        if entry is None or entry.session is None:
+            return
+        messages = entry.session.messages
+        index = min(index, len(messages))
+        end = window_end(messages, index, self._text_width(), FIRST_LINES)  # a screenful
+        if index <= self._start:  # nothing built above it: the list starts there
+            self._rebuilding(entry)
+            self._settled = True
+            widgets: list[Widget] = [LoadEarlier(index)] if index else []
+            self._start, cut = index, 0
+        else:
+            self._shows += 1  # a fill-in under way reads the messages above: it is still right
+            first = next((w for w in self._message_widgets() if _index(w) >= index), None)
+            cut = self.children.index(first) if first is not None else len(self.children)
+            self._live = self._later = None  # below the cut: built again if still there
+            widgets = []
+        self._calls = {}
+        widgets += self._build(entry, index, end)
+        self._end, self._notices = end, len(entry.notices)
+        if end < len(messages):
+            self._later = LoadLater(len(messages) - end)
+            widgets.append(self._later)
+        if entry.partial is not None and end == len(messages):
+            self._live = self._live_reply(entry.partial, self._clock())
+            widgets.append(self._live)
+        with self.app.batch_update():
+            await self.remove_children(self.children[cut:])
+            await self.mount_all(widgets)
+        if self.selected is not None and (widget := self.widget_at(self.selected)) is not None:
+            self._reveal(widget)
+
+    def edit(self, index: int) -> MessageEditor | None:
+        """Edit the user message at ``index`` in place: its widget gives way to an editor
+        (Enter sends it as a new branch, Escape cancels); None if it is not built."""
+        widget = self.widget_at(index)
+        if not isinstance(widget, UserMessage):
+            return None
+        for editor in self.query(MessageEditor):
+            self._end_edit(editor)
+        editor = MessageEditor(index, content_text(widget.message.get("content")))
+        widget.display = False
+        self.mount(editor, after=widget)
+        editor.focus()
+        return editor
+
+    def on_message_editor_cancelled(self, event: MessageEditor.Cancelled) -> None:
+        event.stop()
+        self._end_edit(event.editor)
+        self.focus()
+        self.select(event.editor.index)
+
+    def _end_edit(self, editor: MessageEditor) -> None:
+        if (widget := self.widget_at(editor.index)) is not None:
+            widget.display = True
+        editor.remove()
+
+
+NO_SIBLINGS = (1, 1)  # (place, count) of a message that has no alternatives
 
 EMPTY_HINT = (
     "A new session. Type a message below and press Enter; ctrl+j starts a new line.\n"
     "/help lists the commands and keys; ctrl+p opens the command palette."
 )
+
+
+def _index(widget: Widget) -> int:
+    index = widget.message_index if isinstance(widget, Indexed) else None
+    assert index is not None
+    return index
 
 
 def _only_system(messages: list[dict[str, Any]]) -> bool:

@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 
 from agentry_tui.formatting import fitting
+from agentry_tui.keys import SELECTION_KEYS
 
 
 class KeyHint(NamedTuple):
@@ -41,6 +42,7 @@ PRIORITY = (
     "help",
     "quit",
     "stop",
+    *SELECTION_KEYS,
     "retry",
     "new_session",
     "toggle_sidebar",

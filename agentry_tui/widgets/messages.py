@@ -106,19 +106,37 @@ def _call_views(calls: Iterable[ShownCall | ToolCallEvent]) -> list[ToolCallView
     return [ToolCallView(c.name, c.arguments, c.id) for c in calls]
 
 
-class MessageView(Vertical):
+def branch_mark(alternatives: tuple[int, int]) -> str:
+    """ "‹2/3›" for the second of three siblings; "" for a message that has none."""
+    position, count = alternatives
+    return f"‹{position}/{count}›" if count > 1 else ""
+
+
+class Indexed:
+    """A message widget the chat's selection can stand on: ``message_index`` is the message's
+    place in the session (set by the chat pane; None for a reply still arriving)."""
+
+    message_index: int | None = None
+
+
+class MessageView(Indexed, Vertical):
     """Base of the message widgets made of parts; the role is a CSS class (-assistant, -tool)."""
 
 
-class UserMessage(Static):
-    """A prompt: one widget, the header line and the text as typed."""
+class UserMessage(Indexed, Static):
+    """A prompt: one widget, the header line and the text as typed; ``alternatives`` (position,
+    count) among its siblings, shown as ‹2/3› when it has some."""
 
-    def __init__(self, message: dict[str, Any], now: datetime) -> None:
+    def __init__(
+        self, message: dict[str, Any], now: datetime, alternatives: tuple[int, int] = (1, 1)
+    ) -> None:
         shown = ShownMessage.of(message, now)
+        mark = branch_mark(alternatives)
         super().__init__(
             Content.assemble(
                 ("You", "bold $text-primary"),
                 ("  " + shown.time, "$text-primary 60%"),
+                ("  " + mark, "bold $text-accent") if mark else "",
                 "\n",
                 visible(shown.text),
             ),
@@ -127,7 +145,7 @@ class UserMessage(Static):
         self.message = message
 
 
-class SystemMessage(Static):
+class SystemMessage(Indexed, Static):
     def __init__(self, message: dict[str, Any], now: datetime) -> None:
         text = visible(ShownMessage.of(message, now).text)
         label = summary_label(message) or "System"  # a summary: marked, saying what it covers
@@ -167,9 +185,11 @@ class AssistantMessage(MessageView):
         model: str | None = None,
         pacer: Pacer | None = None,
         grow_by: int = 0,
+        alternatives: tuple[int, int] = (1, 1),
     ) -> None:
         super().__init__(classes="message -assistant")
         self.message = message or {}
+        self.alternatives = alternatives  # (position, count) among its siblings: ‹2/3›
         self.shown = ShownMessage.of(self.message, now)
         self._now = now
         self._model = model
@@ -200,6 +220,8 @@ class AssistantMessage(MessageView):
         shown = self.shown
         model = shown.model or self._model or ""
         parts: list[Part] = [(Content.styled("Assistant", "bold"), 0)]
+        if mark := branch_mark(self.alternatives):
+            parts.append((Content.styled("  " + mark, "bold $text-accent"), 0))
         if model:
             parts.append((Content.styled("  " + visible(model), "dim"), 1))
         if self.live:

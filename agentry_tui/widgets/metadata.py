@@ -13,6 +13,7 @@ from textual.widgets import Static
 
 from agentry import messages
 from agentry.safe_text import visible
+from agentry.sessions import AgentSession
 from agentry.sessions.titles import TITLE_KEY
 from agentry.timefmt import stamp
 from agentry_tui.formatting import home_relative, human_size
@@ -67,6 +68,7 @@ def details(entry: SessionEntry, connection: Connection) -> list[tuple[str, str]
             rows.append(
                 ("Last reply by", f"{messages.model(last)} ({messages.provider(last) or '?'})")
             )
+        rows += branch_rows(session)
         prompt, completion = token_totals(session.messages)
         rows += [("Prompt tokens", _count(prompt)), ("Reply tokens", _count(completion))]
         for key, value in session.metadata.items():
@@ -78,6 +80,18 @@ def details(entry: SessionEntry, connection: Connection) -> list[tuple[str, str]
     if entry.corrupt:
         rows.append(("Problem", entry.corrupt))
     return rows
+
+
+def branch_rows(session: AgentSession) -> list[tuple[str, str]]:
+    """How many conversations the session holds and where the one shown forks: "#4 (2/3)" is
+    message 4, the second of its three alternatives. None for a session that never branched."""
+    count = session.branch_count()
+    if count < 2:
+        return []
+    forks = ", ".join(
+        f"#{index} ({position}/{total})" for index, position, total in session.branch_points()
+    )
+    return [("Branches", str(count)), ("Forks at", forks or "—")]
 
 
 LABEL_WIDTH = 14

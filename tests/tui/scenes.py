@@ -22,6 +22,7 @@ from agentry.errors import ProviderError
 from agentry.sessions import AgentSession, SessionManager
 from agentry_tui.app import AgentryApp
 from agentry_tui.store import Generation, PartialReply, SessionUpdated
+from agentry_tui.widgets.chat import MessageList
 from agentry_tui.widgets.prompt import Prompt
 
 NOW = datetime(2025, 11, 22, 20, 40, 0)
@@ -294,6 +295,41 @@ async def context_nearly_full(pilot: Pilot) -> None:
     await steady(pilot)
 
 
+async def message_cursor(pilot: Pilot) -> None:
+    """The question selected in the chat (f5, up): its highlight and the selection's keys."""
+    await settle(pilot)
+    await pilot.press("f5", "up")
+    await steady(pilot)
+
+
+ANSWERS = (
+    "Reverse it in place with `numbers.reverse()`; it returns `None`.",
+    "`numbers[::-1]` makes a reversed copy and leaves `numbers` as it was.",
+)
+
+
+async def branch_switcher(pilot: Pilot) -> None:
+    """The reply answered again twice (three answers, the third shown: ‹3/3›), selected."""
+    await settle(pilot)
+    app = pilot.app
+    assert isinstance(app, AgentryApp)
+    entry = app.store.active
+    assert entry is not None and entry.session is not None
+    for n, text in enumerate(ANSWERS):
+        entry.session.prepare_answer_again(2)
+        entry.session.messages.append(assistant(text, 4 - n, tokens=24))
+    await app.query_one(MessageList).show(entry)
+    await pilot.press("f5")
+    await steady(pilot)
+
+
+async def editing_message(pilot: Pilot) -> None:
+    """The question being edited in place (f5, up, e)."""
+    await settle(pilot)
+    await pilot.press("f5", "up", "e")
+    await steady(pilot)
+
+
 SCENES: dict[str, Callable[[Pilot], Any]] = {
     "main_screen": main_screen,
     "metadata_panel": metadata_panel,
@@ -302,4 +338,7 @@ SCENES: dict[str, Callable[[Pilot], Any]] = {
     "streaming_reply": streaming_reply,
     "command_palette": command_palette,
     "context_nearly_full": context_nearly_full,
+    "message_cursor": message_cursor,
+    "branch_switcher": branch_switcher,
+    "editing_message": editing_message,
 }

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from textual.widgets import Input, OptionList
 
+from agentry.sessions import SessionManager
 from agentry_tui.screens.search import SearchScreen
 from agentry_tui.widgets.chat import MessageList
 from agentry_tui.widgets.messages import LoadLater, UserMessage
@@ -127,6 +128,46 @@ async def test_enter_opens_an_older_message_scrolled_to_it_and_marked(
         built = [view.message["content"] for view in chat.query(UserMessage)]
         assert "question 149" not in built and len(built) < 60
         assert chat.query(LoadLater)  # (it stays when the older ones are built above)
+
+
+async def test_a_hit_in_another_branch_opens_that_branch_at_the_message(
+    make_app, history: Path, ollama_server
+) -> None:
+    """The question was edited: the old one (and its answer) lives on in a branch. Its hit
+    shows that branch, scrolled to it, and the switch is saved."""
+    seed_demo(history)
+    seed(
+        history, "zoo", [SYSTEM, user("the aardvark digs", 50), assistant("aardvarks!", 49)], 60, 49
+    )
+    manager = SessionManager(history)
+    session = manager.load("zoo")
+    assert session is not None
+    session.edit_message(1, "tell me about owls")
+    manager.save(session)
+    manager.close()
+    for session_id in ("python-lists", "zoo"):  # opened elsewhere, then in the session itself
+        await open_the_branch_hit(make_app(session_id=session_id))
+        saved = SessionManager(history).load("zoo")
+        assert saved is not None and saved.messages[1]["content"] == "the aardvark digs"
+        # Back to the edited question for the second round.
+        saved.switch_alternative(1, 1)
+        SessionManager(history).save(saved)
+
+
+async def open_the_branch_hit(app) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.click(Sidebar)
+        screen = await searched(pilot, "digs")
+        [hit] = screen.hits
+        assert hit.branch is not None
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: not isinstance(app.screen, SearchScreen))
+        chat = app.query_one(MessageList)
+        await wait_until(pilot, lambda: bool(chat.query(".-found")))
+        [found] = chat.query(".-found")
+        assert found.message["content"] == "the aardvark digs"
+        assert active(app).session.alternatives(1) == (1, 2)
 
 
 async def test_slash_search_opens_the_screen_with_the_words(
