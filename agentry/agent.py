@@ -8,13 +8,14 @@ import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 from agentry.errors import AgentryError, ProviderError, ToolError
 from agentry.events import (
     DoneEvent,
     ErrorEvent,
     MessageAdded,
+    NoticeEvent,
     ReasoningDelta,
     StreamEvent,
     TextDelta,
@@ -29,8 +30,19 @@ from agentry.messages import (
     MODEL,
     PROVIDER,
     REASONING,
+    TRUNCATED,
     USAGE,
     wire_message,
+)
+from agentry.params import (
+    WIRE_NAMES,
+    ParamsError,
+    ParamValues,
+    checked,
+    merged,
+    session_params,
+    unsupported,
+    unsupported_text,
 )
 from agentry.providers import Provider, make_provider
 from agentry.providers.boundary import checked_model, checked_stream
@@ -65,6 +77,11 @@ class Agent:
         clock: Clock = now,
         **provider_options: Any,
     ) -> None:
+        # Parameters for every request (temperature=..., see agentry/params.py); a session's own
+        # and a call's win. Taken from the options, which used to go to the provider only.
+        given = {k: provider_options.pop(k) for k in WIRE_NAMES if k in provider_options}
+        self.params = checked(given) if given else {}
+        self._said: set[tuple[str, str, str]] = set()  # (session, provider, parameter) told
         if isinstance(llm, Provider):
             self.provider = llm
         else:
@@ -174,9 +191,16 @@ class Agent:
 
     # -- chat -------------------------------------------------------------------------------
 
-    async def chat(self, message: str, session_id: AgentSession | str = "default") -> str:
-        """Send a message and return the final reply text; raises the turn's error if any."""
-        async with contextlib.aclosing(self.stream(message, session_id=session_id)) as events:
+    async def chat(
+        self,
+        message: str,
+        session_id: AgentSession | str = "default",
+        **params: Unpack[ParamValues],
+    ) -> str:
+        """Send a message and return the final reply text; raises the turn's error if any.
+        ``params`` (temperature=..., ...) apply to this message's reply only."""
+        events = self.stream(message, session_id=session_id, **params)
+        async with contextlib.aclosing(events) as events:
             async for event in events:
                 if isinstance(event, ErrorEvent):
                     raise event.error
@@ -190,10 +214,15 @@ class Agent:
         session_id: AgentSession | str = "default",
         *,
         model: str | None = None,
+        **params: Unpack[ParamValues],
     ) -> AsyncGenerator[StreamEvent, None]:
         """One user turn in the session (an ``AgentSession``, or the id of one of the agent's
         own) as events. ``message=None`` answers the session as it stands (retry). ``model``
         names the model for this turn only (a session's own choice); default: the provider's.
+
+        ``params`` (temperature=..., see agentry/params.py) apply to this turn only, over the
+        session's own (its metadata's "params") over the agent's. One the provider cannot send
+        is said once per session (a NoticeEvent), not silently dropped.
 
         Every message the turn adds to the session is reported as a MessageAdded, the person's
         first: it is in the session before the request goes out, so a client may save it then.
@@ -206,18 +235,38 @@ class Agent:
                 session, {"role": "user", "content": message, CREATED_AT: _stamp(self.clock)}
             )
         try:
+            wanted = merged(
+                self.params, session_params(session.metadata), checked(params) if params else None
+            )
             model = model or await checked_model(self.provider)
-        except ProviderError as exc:
+        except (ProviderError, ParamsError) as exc:
             yield ErrorEvent(exc)
             return
+        if notice := self._unsupported(session, wanted):
+            yield NoticeEvent(notice)
+        sent = {k: v for k, v in wanted.items() if k in self.provider.supported_params}
         try:
-            async with contextlib.aclosing(self._calls(session, model)) as events:
+            async with contextlib.aclosing(self._calls(session, model, sent)) as events:
                 async for event in events:
                     yield event
         finally:
             self._in_flight.pop(session.session_id, None)
 
-    async def _calls(self, session: AgentSession, model: str) -> AsyncGenerator[StreamEvent, None]:
+    def _unsupported(self, session: AgentSession, params: dict[str, Any]) -> str | None:
+        """What to say of the parameters the provider cannot send, the first time each is met
+        in the session; None if nothing new."""
+        name = self.provider.name
+        new = [
+            p
+            for p in unsupported(self.provider.supported_params, params)
+            if (session.session_id, name, p) not in self._said
+        ]
+        self._said.update((session.session_id, name, p) for p in new)
+        return unsupported_text(name, new) if new else None
+
+    async def _calls(
+        self, session: AgentSession, model: str, params: dict[str, Any]
+    ) -> AsyncGenerator[StreamEvent, None]:
         """The model calls of one turn, with the tools they ask for between them."""
         for _ in range(self.max_iterations):
             reply = self._in_flight[session.session_id] = _ReplyInProgress(
@@ -233,6 +282,7 @@ class Agent:
                         self.tools.specs() or None,
                         model=model,
                         reply_timeout=self.reply_timeout,
+                        params=params,
                     )
                 ) as events:
                     async for event in events:
@@ -391,6 +441,8 @@ class _ReplyInProgress:
             message[REASONING] = "".join(self.reasoning)
         if self.usage is not None:
             message[USAGE] = self.usage.as_dict()
+            if self.usage.truncated:
+                message[TRUNCATED] = True
         if interrupted:
             message[INTERRUPTED] = True
         if error:

@@ -85,6 +85,12 @@ COMMANDS: dict[str, CommandSpec] = {
             (Arg("format", required=False, choices=("md", "json")), Arg("path", required=False)),
             "Write the session to Markdown and/or JSON",
         ),
+        CommandSpec(
+            "set",
+            (Arg("name value", required=False, text=True),),
+            "Show the session's parameters, or set one",
+        ),
+        CommandSpec("continue", (), "Ask the model to go on from a cut reply"),
         CommandSpec("help", (), "Show the commands and keys"),
         CommandSpec("exit", (), "Save the session and quit", frozenset((LINE,))),
     )

@@ -27,7 +27,7 @@ from textual.theme import Theme
 from textual.widget import Widget
 from textual.widgets import Input
 
-from agentry import commands
+from agentry import commands, params
 from agentry.commands import TUI, CommandSpec, SessionLine, SlashCommand
 from agentry.config import load_settings, save_settings
 from agentry.errors import AgentryError, ProviderError, Refused
@@ -539,6 +539,17 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         paths = await self.store.export(entry.id, fmt, target)
         self._notice(commands.exported_text(paths))
 
+    async def _cmd_set(self, command: SlashCommand) -> None:
+        if (entry := self.active) is None:
+            return
+        if text := command.args.get("name value"):
+            self._notice(self.store.set_param(entry.id, text))
+        else:
+            self._notice(self.store.params_text(entry.id))
+
+    async def _cmd_continue(self, _: SlashCommand) -> None:
+        self.action_continue_reply()
+
     _HANDLERS = commands.bind(
         TUI,
         {
@@ -554,6 +565,8 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             "title": _cmd_title,
             "delete": _cmd_delete,
             "export": _cmd_export,
+            "set": _cmd_set,
+            "continue": _cmd_continue,
         },
     )
 
@@ -685,6 +698,16 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         if self.store.active_id is not None:
             with self._shown(toast=True):
                 self.store.retry(self.store.active_id)
+
+    def action_continue_reply(self) -> None:
+        """A new message asking the model to go on from a reply cut at the length limit."""
+        entry = self.active
+        with self._shown(toast=True):
+            if entry is None or entry.session is None:
+                return
+            params.check_continuable(entry.session.messages)
+            self.store.send(params.CONTINUE_PROMPT)
+            self.query_one(MessageList).follow()
 
     def action_copy_reply(self) -> None:
         entry = self.active

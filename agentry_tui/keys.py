@@ -51,6 +51,14 @@ ACTIONS: tuple[KeyAction, ...] = (
     KeyAction(
         "ctrl+t,alt+t", "change_theme", "Theme", "Pick a colour theme (remembered)", False, True
     ),
+    KeyAction(
+        "f6,alt+o",
+        "continue_reply",
+        "Continue",
+        "Ask the model to go on from a reply cut at the length limit",
+        False,
+        True,
+    ),
     KeyAction("f1", "help", "Help", "Show the commands and keys"),
     KeyAction(
         "ctrl+q",
