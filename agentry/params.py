@@ -236,3 +236,23 @@ def check_continuable(messages: list[dict[str, Any]]) -> None:
 
     if not messages or not is_truncated(messages[-1]):
         raise Refused("The last reply was not cut at the length limit: there is nothing to go on.")
+
+
+def value_problem(metadata: Mapping[str, Any], name: str, text: str) -> str | None:
+    """Why ``text`` typed for ``name`` cannot be kept for the session, or None (the form checks
+    as it is typed)."""
+    try:
+        value = read_value(name, text)
+        if name != SYSTEM:
+            with_param(metadata, name, value)
+    except ParamsError as exc:
+        return str(exc)
+    return None
+
+
+def typed(metadata: Mapping[str, Any], messages: Iterable[Mapping[str, Any]], name: str) -> str:
+    """The session's own value of ``name`` as the form shows it for editing ("" if unset)."""
+    if name == SYSTEM:
+        return system_prompt(messages) or ""
+    value = stored(metadata).get(name)
+    return "" if value is None else shown(name, value)

@@ -62,6 +62,7 @@ from agentry_tui.widgets.keybar import KeyBar
 from agentry_tui.widgets.markdown import markdown_theme
 from agentry_tui.widgets.messages import NewContentHint
 from agentry_tui.widgets.metadata import MetadataPanel
+from agentry_tui.widgets.params_form import ParamsForm
 from agentry_tui.widgets.prompt import Prompt
 from agentry_tui.widgets.sidebar import Sidebar
 from agentry_tui.widgets.status import StatusBar
@@ -207,6 +208,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         self.query_one(MessageList).model = connection.model
         self.query_one(StatusBar).show(connection, entry)
         self.query_one(MetadataPanel).show(entry, connection)
+        self.query_one(ParamsForm).show(entry.session if entry else None, self.store.agent)
 
     def _tick(self) -> None:
         """Relative times ("5m ago") move on."""
@@ -263,6 +265,12 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
                 return
             self._refresh_status()
             self.refresh_bindings()
+
+    def on_params_form_edited(self, message: ParamsForm.Edited) -> None:
+        """A value typed into the parameters form: kept in the session as /set keeps it."""
+        if (entry := self.active) is not None:
+            with self._shown(toast=True):
+                self.notify(self.store.set_param(entry.id, f"{message.param} {message.text}"))
 
     async def on_event(self, event: events.Event) -> None:
         # Input first: a reply streaming in waits while a key press is put on screen (the

@@ -17,6 +17,7 @@ from agentry.sessions.titles import TITLE_KEY
 from agentry.timefmt import stamp
 from agentry_tui.formatting import home_relative, human_size
 from agentry_tui.store.model import Connection, SessionEntry
+from agentry_tui.widgets.params_form import ParamsForm
 
 ROLES = ("system", "user", "assistant", "tool")
 
@@ -98,6 +99,7 @@ class MetadataPanel(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static("SESSION INFO", id="metadata-heading")
         yield Static(id="metadata-body")
+        yield ParamsForm(id="params-form")
 
     def show(self, entry: SessionEntry | None, connection: Connection) -> None:
         if entry is not None:
