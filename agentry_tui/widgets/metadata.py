@@ -12,6 +12,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from agentry import messages
+from agentry.params import PARAMS_KEY
 from agentry.safe_text import visible
 from agentry.sessions.titles import TITLE_KEY
 from agentry.timefmt import stamp
@@ -70,7 +71,7 @@ def details(entry: SessionEntry, connection: Connection) -> list[tuple[str, str]
         prompt, completion = token_totals(session.messages)
         rows += [("Prompt tokens", _count(prompt)), ("Reply tokens", _count(completion))]
         for key, value in session.metadata.items():
-            if key == TITLE_KEY:  # shown as the Title above
+            if key in (TITLE_KEY, PARAMS_KEY):  # shown as the Title above, in the form below
                 continue
             text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
             rows.append((f"· {key}", text))

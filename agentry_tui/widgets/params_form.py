@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
@@ -34,9 +34,11 @@ class ParamsForm(Vertical):
     def compose(self) -> ComposeResult:
         yield Static("PARAMETERS", id="params-heading")
         for name in params.NAMES:
-            yield Static(name, id=f"param-{name}-label", classes="param-label")
-            yield Input(id=f"param-{name}", compact=True, tooltip=params.HELP[name])
+            with Horizontal(classes="param-row"):
+                yield Static(name, id=f"param-{name}-label", classes="param-label")
+                yield Input(id=f"param-{name}", compact=True, tooltip=params.HELP[name])
             yield Static(id=f"param-{name}-problem", classes="param-problem", markup=False)
+            yield Static(id=f"param-{name}-note", classes="param-note", markup=False)
 
     def show(self, session: AgentSession | None, agent: Agent | None) -> None:
         """The session's values in the fields (a field being edited is left alone); the agent's
@@ -55,8 +57,9 @@ class ParamsForm(Vertical):
             default = defaults.get(name)
             field.placeholder = "default" if default is None else f"{params.shown(name, default)}"
             unsent = name != params.SYSTEM and name not in allowed and provider
-            label = f"{name}  (not sent by {provider})" if unsent else name
-            self.query_one(f"#param-{name}-label", Static).update(label)
+            note = self.query_one(f"#param-{name}-note", Static)
+            note.update(f"not sent: {provider} does not support it" if unsent else "")
+            note.set_class(bool(unsent), "-shown")
 
     def _param_of(self, field: Input) -> str:
         return (field.id or "").removeprefix("param-")

@@ -279,6 +279,27 @@ async def _palette_settled(pilot: Pilot, timeout: float = 10.0) -> None:
     raise AssertionError("the command palette did not settle")
 
 
+async def params_form(pilot: Pilot) -> None:
+    """The metadata panel's parameters form: two set with /set, a wrong one being typed."""
+    await settle(pilot)
+    await send(pilot, "/set temperature 0.4")
+    await send(pilot, '/set stop ["###"]')
+    await pilot.press("ctrl+o")
+    await pilot.pause()
+    pilot.app.query_one("#param-max_tokens").focus()
+    await pilot.press("0")
+    await steady(pilot)
+
+
+async def truncated_reply(pilot: Pilot) -> None:
+    """A reply cut at the length limit the session set, marked, with the key that goes on."""
+    await settle(pilot)
+    await send(pilot, "/set max_tokens 24")
+    await send(pilot, "Explain list comprehensions #long:200")
+    await settle(pilot)
+    await steady(pilot)
+
+
 SCENES: dict[str, Callable[[Pilot], Any]] = {
     "main_screen": main_screen,
     "metadata_panel": metadata_panel,
@@ -286,4 +307,6 @@ SCENES: dict[str, Callable[[Pilot], Any]] = {
     "tool_approval": tool_approval,
     "streaming_reply": streaming_reply,
     "command_palette": command_palette,
+    "params_form": params_form,
+    "truncated_reply": truncated_reply,
 }
