@@ -29,7 +29,8 @@ class ParamsForm(Vertical):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._session: AgentSession | None = None
+        self._session: AgentSession | None = None  # the one the fields show
+        self._wanted: tuple[AgentSession | None, Agent | None] = (None, None)
 
     def compose(self) -> ComposeResult:
         yield Static("PARAMETERS", id="params-heading")
@@ -41,8 +42,19 @@ class ParamsForm(Vertical):
             yield Static(id=f"param-{name}-note", classes="param-note", markup=False)
 
     def show(self, session: AgentSession | None, agent: Agent | None) -> None:
+        """Show ``session``'s values: now if the form is on screen, else when it is shown (the
+        panel is often hidden, and sessions change as replies arrive)."""
+        self._wanted = (session, agent)
+        if self.region.width:
+            self._fill()
+
+    def on_show(self) -> None:
+        self._fill()
+
+    def _fill(self) -> None:
         """The session's values in the fields (a field being edited is left alone); the agent's
         default shows as the placeholder; a parameter its provider cannot send says so."""
+        session, agent = self._wanted
         changed, self._session = session is not self._session, session
         if session is None:
             return

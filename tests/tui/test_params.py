@@ -102,3 +102,25 @@ async def test_f6_after_a_whole_reply_sends_nothing(app, ollama_server) -> None:
         await pilot.press("f6")
         await pilot.pause(0.2)
     assert len(posts(ollama_server)) == 1
+
+
+async def test_a_parameter_the_provider_cannot_send_is_said_and_marked(
+    make_app, openai_server
+) -> None:
+    app = make_app(provider="openai")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, "/set context_length 4096")
+        said = "openai does not support context_length: it is not sent."
+        await wait_until(pilot, lambda: "context_length set to 4096. " + said in notices(app))
+        await send(pilot, "hello")
+        await idle(pilot, active(app))
+        assert notices(app).count(said) == 1  # the reply's notice, once
+        await send(pilot, "again")
+        await idle(pilot, active(app))
+        assert notices(app).count(said) == 1  # not at every reply
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        note = app.query_one("#param-context_length-note", Static)
+        assert text_of(note) == "not sent: openai does not support it" and note.display
+    assert "context_length" not in posts(openai_server)[-1].body
