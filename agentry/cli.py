@@ -569,6 +569,7 @@ class ChatClient:
 KEYS = (
     ("Ctrl-C", "Stop a reply; at the prompt, save and exit"),
     ("Ctrl-D", "At the prompt, save and exit"),
+    ("Enter", "On an empty line after a reply cut at the length limit: go on"),
 )
 HANDLERS = commands.bind(
     LINE,
