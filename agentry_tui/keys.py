@@ -55,7 +55,7 @@ ACTIONS: tuple[KeyAction, ...] = (
         "f6,alt+o",
         "continue_reply",
         "Continue",
-        "Ask the model to go on from a reply cut at the length limit",
+        "Go on from a reply cut at the length limit",
         False,
         True,
     ),

@@ -22,6 +22,8 @@ COMMAND_NAMES = [
     "/title",
     "/delete",
     "/export",
+    "/set",
+    "/continue",
     "/help",
     "/exit",
 ]

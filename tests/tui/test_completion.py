@@ -21,8 +21,9 @@ def test_commands_complete_from_the_table() -> None:
     assert complete("/sy", NAMES, []) == Completion("/system ")
     assert complete("/", NAMES, []) == Completion("/", tuple(NAMES))
     assert complete("/re", NAMES, []) == Completion("/re", ("resume", "rename"))
-    assert complete("/s", NAMES, []) == Completion("/s", ("status", "sessions", "system"))
-    assert complete("/se", NAMES, []) == Completion("/sessions ")
+    assert complete("/s", NAMES, []) == Completion("/s", ("status", "sessions", "system", "set"))
+    assert complete("/se", NAMES, []) == Completion("/se", ("sessions", "set"))
+    assert complete("/ses", NAMES, []) == Completion("/sessions ")
 
 
 def test_session_ids_complete_after_resume_only() -> None:
