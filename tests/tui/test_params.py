@@ -14,7 +14,16 @@ from agentry_tui.widgets.messages import AssistantMessage
 from tests.providers.harness import posts
 from tests.servers.base import Reply
 from tests.tui.conftest import SIZE
-from tests.tui.helpers import active, idle, notices, ready, send, text_of, wait_until
+from tests.tui.helpers import (
+    active,
+    idle,
+    notices,
+    painted,
+    ready,
+    send,
+    text_of,
+    wait_until,
+)
 
 
 def saved(history: Path, session_id: str = "default") -> dict:
@@ -27,19 +36,23 @@ def saved(history: Path, session_id: str = "default") -> dict:
 async def test_set_keeps_a_parameter_in_the_file_and_sends_it(
     app, ollama_server, history: Path
 ) -> None:
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await ready(pilot)
         await send(pilot, "/set temperature 0.25")
         await wait_until(pilot, lambda: "temperature set to 0.25." in notices(app))
         await send(pilot, "/set stop END")
         await send(pilot, "/set temperature 9")
-        await wait_until(pilot, lambda: "less than or equal to 2" in notices(app)[-1])
+        await wait_until(pilot, lambda: any("less than or equal to 2" in n for n in notices(app)))
         await send(pilot, "/set")
         await wait_until(pilot, lambda: notices(app)[-1].startswith("Parameters"))
         listing = notices(app)[-1]
         assert "temperature     0.25" in listing and 'stop            ["END"]' in listing
         await send(pilot, "hello")
         await idle(pilot, active(app))
+        await pilot.press("f6")  # the reply was whole: nothing to go on from
+        await wait_until(pilot, lambda: bool(app.screen.query("Toast")))
+        assert "nothing to go on" in " ".join(painted(app, app.screen.query_one("Toast")))
+    assert len(posts(ollama_server)) == 1
     assert saved(history)["metadata"]["params"] == {"temperature": 0.25, "stop": ["END"]}
     assert posts(ollama_server)[-1].body["options"] == {"temperature": 0.25, "stop": ["END"]}
 
@@ -92,16 +105,6 @@ async def test_a_cut_reply_is_marked_and_f6_asks_for_the_rest(
     assert sent[-2]["content"] == "one two three"
     rest = saved(history)["messages"][-1]
     assert rest["content"] == "four five" and "_truncated" not in rest
-
-
-async def test_f6_after_a_whole_reply_sends_nothing(app, ollama_server) -> None:
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await send(pilot, "hello")
-        await idle(pilot, active(app))
-        await pilot.press("f6")
-        await pilot.pause(0.2)
-    assert len(posts(ollama_server)) == 1
 
 
 async def test_a_parameter_the_provider_cannot_send_is_said_and_marked(
