@@ -8,7 +8,7 @@ import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 from agentry.context import Plan, policy_of
 from agentry.context.keeper import ContextKeeper
@@ -18,6 +18,7 @@ from agentry.events import (
     DoneEvent,
     ErrorEvent,
     MessageAdded,
+    NoticeEvent,
     ReasoningDelta,
     StreamEvent,
     TextDelta,
@@ -32,8 +33,19 @@ from agentry.messages import (
     MODEL,
     PROVIDER,
     REASONING,
+    TRUNCATED,
     USAGE,
     wire_message,
+)
+from agentry.params import (
+    WIRE_NAMES,
+    ParamsError,
+    ParamValues,
+    checked,
+    merged,
+    session_params,
+    unsupported,
+    unsupported_text,
 )
 from agentry.providers import Provider, make_provider
 from agentry.providers.boundary import checked_model, checked_stream
@@ -69,6 +81,11 @@ class Agent:
         clock: Clock = now,
         **provider_options: Any,
     ) -> None:
+        # Parameters for every request (temperature=..., see agentry/params.py); a session's own
+        # and a call's win. Taken from the options, which used to go to the provider only.
+        given = {k: provider_options.pop(k) for k in WIRE_NAMES if k in provider_options}
+        self.params = checked(given) if given else {}
+        self._said: set[tuple[str, str, str]] = set()  # (session, provider, parameter) told
         if isinstance(llm, Provider):
             self.provider = llm
         else:
@@ -179,9 +196,16 @@ class Agent:
 
     # -- chat -------------------------------------------------------------------------------
 
-    async def chat(self, message: str, session_id: AgentSession | str = "default") -> str:
-        """Send a message and return the final reply text; raises the turn's error if any."""
-        async with contextlib.aclosing(self.stream(message, session_id=session_id)) as events:
+    async def chat(
+        self,
+        message: str,
+        session_id: AgentSession | str = "default",
+        **params: Unpack[ParamValues],
+    ) -> str:
+        """Send a message and return the final reply text; raises the turn's error if any.
+        ``params`` (temperature=..., ...) apply to this message's reply only."""
+        events = self.stream(message, session_id=session_id, **params)
+        async with contextlib.aclosing(events) as events:
             async for event in events:
                 if isinstance(event, ErrorEvent):
                     raise event.error
@@ -195,6 +219,7 @@ class Agent:
         session_id: AgentSession | str = "default",
         *,
         model: str | None = None,
+        **params: Unpack[ParamValues],
     ) -> AsyncGenerator[StreamEvent, None]:
         """One user turn in the session (an ``AgentSession``, or the id of one of the agent's
         own) as events, answered on its active branch. ``message=None`` answers the session as
@@ -203,6 +228,10 @@ class Agent:
 
         Sending again the words of a turn whose reply failed or was stopped answers that turn
         again instead of repeating the message: the failed reply, if any, is kept as a branch.
+
+        ``params`` (temperature=..., see agentry/params.py) apply to this turn only, over the
+        session's own (its metadata's "params") over the agent's. One the provider cannot send
+        is said once per session (a NoticeEvent), not silently dropped.
 
         Every message the turn adds to the session is reported as a MessageAdded, the person's
         first: it is in the session before the request goes out, so a client may save it then.
@@ -219,12 +248,18 @@ class Agent:
                     session, {"role": "user", "content": message, CREATED_AT: _stamp(self.clock)}
                 )
         try:
+            wanted = merged(
+                self.params, session_params(session.metadata), checked(params) if params else None
+            )
             model = model or await checked_model(self.provider)
-        except ProviderError as exc:
+        except (ProviderError, ParamsError) as exc:
             yield ErrorEvent(exc)
             return
+        if notice := self._unsupported(session, wanted):
+            yield NoticeEvent(notice)
+        sent = {k: v for k, v in wanted.items() if k in self.provider.supported_params}
         try:
-            async with contextlib.aclosing(self._calls(session, model)) as events:
+            async with contextlib.aclosing(self._calls(session, model, sent)) as events:
                 async for event in events:
                     yield event
         finally:
@@ -235,13 +270,28 @@ class Agent:
         session_id: AgentSession | str = "default",
         *,
         model: str | None = None,
+        **params: Unpack[ParamValues],
     ) -> AsyncGenerator[StreamEvent, None]:
         """Answer the session's active branch as it stands, adding no message of the person's:
         the events of ``stream``. For after ``AgentSession.edit_message`` or
         ``prepare_answer_again``."""
-        return self.stream(None, session_id, model=model)
+        return self.stream(None, session_id, model=model, **params)
 
-    async def _calls(self, session: AgentSession, model: str) -> AsyncGenerator[StreamEvent, None]:
+    def _unsupported(self, session: AgentSession, params: dict[str, Any]) -> str | None:
+        """What to say of the parameters the provider cannot send, the first time each is met
+        in the session; None if nothing new."""
+        name = self.provider.name
+        new = [
+            p
+            for p in unsupported(self.provider.supported_params, params)
+            if (session.session_id, name, p) not in self._said
+        ]
+        self._said.update((session.session_id, name, p) for p in new)
+        return unsupported_text(name, new) if new else None
+
+    async def _calls(
+        self, session: AgentSession, model: str, params: dict[str, Any]
+    ) -> AsyncGenerator[StreamEvent, None]:
         """The model calls of one turn, with the tools they ask for between them."""
         for _ in range(self.max_iterations):
             try:
@@ -264,6 +314,7 @@ class Agent:
                         self.tools.specs() or None,
                         model=model,
                         reply_timeout=self.reply_timeout,
+                        params=params,
                     )
                 ) as events:
                     async for event in events:
@@ -451,6 +502,8 @@ class _ReplyInProgress:
             message[REASONING] = "".join(self.reasoning)
         if self.usage is not None:
             message[USAGE] = self.usage.as_dict()
+            if self.usage.truncated:
+                message[TRUNCATED] = True
         if interrupted:
             message[INTERRUPTED] = True
         if error:

@@ -32,19 +32,26 @@ import sys
 from argparse import Namespace
 from typing import Any
 
-from agentry import commands
+from agentry import commands, params
 from agentry.agent import Agent, Approval
 from agentry.cli_args import parse_args
 from agentry.cli_input import one_prompt, read_piped
 from agentry.cli_output import ReplyView, Terminal, arguments_text
 from agentry.commands import LINE, SessionLine, SlashCommand
-from agentry.config import ProviderChoice, build_provider, choose_provider, load_settings
+from agentry.config import (
+    ProviderChoice,
+    build_provider,
+    choose_provider,
+    default_params,
+    load_settings,
+)
 from agentry.context.pins import set_pinned
 from agentry.context.texts import policy_set_text
 from agentry.context.window import POLICY_KEY
 from agentry.errors import AgentryError, ProviderError, Refused, SessionCorruptError
 from agentry.events import ToolCallEvent
 from agentry.export_target import export_session
+from agentry.messages import is_truncated
 from agentry.providers import Provider
 from agentry.safe_text import clip
 from agentry.sessions import AgentSession, SessionManager
@@ -180,7 +187,8 @@ async def make_agent(args: Namespace, approvals: Approvals) -> tuple[Agent, str]
     settings = load_settings()
     choice = await choose_provider(args.provider, args.endpoint, settings)
     provider = build_provider(choice, args.model, args.endpoint, settings)
-    agent = Agent(llm=provider, approve=approvals)
+    system, params = default_params(settings)  # new sessions' defaults
+    agent = Agent(llm=provider, approve=approvals, system_message=system, **params)
     started = choice.reason if choice.name is None else await _started(provider, choice)
     agent.load_default_tools()
     return agent, started
@@ -309,6 +317,8 @@ class ChatClient:
         text = commands.unescape(text)
         if text:
             self.runner.run(self.turn(text))
+        elif self.interactive and self._last_truncated():  # Enter alone goes on (the note says)
+            self.runner.run(self.turn(params.CONTINUE_PROMPT))
 
     async def turn(self, text: str | None) -> None:
         """Send ``text`` and show the reply; None answers the conversation as it stands."""
@@ -616,12 +626,41 @@ class ChatClient:
         if self.save():
             self.term.line(answer)
 
+    def set(self, command: SlashCommand) -> None:
+        provider = self.agent.provider
+        if text := command.args.get("name value"):
+            answer = params.apply_setting(
+                self.session, text, provider.name, provider.supported_params
+            )
+            if self.save():
+                self.term.line(answer)
+            return
+        self.term.line(
+            params.listing_text(
+                params.system_prompt(self.session.messages),
+                self.session.metadata,
+                self.agent.params,
+                provider.name,
+                provider.supported_params,
+            )
+        )
+
+    def continue_reply(self, _: SlashCommand) -> None:
+        """A new message asking the model to go on (see params.CONTINUE_PROMPT)."""
+        params.check_continuable(self.session.messages)
+        self.runner.run(self.turn(params.CONTINUE_PROMPT))
+
+    def _last_truncated(self) -> bool:
+        return bool(self.session.messages) and is_truncated(self.session.messages[-1])
+
 
 SEARCH_LIMIT = 20  # /search hits shown
+
 
 KEYS = (
     ("Ctrl-C", "Stop a reply; at the prompt, save and exit"),
     ("Ctrl-D", "At the prompt, save and exit"),
+    ("Enter", "On an empty line after a reply cut at the length limit: go on"),
 )
 HANDLERS = commands.bind(
     LINE,
@@ -648,6 +687,8 @@ HANDLERS = commands.bind(
         "context": ChatClient.context,
         "pin": ChatClient.pin,
         "unpin": ChatClient.unpin,
+        "set": ChatClient.set,
+        "continue": ChatClient.continue_reply,
     },
 )
 

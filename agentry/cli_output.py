@@ -11,12 +11,16 @@ from typing import Any, TextIO
 from agentry.events import (
     DoneEvent,
     ErrorEvent,
+    MessageAdded,
+    NoticeEvent,
     ReasoningDelta,
     StreamEvent,
     TextDelta,
     ToolCallEvent,
     ToolResultEvent,
 )
+from agentry.messages import is_truncated
+from agentry.params import TRUNCATED_NOTE
 from agentry.safe_text import clip, visible
 
 DIM, RESET = "\x1b[2m", "\x1b[0m"
@@ -104,6 +108,9 @@ def arguments_text(arguments: dict[str, Any], indent: int | None = None) -> str:
     return json.dumps(arguments, ensure_ascii=False, indent=indent)
 
 
+CONTINUE_HINT = "/continue, or Enter on an empty line, asks the model to go on."
+
+
 class ReplyView:
     """Shows one turn's events. Decorated: text after ``[id] Assistant: ``, tool calls and
     results on indented lines, reasoning dimmed. Plain: the text alone, tool calls and results
@@ -130,6 +137,11 @@ class ReplyView:
             self.term.end_line()
         elif isinstance(event, ErrorEvent):
             self.term.error(f"Error: {event.message}")
+        elif isinstance(event, NoticeEvent):
+            self.term.note(f"({event.text})")
+        elif isinstance(event, MessageAdded) and is_truncated(event.message):
+            self.term.end_line()
+            self.term.note(f"({TRUNCATED_NOTE} {CONTINUE_HINT})")
 
     def _stream(
         self, kind: type[TextDelta] | type[ReasoningDelta], text: str, style: str = ""

@@ -142,6 +142,12 @@ COMMANDS: dict[str, CommandSpec] = {
         ),
         CommandSpec("pin", (MESSAGE,), "Send message N (as /context numbers it) every time"),
         CommandSpec("unpin", (MESSAGE,), "Stop always sending message N"),
+        CommandSpec(
+            "set",
+            (Arg("name value", required=False, text=True),),
+            "Show the session's parameters, or set one",
+        ),
+        CommandSpec("continue", (), "Ask the model to go on from a cut reply"),
         CommandSpec("help", (), "Show the commands and keys"),
         CommandSpec("exit", (), "Save the session and quit", frozenset((LINE,))),
     )

@@ -6,7 +6,7 @@ import json
 import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from agentry.context.length import positive_int
 from agentry.messages import optional_str
@@ -31,6 +31,9 @@ class Settings:
     theme: str | None = None
     sidebar: str | None = None  # "hidden" once the TUI's session list was hidden (ctrl+s)
     reply_alert: str | None = None  # off | bell | desktop: see agentry_tui/alerts.py
+    # Defaults for every session's parameters ({"temperature": 0.7, "system": "..."}): see
+    # agentry/params.py and ``default_params``. Checked when the agent is made, not here.
+    params: dict[str, Any] | None = None
 
     @classmethod
     def from_json(cls, raw: bytes) -> Settings:
@@ -41,7 +44,10 @@ class Settings:
             raise ValueError("settings.json must hold a JSON object")
         values = {f.name: data[f.name] for f in fields(cls) if f.name in data}
         for key, value in values.items():
-            if not optional_str(value):
+            if key == "params":
+                if not isinstance(value, dict):
+                    raise ValueError("settings.json: 'params' must be an object")
+            elif not optional_str(value):
                 raise ValueError(f"settings.json: {key!r} must be a string")
         return cls(**values)
 
@@ -73,6 +79,18 @@ def save_settings(settings: Settings) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     values = {k: v for k, v in asdict(settings).items() if v is not None}
     atomic_write(path, json.dumps(values, indent=2).encode())
+
+
+def default_params(settings: Settings) -> tuple[str | None, dict[str, Any]]:
+    """The settings file's session defaults: (system prompt or None, the other parameters
+    checked). ParamsError naming the file and the wrong value."""
+    from agentry.params import SYSTEM, ParamsError, checked
+
+    params = dict(settings.params or {})
+    system = params.pop(SYSTEM, None)
+    if system is not None and not isinstance(system, str):
+        raise ParamsError(f"{settings_path()}: params.system must be a string, not {system!r}.")
+    return system or None, checked(params, f"{settings_path()}: params.") if params else {}
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,7 @@ class UsageEvent:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     duration_s: float | None = None  # the server's own generation time where it reports one
+    truncated: bool = False  # the reply stopped at the length limit (max_tokens), not its end
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -62,6 +63,14 @@ class UsageEvent:
             "completion_tokens": self.completion_tokens,
             "duration_s": self.duration_s,
         }
+
+
+@dataclass(slots=True)
+class NoticeEvent:
+    """Something the person should know about the turn that is not an error (a parameter the
+    provider cannot send). Said once per session, not per reply."""
+
+    text: str
 
 
 @dataclass(slots=True)
@@ -108,6 +117,7 @@ StreamEvent = (
     | ToolResultEvent
     | UsageEvent
     | MessageAdded
+    | NoticeEvent
     | DoneEvent
     | ErrorEvent
 )

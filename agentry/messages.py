@@ -28,6 +28,7 @@ MODEL: Final = "_model"
 REASONING: Final = "_reasoning"  # the reply's reasoning text, kept but never sent back
 USAGE: Final = "_usage"  # a Usage
 INTERRUPTED: Final = "_interrupted"  # True: stopped before it finished, the partial reply
+TRUNCATED: Final = "_truncated"  # True: the reply stopped at the length limit (max_tokens)
 ERROR: Final = "_error"  # a failed reply: why; a failed tool result: True
 
 
@@ -175,6 +176,11 @@ def usage(message: Mapping[str, Any]) -> Usage | None:
 def is_interrupted(message: Mapping[str, Any]) -> bool:
     """The message was stopped before it finished (a partial reply, an unanswered tool call)."""
     return bool(message.get(INTERRUPTED))
+
+
+def is_truncated(message: Mapping[str, Any]) -> bool:
+    """The reply was cut by the model's length limit (it can be asked to go on)."""
+    return message.get(TRUNCATED) is True
 
 
 def error(message: Mapping[str, Any]) -> str:

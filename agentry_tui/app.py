@@ -27,7 +27,7 @@ from textual.theme import Theme
 from textual.widget import Widget
 from textual.widgets import Input
 
-from agentry import commands
+from agentry import commands, params
 from agentry.commands import TUI, CommandSpec, SessionLine, SlashCommand
 from agentry.config import load_settings, save_settings
 from agentry.context.texts import policy_set_text
@@ -68,6 +68,7 @@ from agentry_tui.widgets.markdown import markdown_theme
 from agentry_tui.widgets.messages import NewContentHint
 from agentry_tui.widgets.metadata import MetadataPanel
 from agentry_tui.widgets.not_sent import mark_not_sent
+from agentry_tui.widgets.params_form import ParamsForm
 from agentry_tui.widgets.prompt import Prompt
 from agentry_tui.widgets.sidebar import Sidebar
 from agentry_tui.widgets.status import StatusBar
@@ -220,6 +221,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         self.query_one(MessageList).model = connection.model
         self.query_one(StatusBar).show(connection, entry)
         self.query_one(MetadataPanel).show(entry, connection)
+        self.query_one(ParamsForm).show(entry.session if entry else None, self.store.agent)
 
     def _tick(self) -> None:
         """Relative times ("5m ago") move on."""
@@ -278,6 +280,12 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             mark_not_sent(self.query_one(MessageList), entry)
             self._refresh_status()
             self.refresh_bindings()
+
+    def on_params_form_edited(self, message: ParamsForm.Edited) -> None:
+        """A value typed into the parameters form: kept in the session as /set keeps it."""
+        if (entry := self.active) is not None:
+            with self._shown(toast=True):
+                self.notify(self.store.set_param(entry.id, f"{message.param} {message.text}"))
 
     async def on_event(self, event: events.Event) -> None:
         # Input first: a reply streaming in waits while a key press is put on screen (the
@@ -619,6 +627,17 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         if (entry := self.active) is not None:
             self._notice(self.store.set_pin(entry.id, int(command.args["N"]), False))
 
+    async def _cmd_set(self, command: SlashCommand) -> None:
+        if (entry := self.active) is None:
+            return
+        if text := command.args.get("name value"):
+            self._notice(self.store.set_param(entry.id, text))
+        else:
+            self._notice(self.store.params_text(entry.id))
+
+    async def _cmd_continue(self, _: SlashCommand) -> None:
+        self.action_continue_reply()
+
     _HANDLERS = commands.bind(
         TUI,
         {
@@ -638,6 +657,8 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             "context": _cmd_context,
             "pin": _cmd_pin,
             "unpin": _cmd_unpin,
+            "set": _cmd_set,
+            "continue": _cmd_continue,
         },
     )
 
@@ -915,6 +936,16 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         if self.store.active_id is not None:
             with self._shown(toast=True):
                 self.store.retry(self.store.active_id)
+
+    def action_continue_reply(self) -> None:
+        """A new message asking the model to go on from a reply cut at the length limit."""
+        entry = self.active
+        with self._shown(toast=True):
+            if entry is None or entry.session is None:
+                return
+            params.check_continuable(entry.session.messages)
+            self.store.send(params.CONTINUE_PROMPT)
+            self.query_one(MessageList).follow()
 
     def action_copy_reply(self) -> None:
         entry = self.active

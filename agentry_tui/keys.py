@@ -59,6 +59,14 @@ ACTIONS: tuple[KeyAction, ...] = (
     KeyAction(
         "ctrl+t,alt+t", "change_theme", "Theme", "Pick a colour theme (remembered)", False, True
     ),
+    KeyAction(
+        "f7,alt+o",
+        "continue_reply",
+        "Continue",
+        "Go on from a reply cut at the length limit",
+        False,
+        True,
+    ),
     KeyAction("f1", "help", "Help", "Show the commands and keys"),
     KeyAction("f6,alt+s", "search", "Search", "Search every session's messages", False, True),
     KeyAction(

@@ -18,6 +18,7 @@ from agentry.wording import plural
 from agentry_tui.formatting import clock_time, tokens_per_second
 
 STOPPED = "⏹ stopped: this is the partial reply"
+TRUNCATED = "✂ cut at the length limit (max_tokens) · F7 asks the model to go on"
 
 
 class ShownCall(NamedTuple):
@@ -57,9 +58,7 @@ class ShownMessage(NamedTuple):
             model=messages.model(message),
             time=clock_time(messages.created_at(message), now),
             speed=_speed(messages.usage(message)),
-            outcome=_outcome(error, messages.is_interrupted(message))
-            if role == "assistant"
-            else "",
+            outcome=_outcome(error, message) if role == "assistant" else "",
             is_error=bool(error),
         )
 
@@ -76,7 +75,9 @@ def _speed(usage: messages.Usage | None) -> str:
     return f"{plural(int(usage.get('completion_tokens') or 0), 'token')} · {rate:.1f} tok/s"
 
 
-def _outcome(error: str, interrupted: bool) -> str:
+def _outcome(error: str, message: Mapping[str, Any]) -> str:
     if error:
         return f"✗ failed: {visible(error)}"
-    return STOPPED if interrupted else ""
+    if messages.is_interrupted(message):
+        return STOPPED
+    return TRUNCATED if messages.is_truncated(message) else ""

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
 from agentry.errors import AuthenticationError, ProviderError, RateLimitError, ServerError
 from agentry.events import ProviderEvent, ReasoningDelta, TextDelta, ToolCallEvent, UsageEvent
 from agentry.messages import content_text
-from agentry.providers.base import alternating_turns, call_arguments
+from agentry.providers.base import alternating_turns, call_arguments, wire_fields
 from agentry.providers.http_provider import Decoder, HttpProvider, Request, listed_ids
 
 DEFAULT_BASE = "https://api.anthropic.com"
 API_VERSION = "2023-06-01"
 DEFAULT_MAX_TOKENS = 4096
+# The session parameters as Messages API fields; it has no seed and no context length.
+FIELDS = {
+    "temperature": "temperature",
+    "top_p": "top_p",
+    "max_tokens": "max_tokens",
+    "stop": "stop_sequences",
+}
 
 
 def to_wire(
@@ -108,8 +115,9 @@ class MessagesDecoder(Decoder):
                 self.signed.append({k: v for k, v in block.items() if k != "_json"})
         elif kind == "message_delta":
             _add_usage(self.counts, event.get("usage"))
-            if (event.get("delta") or {}).get("stop_reason"):
+            if reason := (event.get("delta") or {}).get("stop_reason"):
                 self.finished = True
+                self.truncated = reason == "max_tokens"
         elif kind == "message_stop":
             self.finished = self.ended = True
         elif kind == "error":
@@ -146,6 +154,7 @@ class AnthropicProvider(HttpProvider):
     headers: ClassVar[dict[str, str]] = {"anthropic-version": API_VERSION}
     models_path = "/v1/models?limit=1000"
     decoder = MessagesDecoder
+    supported_params = frozenset(FIELDS)
 
     def __init__(
         self,
@@ -194,6 +203,11 @@ class AnthropicProvider(HttpProvider):
             body["thinking"] = {"type": "enabled", "budget_tokens": self.thinking_budget}
             body["max_tokens"] = max(self.max_tokens, self.thinking_budget + 1024)
         return Request("/v1/messages", body, model)
+
+    def send_params(self, body: dict[str, Any], params: Mapping[str, Any]) -> None:
+        body.update(wire_fields(params, FIELDS))
+        if "thinking" in body:  # the API wants room for the thinking budget and a reply
+            body["max_tokens"] = max(body["max_tokens"], body["thinking"]["budget_tokens"] + 1024)
 
 
 def _tool_input(block: dict[str, Any]) -> Any:

@@ -6,7 +6,7 @@ import abc
 import ipaddress
 import os
 import urllib.parse
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, ClassVar
 
 from agentry.errors import ModelNotFoundError
@@ -27,6 +27,9 @@ class Provider(abc.ABC):
     name: ClassVar[str]
     endpoint: str
     model: str | None
+    # The session parameters (agentry/params.py) ``stream_chat`` takes as ``params=`` and sends;
+    # a provider naming none is never passed any (custom subclasses keep working as they are).
+    supported_params: ClassVar[frozenset[str]] = frozenset()
 
     @abc.abstractmethod
     def stream_chat(
@@ -131,3 +134,8 @@ def alternating_turns(
         else:
             turns.append({"role": role, key: parts})
     return system, turns
+
+
+def wire_fields(params: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, Any]:
+    """The session parameters under the field names a service gives them (``names``)."""
+    return {names[name]: value for name, value in params.items() if name in names}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Mapping
 from typing import Any
 
 from agentry.errors import ProviderError, ProviderTimeout, StreamError
@@ -133,8 +133,12 @@ async def checked_stream(
     *,
     model: str,
     reply_timeout: float,
+    params: Mapping[str, Any] | None = None,
 ) -> AsyncGenerator[ProviderEvent, None]:
-    """``provider.stream_chat`` made safe to store (see the module docstring)."""
+    """``provider.stream_chat`` made safe to store (see the module docstring). ``params``: the
+    session parameters to send, those in the provider's ``supported_params``; passed only when
+    there are some, so a provider that takes none is called as it always was."""
+    options = {"params": params} if params else {}
     text, reasoning = _Surrogates(), _Surrogates()
     deadline = _Deadline(reply_timeout)
     events: Any = None
@@ -145,7 +149,7 @@ async def checked_stream(
             deadline.inside = asyncio.current_task()
             try:
                 if events is None:
-                    events = aiter(provider.stream_chat(messages, tools, model=model))
+                    events = aiter(provider.stream_chat(messages, tools, model=model, **options))
                 event = await anext(events)
             except StopAsyncIteration:
                 break
@@ -177,6 +181,7 @@ async def checked_stream(
                     if isinstance(event.duration_s, (int, float))
                     and math.isfinite(event.duration_s)
                     else None,
+                    event.truncated is True,
                 )
             else:
                 raise _unreadable(provider, f"an event of type {kind.__name__}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import urllib.parse
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, cast
 
 from agentry.errors import AuthenticationError, ProviderError, ServerError, StreamError
@@ -19,7 +19,7 @@ from agentry.events import (
     UsageEvent,
 )
 from agentry.messages import content_text
-from agentry.providers.base import alternating_turns, call_arguments
+from agentry.providers.base import alternating_turns, call_arguments, wire_fields
 from agentry.providers.http_provider import Decoder, HttpProvider, Request
 
 DEFAULT_BASE = "https://generativelanguage.googleapis.com"
@@ -53,6 +53,14 @@ SCHEMA_KEYS = frozenset(
         "propertyOrdering",
     }
 )
+# The session parameters in generationConfig; it has no context length to ask for.
+GENERATION_CONFIG = {
+    "temperature": "temperature",
+    "top_p": "topP",
+    "max_tokens": "maxOutputTokens",
+    "seed": "seed",
+    "stop": "stopSequences",
+}
 _THINKING_MODEL = re.compile(r"gemini-(2\.5|[3-9])")
 
 
@@ -173,8 +181,9 @@ class GenerateContentDecoder(Decoder):
                     yield ReasoningDelta(part["text"])
                 else:
                     yield TextDelta(part["text"])
-        if candidate.get("finishReason"):
+        if reason := candidate.get("finishReason"):
             self.finished = True
+            self.truncated = reason == "MAX_TOKENS"
 
     def usage(self) -> UsageEvent:
         completion = [self.counts.get(k) for k in ("candidatesTokenCount", "thoughtsTokenCount")]
@@ -213,6 +222,7 @@ class GeminiProvider(HttpProvider):
     key_envs = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
     models_path = "/v1beta/models?pageSize=1000"
     decoder = GenerateContentDecoder
+    supported_params = frozenset(GENERATION_CONFIG)
 
     def __init__(self, *, include_thoughts: bool | None = None, **options: Any) -> None:
         # None: ask for thought summaries from the models that think (2.5 and later).
@@ -279,3 +289,7 @@ class GeminiProvider(HttpProvider):
         model_id = model.removeprefix("models/")
         path = f"/v1beta/models/{urllib.parse.quote(model_id)}:streamGenerateContent?alt=sse"
         return Request(path, self.payload(messages, tools, model_id), model_id)
+
+    def send_params(self, body: dict[str, Any], params: Mapping[str, Any]) -> None:
+        config = body.setdefault("generationConfig", {})
+        config.update(wire_fields(params, GENERATION_CONFIG))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import abc
 import os
 import urllib.parse
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, ClassVar
@@ -46,6 +46,7 @@ class Decoder(abc.ABC):
     unexpected shape may raise any of ``BAD_PIECE``; the skeleton reports it quoting the piece."""
 
     finished = False  # the stream said the reply is complete (else it was cut short)
+    truncated = False  # it said the reply stopped at the length limit
     ended = False  # read no further (the stream's own end marker)
 
     def __init__(self, provider: HttpProvider, url: str) -> None:
@@ -147,6 +148,10 @@ class HttpProvider(Provider):
     ) -> Request:
         """The model call for these messages and tools."""
 
+    def send_params(self, body: dict[str, Any], params: Mapping[str, Any]) -> None:
+        """Put the session parameters (those in ``supported_params``) into a request body, in
+        the service's own fields."""
+
     @abc.abstractmethod
     def model_names(self, listing: Any) -> list[str]:
         """The model names in the server's answer to ``models_path``."""
@@ -172,10 +177,13 @@ class HttpProvider(Provider):
         tools: list[dict[str, Any]] | None = None,
         *,
         model: str,
+        params: Mapping[str, Any] | None = None,
     ) -> AsyncIterator[ProviderEvent]:
         try:
             self._check_key()
             request = self.request(messages, tools, model)
+            if params:
+                self.send_params(request.body, params)
             url = self.http.url(request.path)
             decoder = self.decoder(self, url)
             feed = decoder.feed  # the hot path: once per piece, thousands of times a reply
@@ -196,7 +204,9 @@ class HttpProvider(Provider):
                 raise cut_short(self.name, url)
             for call in decoder.held():
                 yield call
-            yield decoder.usage()
+            usage = decoder.usage()
+            usage.truncated = decoder.truncated
+            yield usage
         except ProviderError as exc:
             raise self._leaving(exc) from None
 

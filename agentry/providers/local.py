@@ -22,7 +22,7 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -159,6 +159,10 @@ class LocalProvider(Provider):
     """
 
     name = "local"
+    # context_length: the model is loaded again with that context (a second for the bundled one).
+    supported_params = frozenset(
+        {"temperature", "top_p", "max_tokens", "seed", "stop", "context_length"}
+    )
 
     def __init__(
         self,
@@ -176,9 +180,7 @@ class LocalProvider(Provider):
         self.endpoint = str(self.path) if self.path else "in-process"
         self.model = self.path.name if self.path else None
         self.n_threads = max(1, int(n_threads)) if n_threads else None  # None: resolved on load
-        # llama.cpp pads the context to a multiple of 256 but llama-cpp-python sizes its token
-        # buffer by the number asked for, and fails on long prompts when the two differ (0.3.x).
-        self.n_ctx = -(-n_ctx // 256) * 256 if n_ctx > 0 else 0  # 0: the model's own length
+        self.n_ctx = _padded(n_ctx)
         self.temperature = temperature
         self.seed = seed
         self.max_tokens = max_tokens
@@ -284,6 +286,7 @@ class LocalProvider(Provider):
         tools: list[dict[str, Any]] | None = None,  # ignored: see the class docstring
         *,
         model: str | None = None,
+        params: Mapping[str, Any] | None = None,
     ) -> AsyncIterator[ProviderEvent]:
         path = self._model_path()
         if model and not self._is_this_model(model, path):
@@ -297,7 +300,7 @@ class LocalProvider(Provider):
         generation = _Generation(asyncio.get_running_loop())
         generation.thread = threading.Thread(
             target=self._generate,
-            args=(generation, to_local_messages(messages)),
+            args=(generation, to_local_messages(messages), dict(params or {})),
             name="agentry-local-generate",
             daemon=True,
         )
@@ -329,7 +332,9 @@ class LocalProvider(Provider):
 
     # -- the worker thread -------------------------------------------------------------------
 
-    def _generate(self, generation: _Generation, messages: list[dict[str, str]]) -> None:
+    def _generate(
+        self, generation: _Generation, messages: list[dict[str, str]], params: dict[str, Any]
+    ) -> None:
         stop = generation.stop
         # Wait for the model without blocking forever: a request cancelled while queued
         # behind another gives up here.
@@ -339,9 +344,13 @@ class LocalProvider(Provider):
         try:
             if stop.is_set():
                 return
-            if self._llama is None:  # unload() ran between load and now
+            wanted = _padded(params.pop("context_length", 0))
+            if wanted and wanted != self.n_ctx:  # this session asks for another context length
+                self._close_model()
+                self.n_ctx = wanted
+            if self._llama is None:  # unload() ran between load and now, or the length changed
                 self._load_blocking(self._model_path())
-            outcome = self._run(generation, messages)
+            outcome = self._run(generation, messages, params)
         except BaseException as exc:  # noqa: BLE001 - hand every failure to the async side
             outcome = ("error", self._error(exc))
         finally:
@@ -350,7 +359,9 @@ class LocalProvider(Provider):
         if outcome[0] != "stopped":
             generation.send(*outcome)
 
-    def _run(self, generation: _Generation, messages: list[dict[str, str]]) -> tuple[str, Any]:
+    def _run(
+        self, generation: _Generation, messages: list[dict[str, str]], params: dict[str, Any]
+    ) -> tuple[str, Any]:
         llama = self._llama
         stop = generation.stop
         started = time.perf_counter()
@@ -369,13 +380,16 @@ class LocalProvider(Provider):
             options["seed"] = self.seed
         if self.max_tokens is not None:
             options["max_tokens"] = self.max_tokens
+        options.update(params)  # the session's own (llama-cpp-python's names are ours)
         completion_tokens = 0
+        truncated = False
         chunks = llama.create_chat_completion(messages=messages, stream=True, **options)
         try:
             for chunk in chunks:
                 if stop.is_set():
                     break
                 choices = chunk.get("choices") or [{}]
+                truncated = truncated or choices[0].get("finish_reason") == "length"
                 text = (choices[0].get("delta") or {}).get("content")
                 if isinstance(text, str) and text:
                     completion_tokens += 1
@@ -387,6 +401,7 @@ class LocalProvider(Provider):
             prompt_tokens=len(prompt) if prompt is not None else None,
             completion_tokens=completion_tokens,
             duration_s=time.perf_counter() - started,
+            truncated=truncated,
         )
 
     def _prompt_tokens(self, messages: list[dict[str, str]]) -> list[int] | None:
@@ -428,10 +443,22 @@ class LocalProvider(Provider):
 
     def unload(self) -> None:
         """Free the model (after any running generation); it loads again on next use."""
-        with self._lock, self._load_lock:
+        with self._lock:
+            self._close_model()
+
+    def _close_model(self) -> None:
+        """Free the model; the caller holds the generation lock."""
+        with self._load_lock:
             llama, self._llama, self._formatter = self._llama, None, None
             if llama is not None:
                 llama.close()
+
+
+def _padded(n_ctx: int) -> int:
+    """llama.cpp pads the context to a multiple of 256 but llama-cpp-python sizes its token
+    buffer by the number asked for, and fails on long prompts when the two differ (0.3.x).
+    0: the model's own length."""
+    return -(-n_ctx // 256) * 256 if n_ctx > 0 else 0
 
 
 PREFILL_BATCH_SECONDS = 0.1

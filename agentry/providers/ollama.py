@@ -6,16 +6,25 @@ from __future__ import annotations
 import ipaddress
 import os
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from agentry.errors import ProviderError
 from agentry.events import ProviderEvent, ReasoningDelta, TextDelta, ToolCallEvent, UsageEvent
-from agentry.providers.base import call_arguments
+from agentry.providers.base import call_arguments, wire_fields
 from agentry.providers.http_provider import Decoder, HttpProvider, Request
 from agentry.providers.openai import chat_body
 
 DEFAULT_PORT = 11434
+# The session parameters in /api/chat's "options" (Ollama's Modelfile parameter names).
+OPTIONS = {
+    "temperature": "temperature",
+    "top_p": "top_p",
+    "max_tokens": "num_predict",
+    "context_length": "num_ctx",
+    "seed": "seed",
+    "stop": "stop",
+}
 
 
 def parse_ollama_host(host: str | None) -> str:
@@ -101,6 +110,7 @@ class OllamaDecoder(Decoder):
                 arguments=function.get("arguments"),  # checked at the boundary
             )
         if chunk.get("done"):
+            self.truncated = chunk.get("done_reason") == "length"
             self.counts = UsageEvent(
                 prompt_tokens=chunk.get("prompt_eval_count"),
                 completion_tokens=chunk.get("eval_count"),
@@ -118,6 +128,7 @@ class OllamaProvider(HttpProvider):
     sse = False
     models_path = "/api/tags"
     decoder = OllamaDecoder
+    supported_params = frozenset(OPTIONS)
 
     def missing_model_hint(self, model: str) -> str:
         return f"Run `ollama pull {model}` or choose another with --model."
@@ -146,3 +157,6 @@ class OllamaProvider(HttpProvider):
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None, model: str
     ) -> Request:
         return Request("/api/chat", chat_body(model, messages, tools, to_wire), model)
+
+    def send_params(self, body: dict[str, Any], params: Mapping[str, Any]) -> None:
+        body["options"] = wire_fields(params, OPTIONS)

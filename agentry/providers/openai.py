@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, cast
 
@@ -19,7 +19,18 @@ from agentry.events import (
     ToolCallEvent,
     UsageEvent,
 )
+from agentry.providers.base import wire_fields
 from agentry.providers.http_provider import Decoder, HttpProvider, Request, listed_ids
+
+# The session parameters as Chat Completions fields (Groq, llama.cpp's server, vLLM and LM
+# Studio take the same). There is none for the context length: the server fixes it at start.
+FIELDS = {
+    "temperature": "temperature",
+    "top_p": "top_p",
+    "max_tokens": "max_tokens",
+    "seed": "seed",
+    "stop": "stop",
+}
 
 
 def openai_base_url(endpoint: str) -> str:
@@ -135,8 +146,9 @@ class ChatCompletionsDecoder(Decoder):
                 yield TextDelta(content)
             for fragment in delta.get("tool_calls") or []:
                 _merge_fragment(self.calls, fragment)
-            if choice.get("finish_reason"):
+            if reason := choice.get("finish_reason"):
                 self.finished = True
+                self.truncated = reason == "length"
 
     def held(self) -> Iterator[ToolCallEvent]:
         for n, call in enumerate(self.calls.values(), 1):
@@ -165,6 +177,7 @@ class OpenAIProvider(HttpProvider):
     BASE_ENV: ClassVar[str | None] = "OPENAI_BASE_URL"
     models_path = "/models"
     decoder = ChatCompletionsDecoder
+    supported_params = frozenset(FIELDS)
 
     def __init__(
         self, *, temperature: float | None = None, max_tokens: int | None = None, **options: Any
@@ -204,6 +217,9 @@ class OpenAIProvider(HttpProvider):
         body = chat_body(model, messages, tools, to_wire)
         body.update(stream_options={"include_usage": True}, **self.sampling)
         return Request("/chat/completions", body, model)
+
+    def send_params(self, body: dict[str, Any], params: Mapping[str, Any]) -> None:
+        body.update(wire_fields(params, FIELDS))
 
 
 def _merge_fragment(calls: dict[Any, _PartialCall], fragment: dict[str, Any]) -> None:

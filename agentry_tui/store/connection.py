@@ -103,7 +103,7 @@ class ModelConnection:
 
     def _make_agent(self, choice: ProviderChoice, model: str | None, endpoint: str | None) -> Agent:
         from agentry.agent import Agent
-        from agentry.config import build_provider
+        from agentry.config import build_provider, default_params, load_settings
         from agentry_tui.textual_private import preload_asyncio_network_backend
 
         # The first request loads httpx's network backend (anyio's for asyncio, ~30 modules):
@@ -111,8 +111,17 @@ class ModelConnection:
         preload_asyncio_network_backend()
 
         # The settings file's model and endpoint apply too, as in the line client.
-        provider = build_provider(choice, model, endpoint)
-        agent = Agent(provider, approve=self._approve, workspace=self._workspace, clock=self._clock)
+        settings = load_settings()
+        provider = build_provider(choice, model, endpoint, settings)
+        system, params = default_params(settings)  # every session's defaults
+        agent = Agent(
+            provider,
+            approve=self._approve,
+            workspace=self._workspace,
+            clock=self._clock,
+            system_message=system,
+            **params,
+        )
         agent.load_default_tools()
         return agent
 

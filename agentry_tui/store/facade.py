@@ -24,7 +24,7 @@ from textual.reactive import reactive
 from textual.timer import Timer
 from textual.worker import Worker
 
-from agentry import commands
+from agentry import commands, params
 from agentry.context import policy_of
 from agentry.context.pins import set_pinned, toggled
 from agentry.context.texts import context_text
@@ -448,6 +448,39 @@ class SessionStore(DOMNode):
         self._changed(entry)
         self._saver.save(entry)
         self._post(SessionUpdated(session_id))
+
+    def set_param(self, session_id: str, text: str) -> str:
+        """``/set NAME VALUE`` in the session (kept in its file); the answer to show. Raises
+        ParamsError (Refused) naming the wrong value; nothing changes then."""
+        entry = self._entries[session_id]
+        self._refuse_busy(entry)
+        if entry.session is None:
+            raise Refused(f"Session '{session_id}' cannot be changed: {entry.corrupt}")
+        provider = self.agent.provider if self.agent is not None else None
+        answer = params.apply_setting(
+            entry.session,
+            text,
+            provider.name if provider else "the provider",
+            provider.supported_params if provider else params.WIRE_NAMES,
+        )
+        self._changed(entry)
+        self._saver.save(entry)
+        self._post(SessionUpdated(session_id))
+        return answer
+
+    def params_text(self, session_id: str) -> str:
+        """What ``/set`` alone shows for the session."""
+        session = self._entries[session_id].session
+        if session is None:
+            raise Refused(f"Session '{session_id}' is not open.")
+        agent = self.agent
+        return params.listing_text(
+            params.system_prompt(session.messages),
+            session.metadata,
+            agent.params if agent is not None else {},
+            agent.provider.name if agent is not None else "the provider",
+            agent.provider.supported_params if agent is not None else params.WIRE_NAMES,
+        )
 
     def set_title(self, session_id: str, title: str) -> str:
         """Give the session a title ("" takes it away); returns it as kept (trimmed). Raises

@@ -20,6 +20,7 @@ from agentry.events import (
     DoneEvent,
     ErrorEvent,
     MessageAdded,
+    NoticeEvent,
     ReasoningDelta,
     StreamEvent,
     TextDelta,
@@ -180,6 +181,9 @@ class ReplyRunner:
         elif isinstance(event, ErrorEvent):
             self._connection.failed(event.error)
             self._finish(entry, error=event.message)
+        elif isinstance(event, NoticeEvent):  # a parameter the provider cannot send
+            entry.add_notice(event.text, "info")
+            self._post(SessionUpdated(entry.id))
 
     def _partial(self, entry: SessionEntry) -> PartialReply:
         if entry.partial is None:

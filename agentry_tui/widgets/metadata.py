@@ -12,6 +12,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from agentry import messages
+from agentry.params import PARAMS_KEY
 from agentry.safe_text import visible
 from agentry.sessions import AgentSession
 from agentry.sessions.titles import TITLE_KEY
@@ -19,6 +20,7 @@ from agentry.timefmt import stamp
 from agentry_tui.formatting import home_relative, human_size
 from agentry_tui.store.model import Connection, SessionEntry
 from agentry_tui.widgets.context_rows import context_rows
+from agentry_tui.widgets.params_form import ParamsForm
 
 ROLES = ("system", "user", "assistant", "tool")
 
@@ -72,7 +74,7 @@ def details(entry: SessionEntry, connection: Connection) -> list[tuple[str, str]
         prompt, completion = token_totals(session.messages)
         rows += [("Prompt tokens", _count(prompt)), ("Reply tokens", _count(completion))]
         for key, value in session.metadata.items():
-            if key == TITLE_KEY:  # shown as the Title above
+            if key in (TITLE_KEY, PARAMS_KEY):  # shown as the Title above, in the form below
                 continue
             text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
             rows.append((f"· {key}", text))
@@ -114,6 +116,7 @@ class MetadataPanel(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static("SESSION INFO", id="metadata-heading")
         yield Static(id="metadata-body")
+        yield ParamsForm(id="params-form")
 
     def show(self, entry: SessionEntry | None, connection: Connection) -> None:
         if entry is not None:

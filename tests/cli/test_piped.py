@@ -30,6 +30,8 @@ COMMAND_NAMES = [
     "/context",
     "/pin",
     "/unpin",
+    "/set",
+    "/continue",
     "/help",
     "/exit",
 ]

@@ -93,6 +93,11 @@ def posts(server: ScriptedServer) -> list[Request]:
     return [r for r in server.requests if r.method == "POST"]
 
 
+def model_calls(server: ScriptedServer) -> list[Request]:
+    """The requests for a reply: not the agent's look-up of the model's context length."""
+    return [r for r in posts(server) if r.path != "/api/show"]
+
+
 async def until(condition: Callable[[], Any], timeout: float = 2.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():

@@ -116,7 +116,7 @@ class AnthropicServer(ScriptedServer):
         if model not in self.models:
             await out.json(404, error_body(404, f"model: {model}"))
             return
-        reply = self.next_reply(body.get("messages", []))
+        reply = self.next_reply(body.get("messages", []), body["max_tokens"])
         if reply.status != 200:
             await out.json(
                 reply.status, error_body(reply.status, reply.error or "error"), reply.headers
@@ -254,7 +254,11 @@ class AnthropicServer(ScriptedServer):
             {
                 "type": "message_delta",
                 "delta": {
-                    "stop_reason": "tool_use" if reply.tool_calls else "end_turn",
+                    "stop_reason": "tool_use"
+                    if reply.tool_calls
+                    else "max_tokens"
+                    if reply.truncated
+                    else "end_turn",
                     "stop_sequence": None,
                 },
                 "usage": {"output_tokens": count},

@@ -64,10 +64,18 @@ class Reply:
     resume: threading.Event | None = None  # ...until this is set, if given; then the rest
     malformed_after: int | None = None  # send a broken line after this many tokens
     prompt_tokens: int = 26
+    # The request's reply limit (each server reads its protocol's field): text stops there and
+    # the reply ends as cut by the length limit, as the real services say it.
+    max_tokens: int | None = None
 
     @property
     def tokens(self) -> list[str]:
         return tokenize(self.text)
+
+    @property
+    def truncated(self) -> bool:
+        """The text is longer than the request allowed."""
+        return self.max_tokens is not None and len(self.tokens) > self.max_tokens
 
 
 def reply_for(messages: list[dict[str, Any]]) -> Reply:
@@ -196,8 +204,12 @@ class ScriptedServer:
         self.api_key: str | None = None  # None: no key check
         self.end_early = False  # end the stream cleanly but without its end marker
 
-    def next_reply(self, messages: list[dict[str, Any]]) -> Reply:
-        return self.replies.popleft() if self.replies else reply_for(messages)
+    def next_reply(self, messages: list[dict[str, Any]], max_tokens: Any = None) -> Reply:
+        """The reply to send, limited to ``max_tokens`` (the request's own field, if any)."""
+        reply = self.replies.popleft() if self.replies else reply_for(messages)
+        if isinstance(max_tokens, int):
+            reply.max_tokens = max_tokens
+        return reply
 
     # -- HTTP -------------------------------------------------------------------------------
 
@@ -326,6 +338,8 @@ async def paced(reply: Reply) -> AsyncIterator[tuple[str, str]]:
             return
         if reply.malformed_after is not None and i == reply.malformed_after:
             yield "malformed", ""
+            return
+        if i == reply.max_tokens:
             return
         yield "text", tok
 

@@ -173,7 +173,10 @@ class GeminiServer(ScriptedServer):
             await out.json(400, error_body(400, "This test server streams only with alt=sse."))
             return
         body = request.body or {}
-        reply = self.next_reply(as_messages(body.get("contents", [])))
+        config = body.get("generationConfig") or {}
+        reply = self.next_reply(
+            as_messages(body.get("contents", [])), config.get("maxOutputTokens")
+        )
         if reply.status != 200:
             await out.json(
                 reply.status, error_body(reply.status, reply.error or "error"), reply.headers
@@ -233,4 +236,4 @@ class GeminiServer(ScriptedServer):
             return
         if self.end_early:
             return
-        yield chunk([{"text": ""}], "STOP")
+        yield chunk([{"text": ""}], "MAX_TOKENS" if reply.truncated else "STOP")

@@ -99,7 +99,8 @@ class OllamaServer(ScriptedServer):
         if model not in self.models:
             await out.json(404, {"error": f'model "{model}" not found, try pulling it first'})
             return
-        reply = self.next_reply(body.get("messages", []))
+        options = body.get("options") or {}
+        reply = self.next_reply(body.get("messages", []), options.get("num_predict"))
         if reply.status != 200:
             await out.json(reply.status, {"error": reply.error or "error"}, reply.headers)
             return
@@ -145,7 +146,7 @@ class OllamaServer(ScriptedServer):
                 "created_at": now_rfc3339(),
                 "message": {"role": "assistant", "content": ""},
                 "done": True,
-                "done_reason": "stop",
+                "done_reason": "length" if reply.truncated else "stop",
                 "total_duration": 4883583458,
                 "load_duration": 1334875,
                 "prompt_eval_count": reply.prompt_tokens,

@@ -140,7 +140,9 @@ class OpenAIServer(ScriptedServer):
                 ),
             )
             return
-        reply = self.next_reply(body.get("messages", []))
+        reply = self.next_reply(
+            body.get("messages", []), body.get("max_completion_tokens", body.get("max_tokens"))
+        )
         if reply.status != 200:
             await out.json(
                 reply.status,
@@ -208,7 +210,9 @@ class OpenAIServer(ScriptedServer):
                 yield chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
         if self.end_early:
             return
-        yield chunk({}, "tool_calls" if reply.tool_calls else "stop")
+        yield chunk(
+            {}, "tool_calls" if reply.tool_calls else "length" if reply.truncated else "stop"
+        )
         if include_usage:
             completion = count + sum(len(tokenize(json.dumps(a))) for _, a in reply.tool_calls)
             yield _event(

@@ -327,6 +327,26 @@ async def editing_message(pilot: Pilot) -> None:
     """The question being edited in place (f5, up, e)."""
     await settle(pilot)
     await pilot.press("f5", "up", "e")
+
+
+async def params_form(pilot: Pilot) -> None:
+    """The metadata panel's parameters form: two set with /set, a wrong one being typed."""
+    await settle(pilot)
+    await send(pilot, "/set temperature 0.4")
+    await send(pilot, '/set stop ["###"]')
+    await pilot.press("ctrl+o")
+    await pilot.pause()
+    pilot.app.query_one("#param-max_tokens").focus()
+    await pilot.press("0")
+    await steady(pilot)
+
+
+async def truncated_reply(pilot: Pilot) -> None:
+    """A reply cut at the length limit the session set, marked, with the key that goes on."""
+    await settle(pilot)
+    await send(pilot, "/set max_tokens 24")
+    await send(pilot, "Explain list comprehensions #long:200")
+    await settle(pilot)
     await steady(pilot)
 
 
@@ -341,4 +361,6 @@ SCENES: dict[str, Callable[[Pilot], Any]] = {
     "message_cursor": message_cursor,
     "branch_switcher": branch_switcher,
     "editing_message": editing_message,
+    "params_form": params_form,
+    "truncated_reply": truncated_reply,
 }

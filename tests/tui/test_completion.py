@@ -23,9 +23,9 @@ def test_commands_complete_from_the_table() -> None:
     assert complete("/re", NAMES, []) == Completion("/re", ("resume", "rename"))
     assert complete("/s", NAMES, []) == Completion(
         "/s",
-        ("status", "sessions", "system", "search"),  # /search: issue 18
+        ("status", "sessions", "system", "search", "set"),  # /search: issue 18; /set: 19
     )
-    assert complete("/se", NAMES, []) == Completion("/se", ("sessions", "search"))
+    assert complete("/se", NAMES, []) == Completion("/se", ("sessions", "search", "set"))
     assert complete("/ses", NAMES, []) == Completion("/sessions ")
 
 

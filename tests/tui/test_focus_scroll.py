@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from agentry.params import NAMES
 from agentry_tui.widgets.chat import MessageList
 from agentry_tui.widgets.messages import NewContentHint
 from agentry_tui.widgets.prompt import Prompt
@@ -85,6 +86,7 @@ async def test_every_part_that_takes_the_focus_shows_it(app, history: Path) -> N
             "messages",
             "prompt",
             "metadata",
+            *(f"param-{name}" for name in NAMES),  # the parameters form in the panel
         ]
         for widget in chain:
             app.screen.set_focus(widget)  # scrolled into view
