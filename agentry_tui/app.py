@@ -702,6 +702,8 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             return role == "assistant" or None
         if action == "sibling":
             return entry.session.alternatives(index)[1] > 1 or None
+        if action == "pin_message":
+            return role != "system" or None  # a system message is always sent
         return True
 
     def _selection(self) -> tuple[SessionEntry, int, dict[str, Any]]:
@@ -822,6 +824,12 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             )
 
     @work(group="commands", exit_on_error=False)
+    async def action_pin_message(self) -> None:
+        with self._shown(toast=True):
+            entry, index, _ = self._selection()
+            self.notify(visible(self.store.toggle_pin(entry.id, index)))
+            await self.query_one(MessageList).rebuild_from(index)  # its mark
+
     async def action_fork_message(self) -> None:
         with self._shown(toast=True):
             entry, index, _ = self._selection()

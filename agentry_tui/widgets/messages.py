@@ -27,6 +27,7 @@ from textual.timer import Timer
 from textual.widgets import Collapsible, Static
 
 from agentry.context.texts import summary_label
+from agentry.context.window import is_pinned
 from agentry.events import ToolCallEvent
 from agentry.safe_text import visible
 from agentry_tui.pacing import UNPACED, Pace, Pacer
@@ -106,6 +107,9 @@ def _call_views(calls: Iterable[ShownCall | ToolCallEvent]) -> list[ToolCallView
     return [ToolCallView(c.name, c.arguments, c.id) for c in calls]
 
 
+PIN_MARK = ("  pinned", "bold $text-warning")  # sent in every request (see agentry.context)
+
+
 def branch_mark(alternatives: tuple[int, int]) -> str:
     """ "‹2/3›" for the second of three siblings; "" for a message that has none."""
     position, count = alternatives
@@ -137,6 +141,7 @@ class UserMessage(Indexed, Static):
                 ("You", "bold $text-primary"),
                 ("  " + shown.time, "$text-primary 60%"),
                 ("  " + mark, "bold $text-accent") if mark else "",
+                PIN_MARK if is_pinned(message) else "",
                 "\n",
                 visible(shown.text),
             ),
@@ -222,6 +227,8 @@ class AssistantMessage(MessageView):
         parts: list[Part] = [(Content.styled("Assistant", "bold"), 0)]
         if mark := branch_mark(self.alternatives):
             parts.append((Content.styled("  " + mark, "bold $text-accent"), 0))
+        if is_pinned(self.message):
+            parts.append((Content.styled(*PIN_MARK), 0))
         if model:
             parts.append((Content.styled("  " + visible(model), "dim"), 1))
         if self.live:

@@ -277,3 +277,31 @@ async def test_the_palette_offers_the_message_actions_and_says_how_to_select(app
         await wait_until(pilot, lambda: bool(app.screen.query("Toast")))
         assert "Select a message first" in " ".join(painted(app, app.screen.query_one("Toast")))
         assert app.clipboard == ""
+
+
+async def test_p_pins_the_selected_message_and_marks_it(app, history) -> None:
+    seed(history, "talk", turns(2), 60, 1)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("f5", "up", "p")  # the second question, message 3
+        await wait_until(pilot, lambda: "_pinned" in active(app).session.messages[3])  # type: ignore[union-attr]
+        await wait_until(pilot, lambda: "q2" in pinned_lines(app), state=lambda: shown_text(app))
+        await wait_until(pilot, lambda: "_pinned" in stored_message(history, 3))
+        await pilot.press("p")  # again: unpinned
+        await wait_until(pilot, lambda: not pinned_lines(app), state=lambda: shown_text(app))
+        await wait_until(pilot, lambda: "_pinned" not in stored_message(history, 3))
+
+
+def pinned_lines(app: Any) -> str:
+    """The text of the messages whose header says "pinned"."""
+    return " ".join(
+        w.message["content"]
+        for w in chat(app).query(UserMessage)
+        if "pinned" in str(w.render()).partition("\n")[0]
+    )
+
+
+def stored_message(history: Path, index: int) -> dict[str, Any]:
+    saved = SessionManager(history).load("talk")
+    assert saved is not None
+    return saved.messages[index]
