@@ -138,12 +138,12 @@ def _plan(
     tools: int,
     reserve: int,
 ) -> Plan:
-    summaries = [i for i, m in enumerate(history) if summary_through(m) is not None]
+    summaries = [
+        i for i, m in enumerate(history) if SUMMARY in m and summary_through(m) is not None
+    ]
     summary = summaries[-1] if summaries else None
     through = summary_through(history[summary]) if summary is not None else -1
-    system = [
-        i for i, m in enumerate(history) if m.get("role") == "system" and summary_through(m) is None
-    ]
+    system = [i for i, m in enumerate(history) if m.get("role") == "system" and i not in summaries]
     apart = set(system) | set(summaries)
     units = _units(history, [i for i in range(len(history)) if i not in apart])
     pinned = _pinned(units, history)
@@ -157,14 +157,15 @@ def _plan(
 
     fixed = cost(system) + cost(pinned) + (costs[summary] if summary is not None else 0)
     room = (limit - reserve - tools - fixed) if limit else None
-    kept: list[int] = []
+    newest_first: list[list[int]] = []
     for turn in reversed(turns):
         size = cost(turn)
-        if kept and room is not None and size > room:
+        if newest_first and room is not None and size > room:
             break  # this turn and every older one are left out
-        kept[:0] = turn
+        newest_first.append(turn)
         if room is not None:
             room -= size
+    kept = [i for turn in reversed(newest_first) for i in turn]
     order = system + ([summary] if summary is not None else [])
     sent = tuple(order + sorted(pinned_set | set(kept)))
     sent_set = set(sent)
@@ -196,13 +197,16 @@ def _units(history: Sequence[dict[str, Any]], indices: list[int]) -> list[list[i
 def _pinned(units: list[list[int]], history: Sequence[dict[str, Any]]) -> list[int]:
     """The indices always sent: each pinned message's unit, and for a pinned reply the person's
     message it answers too (Anthropic and Gemini refuse a conversation that opens with a reply)."""
-    pinned: list[int] = []
+    marked = {i for unit in units for i in unit if PINNED in history[i] and is_pinned(history[i])}
+    if not marked:
+        return []
+    pinned: set[int] = set()
     asked: list[int] = []  # the unit of the person's message of the turn so far
     for unit in units:
         if history[unit[0]].get("role") == "user":
             asked = unit
-        if any(is_pinned(history[i]) for i in unit):
-            pinned += [i for i in asked + unit if i not in pinned]
+        if not marked.isdisjoint(unit):
+            pinned.update(asked, unit)
     return sorted(pinned)
 
 
