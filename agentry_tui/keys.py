@@ -100,8 +100,8 @@ MESSAGE_ACTIONS = (
     KeyAction("left,[", "sibling(-1)", "‹", "The previous branch at the selected message"),
     KeyAction("right,]", "sibling(1)", "›", "The next branch at the selected message"),
     KeyAction("f", "fork_message", "Fork", "A new session up to the selected message"),
-    KeyAction("p", "pin_message", "Pin", "Pin the selected message: always sent (again: unpin)"),
     KeyAction("d,delete", "delete_message", "Delete", "Delete the selected message (asks first)"),
+    KeyAction("p", "pin_message", "Pin", "Pin (always send) or unpin the selected message"),
 )
 # Moving the selection (the chat pane's own keys).
 CURSOR_ACTIONS = (
