@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import shutil
 import tempfile
-import time
 from pathlib import Path
 
 import common
@@ -33,12 +32,6 @@ def branched(messages: int, branches: int) -> AgentSession:
     return session
 
 
-def timed(fn) -> float:
-    t0 = time.perf_counter()
-    fn()
-    return time.perf_counter() - t0
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=5000)
@@ -53,22 +46,28 @@ def main() -> None:
         sm = SessionManager(folder)
         sm.save(session)
         size = sm.path_for("branched").stat().st_size
-        saves = [timed(lambda: sm.save(session)) for _ in range(args.runs)]
+        saves = [common.timed(lambda: sm.save(session)) for _ in range(args.runs)]
         plain = list(session.messages)
-        plain_saves = [timed(lambda: sm.save_session("branched", plain)) for _ in range(args.runs)]
+        plain_saves = [
+            common.timed(lambda: sm.save_session("branched", plain)) for _ in range(args.runs)
+        ]
         # The same number of messages in one conversation with no branches: the figure to
         # compare with (the machine's own speed, and the 100 ms save target).
         alone = conversation(args.messages + 20 * args.branches)
         sm.save_session("alone", alone)
-        alone_saves = [timed(lambda: sm.save_session("alone", alone)) for _ in range(args.runs)]
+        alone_saves = [
+            common.timed(lambda: sm.save_session("alone", alone)) for _ in range(args.runs)
+        ]
         syncs = []
         for run in range(args.runs):
             session.add_message({"role": "user", "content": f"one more {run}"})
-            syncs.append(timed(lambda: sm.sync(session)))
-        loads = [timed(lambda: sm.load("branched")) for _ in range(args.runs)]
+            syncs.append(common.timed(lambda: sm.sync(session)))
+        loads = [common.timed(lambda: sm.load("branched")) for _ in range(args.runs)]
         early = session.branch_points()[0][0]  # everything below it changes on a switch
-        switches = [timed(lambda: session.switch_alternative(early, 1)) for _ in range(args.runs)]
-        points = [timed(session.branch_points) for _ in range(args.runs)]
+        switches = [
+            common.timed(lambda: session.switch_alternative(early, 1)) for _ in range(args.runs)
+        ]
+        points = [common.timed(session.branch_points) for _ in range(args.runs)]
         common.report(
             f"{args.messages} messages, {args.branches} branches of 20 ({size / 1e6:.1f} MB), "
             f"median of {args.runs}",

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import shutil
 import tempfile
-import time
 from pathlib import Path
 
 import common
@@ -40,12 +39,6 @@ def populate(folder: Path, files: int, messages: int) -> None:
         (folder / f"s{i:05d}_chat.toon").write_bytes(fileformat.encode(record))
 
 
-def timed(fn) -> float:
-    t0 = time.perf_counter()
-    fn()
-    return time.perf_counter() - t0
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--files", type=int, default=10_000)
@@ -61,27 +54,27 @@ def main() -> None:
         for run in range(args.runs):
             (folder / ".index.json").unlink(missing_ok=True)
             sm = SessionManager(folder)
-            cold.append(timed(sm.list_sessions))  # parses every file, writes the index
-            warm.append(timed(sm.list_sessions))  # same process: nothing parsed
+            cold.append(common.timed(sm.list_sessions))  # parses every file, writes the index
+            warm.append(common.timed(sm.list_sessions))  # same process: nothing parsed
             sm.save_session("s00000", conversation(args.messages + run))
-            touched.append(timed(sm.list_sessions))  # one file changed: sorted again
+            touched.append(common.timed(sm.list_sessions))  # one file changed: sorted again
             sm.close()  # as at the process's exit: the index learns the save
-            fresh.append(timed(SessionManager(folder).list_sessions))  # new process's view
+            fresh.append(common.timed(SessionManager(folder).list_sessions))  # new process's view
         big = conversation(args.save_messages)
         sm = SessionManager(folder)
         sm.save_session("big", big)
-        saves = [timed(lambda: sm.save_session("big", big)) for _ in range(args.runs)]
+        saves = [common.timed(lambda: sm.save_session("big", big)) for _ in range(args.runs)]
         size = sm.path_for("big").stat().st_size
-        loads = [timed(lambda: sm.load_session("big")) for _ in range(args.runs)]
+        loads = [common.timed(lambda: sm.load_session("big")) for _ in range(args.runs)]
         ours, theirs = sm.load("big"), SessionManager(folder).load("big")
         alone, merged = [], []
         for run in range(args.runs):
             ours.add_message({"role": "user", "content": f"ours {run}"})
-            alone.append(timed(lambda: sm.sync(ours)))  # the file is as we left it
+            alone.append(common.timed(lambda: sm.sync(ours)))  # the file is as we left it
             theirs.add_message({"role": "user", "content": f"theirs {run}"})
             SessionManager(folder).sync(theirs)  # another process saves meanwhile (untimed)
             ours.add_message({"role": "user", "content": f"ours again {run}"})
-            merged.append(timed(lambda: sm.sync(ours)))  # read, merged, written
+            merged.append(common.timed(lambda: sm.sync(ours)))  # read, merged, written
         common.report(
             f"{args.files} sessions of {args.messages} messages, median of {args.runs}",
             [
