@@ -5,8 +5,8 @@ Run: python bench/tui_branches.py [--messages 5000] [--runs 5] [--mode both|head
      [--size 120x36] [--poll 0.003]
 
 The session has two branches of ``--messages`` messages each, forking at one reply. Two cases:
-"near the end" forks at the fourth message from the end (the session opens there: f6 and ↑ ↑ ↑
-select it); "near the start" forks at message 2 (ctrl+home, f6, ↑ to the top, ↓ ↓). Each run
+"near the end" forks at the fourth message from the end (the session opens there: f5 and ↑ ↑ ↑
+select it); "near the start" forks at message 2 (ctrl+home, f5, ↑ to the top, ↓ ↓). Each run
 switches twice (→ shows the other branch, → again the first), timed until the pane shows the
 reply of the branch switched to; both branches hold the whole conversation below the fork.
 """
@@ -30,7 +30,7 @@ from agentry_tui.__main__ import long_lived_imports
 TARGET_S = 0.1
 SESSION = "branched"
 CASES = {"end": "near the end", "start": "near the start"}
-UPS_TO_TOP = 40  # ↑ presses that reach the first message from wherever f6 selects
+UPS_TO_TOP = 40  # ↑ presses that reach the first message from wherever f5 selects
 
 
 def fork_at(messages: int, case: str) -> int:
@@ -61,11 +61,11 @@ def make_history(folder: Path, messages: int, case: str) -> None:
 def select_keys(messages: int, case: str) -> list[str]:
     """Textual key names that select the fork's reply, the session opened at its end."""
     if case == "end":
-        return ["f6", "up", "up", "up"]
-    return ["ctrl+home", "f6", *["up"] * UPS_TO_TOP, *["down"] * fork_at(messages, case)]
+        return ["f5", "up", "up", "up"]
+    return ["ctrl+home", "f5", *["up"] * UPS_TO_TOP, *["down"] * fork_at(messages, case)]
 
 
-TMUX_NAMES = {"f6": "F6", "up": "Up", "down": "Down", "ctrl+home": "C-Home", "right": "Right"}
+TMUX_NAMES = {"f5": "F5", "up": "Up", "down": "Down", "ctrl+home": "C-Home", "right": "Right"}
 
 
 # -- headless (child process) ----------------------------------------------------------------
