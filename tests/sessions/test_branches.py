@@ -217,16 +217,8 @@ def test_file_is_version_2_and_every_branch_text_is_on_a_line(tmp_path: Path) ->
 def test_an_older_reader_refuses_a_file_with_branches(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    old = subprocess.run(
-        ["git", "show", "main:agentry/sessions/fileformat.py"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    assert "FORMAT_VERSION = 1\n" in old
-    path = tmp_path / "old_fileformat.py"
-    path.write_text(old)
+    path = Path(__file__).with_name("fileformat_v1.py")  # the reader before branches
+    assert "FORMAT_VERSION = 1\n" in path.read_text()
     spec = importlib.util.spec_from_file_location("old_fileformat", path)
     assert spec is not None and spec.loader is not None
     v1: ModuleType = importlib.util.module_from_spec(spec)

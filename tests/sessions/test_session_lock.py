@@ -28,7 +28,9 @@ def python(code: str, *args: object, stdout: int | None = None) -> subprocess.Po
 
 
 # Each round writes "<tag> in", lets the other process run, then "<tag> out", under the lock.
-# Both start together (the go file), so without the lock their rounds would overlap.
+# Both start together (the go file), so without the lock their rounds would overlap. Between
+# rounds a taker waits a little: a waiting one polls for the lock, and one that took it again
+# at once would run all its rounds before the other got a turn (on a loaded machine).
 TAKER = r"""
 import os, sys, time
 from pathlib import Path
@@ -43,6 +45,7 @@ for _ in range(int(rounds)):
         os.write(fd, f"{tag} in\n".encode())
         time.sleep(0.0005)
         os.write(fd, f"{tag} out\n".encode())
+    time.sleep(0.002)
 """
 
 
