@@ -229,7 +229,8 @@ class SessionStore(DOMNode):
         entry.corrupt = None
         entry.session = session
         self._touch(entry)
-        self._measure(entry)
+        # Measured once the session is painted: its first frame does not need the plan.
+        self.app.call_after_refresh(self._measure_loaded, entry)
 
     def _new_session(self, session_id: str) -> AgentSession:
         if self.agent is not None:
@@ -548,7 +549,17 @@ class SessionStore(DOMNode):
 
     def _discover(self, session_id: str) -> None:
         if self.connection.state == "connected":
-            self.run_worker(self.discover_context(session_id), group="context", exit_on_error=False)
+            # Once the session is painted: asking the server can wait a frame.
+            self.app.call_after_refresh(
+                lambda: self.run_worker(
+                    self.discover_context(session_id), group="context", exit_on_error=False
+                )
+            )
+
+    def _measure_loaded(self, entry: SessionEntry) -> None:
+        if self._entries.get(entry.id) is entry:  # not deleted or renamed meanwhile
+            self._measure(entry)
+            self._post(SessionUpdated(entry.id))
 
     def _measure(self, entry: SessionEntry) -> None:
         """What the next request in the session would send, as far as is known now."""
