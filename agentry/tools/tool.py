@@ -35,6 +35,10 @@ class Tool:
     executor: Callable[..., Any]
     permission: Permission = "read"
     arguments_model: type[BaseModel] | None = None
+    # The MCP server a tool comes from and the tool's name there (None for Agentry's own
+    # tools): the name above is made unique across servers, approvals are kept per server+tool.
+    server: str | None = None
+    remote_name: str | None = None
 
     def __post_init__(self) -> None:
         if not _NAME.fullmatch(self.name):
