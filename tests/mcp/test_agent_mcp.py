@@ -3,6 +3,7 @@ model asks for a tool, the agent approves it (or not), the result reaches the ne
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from agentry import Agent
@@ -26,6 +27,13 @@ def _last_tool_message(openai_server) -> dict:
     return next(
         m for m in reversed(openai_server.requests[-1].body["messages"]) if m["role"] == "tool"
     )
+
+
+async def _until(condition, timeout: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "timed out waiting"
+        await asyncio.sleep(0.02)
 
 
 async def _results(agent: Agent, text: str, session: str = "s") -> list[ToolResultEvent]:
@@ -82,8 +90,15 @@ async def test_stdio_tools_approved_crash_restart_timeout_and_switch_off(openai_
         (state,) = agent.mcp.states()
         assert state.status == "failed" and "crashing on purpose" in state.stderr_tail
         assert await agent.chat('#tool:t__echo {"text": "back"}', "s") == "Tool said: echo: back"
-        assert await agent.chat("#tool:t__started {}", "s") != started  # a new process
+        again = await agent.chat("#tool:t__started {}", "s")
+        assert again != started  # a new process
         assert agent.mcp.states()[0].status == "ready"
+        # One that exits while idle is seen to (its state says so) and started on the next call.
+        assert await agent.chat("#tool:t__exit_soon {}", "s") == "Tool said: exiting soon"
+        await _until(lambda: agent.mcp.states()[0].status == "failed")
+        assert agent.mcp.states()[0].error == "exited"
+        assert await agent.chat('#tool:t__echo {"text": "up"}', "s") == "Tool said: echo: up"
+        assert await agent.chat("#tool:t__started {}", "s") not in (started, again)
         assert SECRET not in repr(agent.mcp.states()) + repr(agent.mcp.tools()[0])
         # Switched off in the session: its tools are not offered, and cannot be called.
         session = agent.get_session("s")
@@ -146,7 +161,7 @@ async def test_failing_servers_have_clear_states_and_the_agent_answers(openai_se
         # Lines on stdout that are not JSON-RPC are skipped, named in the tail (shown safely),
         # and the server works.
         noisy = states["noisy"]
-        assert noisy.status == "ready" and noisy.tools == 10
+        assert noisy.status == "ready" and noisy.tools == 11
         assert any("'starting up... not json'" in line for line in noisy.stderr_tail)
         assert any("\\x1b[31m" in line for line in noisy.stderr_tail)  # quoted, not sent
         assert all(is_safe(line) for line in noisy.stderr_tail)

@@ -37,7 +37,7 @@ def test_mcp_list_prints_each_server_its_state_and_tools(settings, tmp_path) -> 
     )
     assert run.returncode == 1, run.stderr  # a server failed
     lines = run.stdout.splitlines()
-    assert lines[0] == "t: ready (stdio), 10 tools, 1 prompts, 1 resources"
+    assert lines[0] == "t: ready (stdio), 11 tools, 1 prompts, 1 resources"
     assert "  t__echo         read     Say the text back." in lines
     assert (
         "  t__shout        execute  Say the text back in capitals (no annotations: it asks"

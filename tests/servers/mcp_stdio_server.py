@@ -18,6 +18,7 @@ if __name__ == "__main__" and "--exit" in sys.argv:  # before the SDK's imports:
 
 import base64
 import os
+import threading
 import time
 
 import anyio
@@ -63,6 +64,12 @@ def build(name: str = "test") -> MCPServer:
         """Exits the server mid-call."""
         print("crashing on purpose", file=sys.stderr, flush=True)
         os._exit(3)
+
+    @server.tool(annotations=READ_ONLY)
+    def exit_soon() -> str:
+        """Answers, then exits while idle."""
+        threading.Timer(0.1, os._exit, (4,)).start()
+        return "exiting soon"
 
     @server.tool(annotations=READ_ONLY)
     async def hang() -> str:
