@@ -41,7 +41,7 @@ KEPT_LINES = 5  # a growing reply takes room a chat pane at a time, less this ma
 MIN_GROWTH = 4  # ...and at least this many lines
 
 
-GULP_S = 0.5  # a stream slower than MODEL_RATE is read this often, all that came in one read
+GULP_S = 0.25  # a stream slower than MODEL_RATE is read this often, all that came in one read
 MODEL_RATE = 300  # stream events a second: slower is a model's pace (a fast server sends 1000s)
 RATE_AFTER_S = 0.5  # the rate is judged once the stream has run this long
 WAITED_S = 0.002  # a read that took this long had caught up with what arrived
