@@ -8,11 +8,13 @@ each key press is painted, when the next key is furthest away, and another each 
 between keys further apart; it catches up at full speed once they stop.
 
 Otherwise a reply shows all that arrived, at most every LIVE_FRAME_S. Each paint of a growing
-reply lays out and repaints the chat pane (10-30 ms of CPU here), and a model streaming
+reply costs 3-12 ms of CPU here (rendering its new Markdown, repainting the lines that changed,
+laying out and repainting the pane when it takes its next room), and a model streaming
 20-100 tokens a second would keep a core 20-40% busy painting a few tokens at a time, taken
-from the model when it runs on the same cores. A fast server's reply is not slowed by it: a
-reply HURRY_CHARS behind what arrived is shown without waiting for the pause, so its rendering
-goes on while it streams rather than after.
+from the model when it runs on the same cores. Painted once a second, each paint shows a few
+lines. A fast server's reply is not slowed by it: a reply HURRY_CHARS behind what arrived is
+shown without waiting for the pause, so its rendering goes on while it streams rather than
+after.
 
 Two more rules keep a model-paced reply cheap: it is read in gulps (``Gulps``), and its text
 takes room a chat pane at a time (less KEPT_LINES), so the pane is laid out and moved once a
@@ -32,8 +34,8 @@ BITE_S = 0.005  # the longest one bite of rendering Markdown ahead holds the eve
 TYPING_CHARS = 1200  # shown at a time while the person types
 TYPING_PAUSE_S = 0.25  # between those slices when no key press comes first
 TYPING_S = 1.0  # typing: a key within this long
-LIVE_FRAME_S = 0.5  # otherwise a growing reply is painted at most this often...
-HURRY_CHARS = 1000  # ...unless it is this far behind (a model's 0.5 s is a few hundred)
+LIVE_FRAME_S = 1.0  # otherwise a growing reply is painted at most this often...
+HURRY_CHARS = 1000  # ...unless it is this far behind (a model's second is a few hundred)
 KEPT_LINES = 5  # a growing reply takes room a chat pane at a time, less this many lines (the
 # ones above it stay in view when it moves on, as a pager keeps a few when it turns the page)...
 MIN_GROWTH = 4  # ...and at least this many lines

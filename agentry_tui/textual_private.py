@@ -20,7 +20,7 @@ from rich.markdown import Markdown as RichMarkdown
 if TYPE_CHECKING:
     from markdown_it.token import Token
     from textual.app import App
-    from textual.geometry import Region
+    from textual.geometry import Region, Size
     from textual.widget import Widget as _ScrollingBase
 else:  # a mixin: the widget class it is mixed into comes after it
     _ScrollingBase = object
@@ -38,6 +38,22 @@ class AnchoredToThisLayout(_ScrollingBase):
     def _get_scrollable_region(self, region: Region) -> Region:
         self._container_size = region.size
         return super()._get_scrollable_region(region)
+
+
+class LaidOutOnce(_ScrollingBase):
+    """For a widget whose size a layout changed: no second layout for it.
+
+    After a layout Textual sets each resized widget's ``virtual_size``, a reactive that asks for
+    another layout of the screen, which repaints the widget again. The layout just done arranged
+    the widget at that size already (a scrolling one anchored with it, and a scrollbar that comes
+    or goes asks for a layout of its own), so here it is set without asking, as Textual itself
+    does after a scroll. A live reply taking its next pane of room was laid out and painted
+    twice: 14 + 6 ms of CPU here each time (bench/tui_cpu.py)."""
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
 
 
 def report_crash(app: App[Any], error: Exception) -> None:

@@ -157,15 +157,18 @@ def tui_rate(tmux: Any, env: dict[str, str]) -> float:
     tmux.keys(PROMPT[-1]["content"], literal=True)
     time.sleep(0.3)
     tmux.keys("Enter")
+    # The finished reply's header shows its speed (the status line may have no room for it).
     done = tc.poll(
         tmux,
-        {"done": lambda s: "tok/s" in shown(s[-4:]) and "● connected" in shown(s[-4:])},
+        {"done": lambda s: "tok/s" in shown(s) and "● connected" in shown(s[-4:])},
         300,
         0.25,
     )
-    tmux.stop_app()
     if done["done"] is None:
-        raise SystemExit("the TUI's reply did not finish:\n" + shown(tmux.screen()))
+        screen = shown(tmux.screen())
+        tmux.stop_app()
+        raise SystemExit("the TUI's reply did not finish:\n" + screen)
+    tmux.stop_app()
     manager = SessionManager(folder)
     rows = [r for r in manager.list_sessions() if "error" not in r]
     session = manager.load(rows[0]["id"])

@@ -27,7 +27,7 @@ from agentry.messages import content_text
 from agentry_tui.keys import message_bindings
 from agentry_tui.pacing import KEPT_LINES, MIN_GROWTH, Pacer
 from agentry_tui.store.model import Notice, PartialReply, SessionEntry
-from agentry_tui.textual_private import AnchoredToThisLayout
+from agentry_tui.textual_private import AnchoredToThisLayout, LaidOutOnce
 from agentry_tui.view import ShownMessage
 from agentry_tui.widgets.editor import MessageEditor
 from agentry_tui.widgets.messages import (
@@ -92,7 +92,7 @@ def window_end(
     return end
 
 
-class MessageList(AnchoredToThisLayout, VerticalScroll):
+class MessageList(LaidOutOnce, AnchoredToThisLayout, VerticalScroll):
     """The messages of one session, kept in step with its SessionEntry by ``sync``; a reply in
     flight is shown at the pace ``pacer`` gives."""
 

@@ -46,7 +46,7 @@ from textual.widget import Widget
 from agentry.safe_text import visible
 from agentry_tui import pacing
 from agentry_tui.pacing import Pacer
-from agentry_tui.textual_private import ParsedMarkdown, report_crash
+from agentry_tui.textual_private import LaidOutOnce, ParsedMarkdown, report_crash
 from agentry_tui.widgets.selectable import highlighted, selected_text
 
 _FENCES = ("```", "~~~")
@@ -247,7 +247,7 @@ class _RenderedOnce:
         return self._strips[1]
 
 
-class MarkdownText(Widget):
+class MarkdownText(LaidOutOnce, Widget):
     """Markdown in one widget. ``source`` is its text; ``append`` adds to it.
 
     Painted line by line from strips kept per block (Textual's Line API): a frame of a streaming

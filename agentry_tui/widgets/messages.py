@@ -32,6 +32,7 @@ from agentry.events import ToolCallEvent
 from agentry.safe_text import visible
 from agentry_tui.pacing import UNPACED, Pace, Pacer
 from agentry_tui.store.model import Notice, PartialReply
+from agentry_tui.textual_private import LaidOutOnce
 from agentry_tui.view import ShownCall, ShownMessage
 from agentry_tui.widgets.fitted import FittedLine, Part
 from agentry_tui.widgets.markdown import MarkdownText
@@ -123,7 +124,7 @@ class Indexed:
     message_index: int | None = None
 
 
-class MessageView(Indexed, Vertical):
+class MessageView(Indexed, LaidOutOnce, Vertical):
     """Base of the message widgets made of parts; the role is a CSS class (-assistant, -tool)."""
 
 

@@ -148,3 +148,11 @@ def test_a_fast_stream_is_read_without_pauses_even_when_its_reads_wait() -> None
     gulps = Gulps()
     pauses = [gulps.pause_after(t / 1000, 0.005 if t % 10 == 0 else 0.0) for t in range(3000)]
     assert set(pauses) == {0.0}
+
+
+def test_a_reply_at_a_models_pace_is_painted_once_a_second(pacer: Pacer) -> None:
+    """The CPU budget (bench/tui_cpu.py: under 5% of a core at 100 tokens a second): a paint
+    costs 3-12 ms here whatever it shows, so a model's second of text (100 tokens, about 550
+    characters) is one paint, not hurried."""
+    assert not pacer.hurries(550)
+    assert pacer.pace().pause >= 1.0

@@ -10,6 +10,7 @@ import inspect
 import subprocess
 import sys
 import textwrap
+from typing import Any
 
 import pytest
 from rich.console import Console
@@ -24,6 +25,7 @@ from textual.widgets import Static, TextArea
 
 from agentry_tui.textual_private import (
     AnchoredToThisLayout,
+    LaidOutOnce,
     ParsedMarkdown,
     read_alt_keys,
     report_crash,
@@ -77,6 +79,80 @@ async def test_an_anchored_pane_has_this_layouts_size_before_it_anchors():
         assert pane.regions, "the compositor no longer calls _get_scrollable_region"
         assert pane.container_size == pane.regions[-1].size == Size(38, 8)
         assert pane.scroll_y == pane.max_scroll_y > 0
+
+
+# -- one layout for a widget a layout resized ---------------------------------------------------
+
+
+class Growing(Static):
+    DEFAULT_CSS = "Growing { height: auto; }"
+
+
+class GrowingOnce(LaidOutOnce, Growing):
+    pass
+
+
+class Feed(AnchoredToThisLayout, VerticalScroll):
+    DEFAULT_CSS = "Feed { height: 10; }"
+
+
+class FeedOnce(LaidOutOnce, Feed):
+    pass
+
+
+class FeedApp(App[None]):
+    def __init__(self, once: bool) -> None:
+        super().__init__()
+        self.once = once
+
+    def compose(self) -> ComposeResult:
+        with FeedOnce() if self.once else Feed():
+            yield GrowingOnce() if self.once else Growing()
+
+
+async def layouts_to_grow(once: bool, lines_before: int) -> int:
+    """How many layouts it takes for an anchored feed 10 lines high to show its text grown from
+    ``lines_before`` lines to 25, the newest in view and a scrollbar beside it."""
+    app = FeedApp(once)
+    async with app.run_test(size=(30, 14)) as pilot:
+        feed, text = app.query_one(VerticalScroll), app.query_one(Growing)
+        feed.anchor()
+        text.update("\n".join(f"old {n}" for n in range(lines_before)))
+        await pilot.pause()
+        layouts: list[Screen[Any]] = []
+        app.screen.screen_layout_refresh_signal.subscribe(app.screen, layouts.append, True)
+        text.update("\n".join(f"line {n}" for n in range(25)))
+        for _ in range(3):
+            await pilot.pause()
+        assert feed.show_vertical_scrollbar and text.size == Size(30 - 2, 25)
+        assert feed.virtual_size.height == text.virtual_size.height == 25
+        assert feed.scroll_y == feed.max_scroll_y == 15  # the newest line in view
+        return len(layouts)
+
+
+def test_textual_sets_a_resized_widgets_virtual_size_in_size_updated():
+    assert parameters(Widget._size_updated) == [
+        "self",
+        "size",
+        "virtual_size",
+        "container_size",
+        "layout",
+    ]
+
+
+async def test_textual_lays_out_twice_when_a_layout_resizes_a_widget():
+    """What LaidOutOnce saves: the second layout Textual asks for when it sets virtual_size
+    (if this fails, Textual no longer does, and LaidOutOnce can go)."""
+    assert await layouts_to_grow(once=False, lines_before=15) == 2
+
+
+async def test_a_widget_laid_out_once_is_shown_grown_and_anchored_after_one_layout():
+    assert await layouts_to_grow(once=True, lines_before=15) == 1
+
+
+async def test_a_scrollbar_that_comes_still_gets_its_layout_when_laid_out_once():
+    assert await layouts_to_grow(once=True, lines_before=2) == 3  # as without (checked inside)
+    assert await layouts_to_grow(once=False, lines_before=2) == 3
 
 
 # -- keys before TextArea's own handling (public: Prompt.on_key, no longer the private _on_key)
