@@ -34,6 +34,9 @@ class Settings:
     # Defaults for every session's parameters ({"temperature": 0.7, "system": "..."}): see
     # agentry/params.py and ``default_params``. Checked when the agent is made, not here.
     params: dict[str, Any] | None = None
+    # Tools allowed without asking: {"always": {"<server>": ["<tool>", ...]}}; kept by
+    # agentry/tools/approvals.py, which reads and writes this key itself.
+    tool_approvals: dict[str, Any] | None = None
 
     @classmethod
     def from_json(cls, raw: bytes) -> Settings:
@@ -47,6 +50,9 @@ class Settings:
             if key == "params":
                 if not isinstance(value, dict):
                     raise ValueError("settings.json: 'params' must be an object")
+            elif key == "tool_approvals":
+                if not isinstance(value, dict):  # its inside: agentry/tools/approvals.py
+                    raise ValueError("settings.json: 'tool_approvals' must be an object")
             elif not optional_str(value):
                 raise ValueError(f"settings.json: {key!r} must be a string")
         return cls(**values)

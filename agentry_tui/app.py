@@ -77,6 +77,7 @@ if TYPE_CHECKING:
     from textual.command import Provider
     from textual.screen import Screen
 
+    from agentry.agent import Approval
     from agentry.sessions.search import Hit
 
 # What a request may fail with (Refused, a provider's or a file's error): shown, not raised.
@@ -347,7 +348,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
 
         screen = ApprovalScreen(request.session_id, request.call, request.tool)
 
-        def answer(result: bool | dict | None) -> None:
+        def answer(result: Approval | None) -> None:
             if not request.future.done():
                 request.future.set_result(False if result is None else result)
 
