@@ -122,14 +122,18 @@ class ApprovalRules:
         return key in self._session.get(session_id, ()) or key in self._read_always()
 
     def remember(self, session_id: str, tool: Tool, scope: Scope) -> None:
-        """Record an answer: "session" for this process, "always" in the settings file too
-        (ApprovalsError if that cannot be saved; the session allowance holds all the same)."""
-        if scope == "once":
-            return
+        """Record an answer: "session" for this process, "always" in the settings file only
+        (so that a revoke anywhere holds here). If "always" cannot be saved: ApprovalsError,
+        and the tool is allowed for the session instead."""
         key = tool_key(tool)
-        self._session.setdefault(session_id, set()).add(key)
         if scope == "always":
-            self._save(key, allowed=True)
+            try:
+                self._save(key, allowed=True)
+            except ApprovalsError:
+                self._session.setdefault(session_id, set()).add(key)
+                raise
+        elif scope == "session":
+            self._session.setdefault(session_id, set()).add(key)
 
     def always(self) -> list[Key]:
         return sorted(self._read_always())
