@@ -66,7 +66,9 @@ async def test_allow_for_session_holds_in_that_session_only(ollama_server, tmp_p
     asker = Asker(Allow("session"), Allow("once"))
     agent = agent_for(tmp_path, asker)
     await call_tool(agent, ollama_server, "one")
-    second = await call_tool(agent, ollama_server, "one", ("create_file", {"path": "y.txt", "content": ""}))
+    second = await call_tool(
+        agent, ollama_server, "one", ("create_file", {"path": "y.txt", "content": ""})
+    )
     assert not result_of(second).is_error and (tmp_path / "work" / "y.txt").exists()
     await call_tool(agent, ollama_server, "two")
     assert asker.asked == [("one", "create_file"), ("two", "create_file")]
@@ -86,7 +88,9 @@ async def test_always_is_saved_and_read_by_a_new_agent(ollama_server, tmp_path) 
 
     never = Asker()  # the new agent (a restart) may not ask: it would fail on an empty script
     restarted = agent_for(tmp_path, never)
-    events = await call_tool(restarted, ollama_server, "other", ("create_file", {"path": "z", "content": ""}))
+    events = await call_tool(
+        restarted, ollama_server, "other", ("create_file", {"path": "z", "content": ""})
+    )
     assert not result_of(events).is_error and never.asked == []
     assert restarted.approvals.always() == [("agentry", "create_file")]
 
