@@ -62,7 +62,8 @@ from agentry.sessions.rescue import rescue_copy
 from agentry.sessions.search import SearchUnavailable
 from agentry.termination import hold_console_close, termination_signals
 from agentry.timefmt import stamp
-from agentry.tools import Tool
+from agentry.tools import Allow, Tool
+from agentry.tools.approvals import always_meaning, tool_label
 from agentry.wording import plural
 
 MODEL_PROBE_S = 3.0  # how long the start-up line may wait to learn the server's default model
@@ -112,6 +113,9 @@ class Termination:
 TERMINATION = Termination()
 
 
+APPROVAL_QUESTION = "Run it? [y]es once, [s]ession, [a]lways, [e]dit, [n]o: "
+
+
 class Approvals:
     """Asks the person before a tool that needs approval runs. The read blocks the event loop on
     purpose: the turn has nothing else to do while it waits, and no reader thread is left
@@ -131,10 +135,13 @@ class Approvals:
                 "input is not a terminal."
             )
             return False
-        self.term.aside(f"  {call.name} needs approval ({tool.permission} permission). Arguments:")
+        self.term.aside(
+            f"  {tool_label(tool)} needs approval ({tool.permission} permission). Arguments:"
+        )
         self.term.aside(
             "\n".join("    " + line for line in arguments_text(call.arguments, 2).splitlines())
         )
+        self.term.aside(f"  {always_meaning(tool)}")
         try:
             return self._ask()
         except EOFError:
@@ -151,11 +158,13 @@ class Approvals:
 
     def _ask(self) -> Approval:
         while True:
-            answer = (
-                read_line(self.term.question("Run it? [y]es / [n]o / [e]dit: ")).strip().lower()
-            )
+            answer = read_line(self.term.question(APPROVAL_QUESTION)).strip().lower()
             if answer in ("y", "yes"):
-                return True
+                return Allow("once")
+            if answer in ("s", "session"):
+                return Allow("session")
+            if answer in ("a", "always"):
+                return Allow("always")
             if answer in ("n", "no"):
                 return False
             if answer in ("e", "edit") and (edited := self._edited()) is not None:
@@ -549,6 +558,13 @@ class ChatClient:
             summary = tool.description.strip().splitlines()[0] if tool.description else ""
             self.term.line(f"  {tool.name:<{width}}  {tool.permission:<7}  {summary}")
 
+    def permissions(self, command: SlashCommand) -> None:
+        rules = self.agent.approvals
+        if (pair := commands.revoked_pair(command)) is not None:
+            self.term.line(commands.revoked_text(*pair, rules.revoke(*pair)))
+            return
+        self.term.line(commands.permissions_text(rules.always(), rules.session(self.session_id)))
+
     def retry(self, _: SlashCommand) -> None:
         last_user = last_turn(self.session.messages)
         if last_user is None:
@@ -689,6 +705,7 @@ HANDLERS = commands.bind(
         "unpin": ChatClient.unpin,
         "set": ChatClient.set,
         "continue": ChatClient.continue_reply,
+        "permissions": ChatClient.permissions,
     },
 )
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -209,6 +209,18 @@ class ApprovalRules:
         self._seen = None  # read it again at the next question
 
 
-def pairs_text(pairs: Iterable[Key]) -> list[str]:
-    """``server tool`` lines, as /permissions and the permissions screen show them."""
-    return [f"{server} {tool}" for server, tool in pairs]
+def tool_label(tool: Tool) -> str:
+    """The tool's name as the person is asked about it: with its MCP server, if it has one."""
+    server, name = tool_key(tool)
+    return tool.name if tool.server is None else f"{name} (MCP server {server})"
+
+
+def always_meaning(tool: Tool) -> str:
+    """What "always allow" means for this tool, plainly (the shell tool's the plainest)."""
+    server, name = tool_key(tool)
+    runs = (
+        "ANY command the model writes runs without asking"
+        if tool.permission == "execute"
+        else f"{tool_label(tool)} runs without asking"
+    )
+    return f"Always: {runs}, in every session, until revoked (/permissions revoke {server} {name})."
