@@ -34,7 +34,7 @@ def _editable_json(arguments: dict[str, object]) -> str:
 # The buttons: id, label, key, variant; the ids of the allowing ones are their scopes.
 _BUTTONS: tuple[tuple[str, str, str, ButtonVariant], ...] = (
     ("approve", "Allow once", "y", "success"),
-    ("session", "This session", "s", "primary"),
+    ("session", "Session", "s", "primary"),
     ("always", "Always", "a", "warning"),
     ("edit", "Edit", "e", "default"),
     ("deny", "Deny", "d", "error"),

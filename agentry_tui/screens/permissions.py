@@ -76,8 +76,7 @@ class PermissionsScreen(ModalScreen[None]):
             options.add_option(Option("Nothing is allowed without asking.", disabled=True))
             return
         options.add_options(Option(self._label(row)) for row in self._rows)
-        if highlighted is not None:
-            options.highlighted = min(highlighted, len(self._rows) - 1)
+        options.highlighted = min(highlighted or 0, len(self._rows) - 1)
 
     def _label(self, row: Allowance) -> Content:
         where = "Always      " if row.where == "always" else "This session"
