@@ -511,6 +511,7 @@ class ChatClient:
             self.term.line("Not deleted.")
             return
         self.manager.delete_session(old_id)
+        self.agent.approvals.forget_session(old_id)  # a new session of that id asks afresh
         self.term.line(commands.deleted_text(old_id))
         self._go_on_in(most_recent(self.manager))
 

@@ -80,3 +80,27 @@ def test_always_for_the_shell_tool_says_what_it_means(cli, ollama_server) -> Non
     term.expect_exact("[t] You: ")
     term.send_eof()
     assert term.wait() == 0
+
+
+def test_a_deleted_sessions_allowance_does_not_pass_to_a_new_one_of_its_id(
+    cli, ollama_server
+) -> None:
+    term = cli.pty("--session", "t")
+    term.expect_exact("[t] You: ")
+    term.sendline(tool_call("a.txt"))
+    term.expect_exact(QUESTION)
+    term.sendline("s")
+    term.expect_exact("[t] Assistant: Tool said: Created a.txt (1 bytes).\n")
+    term.sendline("/delete")
+    term.expect_exact("Delete it? [y]es / [n]o: ")
+    term.sendline("y")
+    term.expect_exact("Deleted session 't'.")
+    term.sendline("/new t")
+    term.expect_exact("[t] You: ")
+    term.sendline(tool_call("b.txt"))
+    term.expect_exact(QUESTION)  # asked afresh
+    term.sendline("n")
+    term.expect_exact("[t] Assistant: Tool said: Error: The user declined to run create_file.")
+    term.expect_exact("[t] You: ")
+    term.send_eof()
+    assert term.wait() == 0
