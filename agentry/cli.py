@@ -13,8 +13,9 @@ Choices worth knowing:
 - Replies start with ``[id] Assistant: `` only in a chat whose stdout is a terminal; otherwise
   stdout holds just the reply text (as ``llm`` prints it), tool calls go to stderr with the
   other notes, and reasoning is left out (it is in the session file anyway). Without a terminal
-  on stdin there is no "You:" prompt, tools that need approval are refused, and the exit code
-  is 1 if anything failed (for scripts).
+  on stdin there is no "You:" prompt, tools that need approval are refused (but those always
+  allowed, see /permissions, which run without asking), and the exit code is 1 if anything
+  failed (for scripts).
 - A corrupt session file named by --session stops the client with exit code 1. Starting under
   another, made-up id would put the person's next messages somewhere they did not ask for; the
   file is left as it is for them to inspect or move.
@@ -564,7 +565,11 @@ class ChatClient:
         if (pair := commands.revoked_pair(command)) is not None:
             self.term.line(commands.revoked_text(*pair, rules.revoke(*pair)))
             return
-        self.term.line(commands.permissions_text(rules.always(), rules.session(self.session_id)))
+        self.term.line(
+            commands.permissions_text(
+                rules.always(), rules.session(self.session_id), rules.problem()
+            )
+        )
 
     def retry(self, _: SlashCommand) -> None:
         last_user = last_turn(self.session.messages)

@@ -505,14 +505,24 @@ def revoked_pair(command: SlashCommand) -> tuple[str, str] | None:
     return None
 
 
-def permissions_text(always: Iterable[tuple[str, str]], session: Iterable[tuple[str, str]]) -> str:
-    """The tools allowed without asking, always and in this session, as /permissions lists."""
-    lines = ["Always allowed (settings.json):"]
+def permissions_text(
+    always: Iterable[tuple[str, str]],
+    session: Iterable[tuple[str, str]],
+    problem: str | None = None,
+) -> str:
+    """The tools allowed without asking, always and in this session, as /permissions lists;
+    first what is wrong with the settings file's approvals, if anything."""
+    lines = [problem_text(problem)] if problem else []
+    lines.append("Always allowed (settings.json):")
     lines += [f"  {server} {tool}" for server, tool in always] or ["  (none)"]
     lines.append("Allowed in this session:")
     lines += [f"  {server} {tool}" for server, tool in session] or ["  (none)"]
     lines.append("Revoke one with /permissions revoke SERVER TOOL.")
     return "\n".join(lines)
+
+
+def problem_text(problem: str) -> str:
+    return f"{problem}; its malformed entries allow nothing."
 
 
 def revoked_text(server: str, tool: str, found: bool) -> str:

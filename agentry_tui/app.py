@@ -658,12 +658,13 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             return
         session_id = self.store.active_id or ""
         always = await asyncio.to_thread(rules.always)
+        session, problem = rules.session(session_id), rules.problem()  # read with always()
         if command.args.get("action") == "list":
-            self._notice(commands.permissions_text(always, rules.session(session_id)))
+            self._notice(commands.permissions_text(always, session, problem))
             return
         from agentry_tui.screens.permissions import PermissionsScreen
 
-        await self.push_screen(PermissionsScreen(session_id, always, rules.session(session_id)))
+        await self.push_screen(PermissionsScreen(session_id, always, session, problem))
 
     @work(group="permissions", exit_on_error=False)
     async def on_permissions_screen_revoke(self, message: PermissionsScreen.Revoke) -> None:

@@ -108,6 +108,7 @@ class ApprovalRules:
         self._session: dict[str, set[Key]] = {}
         self._always: frozenset[Key] = frozenset()
         self._seen: tuple[int, int, int] | None = None  # the file's (inode, size, mtime) read
+        self._problem: str | None = None  # what is wrong with the file's approvals, if anything
 
     @property
     def path(self) -> Path:
@@ -137,6 +138,12 @@ class ApprovalRules:
 
     def always(self) -> list[Key]:
         return sorted(self._read_always())
+
+    def problem(self) -> str | None:
+        """What is wrong with the settings file's approvals (its malformed entries allow
+        nothing), or None."""
+        self._read_always()
+        return self._problem
 
     def session(self, session_id: str) -> list[Key]:
         """The pairs allowed for the rest of this session (not the always-allowed ones)."""
@@ -174,16 +181,18 @@ class ApprovalRules:
         try:
             info = os.stat(self.path)
         except OSError:
-            self._always, self._seen = frozenset(), None
+            self._always, self._seen, self._problem = frozenset(), None, None
             return self._always
         seen = (info.st_ino, info.st_size, info.st_mtime_ns)
         if seen != self._seen:
             try:
                 data = json.loads(self.path.read_bytes())
-            except (OSError, ValueError):
-                data = None  # unreadable: nothing is allowed without asking
-            self._always = always_of(data.get(SETTINGS_KEY) if isinstance(data, dict) else None)
-            self._seen = seen
+                value = data.get(SETTINGS_KEY) if isinstance(data, dict) else None
+                problem = approvals_problem(value)
+            except (OSError, ValueError) as exc:  # nothing is allowed without asking
+                value, problem = None, f"it cannot be read ({exc})"
+            self._always, self._seen = always_of(value), seen
+            self._problem = f"{self.path}: {problem}" if problem else None
         return self._always
 
     def _save(self, key: Key, *, allowed: bool) -> None:

@@ -18,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from agentry.commands import problem_text
 from agentry.safe_text import visible
 
 Where = Literal["always", "session"]
@@ -45,15 +46,24 @@ class PermissionsScreen(ModalScreen[None]):
             self.allowance = allowance
             self.session_id = session_id
 
-    def __init__(self, session_id: str, always: list[Pair], session: list[Pair]) -> None:
+    def __init__(
+        self, session_id: str, always: list[Pair], session: list[Pair], problem: str | None
+    ) -> None:
         super().__init__(id="permissions-screen")
         self._session_id = session_id
         self._rows: list[Allowance] = []
         self._given = (always, session)
+        self._problem = problem  # what is wrong with the settings file's approvals
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="permissions"):
             yield Label("Tools allowed without asking", classes="dialog-title")
+            if self._problem:
+                yield Static(
+                    visible(problem_text(self._problem)),
+                    classes="dialog-hint -error",
+                    markup=False,
+                )
             yield OptionList(id="permissions-list")
             yield Static(
                 "r revokes the highlighted one (at its next call, in every session); Esc closes.",

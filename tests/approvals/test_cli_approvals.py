@@ -104,3 +104,17 @@ def test_a_deleted_sessions_allowance_does_not_pass_to_a_new_one_of_its_id(
     term.expect_exact("[t] You: ")
     term.send_eof()
     assert term.wait() == 0
+
+
+def test_piped_input_runs_an_always_allowed_tool_and_refuses_the_rest(cli, ollama_server):
+    settings_path().parent.mkdir(parents=True)
+    settings_path().write_text(
+        json.dumps({"tool_approvals": {"always": {"agentry": ["create_file"]}}})
+    )
+    allowed = cli.pipe(tool_call("a.txt") + "\n", "--session", "p")
+    assert allowed.stdout == "Tool said: Created a.txt (1 bytes).\n"
+    refused = cli.pipe('#tool:delete_file {"path": "a.txt"}\n', "--session", "p")
+    assert "delete_file needs approval (write); refused because input is not a terminal." in (
+        refused.stderr
+    )
+    assert (cli.workspace / "a.txt").exists()
