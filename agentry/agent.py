@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import inspect
 import time
@@ -199,8 +200,8 @@ class Agent:
         allow = _allow_of(answer)
         if allow is None:
             raise ToolError(f"The user declined to run {call.name}.")
-        try:
-            self.approvals.remember(session.session_id, tool, allow.scope)
+        try:  # in a thread: saving "always" writes and fsyncs the settings file
+            await asyncio.to_thread(self.approvals.remember, session.session_id, tool, allow.scope)
         except ApprovalsError as exc:  # allowed this time and for the session, just not saved
             self._approval_notes.setdefault(session.session_id, []).append(str(exc))
         return call.arguments if allow.arguments is None else allow.arguments

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,6 +106,8 @@ class ApprovalRules:
 
     def __init__(self, path: Path | None = None) -> None:
         self._path = path
+        # Changed from the client's thread and from worker threads (saving "always" there).
+        self._lock = threading.Lock()
         self._session: dict[str, set[Key]] = {}
         self._always: frozenset[Key] = frozenset()
         self._seen: tuple[int, int, int] | None = None  # the file's (inode, size, mtime) read
@@ -131,9 +134,13 @@ class ApprovalRules:
             try:
                 self._save(key, allowed=True)
             except ApprovalsError:
-                self._session.setdefault(session_id, set()).add(key)
+                self._allow_for_session(session_id, key)
                 raise
         elif scope == "session":
+            self._allow_for_session(session_id, key)
+
+    def _allow_for_session(self, session_id: str, key: Key) -> None:
+        with self._lock:
             self._session.setdefault(session_id, set()).add(key)
 
     def always(self) -> list[Key]:
@@ -154,9 +161,10 @@ class ApprovalRules:
         whether it was allowed anywhere."""
         key = (server, tool)
         found = False
-        for keys in self._session.values():
-            found |= key in keys
-            keys.discard(key)
+        with self._lock:
+            for keys in self._session.values():
+                found |= key in keys
+                keys.discard(key)
         if key in self._read_always():
             self._save(key, allowed=False)
             found = True
@@ -164,14 +172,16 @@ class ApprovalRules:
 
     def revoke_session(self, session_id: str, server: str, tool: str) -> bool:
         """Stop allowing the pair for the rest of one session; whether it was."""
-        keys = self._session.get(session_id, set())
-        found = (server, tool) in keys
-        keys.discard((server, tool))
+        with self._lock:
+            keys = self._session.get(session_id, set())
+            found = (server, tool) in keys
+            keys.discard((server, tool))
         return found
 
     def forget_session(self, session_id: str) -> None:
         """Drop a session's allowances (it was deleted)."""
-        self._session.pop(session_id, None)
+        with self._lock:
+            self._session.pop(session_id, None)
 
     # -- the file (the edge) ---------------------------------------------------------------
 
