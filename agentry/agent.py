@@ -9,7 +9,7 @@ import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Unpack
+from typing import TYPE_CHECKING, Any, TypeGuard, Unpack
 
 from agentry.context import Plan, policy_of
 from agentry.context.keeper import ContextKeeper
@@ -54,6 +54,7 @@ from agentry.providers.http import Timeouts
 from agentry.sessions.branches import unanswered_turn
 from agentry.sessions.session import AgentSession, now
 from agentry.tools import Tool, ToolRegistry, Workspace, default_tools
+from agentry.tools.approvals import Allow, ApprovalRules, ApprovalsError
 
 if TYPE_CHECKING:  # agentry.mcp loads the MCP SDK: only once a server is configured
     from agentry.mcp import McpHub, ServerConfig
@@ -63,9 +64,10 @@ DEFAULT_SYSTEM_MESSAGE = "You are a helpful AI assistant."
 MCP_START_WAIT = 10.0
 
 # The answer to a tool call that needs approval: exactly True runs it, a dict of edited arguments
-# runs it with those; anything else (False, None, 0, "yes", "no", ...) or an exception raised by
+# runs it with those, an Allow runs it and says for how long the answer holds (this call, the
+# session, always); anything else (False, None, 0, "yes", "no", ...) or an exception raised by
 # the approver refuses it, and the model is told so as a tool error. Approval fails closed.
-Approval = bool | dict[str, Any]
+Approval = bool | dict[str, Any] | Allow
 # Called as approve(call, tool, session): the session asking. An approver that takes only
 # (call, tool) is still called that way.
 Approver = Callable[..., Awaitable[Approval]]
@@ -112,6 +114,9 @@ class Agent:
         self.workspace = Workspace(Path(workspace) if workspace else Path.cwd())
         self.tools = ToolRegistry()
         self.mcp: McpHub | None = None  # MCP servers' tools, offered beside ``tools``
+        # Tools allowed without asking, for a session or always (settings.json, read when used).
+        self.approvals = ApprovalRules()
+        self._approval_notes: dict[str, list[str]] = {}  # by session id: said after the call
         self.context = ContextKeeper(self.provider)  # what of a session each request sends
         self.sessions: dict[str, AgentSession] = {}
         self._in_flight: dict[str, _ReplyInProgress] = {}  # by session id
@@ -211,8 +216,11 @@ class Agent:
     async def _approved_arguments(
         self, call: ToolCallEvent, tool: Tool, session: AgentSession
     ) -> dict[str, Any]:
-        """The arguments to run an approved call with; a ToolError unless the approver said
-        exactly True or gave a dict (fails closed)."""
+        """The arguments to run an approved call with: the call's own if the tool is allowed
+        without asking (``approvals``), else as the approver answered; a ToolError unless it
+        said exactly True, gave a dict or an Allow (fails closed). The answer's scope is kept."""
+        if self.approvals.allows(session.session_id, tool):
+            return call.arguments
         if self.approve is None:
             raise ToolError(
                 f"{call.name} was refused: it needs the user's approval "
@@ -228,11 +236,14 @@ class Agent:
                 f"{call.name} was refused: the approval callback failed "
                 f"({type(exc).__name__}: {exc})."
             ) from exc
-        if answer is True:
-            return call.arguments
-        if isinstance(answer, dict) and all(isinstance(k, str) for k in answer):
-            return answer
-        raise ToolError(f"The user declined to run {call.name}.")
+        allow = _allow_of(answer)
+        if allow is None:
+            raise ToolError(f"The user declined to run {call.name}.")
+        try:  # in a thread: saving "always" writes and fsyncs the settings file
+            await asyncio.to_thread(self.approvals.remember, session.session_id, tool, allow.scope)
+        except ApprovalsError as exc:  # allowed this time and for the session, just not saved
+            self._approval_notes.setdefault(session.session_id, []).append(str(exc))
+        return call.arguments if allow.arguments is None else allow.arguments
 
     # -- chat -------------------------------------------------------------------------------
 
@@ -386,6 +397,8 @@ class Agent:
                     return
                 for call in reply.calls:
                     result = await self._run_tool(call, session)
+                    for note in self._approval_notes.pop(session.session_id, ()):
+                        yield NoticeEvent(note)
                     reply.answered += 1
                     yield _append(session, _tool_message(result, self.clock))
                     yield result
@@ -454,6 +467,19 @@ def _takes_session(approver: Approver) -> bool:
     except ValueError:  # no signature to read (some builtins): call it the current way
         return True
     return True
+
+
+def _allow_of(answer: object) -> Allow | None:
+    """The approver's answer as an Allow; None for anything that does not allow the call."""
+    if answer is True:
+        return Allow()
+    if isinstance(answer, Allow):
+        return answer if answer.arguments is None or _is_arguments(answer.arguments) else None
+    return Allow(arguments=answer) if _is_arguments(answer) else None
+
+
+def _is_arguments(value: object) -> TypeGuard[dict[str, Any]]:
+    return isinstance(value, dict) and all(isinstance(k, str) for k in value)
 
 
 def _append(session: AgentSession, message: dict[str, Any]) -> MessageAdded:

@@ -13,8 +13,9 @@ Choices worth knowing:
 - Replies start with ``[id] Assistant: `` only in a chat whose stdout is a terminal; otherwise
   stdout holds just the reply text (as ``llm`` prints it), tool calls go to stderr with the
   other notes, and reasoning is left out (it is in the session file anyway). Without a terminal
-  on stdin there is no "You:" prompt, tools that need approval are refused, and the exit code
-  is 1 if anything failed (for scripts).
+  on stdin there is no "You:" prompt, tools that need approval are refused (but those always
+  allowed, see /permissions, which run without asking), and the exit code is 1 if anything
+  failed (for scripts).
 - A corrupt session file named by --session stops the client with exit code 1. Starting under
   another, made-up id would put the person's next messages somewhere they did not ask for; the
   file is left as it is for them to inspect or move.
@@ -62,7 +63,8 @@ from agentry.sessions.rescue import rescue_copy
 from agentry.sessions.search import SearchUnavailable
 from agentry.termination import hold_console_close, termination_signals
 from agentry.timefmt import stamp
-from agentry.tools import Tool
+from agentry.tools import Allow, Tool
+from agentry.tools.approvals import always_meaning, tool_label
 from agentry.wording import plural
 
 MODEL_PROBE_S = 3.0  # how long the start-up line may wait to learn the server's default model
@@ -112,6 +114,9 @@ class Termination:
 TERMINATION = Termination()
 
 
+APPROVAL_QUESTION = "Run it? [y]es once, [s]ession, [a]lways, [e]dit, [n]o: "
+
+
 class Approvals:
     """Asks the person before a tool that needs approval runs. The read blocks the event loop on
     purpose: the turn has nothing else to do while it waits, and no reader thread is left
@@ -131,10 +136,13 @@ class Approvals:
                 "input is not a terminal."
             )
             return False
-        self.term.aside(f"  {call.name} needs approval ({tool.permission} permission). Arguments:")
+        self.term.aside(
+            f"  {tool_label(tool)} needs approval ({tool.permission} permission). Arguments:"
+        )
         self.term.aside(
             "\n".join("    " + line for line in arguments_text(call.arguments, 2).splitlines())
         )
+        self.term.aside(f"  {always_meaning(tool)}")
         try:
             return self._ask()
         except EOFError:
@@ -151,11 +159,13 @@ class Approvals:
 
     def _ask(self) -> Approval:
         while True:
-            answer = (
-                read_line(self.term.question("Run it? [y]es / [n]o / [e]dit: ")).strip().lower()
-            )
+            answer = read_line(self.term.question(APPROVAL_QUESTION)).strip().lower()
             if answer in ("y", "yes"):
-                return True
+                return Allow("once")
+            if answer in ("s", "session"):
+                return Allow("session")
+            if answer in ("a", "always"):
+                return Allow("always")
             if answer in ("n", "no"):
                 return False
             if answer in ("e", "edit") and (edited := self._edited()) is not None:
@@ -517,6 +527,7 @@ class ChatClient:
             self.term.line("Not deleted.")
             return
         self.manager.delete_session(old_id)
+        self.agent.approvals.forget_session(old_id)  # a new session of that id asks afresh
         self.term.line(commands.deleted_text(old_id))
         self._go_on_in(most_recent(self.manager))
 
@@ -564,6 +575,17 @@ class ChatClient:
         for tool in tools:
             summary = tool.description.strip().splitlines()[0] if tool.description else ""
             self.term.line(f"  {tool.name:<{width}}  {tool.permission:<7}  {summary}")
+
+    def permissions(self, command: SlashCommand) -> None:
+        rules = self.agent.approvals
+        if (pair := commands.revoked_pair(command)) is not None:
+            self.term.line(commands.revoked_text(*pair, rules.revoke(*pair)))
+            return
+        self.term.line(
+            commands.permissions_text(
+                rules.always(), rules.session(self.session_id), rules.problem()
+            )
+        )
 
     def retry(self, _: SlashCommand) -> None:
         last_user = last_turn(self.session.messages)
@@ -705,6 +727,7 @@ HANDLERS = commands.bind(
         "unpin": ChatClient.unpin,
         "set": ChatClient.set,
         "continue": ChatClient.continue_reply,
+        "permissions": ChatClient.permissions,
     },
 )
 

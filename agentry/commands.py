@@ -148,6 +148,16 @@ COMMANDS: dict[str, CommandSpec] = {
             "Show the session's parameters, or set one",
         ),
         CommandSpec("continue", (), "Ask the model to go on from a cut reply"),
+        # Approvals (issue 20): the TUI opens its permissions screen for a bare /permissions.
+        CommandSpec(
+            "permissions",
+            (
+                Arg("action", required=False, choices=("list", "revoke")),
+                Arg("server", required=False),
+                Arg("tool", required=False),
+            ),
+            "List the tools allowed without asking; revoke SERVER TOOL",
+        ),
         CommandSpec("help", (), "Show the commands and keys"),
         CommandSpec("exit", (), "Save the session and quit", frozenset((LINE,))),
     )
@@ -477,3 +487,45 @@ def search_text(query: str, hits: list[Hit], limit: int) -> str:
     found = f"{len(hits)} {'match' if len(hits) == 1 else 'matches'}{more}"
     lines = [f"{found}; /resume <id> opens one:"]
     return "\n".join([*lines, *(hit_line(hit) for hit in hits)])
+
+
+# -- /permissions ---------------------------------------------------------------------------
+
+
+def revoked_pair(command: SlashCommand) -> tuple[str, str] | None:
+    """The (server, tool) a /permissions command revokes; None to list. UsageError for a
+    server and tool without "revoke", or "revoke" without both."""
+    server, tool = command.args.get("server"), command.args.get("tool")
+    if command.args.get("action") == "revoke":
+        if server is None or tool is None:
+            raise _usage(COMMANDS["permissions"], "revoke needs the server and the tool")
+        return server, tool
+    if server is not None:
+        raise _usage(COMMANDS["permissions"], f"to stop allowing {server!r}, say revoke")
+    return None
+
+
+def permissions_text(
+    always: Iterable[tuple[str, str]],
+    session: Iterable[tuple[str, str]],
+    problem: str | None = None,
+) -> str:
+    """The tools allowed without asking, always and in this session, as /permissions lists;
+    first what is wrong with the settings file's approvals, if anything."""
+    lines = [problem_text(problem)] if problem else []
+    lines.append("Always allowed (settings.json):")
+    lines += [f"  {server} {tool}" for server, tool in always] or ["  (none)"]
+    lines.append("Allowed in this session:")
+    lines += [f"  {server} {tool}" for server, tool in session] or ["  (none)"]
+    lines.append("Revoke one with /permissions revoke SERVER TOOL.")
+    return "\n".join(lines)
+
+
+def problem_text(problem: str) -> str:
+    return f"{problem}; its malformed entries allow nothing."
+
+
+def revoked_text(server: str, tool: str, found: bool) -> str:
+    if not found:
+        return f"{server} {tool} was not allowed without asking; nothing to revoke."
+    return f"Revoked: {server} {tool} asks again from its next call, in every session."

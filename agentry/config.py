@@ -37,6 +37,9 @@ class Settings:
     # MCP servers by name, as other MCP clients write them: parsed by agentry/mcp/config.py
     # (with pydantic) only when there are some, so here it is only checked to be an object.
     mcpServers: dict[str, Any] | None = None
+    # Tools allowed without asking: {"always": {"<server>": ["<tool>", ...]}}; kept by
+    # agentry/tools/approvals.py, which reads and writes this key itself.
+    tool_approvals: dict[str, Any] | None = None
 
     @classmethod
     def from_json(cls, raw: bytes) -> Settings:
@@ -47,7 +50,8 @@ class Settings:
             raise ValueError("settings.json must hold a JSON object")
         values = {f.name: data[f.name] for f in fields(cls) if f.name in data}
         for key, value in values.items():
-            if key in ("params", "mcpServers"):
+            # Objects checked inside by their owners: params.py, mcp/config.py, tools/approvals.py
+            if key in ("params", "mcpServers", "tool_approvals"):
                 if not isinstance(value, dict):
                     raise ValueError(f"settings.json: {key!r} must be an object")
             elif not optional_str(value):

@@ -77,7 +77,10 @@ if TYPE_CHECKING:
     from textual.command import Provider
     from textual.screen import Screen
 
+    from agentry.agent import Approval
     from agentry.sessions.search import Hit
+    from agentry.tools.approvals import ApprovalRules
+    from agentry_tui.screens.permissions import PermissionsScreen
 
 # What a request may fail with (Refused, a provider's or a file's error): shown, not raised.
 ERRORS = (AgentryError, ValueError, OSError)
@@ -347,7 +350,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
 
         screen = ApprovalScreen(request.session_id, request.call, request.tool)
 
-        def answer(result: bool | dict | None) -> None:
+        def answer(result: Approval | None) -> None:
             if not request.future.done():
                 request.future.set_result(False if result is None else result)
 
@@ -638,6 +641,46 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
     async def _cmd_continue(self, _: SlashCommand) -> None:
         self.action_continue_reply()
 
+    # -- permissions (issue 20) -------------------------------------------------------------
+
+    def _approval_rules(self) -> ApprovalRules:
+        if (agent := self.store.agent) is not None:
+            return agent.approvals
+        from agentry.tools.approvals import ApprovalRules  # no model yet: the file's alone
+
+        return ApprovalRules()
+
+    async def _cmd_permissions(self, command: SlashCommand) -> None:
+        rules = self._approval_rules()
+        if (pair := commands.revoked_pair(command)) is not None:
+            found = await asyncio.to_thread(rules.revoke, *pair)
+            self._notice(commands.revoked_text(*pair, found))
+            return
+        session_id = self.store.active_id or ""
+        always = await asyncio.to_thread(rules.always)
+        session, problem = rules.session(session_id), rules.problem()  # read with always()
+        if command.args.get("action") == "list":
+            self._notice(commands.permissions_text(always, session, problem))
+            return
+        from agentry_tui.screens.permissions import PermissionsScreen
+
+        await self.push_screen(PermissionsScreen(session_id, always, session, problem))
+
+    @work(group="permissions", exit_on_error=False)
+    async def on_permissions_screen_revoke(self, message: PermissionsScreen.Revoke) -> None:
+        from agentry_tui.screens.permissions import PermissionsScreen
+
+        rules, row, session_id = self._approval_rules(), message.allowance, message.session_id
+        with self._shown(toast=True):
+            if row.where == "session":
+                rules.revoke_session(session_id, row.server, row.tool)
+            else:
+                await asyncio.to_thread(rules.revoke, row.server, row.tool)
+        always = await asyncio.to_thread(rules.always)
+        for screen in self.screen_stack:
+            if isinstance(screen, PermissionsScreen):
+                screen.show(always, rules.session(session_id))
+
     _HANDLERS = commands.bind(
         TUI,
         {
@@ -659,6 +702,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             "unpin": _cmd_unpin,
             "set": _cmd_set,
             "continue": _cmd_continue,
+            "permissions": _cmd_permissions,
         },
     )
 

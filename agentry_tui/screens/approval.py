@@ -1,4 +1,5 @@
-"""Ask before a tool with side effects runs: approve, deny, or approve edited arguments.
+"""Ask before a tool with side effects runs: allow once, for this session or always, edit the
+arguments, or deny.
 
 Imported when the first approval is asked for (it needs the agent, which loads after start).
 """
@@ -13,11 +14,13 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static, TextArea
+from textual.widgets.button import ButtonVariant
 
 from agentry.agent import Approval
 from agentry.events import ToolCallEvent
 from agentry.safe_text import is_safe, visible
-from agentry.tools import Tool
+from agentry.tools import Allow, Tool
+from agentry.tools.approvals import Scope, always_meaning, tool_label
 
 
 def _editable_json(arguments: dict[str, object]) -> str:
@@ -28,11 +31,24 @@ def _editable_json(arguments: dict[str, object]) -> str:
     return text if is_safe(text) else json.dumps(arguments, indent=2, ensure_ascii=True)
 
 
+# The buttons: id, label, key, variant; the ids of the allowing ones are their scopes.
+_BUTTONS: tuple[tuple[str, str, str, ButtonVariant], ...] = (
+    ("approve", "Allow once", "y", "success"),
+    ("session", "Session", "s", "primary"),
+    ("always", "Always", "a", "warning"),
+    ("edit", "Edit", "e", "default"),
+    ("deny", "Deny", "d", "error"),
+)
+_SCOPES: dict[str, Scope] = {"approve": "once", "session": "session", "always": "always"}
+
+
 class ApprovalScreen(ModalScreen[Approval]):
     BINDINGS = [
-        Binding("a", "approve", "Approve"),
+        Binding("y", "approve('once')", "Allow once"),
+        Binding("s", "approve('session')", "Allow for this session"),
+        Binding("a", "approve('always')", "Always allow"),
         Binding("e", "edit", "Edit arguments"),
-        Binding("d,escape", "deny", "Deny"),
+        Binding("d,n,escape", "deny", "Deny"),
     ]
 
     def __init__(self, session_id: str, call: ToolCallEvent, tool: Tool) -> None:
@@ -42,20 +58,23 @@ class ApprovalScreen(ModalScreen[Approval]):
         self._tool = tool
 
     def compose(self) -> ComposeResult:
+        tool = self._tool
+        server = (("   Server ", "$text-muted"), visible(tool.server)) if tool.server else ()
         with Vertical(classes="dialog", id="approval"):
-            yield Label(Content(visible(f"Run tool {self._call.name}?")), classes="dialog-title")
+            yield Label(Content(visible(f"Run tool {tool_label(tool)}?")), classes="dialog-title")
             yield Static(
                 Content.assemble(
                     ("Permission ", "$text-muted"),
-                    (self._tool.permission, "bold $text-warning"),
+                    (tool.permission, "bold $text-warning"),
+                    *server,
                     ("   Session ", "$text-muted"),
                     visible(self._session_id),
                 ),
                 id="approval-permission",
             )
             yield Static(
-                visible(self._tool.description.strip().splitlines()[0])
-                if self._tool.description.strip()
+                visible(tool.description.strip().splitlines()[0])
+                if tool.description.strip()
                 else "",
                 classes="dialog-hint",
                 id="approval-hint",
@@ -68,11 +87,16 @@ class ApprovalScreen(ModalScreen[Approval]):
                 id="arguments",
                 soft_wrap=True,
             )
+            yield Static(
+                visible(always_meaning(tool)),
+                id="approval-always",
+                classes="-execute" if tool.permission == "execute" else "",
+                markup=False,
+            )
             yield Static("", id="approval-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Approve (a)", variant="success", id="approve")
-                yield Button("Edit arguments (e)", id="edit")
-                yield Button("Deny (d)", variant="error", id="deny")
+                for button_id, label, key, variant in _BUTTONS:
+                    yield Button(f"{label} ({key})", variant=variant, id=button_id, compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#approve", Button).focus()
@@ -80,10 +104,15 @@ class ApprovalScreen(ModalScreen[Approval]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        actions = {"approve": self.action_approve, "edit": self.action_edit}
-        actions.get(event.button.id or "", self.action_deny)()
+        button = event.button.id or ""
+        if button in _SCOPES:
+            self.action_approve(_SCOPES[button])
+        elif button == "edit":
+            self.action_edit()
+        else:
+            self.action_deny()
 
-    def action_approve(self) -> None:
+    def action_approve(self, scope: Scope = "once") -> None:
         area = self.query_one("#arguments", TextArea)
         try:
             arguments = json.loads(area.text)
@@ -93,7 +122,7 @@ class ApprovalScreen(ModalScreen[Approval]):
         if not isinstance(arguments, dict):
             self._error("The arguments must be a JSON object ({...}).")
             return
-        self.dismiss(True if arguments == self._call.arguments else arguments)
+        self.dismiss(Allow(scope, None if arguments == self._call.arguments else arguments))
 
     def action_edit(self) -> None:
         area = self.query_one("#arguments", TextArea)

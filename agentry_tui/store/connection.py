@@ -123,6 +123,8 @@ class ModelConnection:
             **params,
         )
         agent.load_default_tools()
+        if self._agents:  # one set of approvals for every agent the app makes
+            agent.approvals = next(iter(self._agents.values())).approvals
         return agent
 
     def why_not(self) -> str | None:

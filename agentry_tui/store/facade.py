@@ -501,6 +501,8 @@ class SessionStore(DOMNode):
         self._refuse_busy(entry)
         await self._saver.drain()
         await self._saver.run(self.manager.delete_session, session_id)
+        if self.agent is not None:  # a new session of that id asks afresh
+            self.agent.approvals.forget_session(session_id)
         index = self._order.index(session_id)
         self._order.remove(session_id)
         del self._entries[session_id]

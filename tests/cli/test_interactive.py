@@ -112,7 +112,7 @@ def test_server_down_prints_one_line_and_the_prompt_returns(cli) -> None:
 
 
 TOOL_CALL = '#tool:create_file {"path": "a.txt", "content": "x"}'
-QUESTION = "Run it? [y]es / [n]o / [e]dit: "
+QUESTION = "Run it? [y]es once, [s]ession, [a]lways, [e]dit, [n]o: "
 
 
 def _ask_for_tool(cli):

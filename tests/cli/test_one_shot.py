@@ -164,7 +164,7 @@ def test_with_stdout_in_a_file_the_approval_is_asked_on_stderr(cli, ollama_serve
     term = PtyProcess(["sh", "-c", shell], cli.env(), cli.workspace)
     try:
         term.expect_exact("create_file needs approval (write permission). Arguments:\n")
-        term.expect_exact("Run it? [y]es / [n]o / [e]dit: ")
+        term.expect_exact("Run it? [y]es once, [s]ession, [a]lways, [e]dit, [n]o: ")
         term.sendline("y")
         assert term.wait() == 0
     finally:

@@ -32,6 +32,7 @@ COMMAND_NAMES = [
     "/unpin",
     "/set",
     "/continue",
+    "/permissions",  # issue 20
     "/help",
     "/exit",
 ]

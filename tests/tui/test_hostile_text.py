@@ -144,7 +144,7 @@ async def test_approval_screen(app: AgentryApp, ollama_server, workspace: Path) 
         await pilot.pause()
         screen = shown_in(app)
         assert "\\u001b]52;c;aGk=\\u0007" in screen and "\\u009b6n" in screen
-        await pilot.press("a")  # approved as shown: the arguments the model sent
+        await pilot.press("y")  # approved as shown: the arguments the model sent
         await idle(pilot, active(app))
         await expand(pilot, app)
         assert f"create_file{MARKUP}" in shown_in(app)

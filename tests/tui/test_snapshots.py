@@ -35,3 +35,8 @@ def test_snapshot_at_width(
 ) -> None:
     """The layout at a small and a wide terminal (120x36 is above)."""
     assert snap_compare(demo, terminal_size=size, run_before=scenes.SCENES[scene])
+
+
+def test_approval_dialog_at_80x24(demo: AgentryApp, snap_compare) -> None:
+    """The approval dialog's five choices and what "always" means, whole at 80x24."""
+    assert snap_compare(demo, terminal_size=(80, 24), run_before=scenes.tool_approval)

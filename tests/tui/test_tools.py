@@ -28,7 +28,7 @@ async def test_approve(app, workspace: Path) -> None:
         assert "create_file" in text_of(screen.query_one(".dialog-title"))
         assert '"path": "note.txt"' in screen.query_one("#arguments", TextArea).text
         assert "write" in text_of(screen.query_one("#approval-permission"))
-        await pilot.press("a")
+        await pilot.press("y")
         entry = active(app)
         await idle(pilot, entry)
         await pilot.pause()
