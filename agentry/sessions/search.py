@@ -30,12 +30,13 @@ from agentry.sessions.ids import session_id_from_file_name
 from agentry.sessions.search_query import (
     MARK_CLOSE,
     MARK_OPEN,
+    PREFIX_INDEXES,
     SEPARATOR,
     TOKENIZER,
     Term,
     fts_query,
     parse,
-    snippet,
+    snippet_maker,
     spaced,
 )
 from agentry.sessions.storage import locked, read_regular
@@ -43,11 +44,11 @@ from agentry.sessions.titles import session_title
 
 INDEX_NAME = ".search.sqlite3"
 INDEX_LOCK = ".search"  # session ids cannot start with "." (see ids.py)
-SCHEMA_VERSION = 2  # PRAGMA user_version: an index of another version is rebuilt
+SCHEMA_VERSION = 3  # PRAGMA user_version: an index of another version is rebuilt
 _BATCH = 200  # files per transaction while refreshing: readers see progress, writers interleave
 _OPEN, _CLOSE = MARK_OPEN, MARK_CLOSE  # match marks in snippets; never in the indexed text
 _NEWEST = 1000  # matches ranked at most (see SearchIndex.search)
-_EXPANSION = 16  # words a prefix is turned into at most (see search_query.Term.fts)
+_EXPANSION = 16  # words a one-letter prefix is turned into at most (see search_query.Term.fts)
 
 Progress = Callable[[int, int], None]  # (files done, files to do)
 _T = TypeVar("_T")
@@ -206,7 +207,8 @@ CREATE TABLE messages (id INTEGER PRIMARY KEY, session TEXT NOT NULL, branch TEX
                        idx INTEGER NOT NULL, role TEXT NOT NULL, model TEXT, at REAL NOT NULL);
 CREATE INDEX messages_session ON messages (session);
 CREATE INDEX files_session ON files (session);
-CREATE VIRTUAL TABLE texts USING fts5 (body, tokenize={_quoted(TOKENIZER)});
+CREATE VIRTUAL TABLE texts USING fts5 (body, tokenize={_quoted(TOKENIZER)},
+                                    prefix={_quoted(" ".join(map(str, PREFIX_INDEXES)))});
 CREATE VIRTUAL TABLE texts_terms USING fts5vocab (texts, 'row');
 PRAGMA user_version = {SCHEMA_VERSION};
 """
@@ -523,7 +525,8 @@ class SearchIndex:
                     tuple(row[0] for row in rows),
                 ).fetchall()
             )
-            snippets = {row_id: snippet(body, terms) for row_id, body in bodies.items()}
+            snippet = snippet_maker(terms)
+            snippets = {row_id: snippet(body) for row_id, body in bodies.items()}
             return [_hit(row, snippets.get(row[0], "")) for row in rows]
 
         return self._asked(ask, [])

@@ -107,6 +107,16 @@ def test_phrases_prefixes_and_excluded_words(manager) -> None:
     assert found(manager, "") == found(manager, "   ") == []
 
 
+def test_a_prefix_finds_every_word_it_begins(manager) -> None:
+    # More words than a prefix was once cut to (16): every one of them is found, and a
+    # one-letter prefix still finds something.
+    words = [f"zeta{chr(97 + n)}x" for n in range(20)]
+    manager.save_session("many", [user(word) for word in words])
+    assert sorted(found(manager, "zet*")) == [("many", n) for n in range(20)]
+    assert sorted(found(manager, "zetat*")) == [("many", 19)]
+    assert found(manager, "z*")
+
+
 NASTY = [
     '"',
     '""',
