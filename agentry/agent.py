@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Unpack
 
-from agentry.context import Plan, policy_of
+from agentry.context import ContextLength, Plan, policy_of
 from agentry.context.keeper import ContextKeeper
 from agentry.context.texts import ask_text, does_not_fit
 from agentry.errors import AgentryError, ContextFullError, ProviderError, ToolError
@@ -105,7 +105,8 @@ class Agent:
         self.clock = clock  # stamps every message the agent adds (``_created_at``)
         self.workspace = Workspace(Path(workspace) if workspace else Path.cwd())
         self.tools = ToolRegistry()
-        self.context = ContextKeeper(self.provider)  # what of a session each request sends
+        # What of a session each request sends, and the context length it is planned for.
+        self.context = ContextKeeper(self.provider, self.params)
         self.sessions: dict[str, AgentSession] = {}
         self._in_flight: dict[str, _ReplyInProgress] = {}  # by session id
 
@@ -295,7 +296,8 @@ class Agent:
         """The model calls of one turn, with the tools they ask for between them."""
         for _ in range(self.max_iterations):
             try:
-                request, summary = await self._fitted(session, model)
+                length = await self.context.length(model, session.metadata, params)
+                request, summary = await self._fitted(session, model, length)
             except (ProviderError, ContextFullError) as exc:
                 yield ErrorEvent(exc)
                 return
@@ -314,7 +316,7 @@ class Agent:
                         self.tools.specs() or None,
                         model=model,
                         reply_timeout=self.reply_timeout,
-                        params=params,
+                        params=self.context.sent_params(params, length),
                     )
                 ) as events:
                     async for event in events:
@@ -364,12 +366,11 @@ class Agent:
         return self.context.plan(session.messages, session.metadata, length, self.tools.specs())
 
     async def _fitted(
-        self, session: AgentSession, model: str
+        self, session: AgentSession, model: str, length: ContextLength | None
     ) -> tuple[list[dict[str, Any]], MessageAdded | None]:
-        """The messages of the next request, as the context window allows; with the session's
-        policy "summarise", the summary it added first. ContextFullError under "ask", or when
-        even the newest turn does not fit."""
-        length = await self.context.length(model, session.metadata)
+        """The messages of the next request in a context of ``length``, as it allows; with the
+        session's policy "summarise", the summary it added first. ContextFullError under "ask",
+        or when even the newest turn does not fit."""
         tools = self.tools.specs() or None
         plan = self.context.plan(session.messages, session.metadata, length, tools)
         added = None
