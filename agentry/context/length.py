@@ -50,7 +50,7 @@ def resolve_length(
         if not session:
             return ContextLength(server.tokens, server.source, sent=True)
         if server.maximum and session > server.maximum:
-            return ContextLength(server.maximum, "the model's maximum", sent=True)
+            return ContextLength(server.maximum, "model's maximum", sent=True)
         return ContextLength(session, "session", sent=True)
     if server is not None:
         if session and session < server.tokens:

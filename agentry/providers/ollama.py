@@ -170,11 +170,11 @@ class OllamaProvider(HttpProvider):
             return None
         maximum = shown_context_length(shown)
         if own := shown_num_ctx(shown):
-            return ServerLength(own, "the model's num_ctx", True, maximum)
+            return ServerLength(own, "model's num_ctx", True, maximum)
         if loaded := await self._loaded_context(model):
-            return ServerLength(loaded, "as Ollama has the model loaded", True, maximum)
+            return ServerLength(loaded, "loaded in Ollama", True, maximum)
         if maximum and maximum < DEFAULT_CONTEXT:
-            return ServerLength(maximum, "the model's maximum", True, maximum)
+            return ServerLength(maximum, "model's maximum", True, maximum)
         return ServerLength(DEFAULT_CONTEXT, "Ollama default", True, maximum)
 
     async def _loaded_context(self, model: str) -> int | None:

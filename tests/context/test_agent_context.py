@@ -40,14 +40,14 @@ async def test_the_context_length_is_read_from_ollama_show_and_ps(ollama_server)
     assert asked == [("POST", "/api/show", {"model": "llama3.2:latest"}), ("GET", "/api/ps", None)]
     ollama_server.loaded["llama3.2:latest"] = 32768  # loaded (OLLAMA_CONTEXT_LENGTH, VRAM)
     assert await provider.context_window("llama3.2:latest") == ServerLength(
-        32768, "as Ollama has the model loaded", True, 131072
+        32768, "loaded in Ollama", True, 131072
     )
     ollama_server.num_ctx = 8192  # the model's own Modelfile sets num_ctx: Ollama runs that
     assert await provider.context_length("llama3.2:latest") == 8192
     ollama_server.num_ctx, ollama_server.context_length = None, 2048
     ollama_server.loaded.clear()
     assert (await provider.context_window("llama3.2:latest")) == ServerLength(
-        2048, "the model's maximum", True, 2048
+        2048, "model's maximum", True, 2048
     )
     assert await provider.context_length("nope") is None  # 404: not said
     await provider.aclose()

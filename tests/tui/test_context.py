@@ -55,8 +55,9 @@ async def test_the_meter_and_the_breakdown_show_the_servers_length(app, history,
         await pilot.press("ctrl+o")
         await pilot.pause(0.2)
         rows = dict(app.query_one(MetadataPanel)._rows)
-        said = "8,192 · the model's num_ctx — /set context_length to change"
-        assert rows["Context"] == said and rows["Next request"] == "90 tokens"
+        assert rows["Context"] == "8,192" and rows["  from"] == "model's num_ctx"
+        assert rows["Next request"] == "90 tokens"
+        assert rows["  to change"] == "/set context_length N"
         assert {"  system", "  pinned", "  history", "  tools"} <= rows.keys()
         # Sending measures again: the reply's usage is exact, the new message estimated.
         await send(pilot, "and again")
@@ -78,13 +79,14 @@ async def test_with_ollama_the_meter_plans_with_the_length_it_runs(app, history,
         await pilot.press("ctrl+o")
         await pilot.pause(0.2)
         rows = lambda: dict(app.query_one(MetadataPanel)._rows)  # noqa: E731
-        assert rows()["Context"] == "4,096 · Ollama default — /set context_length to change"
+        assert (rows()["Context"], rows()["  from"]) == ("4,096", "Ollama default")
+        assert rows()["  to change"] == "/set context_length N"
         await send(pilot, "and again")
         await idle(pilot, entry)
         assert model_calls(ollama_server)[-1].body["options"] == {"num_ctx": 4096}
         await command(pilot, "/set context_length 16384")
         await wait_until(pilot, lambda: "/16k" in status_text(app))
-        assert rows()["Context"] == "16,384 · this session's — /set context_length to change"
+        assert (rows()["Context"], rows()["  from"]) == ("16,384", "this session")
         await send(pilot, "more")
         await idle(pilot, entry)
         assert model_calls(ollama_server)[-1].body["options"] == {"num_ctx": 16384}
@@ -97,7 +99,7 @@ async def test_pin_unpin_and_context(app, history, ollama_server) -> None:
         await ready(pilot)
         await command(pilot, "/context")
         shown = notices(app)[-1]
-        assert shown.startswith("Context: 1,024 tokens (the model's maximum — /set context_")
+        assert shown.startswith("Context: 1,024 tokens (from model's maximum; /set context_")
         assert "Not sent (" in shown and "     1 user: question 0" in shown.split("Not sent")[1]
         await command(pilot, "/pin 1")
         assert notices(app)[-1] == "Pinned message 1: every request sends it."
