@@ -428,37 +428,48 @@ class SearchIndex:
     ) -> None:
         session_id = session_id_from_file_name(name)
         old = db.execute("SELECT session FROM files WHERE name = ?", (name,)).fetchone()
+        # What is indexed of the file already, by what each row holds: a save changes a message
+        # or two, and only the rows that changed are taken out and put in (an FTS5 row costs a
+        # write in each of its indexes).
+        indexed: dict[Row, int] = {}
         if old is not None:
-            db.execute(
-                "DELETE FROM texts WHERE rowid IN (SELECT id FROM messages WHERE session = ?)",
+            found = db.execute(
+                "SELECT m.branch, m.idx, m.role, m.model, m.at, t.body, m.id FROM messages m "
+                "JOIN texts t ON t.rowid = m.id WHERE m.session = ?",
                 (old[0],),
             )
-            db.execute("DELETE FROM messages WHERE session = ?", (old[0],))
+            indexed = {Row(*row[:-1]): row[-1] for row in found}
             db.execute("DELETE FROM files WHERE name = ?", (name,))
-        if key is None or session_id is None:
-            return  # gone
-        title = "" if record is None else session_title(record.metadata, record.messages)
-        db.execute(
-            "INSERT INTO files (name, session, size, mtime_ns, title) VALUES (?, ?, ?, ?, ?)",
-            (name, session_id, *key, title),
-        )
-        if record is None:
-            return  # unreadable: remembered by its key, so it is not read again until changed
-        rows = rows_of(record)
+        rows: list[Row] = []
+        if key is not None and session_id is not None:
+            title = "" if record is None else session_title(record.metadata, record.messages)
+            db.execute(
+                "INSERT INTO files (name, session, size, mtime_ns, title) VALUES (?, ?, ?, ?, ?)",
+                (name, session_id, *key, title),
+            )
+            # None: unreadable, remembered by its key so it is not read again until changed.
+            rows = rows_of(record) if record is not None else []
+        new = [row for row in rows if indexed.pop(row, None) is None]
+        gone = [(row_id,) for row_id in indexed.values()]
+        db.executemany("DELETE FROM texts WHERE rowid = ?", gone)
+        db.executemany("DELETE FROM messages WHERE id = ?", gone)
+        if not new:
+            return
         # Ids given here, so each table takes its rows in one statement (the transaction
-        # holds the write lock: no other writer takes them meanwhile).
+        # holds the write lock: no other writer takes them meanwhile). New rows get higher ids:
+        # the newest messages (see _NEWEST).
         first = db.execute("SELECT coalesce(max(id), 0) + 1 FROM messages").fetchone()[0]
         db.executemany(
             "INSERT INTO messages (id, session, branch, idx, role, model, at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
                 (first + n, session_id, row.branch, row.index, row.role, row.model, row.at)
-                for n, row in enumerate(rows)
+                for n, row in enumerate(new)
             ],
         )
         db.executemany(
             "INSERT INTO texts (rowid, body) VALUES (?, ?)",
-            [(first + n, row.body) for n, row in enumerate(rows)],
+            [(first + n, row.body) for n, row in enumerate(new)],
         )
 
     # -- searching ------------------------------------------------------------------------
