@@ -184,7 +184,8 @@ class OllamaProvider(HttpProvider):
         except ProviderError:  # an older server: not said
             return None
         names = {model, model if ":" in model else f"{model}:latest"}
-        for loaded in running.get("models") or () if isinstance(running, dict) else ():
+        models = running.get("models") if isinstance(running, dict) else None
+        for loaded in models if isinstance(models, list) else ():
             length = loaded.get("context_length") if isinstance(loaded, dict) else None
             if {loaded.get("name"), loaded.get("model")} & names and isinstance(length, int):
                 return length if length > 0 else None
