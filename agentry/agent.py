@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard, Unpack
 
-from agentry.context import Plan, policy_of
+from agentry.context import ContextLength, Plan, policy_of
 from agentry.context.keeper import ContextKeeper
 from agentry.context.texts import ask_text, does_not_fit
 from agentry.errors import AgentryError, ContextFullError, ProviderError, ToolError
@@ -117,7 +117,8 @@ class Agent:
         # Tools allowed without asking, for a session or always (settings.json, read when used).
         self.approvals = ApprovalRules()
         self._approval_notes: dict[str, list[str]] = {}  # by session id: said after the call
-        self.context = ContextKeeper(self.provider)  # what of a session each request sends
+        # What of a session each request sends, and the context length it is planned for.
+        self.context = ContextKeeper(self.provider, self.params)
         self.sessions: dict[str, AgentSession] = {}
         self._in_flight: dict[str, _ReplyInProgress] = {}  # by session id
 
@@ -350,7 +351,8 @@ class Agent:
         """The model calls of one turn, with the tools they ask for between them."""
         for _ in range(self.max_iterations):
             try:
-                request, summary = await self._fitted(session, model)
+                length = await self.context.length(model, session.metadata, params)
+                request, summary = await self._fitted(session, model, length)
             except (ProviderError, ContextFullError) as exc:
                 yield ErrorEvent(exc)
                 return
@@ -369,7 +371,7 @@ class Agent:
                         self.offered(session).specs() or None,
                         model=model,
                         reply_timeout=self.reply_timeout,
-                        params=params,
+                        params=self.context.sent_params(params, length),
                     )
                 ) as events:
                     async for event in events:
@@ -422,12 +424,11 @@ class Agent:
         return self.context.plan(session.messages, session.metadata, length, tools)
 
     async def _fitted(
-        self, session: AgentSession, model: str
+        self, session: AgentSession, model: str, length: ContextLength | None
     ) -> tuple[list[dict[str, Any]], MessageAdded | None]:
-        """The messages of the next request, as the context window allows; with the session's
-        policy "summarise", the summary it added first. ContextFullError under "ask", or when
-        even the newest turn does not fit."""
-        length = await self.context.length(model, session.metadata)
+        """The messages of the next request in a context of ``length``, as it allows; with the
+        session's policy "summarise", the summary it added first. ContextFullError under "ask",
+        or when even the newest turn does not fit."""
         tools = self.offered(session).specs() or None
         plan = self.context.plan(session.messages, session.metadata, length, tools)
         added = None

@@ -2,17 +2,25 @@
 date after a save, and the TUI's search screen answering keystrokes.
 
 Run: python bench/search.py [--files 10000] [--messages 50] [--queries 200] [--keys 20]
-     [--skip-tmux]
+     [--skip-tmux] [--folder DIR] [--while-building]
 
 The corpus: FILES sessions of MESSAGES messages of ~30 words drawn (seeded) from a 20,000-word
 vocabulary with a Zipf-like law, as chat text has: some words are everywhere, most are rare.
 Figures:
 * full build: a fresh index from the files (a first start), in a child process: its time and
   peak RSS, and the index's size on disk;
-* warm queries (index built, cache warm), each QUERIES times: one word, a phrase, a prefix;
+* warm queries (index built, cache warm), each QUERIES times: one word, a phrase, a prefix
+  (of three letters, as typed, and of two), for the best 50 and for the search screen's 100;
 * one save of a 50-message session: the save's own time, and until the index has it;
 * in tmux: agentry-tui on that folder, F6, a word typed letter by letter: from each key sent to
-  the pane showing that text's hit count (the results painted).
+  the pane showing that text's hit count (the results painted);
+* with --while-building: agentry-tui started on the folder with its index deleted, so its own
+  start builds it all in the background: from each letter typed into the chat prompt to the
+  prompt showing it, while that build runs.
+
+--folder keeps the corpus (and its index) in DIR, made there if DIR is empty, so that runs
+before and after a change can alternate on the same sessions (give each code its own copy: the
+index of another version is rebuilt).
 """
 
 from __future__ import annotations
@@ -108,13 +116,18 @@ def verdict(value: float, target: float) -> str:
 
 
 def queries(manager: SessionManager, words: list[str]) -> dict[str, str]:
-    """A word, a phrase and a prefix that match a fair number of messages (not all of them)."""
+    """A word, a phrase and prefixes that match a fair number of messages (not all of them)."""
     word = words[40]  # by rank: a common word, not the commonest
     hit = manager.search(word, 1)[0]
     phrase_words = [w.strip("…") for w in hit.snippet.split()]
     at = next(n for n, w in enumerate(phrase_words) if w == word)
     phrase = " ".join(phrase_words[max(0, at - 1) : at + 1])
-    return {"word": word, "phrase": f'"{phrase}"', "prefix": word[:3] + "*"}
+    return {
+        "word": word,
+        "phrase": f'"{phrase}"',
+        "prefix": word[:3] + "*",
+        "short prefix": word[:2] + "*",  # begins hundreds of words
+    }
 
 
 def keystrokes(folder: Path, word: str, keys: int, manager: SessionManager) -> list[float]:
@@ -167,6 +180,29 @@ def keystrokes(folder: Path, word: str, keys: int, manager: SessionManager) -> l
     return latencies
 
 
+def keys_while_building(folder: Path, keys: int) -> tuple[list[float], int, float]:
+    """Keystroke-to-painted in the chat prompt while the app builds the index from nothing
+    (see the module docstring): the latencies, the keys unanswered, and the seconds from the
+    start to the last key (the build, from nothing, takes longer: see "full build")."""
+    import tui_common as tc
+
+    for stale in folder.glob(INDEX_NAME + "*"):
+        stale.unlink()
+    env = tc.isolated_env()
+    SessionManager(folder).list_sessions()  # the listing's own index: as in keystrokes()
+    with common.ServerProcess("ollama") as server, tc.Tmux() as tmux:
+        where = tc.layout(tc.SIZE, server.url, env)
+        prompt, placeholder = tuple(where["prompt"]), where["placeholder"][:20]
+        tmux.start(tc.tui_argv(folder, server.url), env)
+        probe = tc.TmuxKeyProbe(tmux, prompt, 0.25, placeholder, limit=keys)
+        t0 = time.perf_counter()
+        done = {"done": lambda s: len(probe.latencies) >= keys or not probe.active}
+        tc.poll(tmux, done, 60 + keys, 0.002, on_screen=probe.step)
+        took = time.perf_counter() - t0
+        tmux.stop_app()
+    return [t * 1000 for t in probe.latencies], probe.missed, took
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--files", type=int, default=10_000)
@@ -174,19 +210,40 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--keys", type=int, default=12)
     parser.add_argument("--skip-tmux", action="store_true")
+    parser.add_argument("--folder", type=Path, help="keep the corpus here (made if empty)")
+    parser.add_argument("--while-building", action="store_true")
     args = parser.parse_args()
     common.header("search across every session")
-    folder = Path(tempfile.mkdtemp(prefix="agentry-bench-search-"))
+    folder = args.folder or Path(tempfile.mkdtemp(prefix="agentry-bench-search-"))
+    folder.mkdir(parents=True, exist_ok=True)
     try:
         t0 = time.perf_counter()
-        words = populate(folder, args.files, args.messages)
-        print(f"# corpus: {args.files:,} sessions x {args.messages} messages written in "
-              f"{time.perf_counter() - t0:.0f} s")  # fmt: skip
+        if any(folder.glob("*_chat.toon")):
+            words = vocabulary()
+        else:
+            words = populate(folder, args.files, args.messages)
+            print(f"# corpus: {args.files:,} sessions x {args.messages} messages written in "
+                  f"{time.perf_counter() - t0:.0f} s")  # fmt: skip
+        if args.while_building:
+            latencies, missed, took = keys_while_building(folder, args.keys * 4)
+            common.report(
+                "while the app builds the index",
+                [
+                    (
+                        f"tmux: key to shown in the chat prompt ({len(latencies)} keys, "
+                        f"the first {took:.0f} s after the start)",
+                        f"median {statistics.median(latencies):.0f} ms, p95 "
+                        f"{p95(latencies):.0f} ms, max {max(latencies):.0f} ms, "
+                        f"{missed} unanswered",
+                    )
+                ],
+            )
+            return
         built = build_in_child(folder)
         size = sum(p.stat().st_size for p in folder.glob(INDEX_NAME + "*")) / 2**20
         rows = [
             (
-                f"full build ({built['files']:,} files)",
+                f"full build ({built['files']:,} files; 0: the index was up to date)",
                 f"{built['seconds']:.1f} s {verdict(built['seconds'] * 1000, TARGETS_MS['build'])}",
             ),
             ("  peak RSS of the building process", f"{built['rss']:.0f} MiB"),
@@ -194,13 +251,13 @@ def main() -> None:
         ]
         manager = SessionManager(folder)
         asked = queries(manager, words)
-        for kind, query in asked.items():
-            manager.search(query)  # warm
-            times = timed_ms(lambda q=query: manager.search(q), args.queries)
+        for (kind, query), best in itertools.product(asked.items(), (50, 100)):
+            manager.search(query, best)  # warm
+            times = timed_ms(lambda q=query, b=best: manager.search(q, b), args.queries)
             hits = len(manager.search(query, 10_000))
             rows.append(
                 (
-                    f"query, {kind} {query} ({hits:,}+ hits, best 50)",
+                    f"query, {kind} {query} ({hits:,}+ hits, best {best})",
                     f"median {statistics.median(times):.1f} ms "
                     f"{verdict(statistics.median(times), TARGETS_MS['median'])}, "
                     f"p95 {p95(times):.1f} ms {verdict(p95(times), TARGETS_MS['p95'])}",
@@ -241,7 +298,8 @@ def main() -> None:
                 )
         common.report("results", rows)
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        if args.folder is None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from typing import Any
 
 from agentry.config import settings_context_length
 from agentry.context.estimate import CHARS_PER_TOKEN, tools_tokens
-from agentry.context.length import ContextLength, positive_int, resolve_length
+from agentry.context.length import ContextLength, ServerLength, positive_int, resolve_length
 from agentry.context.texts import context_text, summarised_count
 from agentry.context.window import SUMMARY, Plan, plan_request, policy_of
 from agentry.errors import ProviderError
@@ -35,27 +35,48 @@ def params(metadata: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 class ContextKeeper:
-    def __init__(self, provider: Provider) -> None:
+    def __init__(self, provider: Provider, defaults: Mapping[str, Any] | None = None) -> None:
+        """``defaults``: the parameters every request sends unless a session or a call says
+        otherwise (the agent's)."""
         self.provider = provider
-        self._server: dict[str, int | None] = {}  # by model: what the server said
+        self._defaults: Mapping[str, Any] = defaults if defaults is not None else {}
+        self._server: dict[str, ServerLength | None] = {}  # by model: what the server said
         self._settings: int | None = settings_context_length()
 
-    async def length(self, model: str, metadata: Mapping[str, Any]) -> ContextLength | None:
+    async def length(
+        self, model: str, metadata: Mapping[str, Any], request: Mapping[str, Any] | None = None
+    ) -> ContextLength | None:
         if model not in self._server:
             try:
-                self._server[model] = await self.provider.context_length(model)
+                self._server[model] = await self.provider.context_window(model)
             except ProviderError:
                 self._server[model] = None
-        return self.known(model, metadata)
+        return self.known(model, metadata, request)
 
-    def known(self, model: str | None, metadata: Mapping[str, Any]) -> ContextLength | None:
-        """The length from what is known now, without asking the server."""
+    def known(
+        self,
+        model: str | None,
+        metadata: Mapping[str, Any],
+        request: Mapping[str, Any] | None = None,
+    ) -> ContextLength | None:
+        """The length from what is known now, without asking the server. ``request``: the
+        request's parameters, when known (else the session's over the defaults)."""
+        if request is None:
+            request = {**self._defaults, **params(metadata)}
         return resolve_length(
             model,
             server=self._server.get(model) if model else None,
-            session=positive_int(params(metadata).get("context_length")),
+            session=positive_int(request.get("context_length")),
             settings=self._settings,
         )
+
+    @staticmethod
+    def sent_params(params: Mapping[str, Any], length: ContextLength | None) -> Mapping[str, Any]:
+        """The request's parameters, naming the length it was planned with where the server
+        runs the length a request names (Ollama): what is planned is what the model sees."""
+        if length is None or not length.sent:
+            return params
+        return {**params, "context_length": length.tokens}
 
     def plan(
         self,

@@ -49,11 +49,31 @@ def filling(plan: Plan) -> float:
 WARN_AT = 0.8
 
 
+_SOURCES = {
+    "server": "the server",
+    "session": "this session",
+    "settings": "settings file",
+    "table": "table of models",
+}
+
+
+CHANGE_LENGTH = "/set context_length N"  # how, where a request names the length (Ollama)
+
+
+def source_text(length: ContextLength) -> str:
+    """Where the length comes from, in words ("Ollama default")."""
+    return _SOURCES.get(length.source, length.source)
+
+
 def breakdown_rows(plan: Plan, length: ContextLength | None) -> list[tuple[str, str]]:
     """(label, value) rows: the context length and where it came from, and its parts."""
     parts = plan.breakdown
-    limit = f"{length.tokens:,} ({length.source})" if length else "unknown"
-    rows = [("Context", limit), ("Next request", f"{plan.tokens:,} tokens")]
+    rows = [("Context", f"{length.tokens:,}" if length else "unknown")]
+    if length is not None:
+        rows.append(("  from", source_text(length)))
+        if length.sent:
+            rows.append(("  to change", CHANGE_LENGTH))
+    rows.append(("Next request", f"{plan.tokens:,} tokens"))
     rows += [
         ("  system", f"{parts.system:,}"),
         ("  pinned", f"{parts.pinned:,}"),
@@ -71,7 +91,10 @@ def context_text(
     history: Sequence[dict[str, Any]], plan: Plan, length: ContextLength | None, policy: str
 ) -> str:
     """``/context``: every message the next request sends and every one it leaves out."""
-    limit = f"{length.tokens:,} tokens ({length.source})" if length else "unknown"
+    limit = "unknown"
+    if length is not None:
+        change = f"; {CHANGE_LENGTH} to change" if length.sent else ""
+        limit = f"{length.tokens:,} tokens (from {source_text(length)}{change})"
     lines = [
         f"Context: {limit}; the next request: about {plan.tokens:,} tokens, "
         f"{plan.reserve:,} kept for the reply. Policy when it would not fit: {policy} "

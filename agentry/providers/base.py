@@ -9,6 +9,7 @@ import urllib.parse
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, ClassVar
 
+from agentry.context.length import ServerLength
 from agentry.errors import ModelNotFoundError
 from agentry.events import ProviderEvent
 from agentry.messages import content_text
@@ -59,6 +60,12 @@ class Provider(abc.ABC):
         """The context length (tokens) the server runs ``model`` with, where it says one; None
         where it does not (then settings or the table of well-known models decide)."""
         return None
+
+    async def context_window(self, model: str) -> ServerLength | None:
+        """What the server says of ``model``'s context; by default the length
+        ``context_length`` says, which a request cannot change."""
+        tokens = await self.context_length(model)
+        return ServerLength(tokens) if tokens else None
 
     def no_models(self) -> str:
         """What to say when the server offers no model at all."""

@@ -1,5 +1,6 @@
 """Ollama's native API: ``POST /api/chat`` streaming NDJSON, ``GET /api/tags``, ``POST
-/api/show`` (a model's details, its context length among them)."""
+/api/show`` (a model's details, its context length among them), ``GET /api/ps`` (the models
+loaded, with the context each runs with)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import urllib.parse
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from agentry.context.length import ServerLength
 from agentry.errors import ProviderError
 from agentry.events import ProviderEvent, ReasoningDelta, TextDelta, ToolCallEvent, UsageEvent
 from agentry.providers.base import call_arguments, wire_fields
@@ -65,16 +67,28 @@ def to_wire(message: dict[str, Any]) -> dict[str, Any]:
     return wire
 
 
-def shown_context_length(shown: Any) -> int | None:
-    """The context length in an ``/api/show`` answer: the model's own ``num_ctx`` parameter
-    (its Modelfile's, which Ollama runs it with) if set, else ``<architecture>.context_length``
-    of its ``model_info``."""
+# The context Ollama runs a model with when neither the request (num_ctx), the model's Modelfile
+# nor the server's OLLAMA_CONTEXT_LENGTH says one: 4k with less than 24 GiB of VRAM, more with
+# more (docs/context-length). Agentry plans with it and sends it, so the two agree.
+DEFAULT_CONTEXT = 4096
+
+
+def shown_num_ctx(shown: Any) -> int | None:
+    """The model's own ``num_ctx`` parameter (its Modelfile's) in an ``/api/show`` answer."""
     if not isinstance(shown, dict):
         return None
     for line in str(shown.get("parameters") or "").splitlines():
         name, _, value = line.strip().partition(" ")
         if name == "num_ctx" and value.strip().isdigit():
             return int(value.strip())
+    return None
+
+
+def shown_context_length(shown: Any) -> int | None:
+    """The model's maximum context in an ``/api/show`` answer: ``<architecture>.context_length``
+    of its ``model_info``."""
+    if not isinstance(shown, dict):
+        return None
     info = shown.get("model_info")
     if not isinstance(info, dict):
         return None
@@ -142,10 +156,40 @@ class OllamaProvider(HttpProvider):
         return [m.get("name") or m.get("model") for m in listing.get("models", [])]
 
     async def context_length(self, model: str) -> int | None:
+        window = await self.context_window(model)
+        return window.tokens if window is not None else None
+
+    async def context_window(self, model: str) -> ServerLength | None:
+        """The context Ollama runs ``model`` with when a request names none: its Modelfile's
+        num_ctx, else the one it is loaded with now (the server's OLLAMA_CONTEXT_LENGTH or its
+        default for the machine's VRAM), else Ollama's smallest default. Each request names
+        the length it is planned with (num_ctx), so the server runs exactly that."""
         try:
-            return shown_context_length(await self.http.post_json("/api/show", {"model": model}))
+            shown = await self.http.post_json("/api/show", {"model": model})
         except ProviderError:  # an older server, or a model it cannot describe: not said
             return None
+        maximum = shown_context_length(shown)
+        if own := shown_num_ctx(shown):
+            return ServerLength(own, "model's num_ctx", True, maximum)
+        if loaded := await self._loaded_context(model):
+            return ServerLength(loaded, "loaded in Ollama", True, maximum)
+        if maximum and maximum < DEFAULT_CONTEXT:
+            return ServerLength(maximum, "model's maximum", True, maximum)
+        return ServerLength(DEFAULT_CONTEXT, "Ollama default", True, maximum)
+
+    async def _loaded_context(self, model: str) -> int | None:
+        """The context ``model`` runs with if it is loaded now (``/api/ps``), else None."""
+        try:
+            running = await self.http.get_json("/api/ps")
+        except ProviderError:  # an older server: not said
+            return None
+        names = {model, model if ":" in model else f"{model}:latest"}
+        models = running.get("models") if isinstance(running, dict) else None
+        for loaded in models if isinstance(models, list) else ():
+            length = loaded.get("context_length") if isinstance(loaded, dict) else None
+            if {loaded.get("name"), loaded.get("model")} & names and isinstance(length, int):
+                return length if length > 0 else None
+        return None
 
     def no_models(self) -> str:
         return (

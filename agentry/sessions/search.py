@@ -30,12 +30,13 @@ from agentry.sessions.ids import session_id_from_file_name
 from agentry.sessions.search_query import (
     MARK_CLOSE,
     MARK_OPEN,
+    PREFIX_INDEXES,
     SEPARATOR,
     TOKENIZER,
     Term,
     fts_query,
     parse,
-    snippet,
+    snippet_maker,
     spaced,
 )
 from agentry.sessions.storage import locked, read_regular
@@ -43,11 +44,11 @@ from agentry.sessions.titles import session_title
 
 INDEX_NAME = ".search.sqlite3"
 INDEX_LOCK = ".search"  # session ids cannot start with "." (see ids.py)
-SCHEMA_VERSION = 2  # PRAGMA user_version: an index of another version is rebuilt
+SCHEMA_VERSION = 3  # PRAGMA user_version: an index of another version is rebuilt
 _BATCH = 200  # files per transaction while refreshing: readers see progress, writers interleave
 _OPEN, _CLOSE = MARK_OPEN, MARK_CLOSE  # match marks in snippets; never in the indexed text
 _NEWEST = 1000  # matches ranked at most (see SearchIndex.search)
-_EXPANSION = 16  # words a prefix is turned into at most (see search_query.Term.fts)
+_EXPANSION = 16  # words a one-letter prefix is turned into at most (see search_query.Term.fts)
 
 Progress = Callable[[int, int], None]  # (files done, files to do)
 _T = TypeVar("_T")
@@ -206,7 +207,8 @@ CREATE TABLE messages (id INTEGER PRIMARY KEY, session TEXT NOT NULL, branch TEX
                        idx INTEGER NOT NULL, role TEXT NOT NULL, model TEXT, at REAL NOT NULL);
 CREATE INDEX messages_session ON messages (session);
 CREATE INDEX files_session ON files (session);
-CREATE VIRTUAL TABLE texts USING fts5 (body, tokenize={_quoted(TOKENIZER)});
+CREATE VIRTUAL TABLE texts USING fts5 (body, tokenize={_quoted(TOKENIZER)},
+                                    prefix={_quoted(" ".join(map(str, PREFIX_INDEXES)))});
 CREATE VIRTUAL TABLE texts_terms USING fts5vocab (texts, 'row');
 PRAGMA user_version = {SCHEMA_VERSION};
 """
@@ -426,37 +428,48 @@ class SearchIndex:
     ) -> None:
         session_id = session_id_from_file_name(name)
         old = db.execute("SELECT session FROM files WHERE name = ?", (name,)).fetchone()
+        # What is indexed of the file already, by what each row holds: a save changes a message
+        # or two, and only the rows that changed are taken out and put in (an FTS5 row costs a
+        # write in each of its indexes).
+        indexed: dict[Row, int] = {}
         if old is not None:
-            db.execute(
-                "DELETE FROM texts WHERE rowid IN (SELECT id FROM messages WHERE session = ?)",
+            found = db.execute(
+                "SELECT m.branch, m.idx, m.role, m.model, m.at, t.body, m.id FROM messages m "
+                "JOIN texts t ON t.rowid = m.id WHERE m.session = ?",
                 (old[0],),
             )
-            db.execute("DELETE FROM messages WHERE session = ?", (old[0],))
+            indexed = {Row(*row[:-1]): row[-1] for row in found}
             db.execute("DELETE FROM files WHERE name = ?", (name,))
-        if key is None or session_id is None:
-            return  # gone
-        title = "" if record is None else session_title(record.metadata, record.messages)
-        db.execute(
-            "INSERT INTO files (name, session, size, mtime_ns, title) VALUES (?, ?, ?, ?, ?)",
-            (name, session_id, *key, title),
-        )
-        if record is None:
-            return  # unreadable: remembered by its key, so it is not read again until changed
-        rows = rows_of(record)
+        rows: list[Row] = []
+        if key is not None and session_id is not None:
+            title = "" if record is None else session_title(record.metadata, record.messages)
+            db.execute(
+                "INSERT INTO files (name, session, size, mtime_ns, title) VALUES (?, ?, ?, ?, ?)",
+                (name, session_id, *key, title),
+            )
+            # None: unreadable, remembered by its key so it is not read again until changed.
+            rows = rows_of(record) if record is not None else []
+        new = [row for row in rows if indexed.pop(row, None) is None]
+        gone = [(row_id,) for row_id in indexed.values()]
+        db.executemany("DELETE FROM texts WHERE rowid = ?", gone)
+        db.executemany("DELETE FROM messages WHERE id = ?", gone)
+        if not new:
+            return
         # Ids given here, so each table takes its rows in one statement (the transaction
-        # holds the write lock: no other writer takes them meanwhile).
+        # holds the write lock: no other writer takes them meanwhile). New rows get higher ids:
+        # the newest messages (see _NEWEST).
         first = db.execute("SELECT coalesce(max(id), 0) + 1 FROM messages").fetchone()[0]
         db.executemany(
             "INSERT INTO messages (id, session, branch, idx, role, model, at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
                 (first + n, session_id, row.branch, row.index, row.role, row.model, row.at)
-                for n, row in enumerate(rows)
+                for n, row in enumerate(new)
             ],
         )
         db.executemany(
             "INSERT INTO texts (rowid, body) VALUES (?, ?)",
-            [(first + n, row.body) for n, row in enumerate(rows)],
+            [(first + n, row.body) for n, row in enumerate(new)],
         )
 
     # -- searching ------------------------------------------------------------------------
@@ -523,7 +536,8 @@ class SearchIndex:
                     tuple(row[0] for row in rows),
                 ).fetchall()
             )
-            snippets = {row_id: snippet(body, terms) for row_id, body in bodies.items()}
+            snippet = snippet_maker(terms)
+            snippets = {row_id: snippet(body) for row_id, body in bodies.items()}
             return [_hit(row, snippets.get(row[0], "")) for row in rows]
 
         return self._asked(ask, [])

@@ -26,6 +26,9 @@ _UNSPACED = re.compile(
 SEPARATOR = "\u200b"  # ZERO WIDTH SPACE: a format character, so a separator for unicode61
 # Emoji (So) are token characters besides letters, numbers and private use (the default).
 TOKENIZER = "unicode61 remove_diacritics 2 categories 'L* N* Co So'"
+# Prefix lengths FTS5 keeps an index of (the ``prefix`` option of the table): a prefix of such a
+# length is looked up in it; a longer one begins few enough words for FTS5 to merge them.
+PREFIX_INDEXES = (2, 3)
 # A term is worth asking for only if it holds something the tokenizer keeps.
 _TOKEN_CHAR = re.compile(r"[^\W_]|" + _UNSPACED.pattern)
 
@@ -45,13 +48,16 @@ class Term:
     excluded: bool = False  # typed with a leading -
 
     def fts(self, expand: Expand | None = None) -> str:
-        """The term in FTS5's syntax. A prefix is given to ``expand`` (if any), which names
-        indexed words it begins; they are asked for instead of the prefix (SQLite merges the
-        matches of every such word up front for a prefix; an OR of words streams)."""
+        """The term in FTS5's syntax. A prefix shorter than the shortest prefix index is given
+        to ``expand`` (if any), which names indexed words it begins; they are asked for instead
+        (without an index SQLite merges the matches of every word a prefix begins up front:
+        thousands for one letter; an OR of words streams)."""
         text = spaced(self.text)
         if not self.prefix:
             return _quoted(text)
         *head, last = _TOKENS.findall(text) or [""]
+        if len(folded(last)) >= PREFIX_INDEXES[0]:
+            return _quoted(text) + "*"
         words = expand(folded(last)) if expand is not None and last else None
         if not words:  # it finds nothing either way
             return _quoted(text) + "*"
@@ -69,6 +75,8 @@ def _quoted(text: str) -> str:
 
 def folded(word: str) -> str:
     """A word as the tokenizer indexes it: lower case, without diacritics."""
+    if word.isascii():  # most words: no diacritics to remove (snippets fold every word)
+        return word.lower()
     decomposed = unicodedata.normalize("NFKD", word)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
@@ -104,10 +112,11 @@ def fts_query(terms: list[Term], expand: Expand | None = None) -> str | None:
 MARK_OPEN, MARK_CLOSE = "\x02", "\x03"  # around a matched word in a snippet (see snippet)
 
 
-def snippet(body: str, terms: list[Term], width: int = 20) -> str:
-    """About ``width`` words of an indexed ``body`` around its first match of ``terms``, each
-    matching word between MARK_OPEN and MARK_CLOSE, "…" where it was cut. Made here rather
-    than by FTS5's snippet(), which looks a prefix query up again for every row."""
+def snippet_maker(terms: list[Term], width: int = 20) -> Callable[[str], str]:
+    """What makes the snippet of an indexed body for ``terms``: about ``width`` words around
+    its first match, each matching word between MARK_OPEN and MARK_CLOSE, "…" where it was cut.
+    Made here rather than by FTS5's snippet(), which looks a prefix query up again for every
+    row; the terms are read once for all the hits of a search."""
     words: set[str] = set()
     prefixes: list[str] = []
     for term in terms:
@@ -117,25 +126,29 @@ def snippet(body: str, terms: list[Term], width: int = 20) -> str:
         if term.prefix and tokens:
             prefixes.append(tokens.pop())
         words.update(tokens)
-    found = list(_TOKENS.finditer(body))
-    hits = [
-        n
-        for n, token in enumerate(found)
-        if (word := folded(token.group())) in words or word.startswith(tuple(prefixes) or "\0")
-    ]
-    first = hits[0] if hits else 0
-    lo = max(0, first - width // 3)
-    hi = min(len(found), lo + width)
-    if not found:
-        return body[:200]
-    parts = ["…" if lo > 0 else ""]
-    at = found[lo].start() if lo > 0 else 0
-    marked = set(hits)
-    for n in range(lo, hi):
-        token = found[n]
-        parts.append(body[at : token.start()])
-        text = token.group()
-        parts.append(f"{MARK_OPEN}{text}{MARK_CLOSE}" if n in marked else text)
-        at = token.end()
-    parts.append(body[at:] if hi == len(found) else "…")
-    return "".join(parts)
+    ends = tuple(prefixes) or ("\0",)
+
+    def snippet(body: str) -> str:
+        found = list(_TOKENS.finditer(body))
+        if not found:
+            return body[:200]
+        # The words as indexed; an ASCII body's are its lower-cased words, found in one call.
+        tokens = (
+            _TOKENS.findall(body.lower())
+            if body.isascii()
+            else [folded(token.group()) for token in found]
+        )
+        marked = [n for n, word in enumerate(tokens) if word in words or word.startswith(ends)]
+        lo = max(0, (marked[0] if marked else 0) - width // 3)
+        hi = min(len(found), lo + width)
+        at = found[lo].start() if lo > 0 else 0
+        parts = ["…" if lo > 0 else ""]
+        for n in marked:
+            if lo <= n < hi:
+                token = found[n]
+                parts += [body[at : token.start()], MARK_OPEN, token.group(), MARK_CLOSE]
+                at = token.end()
+        parts += [body[at:], ""] if hi == len(found) else [body[at : found[hi - 1].end()], "…"]
+        return "".join(parts)
+
+    return snippet

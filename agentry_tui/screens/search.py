@@ -2,12 +2,16 @@
 words highlighted; Enter opens the session at the message.
 
 Each keystroke asks the index (``search``, given by the app, run in a thread: the screen does no
-I/O itself), and only the answer to the newest text is shown.
+I/O itself). One question is asked at a time: keys typed meanwhile are answered by one question
+for the newest text once it returns, and an answer to a text typed on from is not painted. An
+answer paints its first screenful of hits at once and the rest a page a frame after, so the key
+itself is painted without waiting for a hundred rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterator
 from typing import ClassVar
 
 from textual import work
@@ -18,7 +22,6 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
-from textual.worker import get_current_worker
 
 from agentry.safe_text import visible
 from agentry.sessions.search import Hit
@@ -29,6 +32,7 @@ from agentry_tui.widgets.editable import SafeInput
 
 HINT = 'words, "a phrase", prefix*, -excluded · ↓ to the hits · enter opens · esc closes'
 SNIPPET_WIDTH = 200  # characters of a snippet kept (the row cuts it to its width)
+PAGE = 24  # options painted a frame: more than the hits a screen shows (a hit takes 2-3 lines)
 
 
 def snippet_content(hit: Hit) -> Content:
@@ -54,17 +58,15 @@ def session_option(hit: Hit) -> Option:
     return Option(label, disabled=True)
 
 
-def grouped(hits: list[Hit]) -> list[Option]:
-    """Options for ``hits``: each session's heading, then its hits in rank order; sessions in
-    the order of their best hit."""
+def grouped(hits: list[Hit]) -> Iterator[Option]:
+    """Options for ``hits``, made as they are taken: each session's heading, then its hits in
+    rank order; sessions in the order of their best hit."""
     by_session: dict[str, list[int]] = {}
     for n, hit in enumerate(hits):
         by_session.setdefault(hit.session_id, []).append(n)
-    options = []
     for numbers in by_session.values():
-        options.append(session_option(hits[numbers[0]]))
-        options += [hit_option(hits[n], n) for n in numbers]
-    return options
+        yield session_option(hits[numbers[0]])
+        yield from (hit_option(hits[n], n) for n in numbers)
 
 
 class SearchScreen(ModalScreen[Hit | None]):
@@ -82,6 +84,9 @@ class SearchScreen(ModalScreen[Hit | None]):
         self._query = query
         self._hits: list[Hit] = []
         self._asked = ""  # the text whose hits are shown
+        self._wanted = query  # the newest text typed: the one to answer
+        self._asking = False  # a question is out (in its thread)
+        self._answers = 0  # counts answers shown, so pages of an earlier one are not added
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="search"):
@@ -106,15 +111,32 @@ class SearchScreen(ModalScreen[Hit | None]):
         event.stop()
         self._look_up(event.value)
 
-    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def _look_up(self, text: str) -> None:
+        """Answer ``text``: now if no question is out, else when the one out returns."""
+        self._wanted = text
+        if not self._asking:
+            self._asking = True
+            self._ask(text)
+
+    @work(thread=True, group="search", exit_on_error=False)
+    def _ask(self, text: str) -> None:
         try:
             hits = self._search(text)
         except Exception as exc:  # noqa: BLE001 - no FTS5, a broken disk: said on the screen
-            self.app.call_from_thread(self._say, str(exc))
+            self.app.call_from_thread(self._answered, text, None, str(exc))
             return
-        if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show, text, hits)
+        self.app.call_from_thread(self._answered, text, hits, "")
+
+    def _answered(self, text: str, hits: list[Hit] | None, error: str) -> None:
+        """A question came back: show its answer if its text is still the one typed, and ask
+        for the newest text if it is not."""
+        self._asking = False
+        if text != self._wanted:
+            self._look_up(self._wanted)  # typed on meanwhile: this answer is not painted
+        elif hits is None:
+            self._say(error)
+        else:
+            self._show(text, hits)
 
     def _say(self, text: str) -> None:
         hint = self.query_one("#search-hint", Static)
@@ -122,11 +144,12 @@ class SearchScreen(ModalScreen[Hit | None]):
         hint.add_class("-error")
 
     def _show(self, text: str, hits: list[Hit]) -> None:
-        if text != self.query_one("#search-box", Input).value:
-            return  # typed on since: its own answer comes
         self._asked, self._hits = text, hits
+        self._answers += 1
         options = self.query_one("#search-hits", OptionList)
-        options.set_options(grouped(hits))
+        rows = grouped(hits)
+        options.set_options(itertools.islice(rows, PAGE))
+        self._add_later(rows, self._answers)
         if hits:
             options.highlighted = 1  # the best hit (0 is its session's heading)
         sessions = len({hit.session_id for hit in hits})
@@ -139,6 +162,16 @@ class SearchScreen(ModalScreen[Hit | None]):
         hint = self.query_one("#search-hint", Static)
         hint.update(status)
         hint.remove_class("-error")
+
+    def _add_later(self, rows: Iterator[Option], answer: int) -> None:
+        """The next page of ``rows`` after the next frame, unless another answer is shown."""
+
+        def add() -> None:
+            if answer == self._answers and (page := list(itertools.islice(rows, PAGE))):
+                self.query_one("#search-hits", OptionList).add_options(page)
+                self._add_later(rows, answer)
+
+        self.call_after_refresh(add)
 
     def indexing(self, done: int, total: int) -> None:
         """The index is being brought up to date: how far (hits may be missing till then)."""

@@ -16,7 +16,8 @@ def test_pin_unpin_and_context_in_the_line_client(cli, ollama_server) -> None:
     )
     out = result.stdout
     assert "Pinned message 1: every request sends it.\n" in out
-    assert "Context: 4,096 tokens (server); the next request: about " in out
+    said = "Context: 4,096 tokens (from Ollama default; /set context_length N to change); the"
+    assert said + " next request: about " in out
     assert "     1 user [pinned]: first question\n" in out and "Not sent: nothing.\n" in out
     assert "Unpinned message 1: it is sent while it fits.\n" in out
     assert "the model summarises the oldest turns" in out

@@ -28,7 +28,9 @@ def test_set_sets_lists_refuses_and_sends(cli, ollama_server) -> None:
     assert '  stop            ["END", "###"]\n' in result.stdout
     assert "  seed            (provider default)\n" in result.stdout
     [request] = chats(ollama_server)
-    assert request.body["options"] == {"temperature": 0.5, "stop": ["END", "###"]}
+    # num_ctx: the context length the request was planned with (Ollama's default here).
+    options = {"temperature": 0.5, "stop": ["END", "###"], "num_ctx": 4096}
+    assert request.body["options"] == options
     assert cli.stored("p")["metadata"]["params"] == {"temperature": 0.5, "stop": ["END", "###"]}
 
 
@@ -69,7 +71,7 @@ def test_new_sessions_take_the_settings_files_defaults(cli, ollama_server) -> No
     assert result.returncode == 0, result.stderr
     [request] = chats(ollama_server)
     assert request.body["messages"][0] == {"role": "system", "content": "Be terse."}
-    assert request.body["options"] == {"temperature": 0.1, "num_predict": 64}
+    assert request.body["options"] == {"temperature": 0.1, "num_predict": 64, "num_ctx": 4096}
     assert "  temperature     0.1  (default)\n" in result.stdout
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from agentry import Agent, AgentSession
 from agentry.context import PINNED, SUMMARY
+from agentry.context.length import ServerLength
 from agentry.context.texts import context_text
 from agentry.errors import ContextFullError
 from agentry.events import ErrorEvent, MessageAdded
@@ -30,15 +31,55 @@ def chats(server: Any) -> list[dict[str, Any]]:
     return [r.body for r in server.requests if r.path == "/api/chat"]
 
 
-async def test_the_context_length_is_read_from_ollama_show(ollama_server) -> None:
+async def test_the_context_length_is_read_from_ollama_show_and_ps(ollama_server) -> None:
     provider = OllamaProvider()
-    assert await provider.context_length("llama3.2:latest") == 131072
-    show = [r for r in ollama_server.requests if r.path == "/api/show"]
-    assert [(r.method, r.body) for r in show] == [("POST", {"model": "llama3.2:latest"})]
+    # Not loaded, no num_ctx of its own: Ollama runs its default, not the model's 131,072.
+    window = await provider.context_window("llama3.2:latest")
+    assert window == ServerLength(4096, "Ollama default", True, 131072)
+    asked = [(r.method, r.path, r.body) for r in ollama_server.requests]
+    assert asked == [("POST", "/api/show", {"model": "llama3.2:latest"}), ("GET", "/api/ps", None)]
+    ollama_server.loaded["llama3.2:latest"] = 32768  # loaded (OLLAMA_CONTEXT_LENGTH, VRAM)
+    assert await provider.context_window("llama3.2:latest") == ServerLength(
+        32768, "loaded in Ollama", True, 131072
+    )
     ollama_server.num_ctx = 8192  # the model's own Modelfile sets num_ctx: Ollama runs that
     assert await provider.context_length("llama3.2:latest") == 8192
+    ollama_server.num_ctx, ollama_server.context_length = None, 2048
+    ollama_server.loaded.clear()
+    assert (await provider.context_window("llama3.2:latest")) == ServerLength(
+        2048, "model's maximum", True, 2048
+    )
     assert await provider.context_length("nope") is None  # 404: not said
     await provider.aclose()
+
+
+async def test_ollama_runs_the_context_length_each_request_is_planned_with(ollama_server):
+    # The model could take 131,072 tokens; Ollama runs 4,096 unless a request asks for more.
+    agent = Agent(llm="ollama")
+    session = long_session()
+    await agent.chat("and now?", session)
+    [body] = chats(ollama_server)
+    plan = agent.context_plan(session)
+    assert body["options"] == {"num_ctx": 4096} and plan.limit == 4096
+    assert ollama_server.loaded == {"llama3.2:latest": 4096}  # what the server ran
+    assert sum(len(m["content"].encode()) for m in body["messages"]) < 4096 * 4
+    # The session's own length, above the Modelfile's num_ctx: asked for, and planned with.
+    ollama_server.num_ctx = 8192
+    other = Agent(llm="ollama")
+    session.metadata["params"] = {"context_length": 16384}
+    await other.chat("and then?", session)
+    assert chats(ollama_server)[-1]["options"] == {"num_ctx": 16384}
+    assert other.context_plan(session).limit == 16384
+    # More than the model takes: its maximum, asked for and planned with alike.
+    session.metadata["params"] = {"context_length": 200_000}
+    await other.chat("and last?", session)
+    assert chats(ollama_server)[-1]["options"] == {"num_ctx": 131072}
+    assert other.context_plan(session).limit == 131072
+    # A call's own length wins, as its other parameters do.
+    await other.chat("once more", session, context_length=2048)
+    assert chats(ollama_server)[-1]["options"] == {"num_ctx": 2048}
+    await agent.aclose()
+    await other.aclose()
 
 
 async def test_the_context_length_is_read_from_llama_cpp_props(openai_server) -> None:

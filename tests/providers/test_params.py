@@ -149,7 +149,8 @@ async def test_call_params_win_over_the_session_and_the_agent(ollama_server) -> 
     finally:
         await agent.aclose()
     options = posts(ollama_server)[-1].body["options"]
-    assert options == {"temperature": 0.5, "top_p": 0.25, "seed": 1}
+    # num_ctx: the context length the request was planned with (Ollama's default here).
+    assert options == {"temperature": 0.5, "top_p": 0.25, "seed": 1, "num_ctx": 4096}
 
 
 async def test_no_parameters_send_no_fields(ollama_server, openai_server) -> None:
@@ -160,7 +161,9 @@ async def test_no_parameters_send_no_fields(ollama_server, openai_server) -> Non
         finally:
             await agent.aclose()
         body = posts(server)[-1].body
-        assert not {"options", "temperature", "top_p", "seed", "stop", "max_tokens"} & set(body)
+        assert not {"temperature", "top_p", "seed", "stop", "max_tokens"} & set(body)
+        # Ollama is told the context length the request was planned with, and nothing else.
+        assert body.get("options") == ({"num_ctx": 4096} if name == "ollama" else None)
 
 
 async def test_a_wrong_value_is_refused_naming_it_and_nothing_is_sent(ollama_server) -> None:

@@ -1,6 +1,9 @@
 """Ollama's native API as https://github.com/ollama/ollama/blob/main/docs/api.md shows it:
 ``POST /api/chat`` streams NDJSON (``application/x-ndjson``), ``GET /api/tags`` lists models,
-``POST /api/show`` describes one (its ``model_info`` holds ``<architecture>.context_length``)."""
+``POST /api/show`` describes one (its ``model_info`` holds ``<architecture>.context_length``),
+``GET /api/ps`` lists the models loaded with the context each runs with (``context_length``):
+a chat loads its model with the request's ``options.num_ctx``, else the Modelfile's, else the
+server's default (OLLAMA_CONTEXT_LENGTH)."""
 
 from __future__ import annotations
 
@@ -31,12 +34,16 @@ class OllamaServer(ScriptedServer):
         super().reset()
         self.context_length = 131072  # llama3.2's, as its model_info says
         self.num_ctx: int | None = None  # a Modelfile's PARAMETER num_ctx, shown in "parameters"
+        self.default_num_ctx = 4096  # OLLAMA_CONTEXT_LENGTH, or Ollama's default for the VRAM
+        self.loaded: dict[str, int] = {}  # model name -> the context it is loaded with
 
     def route(self, method: str, path: str):  # type: ignore[override]
         if (method, path) == ("GET", "/api/tags"):
             return self.tags
         if (method, path) == ("POST", "/api/show"):
             return self.show
+        if (method, path) == ("GET", "/api/ps"):
+            return self.ps
         if (method, path) == ("POST", "/api/chat"):
             return self.chat
         return None
@@ -90,6 +97,26 @@ class OllamaServer(ScriptedServer):
             },
         )
 
+    async def ps(self, request: Request, out: Responder) -> None:
+        await out.json(
+            200,
+            {
+                "models": [
+                    {
+                        "name": name,
+                        "model": name,
+                        "size": 5137025024,
+                        "digest": "a80c4f17acd55265feec403c7aef86be0c25983ab279d83f3bcd3abbcb5b8b72",  # noqa: E501
+                        "details": DETAILS,
+                        "expires_at": "2024-06-04T14:38:31.83753-07:00",
+                        "size_vram": 5137025024,
+                        "context_length": length,
+                    }
+                    for name, length in self.loaded.items()
+                ]
+            },
+        )
+
     async def chat(self, request: Request, out: Responder) -> None:
         body = request.body or {}
         model = body.get("model", "")
@@ -97,6 +124,7 @@ class OllamaServer(ScriptedServer):
             await out.json(404, {"error": f'model "{model}" not found, try pulling it first'})
             return
         options = body.get("options") or {}
+        self.loaded[model] = options.get("num_ctx") or self.num_ctx or self.default_num_ctx
         reply = self.next_reply(body.get("messages", []), options.get("num_predict"))
         if reply.status != 200:
             await out.json(reply.status, {"error": reply.error or "error"}, reply.headers)

@@ -3,8 +3,10 @@ types, and the index kept up to date and rebuilt from the files (which it never 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -105,6 +107,16 @@ def test_phrases_prefixes_and_excluded_words(manager) -> None:
     assert found(manager, 'quick -"brown fox"') == [("a", 1)]
     assert found(manager, "-quick") == []  # only exclusions: nothing asked for
     assert found(manager, "") == found(manager, "   ") == []
+
+
+def test_a_prefix_finds_every_word_it_begins(manager) -> None:
+    # More words than a prefix was once cut to (16): every one of them is found, and a
+    # one-letter prefix still finds something.
+    words = [f"zeta{chr(97 + n)}x" for n in range(20)]
+    manager.save_session("many", [user(word) for word in words])
+    assert sorted(found(manager, "zet*")) == [("many", n) for n in range(20)]
+    assert sorted(found(manager, "zetat*")) == [("many", 19)]
+    assert found(manager, "z*")
 
 
 NASTY = [
@@ -238,6 +250,26 @@ def test_saves_deletions_renames_and_titles_update_the_index(manager) -> None:
     assert found(manager, "egrets") == [("two", 0)]
     manager.delete_session("two")
     assert found(manager, "egrets") == []
+
+
+def test_a_save_puts_in_the_index_only_the_messages_that_changed(manager, tmp_path) -> None:
+    def rows() -> dict[int, int]:  # message index -> its row in the index
+        with contextlib.closing(sqlite3.connect(tmp_path / INDEX_NAME)) as db:
+            return dict(db.execute("SELECT idx, id FROM messages WHERE session = 's'"))
+
+    at = "2026-03-01T10:00:00"
+    messages = [user(f"note {n} on otters", _created_at=at) for n in range(4)]
+    manager.save_session("s", messages)
+    manager.save_session("t", [user("indexed after them", _created_at=at)])
+    assert len(manager.search("otters")) == 4
+    before = rows()
+    messages[2] = user("note 2 on beavers", _created_at=at)
+    manager.save_session("s", [*messages, assistant("and voles", _created_at=at)])
+    assert found(manager, "voles") == [("s", 4)] and found(manager, "beavers") == [("s", 2)]
+    assert sorted(found(manager, "otters")) == [("s", 0), ("s", 1), ("s", 3)]
+    after = rows()
+    assert [after[n] for n in (0, 1, 3)] == [before[n] for n in (0, 1, 3)]  # left as they were
+    assert after[2] not in before.values() and len(after) == 5
 
 
 def test_a_session_changed_by_another_process_is_found_after_the_refresh(tmp_path) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from agentry.sessions import AgentSession, SessionManager
 from agentry_tui.widgets.messages import SystemMessage, UserMessage
 from agentry_tui.widgets.metadata import MetadataPanel
+from tests.providers.harness import model_calls
 from tests.servers.base import Reply
 from tests.tui.conftest import SIZE
 from tests.tui.helpers import (
@@ -44,7 +45,7 @@ def long_chat(turns: int) -> list[dict]:
 
 
 async def test_the_meter_and_the_breakdown_show_the_servers_length(app, history, ollama_server):
-    ollama_server.context_length = 8192
+    ollama_server.num_ctx = 8192  # the model's Modelfile sets it: Ollama runs that
     seed(history, "chat", [SYSTEM, user("hi", 5), assistant("hello", 4)], 10, 4)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
@@ -54,7 +55,9 @@ async def test_the_meter_and_the_breakdown_show_the_servers_length(app, history,
         await pilot.press("ctrl+o")
         await pilot.pause(0.2)
         rows = dict(app.query_one(MetadataPanel)._rows)
-        assert rows["Context"] == "8,192 (server)" and rows["Next request"] == "90 tokens"
+        assert rows["Context"] == "8,192" and rows["  from"] == "model's num_ctx"
+        assert rows["Next request"] == "90 tokens"
+        assert rows["  to change"] == "/set context_length N"
         assert {"  system", "  pinned", "  history", "  tools"} <= rows.keys()
         # Sending measures again: the reply's usage is exact, the new message estimated.
         await send(pilot, "and again")
@@ -65,6 +68,30 @@ async def test_the_meter_and_the_breakdown_show_the_servers_length(app, history,
         assert entry.context.tokens == tokens and f"ctx {tokens}/8.2k" in status_text(app)
 
 
+async def test_with_ollama_the_meter_plans_with_the_length_it_runs(app, history, ollama_server):
+    # The model could take 131,072 tokens, but Ollama runs its default unless asked for more:
+    # the meter says that length and where it comes from, and the request asks for it.
+    seed(history, "chat", [SYSTEM, user("hi", 5), assistant("hello", 4)], 10, 4)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        entry = active(app)
+        await wait_until(pilot, lambda: "ctx 90/4.1k" in status_text(app))
+        await pilot.press("ctrl+o")
+        await pilot.pause(0.2)
+        rows = lambda: dict(app.query_one(MetadataPanel)._rows)  # noqa: E731
+        assert (rows()["Context"], rows()["  from"]) == ("4,096", "Ollama default")
+        assert rows()["  to change"] == "/set context_length N"
+        await send(pilot, "and again")
+        await idle(pilot, entry)
+        assert model_calls(ollama_server)[-1].body["options"] == {"num_ctx": 4096}
+        await command(pilot, "/set context_length 16384")
+        await wait_until(pilot, lambda: "/16k" in status_text(app))
+        assert (rows()["Context"], rows()["  from"]) == ("16,384", "this session")
+        await send(pilot, "more")
+        await idle(pilot, entry)
+        assert model_calls(ollama_server)[-1].body["options"] == {"num_ctx": 16384}
+
+
 async def test_pin_unpin_and_context(app, history, ollama_server) -> None:
     ollama_server.context_length = 1024
     seed(history, "long", long_chat(30), 90, 30)
@@ -72,7 +99,7 @@ async def test_pin_unpin_and_context(app, history, ollama_server) -> None:
         await ready(pilot)
         await command(pilot, "/context")
         shown = notices(app)[-1]
-        assert shown.startswith("Context: 1,024 tokens (server)")
+        assert shown.startswith("Context: 1,024 tokens (from model's maximum; /set context_")
         assert "Not sent (" in shown and "     1 user: question 0" in shown.split("Not sent")[1]
         await command(pilot, "/pin 1")
         assert notices(app)[-1] == "Pinned message 1: every request sends it."

@@ -54,7 +54,8 @@ async def test_set_keeps_a_parameter_in_the_file_and_sends_it(
         assert "nothing to go on" in " ".join(painted(app, app.screen.query_one("Toast")))
     assert len(model_calls(ollama_server)) == 1
     assert saved(history)["metadata"]["params"] == {"temperature": 0.25, "stop": ["END"]}
-    assert model_calls(ollama_server)[-1].body["options"] == {"temperature": 0.25, "stop": ["END"]}
+    options = model_calls(ollama_server)[-1].body["options"]
+    assert options == {"temperature": 0.25, "stop": ["END"], "num_ctx": 4096}  # num_ctx: planned
 
 
 async def test_the_form_checks_as_you_type_and_keeps_only_valid_values(

@@ -5,12 +5,14 @@ among the older messages a session opens without."""
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 from textual.widgets import Input, OptionList
 
 from agentry.sessions import SessionManager
-from agentry_tui.screens.search import SearchScreen
+from agentry.sessions.search import Hit
+from agentry_tui.screens.search import PAGE, SearchScreen
 from agentry_tui.widgets.chat import MessageList
 from agentry_tui.widgets.messages import LoadLater, UserMessage
 from agentry_tui.widgets.sidebar import Sidebar
@@ -83,6 +85,52 @@ async def test_hits_come_as_you_type_grouped_by_session_with_the_match_marked(
         assert "nothing matches" in str(screen.query_one("#search-hint").render())
         await pilot.press("escape")
         await wait_until(pilot, lambda: not isinstance(app.screen, SearchScreen))
+
+
+async def test_keys_typed_while_a_question_is_out_are_answered_once_for_the_newest_text(
+    make_app, history: Path, ollama_server
+) -> None:
+    seed_long(history)
+    async with make_app().run_test(size=SIZE) as pilot:
+        app = await ready(pilot)
+        asked: list[str] = []
+        gate = threading.Event()
+
+        def slow(text: str) -> list[Hit]:  # the store's search, held while the keys come
+            asked.append(text)
+            gate.wait(10)
+            return app.store.search(text)
+
+        screen = SearchScreen(slow)
+        await app.push_screen(screen)
+        await pilot.press("a")
+        await wait_until(pilot, lambda: asked == ["a"])
+        await pilot.press(*"ardvark")
+        box = screen.query_one("#search-box", Input)
+        await wait_until(pilot, lambda: box.value == "aardvark")
+        await pilot.pause(0.2)
+        assert asked == ["a"]  # one question out at a time
+        gate.set()
+        await wait_until(pilot, lambda: screen._asked == "aardvark")
+        assert asked == ["a", "aardvark"]  # the answer to "a", already stale, was not painted
+        assert [(h.session_id, h.index) for h in screen.hits] == [("long-chat", 11)]
+
+
+async def test_an_answer_paints_its_first_page_at_once_and_the_rest_after(
+    make_app, history: Path, ollama_server
+) -> None:
+    for n in range(40):
+        seed(history, f"zoo-{n:02d}", [SYSTEM, user(f"aardvark number {n}", 50 + n)], 60, 50)
+    async with make_app().run_test(size=SIZE) as pilot:
+        app = await ready(pilot)
+        screen = await searched(pilot, "aardvark")
+        hits = app.store.search("aardvark")
+        assert len(hits) == 40
+        options = screen.query_one("#search-hits", OptionList)
+        screen._show("aardvark", hits)
+        assert options.option_count == PAGE  # a screenful (and more) for the next frame
+        await wait_until(pilot, lambda: options.option_count == 2 * len(hits))
+        assert rows(app)[-1].endswith(hits[-1].snippet)  # the last hit, in its place
 
 
 async def test_each_keystroke_is_answered_from_the_index_not_the_files(
