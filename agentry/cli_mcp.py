@@ -15,6 +15,7 @@ from agentry.mcp.elicitation import (
     Answer,
     ElicitationForm,
     FormField,
+    Value,
     default_text,
     elicitation_handler,
     field_value,
@@ -92,7 +93,7 @@ class LineQuestions:
             answer = self.read(term.question("Answer it? [y]es / [n]o (decline): ")).strip()
             if answer.lower() not in ("y", "yes"):
                 return "decline"
-            content = {}
+            content: dict[str, Value] = {}
             for field in form.fields:
                 value = self._field(field)
                 if value is not None:
@@ -102,7 +103,7 @@ class LineQuestions:
             term.aside("")
             return "cancel"
 
-    def _field(self, field: FormField) -> object:
+    def _field(self, field: FormField) -> Value | None:
         """One field asked until its value is valid; Enter alone takes the default, if any."""
         if field.description:
             self.term.aside(f"    {field.description}")

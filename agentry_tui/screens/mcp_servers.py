@@ -1,6 +1,6 @@
 """The MCP servers (``/mcp``, palette "MCP servers"): each one's state, what it offers, why it
 failed with the last lines it wrote to stderr; a key switches one off for the session on
-screen, another restarts one that failed.
+screen. (A failed server is started again by the next call to one of its tools.)
 
 Imported when first opened (it reads the hub's states, which load after start-up).
 """
@@ -19,10 +19,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from agentry.commands import NO_MCP_SERVERS
 from agentry.errors import AgentryError
 from agentry.mcp.switches import servers_off
 from agentry.safe_text import visible
-from agentry.commands import NO_MCP_SERVERS
 from agentry_tui.store.mcp_link import counts_text
 
 if TYPE_CHECKING:
@@ -79,7 +79,6 @@ def server_rows(
 class McpServersScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("o", "switch", "Off/on here"),
-        Binding("r", "restart", "Restart"),
         Binding("escape", "dismiss(None)", "Close"),
     ]
 
@@ -96,7 +95,7 @@ class McpServersScreen(ModalScreen[None]):
             yield Static("", id="mcp-detail", markup=False)
             yield Static(
                 f"o switches the highlighted server off or on for session "
-                f"'{visible(self._session_id or '—')}' · r restarts one that failed · esc closes",
+                f"'{visible(self._session_id or '—')}' · esc closes",
                 classes="dialog-hint",
                 markup=False,
             )
@@ -143,14 +142,4 @@ class McpServersScreen(ModalScreen[None]):
         except AgentryError as exc:
             self.notify(visible(str(exc)), severity="warning")
             return
-        self.show_states()
-
-    def action_restart(self) -> None:
-        row = self._highlighted()
-        if row is None or not row.configured:
-            return
-        if not row.failed:
-            self.notify(f"{row.name} has not failed: nothing to restart.", severity="warning")
-            return
-        self._store.mcp.restart(row.name)
         self.show_states()

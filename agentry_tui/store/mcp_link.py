@@ -76,7 +76,7 @@ class McpLink:
         the session of that metadata); "" without servers."""
         off = metadata.get(MCP_OFF)
         off = off if isinstance(off, list) else []
-        counts = Counter(state.status for state in self.states())
+        counts: Counter[str] = Counter(state.status for state in self.states())
         counts["failed"] += len(self.config_errors)
         parts = [f"{counts[status]} {status}" for status in STATUS_ORDER if counts[status]]
         names = {state.name for state in self.states()}

@@ -42,9 +42,7 @@ def _count(value: int | None) -> str:
     return "not reported" if value is None else f"{value:,}"
 
 
-def details(
-    entry: SessionEntry, connection: Connection, mcp: str = ""
-) -> list[tuple[str, str]]:
+def details(entry: SessionEntry, connection: Connection, mcp: str = "") -> list[tuple[str, str]]:
     """(label, value) rows for the panel; ``mcp``: the MCP servers' states in one line."""
     rows = [("Session", entry.id), ("Title", entry.title or "—")]
     rows += [("Created", stamp(entry.created_at)), ("Last activity", stamp(entry.last_activity))]

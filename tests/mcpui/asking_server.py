@@ -26,7 +26,7 @@ async def ask_model(question: str, ctx: Context) -> str:
                 max_tokens=50,
                 system_prompt="Answer in one word.",
             )
-        except Exception as exc:  # noqa: BLE001 - the client's refusal, as the tool's answer
+        except Exception as exc:  # the client's refusal, as the tool's answer
             return f"sampling refused: {exc}"
     text = result.content.text if isinstance(result.content, TextContent) else "?"
     return f"model {result.model} said: {text}"
@@ -44,8 +44,8 @@ async def book_table(ctx: Context) -> str:
     """Ask the person for the booking's details (elicitation)."""
     answer = await ctx.elicit("Book a table: who, how many, when?", Booking)
     if answer.action == "accept":
-        booking = answer.data
-        return f"booked for {booking.name}, {booking.guests} at {booking.time}, terrace {booking.terrace}"
+        got = answer.data
+        return f"booked for {got.name}, {got.guests} at {got.time}, terrace {got.terrace}"
     return f"booking {answer.action}d" if answer.action == "decline" else "booking cancelled"
 
 
