@@ -26,7 +26,7 @@ def field_widget(field: FormField) -> Widget:
         return Select(
             [(visible(label), value) for value, label in field.choices],
             allow_blank=not field.required or field.default is None,
-            value=field.default if isinstance(field.default, str) else Select.BLANK,
+            value=field.default if isinstance(field.default, str) else Select.NULL,
             prompt="Choose…",
         )
     if field.kind == "choices":
@@ -42,7 +42,7 @@ def typed_text(widget: Widget) -> str:
     if isinstance(widget, Checkbox):
         return "yes" if widget.value else "no"
     if isinstance(widget, Select):
-        return "" if widget.value is Select.BLANK else str(widget.value)
+        return "" if widget.value is Select.NULL else str(widget.value)
     if isinstance(widget, SelectionList):
         return ",".join(str(value) for value in widget.selected)
     assert isinstance(widget, Input)

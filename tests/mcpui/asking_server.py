@@ -9,13 +9,16 @@ from __future__ import annotations
 import warnings
 
 from mcp.server.mcpserver import Context, MCPServer
-from mcp.types import SamplingMessage, TextContent
+from mcp.types import SamplingMessage, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
 server = MCPServer("asking")
+# Read-only and closed-world: the client runs its tools without asking (the questions they ask
+# are what the tests are about).
+QUIET = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 
 
-@server.tool()
+@server.tool(annotations=QUIET)
 async def ask_model(question: str, ctx: Context) -> str:
     """Ask the client's model a question (sampling) and return its answer."""
     with warnings.catch_warnings():  # sampling is deprecated in the 2026 protocol, not here
@@ -39,7 +42,7 @@ class Booking(BaseModel):
     time: str = Field(json_schema_extra={"enum": ["18:00", "20:00"]})
 
 
-@server.tool()
+@server.tool(annotations=QUIET)
 async def book_table(ctx: Context) -> str:
     """Ask the person for the booking's details (elicitation)."""
     answer = await ctx.elicit("Book a table: who, how many, when?", Booking)
