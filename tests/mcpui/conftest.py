@@ -13,10 +13,11 @@ from tests.tui.conftest import history, make_app, workspace  # noqa: F401 - the 
 HERE = Path(__file__).parent
 # Sampling, elicitation and two prompts (tests/mcpui/asking_server.py).
 ASKING = {"command": sys.executable, "args": [str(HERE / "asking_server.py")]}
-# The mcp tests' server: tools of every kind, a prompt; "--exit" fails at start with a stderr line.
-TOOLS_SERVER = str(HERE.parent / "servers" / "mcp_stdio_server.py")
-TOOLS = {"command": sys.executable, "args": [TOOLS_SERVER]}
-BROKEN = {"command": sys.executable, "args": [TOOLS_SERVER, "--exit"]}
+# A server that cannot start: a line on stderr, then exit (no SDK to import: quick).
+BROKEN = {
+    "command": sys.executable,
+    "args": ["-c", "import sys; sys.exit('cannot start: no database')"],
+}
 
 
 def configure(servers: dict[str, Any], **settings: Any) -> None:

@@ -9,7 +9,7 @@ from agentry_tui.screens.mcp_servers import McpServersScreen
 from agentry_tui.widgets.metadata import MetadataPanel
 from tests.mcpui.conftest import ASKING, BROKEN, configure
 from tests.tui.conftest import SIZE
-from tests.tui.helpers import ready, send, text_of, wait_until
+from tests.tui.helpers import active, idle, ready, send, text_of, wait_until
 
 
 async def servers_settled(pilot, statuses: set[str]) -> None:
@@ -22,26 +22,64 @@ async def servers_settled(pilot, statuses: set[str]) -> None:
     )
 
 
-async def test_the_servers_screen_shows_a_failed_servers_reason_and_stderr_tail(
+def offered(request) -> list[str]:
+    return [tool["function"]["name"] for tool in request.body.get("tools", [])]
+
+
+def metadata_text(app) -> str:
+    return text_of(app.query_one(MetadataPanel).query_one("#metadata-body", Static))
+
+
+async def test_servers_are_shown_with_a_failures_reason_and_switched_off_per_session(
     make_app, ollama_server
 ) -> None:
-    configure({"asking": ASKING, "broken": BROKEN})
+    configure({"asking": ASKING, "broken": BROKEN, "wrong": {"args": ["x"]}})
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await servers_settled(pilot, {"ready", "failed"})
         await pilot.press("ctrl+o")
         await pilot.pause()
-        assert "MCP           1 ready · 1 failed" in text_of(
-            app.query_one(MetadataPanel).query_one("#metadata-body", Static)
-        )
+        assert "MCP           1 ready · 2 failed" in metadata_text(app)
+
         await send(pilot, "/mcp")
         await wait_until(pilot, lambda: isinstance(app.screen, McpServersScreen))
         screen = app.screen
         rows = [str(o.prompt) for o in screen.query_one(OptionList).options]
-        assert rows[0] == "● asking  ready · 2 tools · 2 prompts · 0 resources"
-        assert rows[1].startswith("✗ broken  failed: ")
+        assert rows == [
+            "● asking  ready · 2 tools · 2 prompts · 0 resources",
+            "✗ broken  failed: exited before it was ready",
+            "✗ wrong   not valid in settings.json",
+        ]
         await pilot.press("down")
-        detail = text_of(screen.query_one("#mcp-detail", Static))
-        assert "broken: failed (stdio)" in detail
-        assert "Last lines on its stderr:\n  cannot start: no database" in detail
+        assert text_of(screen.query_one("#mcp-detail", Static)) == (
+            "broken: failed (stdio)\nexited before it was ready\n"
+            "Last lines on its stderr:\n  cannot start: no database"
+        )
+        await pilot.press("down")
+        assert text_of(screen.query_one("#mcp-detail", Static)) == (
+            'mcpServers.wrong: needs "command" (a program to start) or "url" (an HTTP server).'
+        )
+
+        # Its tools are offered until it is switched off in this session (kept in its file).
+        await pilot.press("escape")
+        await send(pilot, "first")
+        entry = active(app)
+        await idle(pilot, entry)
+        assert offered(ollama_server.requests[-1])[-2:] == [
+            "asking__ask_model",
+            "asking__book_table",
+        ]
+        await send(pilot, "/mcp")
+        await wait_until(pilot, lambda: isinstance(app.screen, McpServersScreen))
+        await pilot.press("o")
+        assert str(app.screen.query_one(OptionList).options[0].prompt).endswith(
+            "[off in this session]"
+        )
+        assert entry.session.metadata["mcp_off"] == ["asking"]
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: "2 failed · 1 off here" in metadata_text(app))
+        await send(pilot, "second")
+        await idle(pilot, entry)
+        tools = offered(ollama_server.requests[-1])
+        assert tools and not [name for name in tools if name.startswith("asking__")]
