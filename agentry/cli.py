@@ -26,9 +26,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import json
 import signal
 import sys
+import threading
 from argparse import Namespace
 from typing import Any
 
@@ -189,9 +191,27 @@ async def make_agent(args: Namespace, approvals: Approvals) -> tuple[Agent, str]
     provider = build_provider(choice, args.model, args.endpoint, settings)
     system, params = default_params(settings)  # new sessions' defaults
     agent = Agent(llm=provider, approve=approvals, system_message=system, **params)
+    mcp_problems = start_mcp(agent, settings.mcpServers)
     started = choice.reason if choice.name is None else await _started(provider, choice)
     agent.load_default_tools()
-    return agent, started
+    return agent, "\n".join([started, *mcp_problems])
+
+
+def start_mcp(agent: Agent, raw: object) -> list[str]:
+    """Give ``agent`` the settings' MCP servers, started by its first turn (this client's loop
+    runs only during turns); what is wrong with the entries that cannot be used, each named.
+    The SDK loads in a thread meanwhile: start-up does not wait for it."""
+    if not raw:
+        return []
+    from agentry.mcp import McpHub, parse_servers
+
+    configs, bad = parse_servers(raw)
+    if configs:
+        agent.use_mcp(McpHub(configs))
+        threading.Thread(
+            target=importlib.import_module, args=("agentry.mcp.connection",), daemon=True
+        ).start()
+    return [f"MCP server not started: {error}" for error in bad.values()]
 
 
 async def _started(provider: Provider, choice: ProviderChoice) -> str:
@@ -542,7 +562,8 @@ class ChatClient:
         self.term.line(commands.search_text(query, hits, SEARCH_LIMIT))
 
     def tools(self, _: SlashCommand) -> None:
-        tools = [self.agent.tools.get(name) for name in self.agent.tools.names()]
+        offered = self.agent.offered(self.session)  # with the MCP servers' (once started)
+        tools = [offered.get(name) for name in offered.names()]
         width = max((len(t.name) for t in tools), default=0)
         self.term.line("Tools (those not 'read' ask before they run):")
         for tool in tools:
@@ -702,6 +723,10 @@ def main(argv: list[str] | None = None) -> int:
         from agentry.cli_search import main as search
 
         return search(argv[1:])
+    if argv[:1] == ["mcp"]:  # ``agentry mcp list``; likewise
+        from agentry.cli_mcp import main as mcp
+
+        return mcp(argv[1:])
     args = parse_args(argv)
     for stream in (sys.stdout, sys.stderr):
         stream.reconfigure(errors="replace")  # type: ignore[union-attr]  # any model text prints

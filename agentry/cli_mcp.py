@@ -1,117 +1,96 @@
-"""The line client's side of MCP (issue 20): the questions a server asks the person (sampling,
-elicitation) asked line by line, and a server's prompts as commands (``/server:prompt``).
-
-As with tool approvals (cli.Approvals), the questions are read with a blocking ``input()``
-on purpose: the turn has nothing else to do while it waits. Without a terminal on stdin
-nobody can answer: sampling is declined and a form cancelled, each with a note.
-"""
+"""``agentry mcp list [--json]``: connect to each MCP server of settings.json, print its state
+and tools, exit. Exit code 1 if a server failed (its reason is printed with it)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+import argparse
+import asyncio
+import json
+import sys
+from typing import Any
 
-from agentry.mcp.elicitation import (
-    Answer,
-    ElicitationForm,
-    FormField,
-    Value,
-    default_text,
-    elicitation_handler,
-    field_value,
-)
-from agentry.mcp.sampling import SamplingRequest, SamplingTarget, sampling_handler
-
-if TYPE_CHECKING:
-    from agentry.cli_output import Terminal
-    from agentry.mcp import McpHandlers
-
-Read = Callable[[str], str]  # input() with the prompt, Ctrl-C and EOF raised as they come
+from agentry.config import load_settings, settings_path
+from agentry.safe_text import visible
 
 
-class LineQuestions:
-    """``target``: the agent, model and current session a sampling request is answered with."""
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="agentry mcp",
+        description="The MCP servers configured in settings.json (mcpServers).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    listing = commands.add_parser(
+        "list", help="start each server, print its state and tools, and exit"
+    )
+    listing.add_argument("--json", action="store_true", help="one JSON object a server a line")
+    return parser.parse_args(argv)
 
-    def __init__(
-        self,
-        term: Terminal,
-        interactive: bool,
-        read: Read,
-        target: Callable[[], SamplingTarget | None],
-    ) -> None:
-        self.term, self.interactive, self.read, self.target = term, interactive, read, target
 
-    def handlers(self) -> McpHandlers:
-        from agentry.mcp import McpHandlers
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    raw = load_settings().mcpServers
+    if not raw:
+        print(f"No MCP servers configured (mcpServers in {settings_path()}).", file=sys.stderr)
+        return 0
+    rows = asyncio.run(server_rows(raw))
+    for row in rows:
+        print(json.dumps(row, ensure_ascii=False) if args.json else "\n".join(row_lines(row)))
+    return 1 if any(row["status"] == "failed" for row in rows) else 0
 
-        return McpHandlers(
-            sampling=sampling_handler(self.target, self.ask_sampling),
-            elicitation=elicitation_handler(self.ask_elicitation),
-        )
 
-    async def ask_sampling(self, request: SamplingRequest) -> str | None:
-        term = self.term
-        if not self.interactive:
-            term.note(
-                f"  {request.server} asked the model for a completion; declined because input "
-                "is not a terminal."
+async def server_rows(raw: object) -> list[dict[str, Any]]:
+    """Each configured server (a bad entry too, failed with its reason) as a dict, in the
+    settings' order, once every server has started or failed."""
+    from agentry.mcp import McpHub, parse_servers
+    from agentry.mcp.connection import MIN_START_TIMEOUT
+
+    configs, bad = parse_servers(raw)
+    hub = McpHub(configs)
+    hub.start()
+    try:
+        await hub.settled(max((c.timeout for c in configs.values()), default=0) + MIN_START_TIMEOUT)
+        tools: dict[str, list[dict[str, str]]] = {}
+        for tool in hub.tools():
+            tools.setdefault(tool.server or "", []).append(
+                {"name": tool.name, "permission": tool.permission, "description": tool.description}
             )
-            return None
-        term.aside(
-            f"  {request.server} asks the model for a completion, answered by {request.model} "
-            f"(the model of the current session '{request.session_id}'), at most "
-            f"{request.max_tokens} tokens:"
-        )
-        if request.system_prompt:
-            term.aside(f"    System prompt: {request.system_prompt}")
-        for role, text in request.messages:
-            term.aside(f"    {role}: {text}")
-        try:
-            while True:
-                answer = self.read(term.question("Send it? [y]es / [n]o / [e]dit: ")).strip()
-                if answer.lower() in ("y", "yes"):
-                    return request.prompt
-                if answer.lower() in ("n", "no"):
-                    return None
-                if answer.lower() in ("e", "edit"):
-                    edited = self.read(term.question("New last message (empty: as it was): "))
-                    return edited or request.prompt
-        except (EOFError, KeyboardInterrupt):
-            term.aside("")  # off the question's line
-            return None
+        found = {
+            state.name: {
+                "name": visible(state.name),
+                "status": state.status,
+                "transport": state.transport,
+                "tools": tools.get(state.name, []),
+                "prompts": state.prompts,
+                "resources": state.resources,
+                "error": state.error,
+                "stderr_tail": list(state.stderr_tail),
+            }
+            for state in hub.states()
+        }
+    finally:
+        await hub.aclose()
+    for name, error in bad.items():
+        found[name] = {"name": visible(name), "status": "failed", "transport": None,
+                       "tools": [], "prompts": 0, "resources": 0, "error": visible(error),
+                       "stderr_tail": []}  # fmt: skip
+    order = raw if isinstance(raw, dict) else found
+    return [found[name] for name in order if name in found]
 
-    async def ask_elicitation(self, form: ElicitationForm) -> Answer:
-        term = self.term
-        if not self.interactive:
-            term.note(
-                f"  {form.server} asked for information ({form.message}); cancelled because "
-                "input is not a terminal."
-            )
-            return "cancel"
-        term.aside(f"  {form.server} asks for some information: {form.message}")
-        try:
-            answer = self.read(term.question("Answer it? [y]es / [n]o (decline): ")).strip()
-            if answer.lower() not in ("y", "yes"):
-                return "decline"
-            content: dict[str, Value] = {}
-            for field in form.fields:
-                value = self._field(field)
-                if value is not None:
-                    content[field.name] = value
-            return content
-        except (EOFError, KeyboardInterrupt):
-            term.aside("")
-            return "cancel"
 
-    def _field(self, field: FormField) -> Value | None:
-        """One field asked until its value is valid; Enter alone takes the default, if any."""
-        if field.description:
-            self.term.aside(f"    {field.description}")
-        default = default_text(field)
-        shown = f" [{default}]" if default else ("" if field.required else " (optional)")
-        while True:
-            text = self.read(self.term.question(f"  {field.label} ({field.hint}){shown}: "))
-            try:
-                return field_value(field, text if text.strip() else default)
-            except ValueError as exc:
-                self.term.note(f"  {exc}")
+def row_lines(row: dict[str, Any]) -> list[str]:
+    """A server for people: its name, state and transport, then its tools or its failure."""
+    head = f"{row['name']}: {row['status']}"
+    if row["transport"]:
+        head += f" ({row['transport']})"
+    if row["status"] == "failed":
+        return [
+            f"{head}: {row['error']}",
+            *(f"  stderr: {line}" for line in row["stderr_tail"]),
+        ]
+    extras = [f"{row[k]} {k}" for k in ("prompts", "resources") if row[k]]
+    lines = [f"{head}, {len(row['tools'])} tools" + "".join(f", {e}" for e in extras)]
+    width = max((len(t["name"]) for t in row["tools"]), default=0)
+    for tool in row["tools"]:
+        summary = (tool["description"].strip().splitlines() or [""])[0]
+        lines.append(f"  {tool['name']:<{width}}  {tool['permission']:<7}  {summary}")
+    return lines

@@ -9,17 +9,20 @@ a file whose last lines are its state's ``stderr_tail``: never to the person's t
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import logging
 import os
 import tempfile
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Any, TextIO
+from urllib.parse import urlsplit
 
 import anyio
+import httpx2
 import mcp_types as types
 from mcp.client.session import ClientRequestContext, ClientSession, IncomingMessage
 from mcp.shared.exceptions import MCPError
@@ -27,14 +30,17 @@ from mcp.shared.exceptions import MCPError
 from agentry.errors import ToolError
 from agentry.mcp.config import HttpServerConfig, ServerConfig, StdioServerConfig
 from agentry.mcp.handlers import McpHandlers
-from agentry.mcp.results import result_text
+from agentry.mcp.model import McpError, ResourceContent, ServerState, Status, Transport
+from agentry.mcp.results import prompt_messages, result_text
 from agentry.providers.redaction import redact
 from agentry.safe_text import clip, visible
 
-Status = Literal["starting", "ready", "failed", "stopped", "disabled"]
 TAIL_LINES = 10
 _TAIL_BYTES = 8192
 _CLIENT = types.Implementation(name="agentry", version="0.1.0")
+# Seconds a server may take to start: its call timeout, but never less (a first `npx -y` or
+# `uvx` run downloads the server).
+MIN_START_TIMEOUT = 30.0
 _MIN_SECRET = 6  # shorter env/header values ("1", "true") are not secrets, and too common
 
 # The SDK logs a server's misbehaviour (a line on stdout that is not JSON-RPC, with a
@@ -43,20 +49,6 @@ _MIN_SECRET = 6  # shorter env/header values ("1", "true") are not secrets, and 
 # reaches the server's state instead; an app that configures logging still gets the records.
 for _name in ("mcp", "client"):
     logging.getLogger(_name).addHandler(logging.NullHandler())
-
-
-@dataclass(frozen=True)
-class ServerState:
-    """What a client shows of one server. ``error`` and ``stderr_tail`` are safe text."""
-
-    name: str
-    status: Status
-    transport: Literal["stdio", "http"]
-    tools: int = 0
-    prompts: int = 0
-    resources: int = 0
-    error: str | None = None
-    stderr_tail: tuple[str, ...] = ()
 
 
 class Connection:
@@ -73,9 +65,7 @@ class Connection:
         self.config = config
         self._handlers = handlers
         self._on_change = on_change
-        transport: Literal["stdio", "http"] = (
-            "stdio" if isinstance(config, StdioServerConfig) else "http"
-        )
+        transport: Transport = "stdio" if isinstance(config, StdioServerConfig) else "http"
         status: Status = "disabled" if config.disabled else "stopped"
         self.state = ServerState(name, status, transport)
         # What the server offered when last ready: kept while it is down, so its tools stay
@@ -155,10 +145,11 @@ class Connection:
         try:
             async with contextlib.AsyncExitStack() as stack:
                 read, write = await stack.enter_async_context(self._transport(stack))
+                watched = _Watched(read, self._ended_by_server)
                 session = await stack.enter_async_context(
-                    ClientSession(read, write, client_info=_CLIENT, **self._callbacks())
+                    ClientSession(watched, write, client_info=_CLIENT, **self._callbacks())
                 )
-                with anyio.fail_after(self.config.timeout):
+                with anyio.fail_after(self._start_timeout):
                     await session.initialize()
                     await self._list(session)
                 self._session = session
@@ -172,7 +163,7 @@ class Connection:
                 self._settle()
                 await self._stop.wait()
         except TimeoutError:
-            self._fail(f"did not finish starting within {self.config.timeout:g} s")
+            self._fail(f"did not finish starting within {self._start_timeout:g} s")
         except Exception as exc:  # noqa: BLE001 - any failure of a server is its state
             self._fail(self._reason(exc))
         finally:
@@ -250,7 +241,10 @@ class Connection:
             raise ToolError(self._exited(tool)) from None
         if not isinstance(result, types.CallToolResult):
             raise ToolError(f"MCP server {self._shown} answered {tool} with no tool result.")
-        return self.clean(result_text(self.name, tool, result))
+        try:
+            return self._redacted(result_text(self.name, tool, result))
+        except ToolError as exc:  # the server's own isError text, kept as sent like a result
+            raise ToolError(self._redacted(str(exc))) from None
 
     def _call_failed(self, tool: str, exc: MCPError) -> str:
         if exc.code == types.CONNECTION_CLOSED:
@@ -270,11 +264,48 @@ class Connection:
             f"again on the next call{tail if self.state.stderr_tail else ''}."
         )
 
+    def _ended_by_server(self) -> None:
+        """The server's side closed (it exited, or the HTTP session ended) while we did not
+        ask: down until the next call starts it again."""
+        if not self._stop.is_set() and self.state.status == "ready":
+            self._lost("exited")
+
     def _lost(self, reason: str) -> None:
         """The connection is gone: end the task (it leaves the SDK's contexts) and say so."""
         self._session = None
         self._fail(reason)
         self._stop.set()
+
+    async def get_prompt(self, name: str, arguments: dict[str, str]) -> list[dict[str, Any]]:
+        session = await self._available()
+        try:
+            result = await session.get_prompt(name, arguments)
+        except MCPError as exc:
+            raise McpError(
+                f"MCP server {self._shown} refused prompt {visible(name)}: "
+                f"{self.clean(exc.message)}"
+            ) from None
+        if not isinstance(result, types.GetPromptResult):
+            raise McpError(f"MCP server {self._shown} gave no prompt for {visible(name)}.")
+        return [{**m, "content": self._redacted(m["content"])} for m in prompt_messages(result)]
+
+    async def read_resource(self, uri: str) -> list[ResourceContent]:
+        session = await self._available()
+        try:
+            result = await session.read_resource(uri)
+        except MCPError as exc:
+            raise McpError(
+                f"MCP server {self._shown} could not read {visible(uri)}: {self.clean(exc.message)}"
+            ) from None
+        if not isinstance(result, types.ReadResourceResult):
+            raise McpError(f"MCP server {self._shown} gave no contents for {visible(uri)}.")
+        return [_content(part) for part in result.contents]
+
+    async def _available(self) -> ClientSession:
+        try:
+            return await self.session()
+        except ToolError as exc:
+            raise McpError(str(exc)) from None
 
     # -- state ------------------------------------------------------------------------------
 
@@ -292,21 +323,39 @@ class Connection:
 
     def _reason(self, exc: BaseException) -> str:
         exc = _leaf(exc)
-        if isinstance(exc, FileNotFoundError) and isinstance(self.config, StdioServerConfig):
-            where = f" (in {self.config.cwd})" if self.config.cwd and exc.filename else ""
-            return f"command not found: {self.config.command}{where}"
-        if isinstance(exc, PermissionError) and isinstance(self.config, StdioServerConfig):
-            return f"command cannot be run (permission denied): {self.config.command}"
+        config = self.config
         if isinstance(exc, MCPError) and exc.code == types.CONNECTION_CLOSED:
             return "exited before it was ready" if self.state.status == "starting" else "exited"
         text = str(exc).strip()
-        return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+        detail = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+        if isinstance(config, StdioServerConfig):
+            if isinstance(exc, FileNotFoundError):
+                return f"command not found: {config.command}"
+            if isinstance(exc, PermissionError):
+                return f"command cannot be run (permission denied): {config.command}"
+            return detail
+        where = _shown_url(config.url)
+        if isinstance(exc, httpx2.TransportError):
+            return f"cannot reach {where}: {detail}"
+        if isinstance(exc, MCPError):
+            return f"{where} answered: {text}"
+        return f"{where}: {detail}"
 
     def clean(self, text: str) -> str:
         """Server or transport text made fit to show: no secret of ours, no control codes."""
+        return visible(self._redacted(text))
+
+    def _redacted(self, text: str) -> str:
+        """``text`` without the values of the server's env or headers: a result goes to the
+        model's provider and into the session file, which need none of them. (Control codes
+        stay: stored text is kept as sent; whatever shows it applies ``visible``.)"""
         for secret in self._secrets:
             text = redact(text, secret)
-        return visible(text)
+        return text
+
+    @property
+    def _start_timeout(self) -> float:
+        return max(self.config.timeout, MIN_START_TIMEOUT)
 
     @property
     def _shown(self) -> str:
@@ -366,6 +415,51 @@ async def _all(list_page: Callable[..., Any], field: str) -> list[Any]:
             return items
 
 
+class _Watched:
+    """A transport's read stream that says when it ends (the SDK's session does not)."""
+
+    def __init__(self, inner: Any, on_end: Callable[[], None]) -> None:
+        self._inner = inner
+        self._on_end = on_end
+
+    def __getattr__(self, name: str) -> Any:  # last_context and whatever else is read
+        return getattr(self._inner, name)
+
+    async def receive(self) -> Any:
+        try:
+            return await self._inner.receive()
+        except anyio.EndOfStream:
+            self._on_end()
+            raise
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    def __aiter__(self) -> _Watched:
+        return self
+
+    async def __anext__(self) -> Any:
+        try:
+            return await self._inner.__anext__()
+        except StopAsyncIteration:
+            self._on_end()
+            raise
+
+    async def __aenter__(self) -> _Watched:
+        await self._inner.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> bool | None:
+        result: bool | None = await self._inner.__aexit__(*exc_info)
+        return result
+
+
+def _content(part: types.TextResourceContents | types.BlobResourceContents) -> ResourceContent:
+    if isinstance(part, types.TextResourceContents):
+        return ResourceContent(part.uri, part.mime_type, part.text, None)
+    return ResourceContent(part.uri, part.mime_type, None, base64.b64decode(part.blob))
+
+
 def _quoted(exc: Exception) -> str:
     """``: '<the line>'`` when the SDK's parse error holds it (pydantic keeps the input)."""
     errors = getattr(exc, "errors", None)
@@ -374,6 +468,14 @@ def _quoted(exc: Exception) -> str:
     except (IndexError, KeyError, TypeError):
         return ""
     return f": {clip(line, 80)!r}" if isinstance(line, str) else ""
+
+
+def _shown_url(url: str) -> str:
+    """The URL without what may be a secret in it (user:password@, the query)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"
 
 
 def _leaf(exc: BaseException) -> BaseException:
