@@ -1,5 +1,6 @@
 """The line client's side of MCP (issue 20): the questions a server asks the person (sampling,
 elicitation) asked line by line, and a server's prompts as commands (``/server:prompt``).
+Imported only once a server is configured.
 
 As with tool approvals (cli.Approvals), the questions are read with a blocking ``input()``
 on purpose: the turn has nothing else to do while it waits. Without a terminal on stdin
@@ -20,26 +21,28 @@ from agentry.mcp.elicitation import (
     elicitation_handler,
     field_value,
 )
+from agentry.mcp.prompts import prompt_messages_for, run_prompt_command
 from agentry.mcp.sampling import SamplingRequest, SamplingTarget, sampling_handler
 
 if TYPE_CHECKING:
+    from agentry.agent import Agent
     from agentry.cli_output import Terminal
-    from agentry.mcp import McpHandlers
+    from agentry.mcp import McpHandlers, McpHub
+    from agentry.mcp.hub import PromptInfo
+    from agentry.sessions import AgentSession
 
 Read = Callable[[str], str]  # input() with the prompt, Ctrl-C and EOF raised as they come
 
 
 class LineQuestions:
-    """``target``: the agent, model and current session a sampling request is answered with."""
+    """A sampling request is answered by ``agent``'s model: the one the current session uses
+    (this client has one model at a time)."""
 
-    def __init__(
-        self,
-        term: Terminal,
-        interactive: bool,
-        read: Read,
-        target: Callable[[], SamplingTarget | None],
-    ) -> None:
-        self.term, self.interactive, self.read, self.target = term, interactive, read, target
+    def __init__(self, term: Terminal, interactive: bool, read: Read, agent: Agent) -> None:
+        self.term, self.interactive, self.read, self.agent = term, interactive, read, agent
+
+    def target(self) -> SamplingTarget:
+        return SamplingTarget(self.agent, self.agent.provider.model, "")
 
     def handlers(self) -> McpHandlers:
         from agentry.mcp import McpHandlers
@@ -59,8 +62,7 @@ class LineQuestions:
             return None
         term.aside(
             f"  {request.server} asks the model for a completion, answered by {request.model} "
-            f"(the model of the current session '{request.session_id}'), at most "
-            f"{request.max_tokens} tokens:"
+            f"(the current session's model), at most {request.max_tokens} tokens:"
         )
         if request.system_prompt:
             term.aside(f"    System prompt: {request.system_prompt}")
@@ -115,3 +117,12 @@ class LineQuestions:
                 return field_value(field, text if text.strip() else default)
             except ValueError as exc:
                 self.term.note(f"  {exc}")
+
+
+async def add_prompt(hub: McpHub, session: AgentSession, text: str, stamp: str) -> PromptInfo:
+    """``/server:prompt args``: the prompt's messages added to ``session`` (to be answered).
+    PromptCommandError or McpError, adding nothing, if the prompt cannot be had."""
+    prompt, messages = await run_prompt_command(hub, text)
+    for message in prompt_messages_for(messages, stamp):
+        session.add_message(message)
+    return prompt

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-if TYPE_CHECKING:
-    from mcp.types import ElicitRequestParams, ElicitResult, ErrorData
+if TYPE_CHECKING:  # the SDK's types load with the hub, not with this module
+    from mcp_types import ElicitRequestParams, ElicitResult, ErrorData
+
+    from agentry.mcp.handlers import ElicitationHandler
 
 # JSON-RPC's "invalid params": a schema the protocol does not allow.
 INVALID_PARAMS = -32602
@@ -282,14 +284,13 @@ class ElicitationForm:
 # The person's answer: the content to accept with, or "decline" or "cancel".
 Answer = dict[str, Value] | Literal["decline", "cancel"]
 Ask = Callable[[ElicitationForm], Awaitable[Answer]]
-Handler = Callable[[str, "ElicitRequestParams"], Awaitable["ElicitResult | ErrorData"]]
 
 
-def elicitation_handler(ask: Ask) -> Handler:
+def elicitation_handler(ask: Ask) -> ElicitationHandler:
     """The hub's elicitation handler: the form shown by ``ask``, its answer sent back. A URL
     request (sign-ins and payments that must not pass through the client) is declined: this
     client has no browser to send the person to."""
-    from mcp.types import ElicitResult, ErrorData
+    from mcp_types import ElicitResult, ErrorData
 
     async def handle(server: str, params: ElicitRequestParams) -> ElicitResult | ErrorData:
         if params.mode != "form":

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from agentry.agent import MCP_START_WAIT
 from agentry.commands import PROMPT_HEAD
 from agentry.errors import Refused
 
@@ -130,9 +131,19 @@ async def run_prompt_command(hub: McpHub, text: str) -> tuple[PromptInfo, list[d
     """The prompt a command line names and its messages (Agentry's ``{"role", "content"}``),
     got from its server. PromptCommandError for what was typed; the hub's errors as they are."""
     command = parse_prompt_command(text)
+    if not hub.running:  # the line client's hub starts with its first turn
+        hub.start()
+    await hub.settled(MCP_START_WAIT)  # a server still starting may be the one named
     prompt = find_prompt(await hub.list_prompts(), command.server, command.name)
     arguments = prompt_arguments(prompt, command)
     messages = await hub.get_prompt(prompt.server, prompt.name, arguments)
     if not messages:
         raise PromptCommandError(f"{prompt_usage(prompt)}: the server sent no messages.")
     return prompt, messages
+
+
+def prompt_messages_for(messages: list[dict[str, Any]], stamp: str) -> list[dict[str, Any]]:
+    """The prompt's messages as the session keeps them: stamped with the time they were added."""
+    from agentry.messages import CREATED_AT
+
+    return [{**message, CREATED_AT: stamp} for message in messages]

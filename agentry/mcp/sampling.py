@@ -18,15 +18,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mcp.types import CreateMessageRequestParams, CreateMessageResult, ErrorData, TextContent
-
 from agentry.errors import AgentryError
 from agentry.events import TextDelta, UsageEvent
 from agentry.providers.boundary import checked_model, checked_stream
 from agentry.wording import plural
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the SDK's types load with the hub, not with this module
+    from mcp_types import CreateMessageRequestParams, CreateMessageResult, ErrorData
+
     from agentry.agent import Agent
+    from agentry.mcp.handlers import SamplingHandler
 
 # JSON-RPC code for a request the person turned down (the MCP specification's example uses -1).
 DECLINED = -1
@@ -61,7 +62,6 @@ class SamplingRequest:
 
 # The person's answer: None denies; a text approves, sent as the last message's text.
 Ask = Callable[[SamplingRequest], Awaitable[str | None]]
-Handler = Callable[[str, CreateMessageRequestParams], Awaitable[CreateMessageResult | ErrorData]]
 
 
 def content_text(block: Any) -> str:
@@ -109,10 +109,11 @@ def request_messages(request: SamplingRequest, prompt: str) -> list[dict[str, An
     return messages
 
 
-def declined(server: str) -> ErrorData:
-    return ErrorData(
-        code=DECLINED, message=f"The user declined the sampling request from '{server}'."
-    )
+def refusal(message: str) -> ErrorData:
+    """The error the server gets instead of a completion."""
+    from mcp_types import ErrorData
+
+    return ErrorData(code=DECLINED, message=message)
 
 
 async def complete(
@@ -122,6 +123,8 @@ async def complete(
     prompt: str,
 ) -> CreateMessageResult:
     """The model's answer to the approved request, with no tools; ProviderError if it fails."""
+    from mcp_types import CreateMessageResult, TextContent
+
     agent = target.agent
     wanted = {
         "max_tokens": params.max_tokens,
@@ -156,7 +159,7 @@ async def complete(
     )
 
 
-def sampling_handler(target: Callable[[], SamplingTarget | None], ask: Ask) -> Handler:
+def sampling_handler(target: Callable[[], SamplingTarget | None], ask: Ask) -> SamplingHandler:
     """The hub's sampling handler: ask the person, then answer with ``target()``'s model."""
 
     async def handle(
@@ -164,16 +167,14 @@ def sampling_handler(target: Callable[[], SamplingTarget | None], ask: Ask) -> H
     ) -> CreateMessageResult | ErrorData:
         chosen = target()
         if chosen is None:
-            return ErrorData(
-                code=DECLINED, message="No model is connected to answer the sampling request."
-            )
+            return refusal("No model is connected to answer the sampling request.")
         request = describe(server, params, chosen)
         prompt = await ask(request)
         if prompt is None:
-            return declined(server)
+            return refusal(f"The user declined the sampling request from '{server}'.")
         try:
             return await complete(chosen, request, params, prompt)
         except AgentryError as exc:
-            return ErrorData(code=DECLINED, message=f"The model could not answer: {exc}")
+            return refusal(f"The model could not answer: {exc}")
 
     return handle

@@ -446,16 +446,15 @@ class SessionStore(DOMNode):
         """``/server:prompt args``: the prompt's messages are added to the active session and
         the model answers them. Refused (the prompt, its arguments, no servers, busy) changes
         nothing."""
-        from agentry.mcp.prompts import run_prompt_command
-        from agentry.messages import CREATED_AT
+        from agentry.mcp.prompts import prompt_messages_for, run_prompt_command
 
         entry = self._runner.check(self.active)
         prompt, messages = await run_prompt_command(self.mcp.require(), text)
-        stamp = self.clock().isoformat()
+        added = prompt_messages_for(messages, self.clock().isoformat())
 
         def add(session: AgentSession) -> None:
-            for message in messages:
-                session.add_message({**message, CREATED_AT: stamp})
+            for message in added:
+                session.add_message(message)
 
         self._runner.answer_after(entry, add)
         return prompt

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tests.cli.conftest import cli  # noqa: F401 - the line client's fixture
 from tests.tui.conftest import history, make_app, workspace  # noqa: F401 - the TUI's fixtures
 
 HERE = Path(__file__).parent
