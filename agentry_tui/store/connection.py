@@ -73,8 +73,10 @@ class ModelConnection:
         except (AgentryError, ValueError, ImportError) as exc:
             self._set(Connection("none", choice.name, detail=str(exc)))
             return
-        # The MCP servers start beside the model check: neither waits for the other.
-        await asyncio.gather(self._start_mcp(), self._use(choice, agent))
+        await self._use(choice, agent)
+        # Then the MCP servers, in the background. Not beside the model check: the SDK's import
+        # (in a thread) held the interpreter long enough for that check to time out.
+        await self._start_mcp()
 
     async def _start_mcp(self) -> None:
         await self.mcp.start()
