@@ -83,3 +83,11 @@ async def test_servers_are_shown_with_a_failures_reason_and_switched_off_per_ses
         await idle(pilot, entry)
         tools = offered(ollama_server.requests[-1])
         assert tools and not [name for name in tools if name.startswith("asking__")]
+
+
+def test_the_tuis_name_for_the_switch_is_the_librarys() -> None:
+    """The TUI names the metadata key without importing agentry.mcp at start-up."""
+    from agentry.mcp import switches
+    from agentry_tui.store.mcp_link import MCP_OFF
+
+    assert MCP_OFF == switches.MCP_OFF
