@@ -37,11 +37,12 @@ def test_mcp_list_prints_each_server_its_state_and_tools(settings, tmp_path) -> 
     )
     assert run.returncode == 1, run.stderr  # a server failed
     lines = run.stdout.splitlines()
-    assert lines[0] == "t: ready (stdio), 11 tools, 1 prompts, 1 resources"
-    assert "  t__echo         read     Say the text back." in lines
+    assert lines[0] == "t: ready (stdio), 14 tools, 1 prompts, 1 resources"
+    columns = [" ".join(line.split()) for line in lines]  # whatever the widths
+    assert "t__echo read Say the text back." in columns
     assert (
-        "  t__shout        execute  Say the text back in capitals (no annotations: it asks"
-        " for approval)." in lines
+        "t__shout execute Say the text back in capitals (no annotations: it asks for approval)."
+        in columns
     )
     assert "missing: failed (stdio): command not found: agentry-no-such-command" in lines
     assert "bad: failed: mcpServers.bad: url: must start with http:// or https://." in lines
