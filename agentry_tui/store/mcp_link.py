@@ -43,6 +43,7 @@ class McpLink:
         self.config_errors: dict[str, str] = {}  # entries of settings.json that are wrong
         self.prompts: list[PromptInfo] = []  # of the ready servers, as last listed
         self._listing: asyncio.Task[None] | None = None
+        self._prompts_stale = False  # states changed since the prompts were listed
 
     async def start(self) -> None:
         """Read ``mcpServers`` and start each server in the background (no wait for any)."""
@@ -91,21 +92,22 @@ class McpLink:
 
     def _changed(self) -> None:
         self._post(McpChanged())
+        self._prompts_stale = True
         if self._listing is None or self._listing.done():
             self._listing = asyncio.get_running_loop().create_task(self._list_prompts())
 
     async def _list_prompts(self) -> None:
-        """Remember the ready servers' prompts, for the palette and Tab completion."""
-        if self.hub is None or not any(s.status == "ready" for s in self.hub.states()):
-            prompts: list[PromptInfo] = []
-        else:
+        """Remember the ready servers' prompts, for the palette and Tab completion; again while
+        states changed during the listing."""
+        while self._prompts_stale and self.hub is not None:
+            self._prompts_stale = False
             try:
                 prompts = await self.hub.list_prompts()
             except Exception:  # noqa: BLE001 - a server that fails here is shown failed
                 prompts = []
-        if prompts != self.prompts:
-            self.prompts = prompts
-            self._post(McpChanged())
+            if prompts != self.prompts:
+                self.prompts = prompts
+                self._post(McpChanged())
 
     async def _ask_sampling(self, request: SamplingRequest) -> str | None:
         future: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
