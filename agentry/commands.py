@@ -154,7 +154,7 @@ COMMANDS: dict[str, CommandSpec] = {
         CommandSpec(
             "mcp",
             (),
-            "MCP servers: their state and tools; switch one off for this session",
+            "MCP servers: state, tools; switch one off here",
             frozenset((TUI,)),
         ),
     )

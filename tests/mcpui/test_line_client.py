@@ -3,6 +3,7 @@ approved at the terminal, a form asked field by field; without a terminal, nobod
 
 from __future__ import annotations
 
+import subprocess
 import sys
 
 import pytest
@@ -62,7 +63,16 @@ def test_prompts_sampling_and_forms_at_the_terminal(cli, ollama_server) -> None:
 
 def test_without_a_terminal_nobody_is_asked_and_a_wrong_prompt_is_named(cli, ollama_server) -> None:
     configure({"asking": ASKING})
-    run = cli.pipe(f"/asking:summarize style=brief\n/asking:nope\n{ASK}\n", "--lines")
+    lines = f"/asking:summarize style=brief\n/asking:nope\n{ASK}\n"
+    run = subprocess.run(  # cli.pipe's 20 s: too short for a server's start on a loaded machine
+        cli.command("--lines"),
+        input=lines,
+        capture_output=True,
+        text=True,
+        env=cli.env(),
+        cwd=cli.workspace,
+        timeout=90,
+    )
     errors = run.stderr.splitlines()
     assert "/asking:summarize <topic> [style]: the required argument 'topic' is missing." in errors
     assert "MCP server 'asking' has no prompt 'nope'. Its prompts: greet, summarize." in errors
