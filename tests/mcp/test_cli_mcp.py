@@ -98,7 +98,15 @@ def test_mcp_list_without_servers_says_where_they_would_be(capsys) -> None:
 
 def test_line_client_offers_the_settings_servers_tools(settings, tmp_path, ollama_server) -> None:
     cli = Cli(tmp_path)
-    result = cli.pipe("", '#tool:t__echo {"text": "from the line client"}')
+    result = subprocess.run(  # not cli.pipe: a server's start may take its 20 s on a busy machine
+        cli.command('#tool:t__echo {"text": "from the line client"}'),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=cli.env(),
+        cwd=cli.workspace,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout == "Tool said: echo: from the line client\n"
     assert "MCP server not started: mcpServers.bad: url: must start with http" in result.stderr

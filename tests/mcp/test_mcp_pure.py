@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import subprocess
 import sys
 
@@ -170,3 +171,16 @@ def test_a_second_server_of_the_same_name_is_refused() -> None:
         hub.add("a", {"command": "y"})
     with pytest.raises(ValueError, match="MCP server 'b': needs \"command\""):
         hub.add("b", {})
+
+
+def test_settings_keep_the_mcp_servers_when_saved(tmp_path) -> None:
+    from agentry.config import Settings, load_settings, save_settings, settings_path
+
+    servers = {"fetch": {"command": "uvx", "args": ["mcp-server-fetch"]}}
+    settings = Settings.from_json(json.dumps({"theme": "nord", "mcpServers": servers}).encode())
+    assert settings.mcpServers == servers
+    save_settings(settings)  # as the TUI does when the theme changes
+    assert json.loads(settings_path().read_text())["mcpServers"] == servers
+    assert load_settings().mcpServers == servers
+    with pytest.raises(ValueError, match="settings.json: 'mcpServers' must be an object"):
+        Settings.from_json(b'{"mcpServers": ["fetch"]}')
