@@ -31,7 +31,7 @@ import json
 import signal
 import sys
 from argparse import Namespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentry import commands, params
 from agentry.agent import Agent, Approval
@@ -66,6 +66,9 @@ from agentry.timefmt import stamp
 from agentry.tools import Allow, Tool
 from agentry.tools.approvals import always_meaning, tool_label
 from agentry.wording import plural
+
+if TYPE_CHECKING:
+    from agentry.mcp import McpHandlers
 
 MODEL_PROBE_S = 3.0  # how long the start-up line may wait to learn the server's default model
 
@@ -199,24 +202,35 @@ async def make_agent(args: Namespace, approvals: Approvals) -> tuple[Agent, str]
     provider = build_provider(choice, args.model, args.endpoint, settings)
     system, params = default_params(settings)  # new sessions' defaults
     agent = Agent(llm=provider, approve=approvals, system_message=system, **params)
-    mcp_problems = start_mcp(agent, settings.mcpServers)
+    mcp_problems = start_mcp(agent, settings.mcpServers, approvals)
     started = choice.reason if choice.name is None else await _started(provider, choice)
     agent.load_default_tools()
     return agent, "\n".join([started, *mcp_problems])
 
 
-def start_mcp(agent: Agent, raw: object) -> list[str]:
+def start_mcp(agent: Agent, raw: object, approvals: Approvals | None = None) -> list[str]:
     """Give ``agent`` the settings' MCP servers, started by its first turn (this client's loop
     runs only during turns, and start-up does not wait for the SDK's 0.7 s of imports); what
-    is wrong with the entries that cannot be used, each named."""
+    is wrong with the entries that cannot be used, each named. ``approvals``: where the
+    servers' own questions (sampling, elicitation) are asked."""
     if not raw:
         return []
     from agentry.mcp import McpHub, parse_servers
 
     configs, bad = parse_servers(raw)
     if configs:
-        agent.use_mcp(McpHub(configs))
+        agent.use_mcp(McpHub(configs, handlers=_mcp_questions(agent, approvals)))
     return [f"MCP server not started: {error}" for error in bad.values()]
+
+
+def _mcp_questions(agent: Agent, approvals: Approvals | None) -> McpHandlers | None:
+    """The person answers a server's sampling and elicitation requests, line by line."""
+    if approvals is None:
+        return None
+    from agentry.cli_mcp_questions import LineQuestions
+
+    term, interactive = approvals.term, approvals.interactive
+    return LineQuestions(term, interactive, read_line, agent).handlers()
 
 
 async def _started(provider: Provider, choice: ProviderChoice) -> str:
@@ -386,10 +400,23 @@ class ChatClient:
     def command(self, text: str) -> None:
         """Run a slash command; a refusal (wrong arguments, for one) is one error line."""
         try:
+            if commands.is_prompt_command(text):
+                self.prompt(text)
+                return
             command = commands.parse(text, LINE)
             HANDLERS[command.name](self, command)
         except (AgentryError, OSError) as exc:  # ProviderError, SessionCorruptError, Refused...
             self.term.error(str(exc))
+
+    def prompt(self, text: str) -> None:
+        """``/server:prompt args``: an MCP prompt's messages are added, and answered."""
+        if self.agent.mcp is None:
+            raise Refused(commands.NO_MCP_SERVERS)
+        from agentry.cli_mcp_questions import add_prompt
+
+        stamp = self.agent.clock().isoformat()
+        self.runner.run(add_prompt(self.agent.mcp, self.session, text, stamp))
+        self.runner.run(self.turn(None))
 
     def _switch_to(self, session_id: str, loaded: AgentSession | None = None) -> None:
         """Make ``session_id`` current: ``loaded`` from disk, or new (with the system message)."""

@@ -160,6 +160,13 @@ COMMANDS: dict[str, CommandSpec] = {
         ),
         CommandSpec("help", (), "Show the commands and keys"),
         CommandSpec("exit", (), "Save the session and quit", frozenset((LINE,))),
+        # MCP (issue 20). A server's prompts are commands too: /server:prompt (is_prompt_command).
+        CommandSpec(
+            "mcp",
+            (),
+            "MCP servers: state, tools; switch one off here",
+            frozenset((TUI,)),
+        ),
     )
 }
 
@@ -200,6 +207,22 @@ class SlashCommand:
 def is_command(text: str) -> bool:
     """A line starting with one '/' is a command; '//' sends a message that starts with '/'."""
     return text.startswith("/") and not text.startswith("//")
+
+
+# "/server:prompt ...": an MCP server's prompt (agentry/mcp/prompts.py reads the rest).
+PROMPT_HEAD = re.compile(r"/([A-Za-z0-9_.-]+):(\S+)")
+
+
+NO_MCP_SERVERS = (
+    'No MCP servers are configured: add them under "mcpServers" in settings.json (the shape '
+    'other MCP clients use: {"name": {"command": "...", "args": ["..."]}}).'
+)
+
+
+def is_prompt_command(text: str) -> bool:
+    """Whether a command line names an MCP prompt (``/server:prompt``) rather than a command."""
+    head = text.split(maxsplit=1)[0] if text.strip() else ""
+    return PROMPT_HEAD.fullmatch(head) is not None
 
 
 def unescape(text: str) -> str:

@@ -59,6 +59,7 @@ from agentry_tui.store import (
     SessionUpdated,
     StreamDelta,
 )
+from agentry_tui.store.messages import ElicitationRequested, McpChanged, SamplingRequested
 from agentry_tui.store.naming import readable_id
 from agentry_tui.textual_private import read_alt_keys, write_to_terminal
 from agentry_tui.widgets.chat import MessageList
@@ -78,6 +79,7 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from agentry.agent import Approval
+    from agentry.mcp.hub import PromptInfo
     from agentry.sessions.search import Hit
     from agentry.tools.approvals import ApprovalRules
     from agentry_tui.screens.permissions import PermissionsScreen
@@ -223,7 +225,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         connection = replace(self.store.connection, model=self.store.model_of(entry))
         self.query_one(MessageList).model = connection.model
         self.query_one(StatusBar).show(connection, entry)
-        self.query_one(MetadataPanel).show(entry, connection)
+        self.query_one(MetadataPanel).show(entry, connection, self._mcp_row(entry))
         self.query_one(ParamsForm).show(entry.session if entry else None, self.store.agent)
 
     def _tick(self) -> None:
@@ -416,9 +418,14 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
     # -- slash commands -------------------------------------------------------------------
 
     def _complete(self, text: str) -> Completion | None:
-        return complete(text, [spec.name for spec in commands.offered(TUI)], self.store.order)
+        names = [spec.name for spec in commands.offered(TUI)]
+        names += [f"{p.server}:{p.name}" for p in self.store.mcp.prompts]
+        return complete(text, names, self.store.order)
 
     def _run_command(self, text: str) -> None:
+        if commands.is_prompt_command(text):
+            self._prompt_command(text)
+            return
         with self._shown():
             self._command(commands.parse(text, TUI))
 
@@ -440,6 +447,78 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         handler = self._HANDLERS[command.name]
         with self._shown():
             await handler(self, command)
+
+    @work(group="commands", exit_on_error=False)
+    async def _prompt_command(self, text: str) -> None:
+        """``/server:prompt args``: the prompt's messages go into the session; the model
+        answers."""
+        with self._shown():
+            await self.store.send_prompt(text)
+            self.query_one(MessageList).follow()
+
+    def start_prompt(self, prompt: PromptInfo) -> None:
+        """A prompt chosen in the command palette: run at once, or typed into an empty message
+        box to be finished when it takes arguments."""
+        line = f"/{prompt.server}:{prompt.name}"
+        if not prompt.arguments:
+            self._run_command(line)
+            return
+        from agentry.mcp.prompts import prompt_usage
+
+        prompt_box = self.query_one(Prompt)
+        if prompt_box.text.strip():
+            self._notice(f"Type {prompt_usage(prompt)} in the message box.")
+            return
+        prompt_box.set_draft(line + " ")
+        prompt_box.focus()
+
+    async def _cmd_mcp(self, _: SlashCommand) -> None:
+        self.action_mcp_servers()
+
+    def action_mcp_servers(self) -> None:
+        from agentry_tui.screens.mcp_servers import McpServersScreen
+
+        self.push_screen(McpServersScreen(self.store, self.store.active_id))
+
+    def _mcp_row(self, entry: SessionEntry | None) -> str:
+        """The metadata panel's MCP row: "2 ready · 1 failed"; "" without servers."""
+        session = entry.session if entry is not None else None
+        return self.store.mcp.summary(session.metadata if session is not None else {})
+
+    def on_mcp_changed(self, _: McpChanged) -> None:
+        if not self.is_running:
+            return
+        self._refresh_status()
+        from agentry_tui.screens.mcp_servers import McpServersScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, McpServersScreen):
+                screen.show_states()
+
+    def on_sampling_requested(self, request: SamplingRequested) -> None:
+        from agentry_tui.screens.sampling import SamplingScreen
+
+        self._ask(SamplingScreen(request.request), request.future, None)
+
+    def on_elicitation_requested(self, request: ElicitationRequested) -> None:
+        from agentry_tui.screens.elicitation import ElicitationScreen
+
+        self._ask(ElicitationScreen(request.form), request.future, "cancel")
+
+    def _ask(self, screen: Screen[Any], future: asyncio.Future[Any], closed: object) -> None:
+        """A server's question on screen; its answer (``closed`` if the screen goes without
+        one) settles ``future``. A question the server withdrew is closed."""
+
+        def answer(result: object) -> None:
+            if not future.done():
+                future.set_result(closed if result is None and closed is not None else result)
+
+        def withdrawn(_: object) -> None:
+            if future.cancelled() and self.screen_stack[-1:] == [screen]:
+                screen.dismiss(None)
+
+        future.add_done_callback(withdrawn)
+        self.push_screen(screen, answer)
 
     async def _cmd_status(self, _: SlashCommand) -> None:
         entry = self.active
@@ -703,6 +782,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             "set": _cmd_set,
             "continue": _cmd_continue,
             "permissions": _cmd_permissions,
+            "mcp": _cmd_mcp,
         },
     )
 

@@ -17,6 +17,8 @@ from agentry_tui.keys import ACTIONS, JUMPS, MESSAGE_ACTIONS
 if TYPE_CHECKING:
     from agentry_tui.app import AgentryApp
 
+MCP_SERVERS = "MCP servers"
+
 
 class AgentryCommands(Provider):
     def _entries(self) -> list[tuple[str, str, Callable[[], object]]]:
@@ -27,8 +29,28 @@ class AgentryCommands(Provider):
             for a in (*ACTIONS, *MESSAGE_ACTIONS, *JUMPS)
             if a.action != "change_theme"  # Textual lists "Theme" itself
         ]
-        start = cast("AgentryApp", self.app).start_command
-        return actions + [(spec.usage, spec.help, partial(start, spec)) for spec in offered(TUI)]
+        app = cast("AgentryApp", self.app)
+        commands = [
+            (spec.usage, spec.help, partial(app.start_command, spec)) for spec in offered(TUI)
+        ]
+        return actions + commands + self._mcp_entries(app)
+
+    def _mcp_entries(self, app: AgentryApp) -> list[tuple[str, str, Callable[[], object]]]:
+        """The MCP servers screen, and each ready server's prompts (as /server:prompt)."""
+        entries: list[tuple[str, str, Callable[[], object]]] = [
+            (
+                MCP_SERVERS,
+                "Each server's state and tools; switch one off here",
+                app.action_mcp_servers,
+            )
+        ]
+        if prompts := app.store.mcp.prompts:  # the hub is loaded: its prompts are listed
+            from agentry.mcp.prompts import prompt_help, prompt_usage
+
+            entries += [
+                (prompt_usage(p), prompt_help(p), partial(app.start_prompt, p)) for p in prompts
+            ]
+        return entries
 
     async def discover(self) -> Hits:
         for title, help_text, run in self._entries():

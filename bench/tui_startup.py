@@ -1,7 +1,7 @@
 """The TUI starting with a big history: time to the first usable frame, and peak memory.
 
 Run: python bench/tui_startup.py [--sessions 1000] [--messages 200] [--runs 5]
-     [--mode both|headless|tmux] [--size 120x36] [--poll 0.005] [--no-cold]
+     [--mode both|headless|tmux] [--size 120x36] [--poll 0.005] [--no-cold] [--mcp N]
 Profile: python bench/tui_startup.py --profile /tmp/prof_startup.txt
 
 The history folder gets --sessions files of --messages messages (bench/sessions.py's
@@ -18,12 +18,16 @@ In tmux the floor is measured too: a bare Textual app (one Static) from spawn to
 after each of our runs. It says how much of the start-up is Python and Textual, and how fast the
 machine is right now (the same VM has been measured 1.7x slower from one hour to the next); "ours
 over the floor" is the part our code adds, which moves less with the machine.
+--mcp N measures each case twice, run by run in turn: with no MCP server configured and with N
+stdio servers in settings.json (tests/servers/mcp_stdio_server.py; they start in the background
+after the first frame, so "usable" should not move; the key probe shows what their start costs).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import shutil
 import sys
 import tempfile
@@ -40,6 +44,16 @@ from agentry_tui.__main__ import long_lived_imports
 
 TARGET_S = 0.8
 INDEX = ".index.json"
+MCP_SERVER = common.ROOT / "tests" / "servers" / "mcp_stdio_server.py"
+
+
+def configure_mcp(env: dict[str, str], count: int) -> None:
+    """The measured app's settings.json names ``count`` stdio MCP servers (none: no key)."""
+    servers = {
+        f"bench{n}": {"command": sys.executable, "args": [str(MCP_SERVER)]} for n in range(count)
+    }
+    settings = Path(env["AGENTRY_CONFIG_DIR"]) / "settings.json"
+    settings.write_text(json.dumps({"mcpServers": servers} if servers else {}))
 
 
 def make_history(folder: Path, sessions: int, messages: int) -> tuple[str, list[str]]:
@@ -101,6 +115,7 @@ async def headless_run(
         probe.start()
         await asyncio.sleep(1.5)
         await probe.stop()
+        mcp = [state.status for state in app.store.mcp.states()]
         await pilot.press("ctrl+q")
 
     def since(exp: tc.Expectation) -> float | None:
@@ -116,6 +131,7 @@ async def headless_run(
         "rss": tc.peak_rss_mib(),
         "keys": probe.latencies,
         "keys_missed": probe.missed,
+        "mcp": mcp,
     }
 
 
@@ -189,6 +205,9 @@ def summarise(title: str, results: list[dict[str, Any]], headless: bool) -> None
         ),
         ("peak RSS (1.5 s after usable)", f"{tc.med(r['rss'] for r in results):.0f} MiB"),
     ]
+    if headless and (servers := [s for r in results for s in r["mcp"]]):
+        ready = sum(s == "ready" for s in servers)
+        rows.append(("MCP servers ready 1.5 s after usable", f"{ready} of {len(servers)}"))
     if headless:
         keys = [k for r in results for k in r["keys"]]
         missed = sum(r["keys_missed"] for r in results)
@@ -207,6 +226,9 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=1000)
     parser.add_argument("--messages", type=int, default=200)
     parser.add_argument("--no-cold", action="store_true", help="skip runs without the index")
+    parser.add_argument(
+        "--mcp", type=int, default=0, help="also measure with N stdio MCP servers configured"
+    )
     parser.add_argument("--history", help=argparse.SUPPRESS)
     parser.add_argument("--sig", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -270,17 +292,24 @@ def main() -> None:
                 )
                 return
             kinds = [False] if args.no_cold else [False, True]
+            servers = [0, args.mcp] if args.mcp else [0]
             if args.mode in ("both", "headless"):
                 for cold in kinds:
-                    results = []
+                    by_servers: dict[int, list[dict[str, Any]]] = {n: [] for n in servers}
                     for _ in range(args.runs):
-                        with_index(cold)
-                        results.append(child())
-                    summarise(
-                        f"headless (App.run_test), listing index {'absent' if cold else 'on disk'}",
-                        results,
-                        True,
-                    )
+                        for count in servers:  # in turn: the machine's drift hits both alike
+                            configure_mcp(env, count)
+                            with_index(cold)
+                            by_servers[count].append(child())
+                    for count, results in by_servers.items():
+                        mcp = f", {count} MCP servers configured" if args.mcp else ""
+                        summarise(
+                            f"headless (App.run_test), listing index "
+                            f"{'absent' if cold else 'on disk'}{mcp}",
+                            results,
+                            True,
+                        )
+                configure_mcp(env, 0)
             if args.mode in ("both", "tmux"):
                 with_index(False)
                 where = tc.layout(size, server.url, env)

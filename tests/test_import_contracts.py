@@ -105,9 +105,10 @@ def test_the_io_check_sees(line: str):
 
 # Each costs start-up time and none is needed to draw the sessions: the HTTP client and its
 # network backend, pydantic (~0.2 s), the agent, its tools and the providers' wire protocols
-# (loaded in a thread once the first frame is up), the offline model.
+# (loaded in a thread once the first frame is up), the offline model; MCP and its SDK (in a
+# thread after the first frame, and only once a server is configured).
 LATER = ["httpx", "httpcore", "anyio", "pydantic", "agentry.agent", "agentry.tools",
-         "llama_cpp", "toon_format"]  # fmt: skip
+         "llama_cpp", "toon_format", "agentry.mcp", "mcp", "mcp_types"]  # fmt: skip
 # The provider registry and interface (agentry.providers, .base, .arguments) are imported by
 # agentry.config to name and check providers; every protocol module is loaded on first use.
 INTERFACE = {"__init__", "base", "arguments"}

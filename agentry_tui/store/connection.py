@@ -16,6 +16,7 @@ from agentry.errors import (
     ProviderTimeout,
     Refused,
 )
+from agentry_tui.store.mcp_link import McpLink
 from agentry_tui.store.model import Connection
 
 if TYPE_CHECKING:
@@ -37,8 +38,10 @@ class ModelConnection:
         model: str | None,
         endpoint: str | None,
         workspace: Path | None,
+        mcp: McpLink,
     ) -> None:
         self._report = report
+        self.mcp = mcp  # the MCP servers, started once the first agent is made
         self._approve, self._clock = approve, clock
         self._provider, self._model, self._endpoint = provider, model, endpoint
         self._workspace = workspace
@@ -71,6 +74,14 @@ class ModelConnection:
             self._set(Connection("none", choice.name, detail=str(exc)))
             return
         await self._use(choice, agent)
+        # Then the MCP servers, in the background. Not beside the model check: the SDK's import
+        # (in a thread) held the interpreter long enough for that check to time out.
+        await self._start_mcp()
+
+    async def _start_mcp(self) -> None:
+        await self.mcp.start()
+        for agent in self._agents.values():
+            self.mcp.attach(agent)
 
     async def switch(self, provider: str) -> None:
         """Use another provider from now on (replies under way finish on theirs); raises
@@ -91,6 +102,7 @@ class ModelConnection:
         """Make ``agent`` the one replies use, and find out whether its server answers."""
         assert choice.name is not None
         self._agents[choice.name] = self.agent = agent
+        self.mcp.attach(agent)
         self._set(Connection("connecting", choice.name, agent.provider.model))
         try:
             model = await agent.provider.resolve_model()
@@ -162,5 +174,6 @@ class ModelConnection:
         return model if provider in (None, self.state.provider) else None
 
     async def aclose(self) -> None:
+        await self.mcp.aclose()
         for agent in self._agents.values():
             await agent.aclose()

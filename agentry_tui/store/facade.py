@@ -32,6 +32,7 @@ from agentry.context.window import POLICY_KEY
 from agentry.errors import Refused, SessionCorruptError
 from agentry.sessions import AgentSession, SessionManager, validate_session_id
 from agentry_tui.store.connection import ModelConnection
+from agentry_tui.store.mcp_link import McpLink
 from agentry_tui.store.messages import SearchIndexProgress, SessionListChanged, SessionUpdated
 from agentry_tui.store.model import Connection, Generation, SessionEntry
 from agentry_tui.store.naming import automatic_id
@@ -41,6 +42,8 @@ from agentry_tui.store.saver import Saver
 if TYPE_CHECKING:
     from agentry.agent import Agent, Approval
     from agentry.events import ToolCallEvent
+    from agentry.mcp.hub import PromptInfo
+    from agentry.mcp.sampling import SamplingTarget
     from agentry.sessions.search import Hit
     from agentry.tools import Tool
 
@@ -92,6 +95,7 @@ class SessionStore(DOMNode):
             model=model,
             endpoint=endpoint,
             workspace=workspace,
+            mcp=McpLink(self._post, self._sampling_target),
         )
         self._runner = ReplyRunner(
             self,
@@ -413,6 +417,47 @@ class SessionStore(DOMNode):
     async def switch_provider(self, name: str) -> None:
         """Use another provider from now on; raises Refused if it cannot be made."""
         await self._link.switch(name)
+
+    # -- MCP servers (issue 20) -------------------------------------------------------------
+
+    @property
+    def mcp(self) -> McpLink:
+        return self._link.mcp
+
+    def _sampling_target(self) -> SamplingTarget | None:
+        """A sampling request is answered by the model of the session on screen."""
+        from agentry.mcp.sampling import SamplingTarget
+
+        entry = self.active
+        if self.agent is None or entry is None:
+            return None
+        return SamplingTarget(self.agent, self.model_of(entry), entry.id)
+
+    def set_server_off(self, session_id: str, server: str, off: bool) -> None:
+        """Leave the server's tools out of the session's requests (``off``), or offer them
+        again; kept in the session's file."""
+        from agentry.mcp.switches import with_server_off
+
+        entry, session = self._open(session_id)
+        session.metadata = with_server_off(session.metadata, server, off)
+        self._saved_change(entry)
+
+    async def send_prompt(self, text: str) -> PromptInfo:
+        """``/server:prompt args``: the prompt's messages are added to the active session and
+        the model answers them. Refused (the prompt, its arguments, no servers, busy) changes
+        nothing."""
+        from agentry.mcp.prompts import prompt_messages_for, run_prompt_command
+
+        entry = self._runner.check(self.active)
+        prompt, messages = await run_prompt_command(self.mcp.require(), text)
+        added = prompt_messages_for(messages, self.clock().isoformat())
+
+        def add(session: AgentSession) -> None:
+            for message in added:
+                session.add_message(message)
+
+        self._runner.answer_after(entry, add)
+        return prompt
 
     # -- changing sessions ----------------------------------------------------------------
 

@@ -10,6 +10,8 @@ from textual.message import Message
 if TYPE_CHECKING:
     from agentry.agent import Approval
     from agentry.events import ToolCallEvent
+    from agentry.mcp.elicitation import Answer, ElicitationForm
+    from agentry.mcp.sampling import SamplingRequest
     from agentry.tools import Tool
 
 
@@ -63,3 +65,27 @@ class SearchIndexProgress(Message):
         super().__init__()
         self.done = done
         self.total = total
+
+
+class McpChanged(Message):
+    """An MCP server's state changed (starting, ready, failed, ...), or its prompts did."""
+
+
+class SamplingRequested(Message):
+    """An MCP server asks the model for a completion; set ``future``'s result to the text to
+    send as the last message (approved, perhaps edited) or None (denied)."""
+
+    def __init__(self, request: SamplingRequest, future: asyncio.Future[str | None]) -> None:
+        super().__init__()
+        self.request = request
+        self.future = future
+
+
+class ElicitationRequested(Message):
+    """An MCP server asks the person to fill in a form; set ``future``'s result to the content,
+    "decline" or "cancel"."""
+
+    def __init__(self, form: ElicitationForm, future: asyncio.Future[Answer]) -> None:
+        super().__init__()
+        self.form = form
+        self.future = future

@@ -18,6 +18,7 @@ from agentry.sessions import AgentSession
 from agentry.sessions.titles import TITLE_KEY
 from agentry.timefmt import stamp
 from agentry_tui.formatting import home_relative, human_size
+from agentry_tui.store.mcp_link import MCP_OFF
 from agentry_tui.store.model import Connection, SessionEntry
 from agentry_tui.widgets.context_rows import context_rows
 from agentry_tui.widgets.params_form import ParamsForm
@@ -41,8 +42,8 @@ def _count(value: int | None) -> str:
     return "not reported" if value is None else f"{value:,}"
 
 
-def details(entry: SessionEntry, connection: Connection) -> list[tuple[str, str]]:
-    """(label, value) rows for the panel."""
+def details(entry: SessionEntry, connection: Connection, mcp: str = "") -> list[tuple[str, str]]:
+    """(label, value) rows for the panel; ``mcp``: the MCP servers' states in one line."""
     rows = [("Session", entry.id), ("Title", entry.title or "—")]
     rows += [("Created", stamp(entry.created_at)), ("Last activity", stamp(entry.last_activity))]
     session = entry.session
@@ -57,6 +58,8 @@ def details(entry: SessionEntry, connection: Connection) -> list[tuple[str, str]
     rows += [("Provider", connection.provider or "—"), ("Model", connection.model or "—")]
     if connection.detail:  # why this provider, or why it is not usable: in full
         rows.append(("Connection", connection.detail))
+    if mcp:
+        rows.append(("MCP", mcp))
     if session is not None:
         last = next(
             (
@@ -74,7 +77,7 @@ def details(entry: SessionEntry, connection: Connection) -> list[tuple[str, str]
         prompt, completion = token_totals(session.messages)
         rows += [("Prompt tokens", _count(prompt)), ("Reply tokens", _count(completion))]
         for key, value in session.metadata.items():
-            if key in (TITLE_KEY, PARAMS_KEY):  # shown as the Title above, in the form below
+            if key in (TITLE_KEY, PARAMS_KEY, MCP_OFF):  # the Title, the form, the MCP row
                 continue
             text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
             rows.append((f"· {key}", text))
@@ -118,9 +121,9 @@ class MetadataPanel(VerticalScroll):
         yield Static(id="metadata-body")
         yield ParamsForm(id="params-form")
 
-    def show(self, entry: SessionEntry | None, connection: Connection) -> None:
+    def show(self, entry: SessionEntry | None, connection: Connection, mcp: str = "") -> None:
         if entry is not None:
-            self._rows = details(entry, connection)
+            self._rows = details(entry, connection, mcp)
             if self.display:  # else when shown: each update lays out the whole screen
                 self._lay_out()
 

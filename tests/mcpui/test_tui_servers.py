@@ -1,0 +1,93 @@
+"""The TUI's MCP servers: started after the first frame from settings.json, visible in the
+metadata panel and the servers screen (/mcp), switched off per session."""
+
+from __future__ import annotations
+
+from textual.widgets import OptionList, Static
+
+from agentry_tui.screens.mcp_servers import McpServersScreen
+from agentry_tui.widgets.metadata import MetadataPanel
+from tests.mcpui.conftest import ASKING, BROKEN, configure
+from tests.tui.conftest import SIZE
+from tests.tui.helpers import active, idle, ready, send, text_of, wait_until
+
+
+async def servers_settled(pilot, statuses: set[str]) -> None:
+    app = pilot.app
+    await wait_until(
+        pilot,
+        lambda: {s.status for s in app.store.mcp.states()} == statuses,
+        timeout=30,
+        state=lambda: app.store.mcp.states(),
+    )
+
+
+def offered(request) -> list[str]:
+    return [tool["function"]["name"] for tool in request.body.get("tools", [])]
+
+
+def metadata_text(app) -> str:
+    return text_of(app.query_one(MetadataPanel).query_one("#metadata-body", Static))
+
+
+async def test_servers_are_shown_with_a_failures_reason_and_switched_off_per_session(
+    make_app, ollama_server
+) -> None:
+    configure({"asking": ASKING, "broken": BROKEN, "wrong": {"args": ["x"]}})
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await servers_settled(pilot, {"ready", "failed"})
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert "MCP           1 ready · 2 failed" in metadata_text(app)
+
+        await send(pilot, "/mcp")
+        await wait_until(pilot, lambda: isinstance(app.screen, McpServersScreen))
+        screen = app.screen
+        rows = [str(o.prompt) for o in screen.query_one(OptionList).options]
+        assert rows == [
+            "● asking  ready · 2 tools · 2 prompts · 0 resources",
+            "✗ broken  failed: exited before it was ready",
+            "✗ wrong   not valid in settings.json",
+        ]
+        await pilot.press("down")
+        assert text_of(screen.query_one("#mcp-detail", Static)) == (
+            "broken: failed (stdio)\nexited before it was ready\n"
+            "Last lines on its stderr:\n  cannot start: no database"
+        )
+        await pilot.press("down")
+        assert text_of(screen.query_one("#mcp-detail", Static)) == (
+            'mcpServers.wrong: needs "command" (a program to start) or "url" (an HTTP server).'
+        )
+
+        # Its tools are offered until it is switched off in this session (kept in its file).
+        await pilot.press("escape")
+        await send(pilot, "first")
+        entry = active(app)
+        await idle(pilot, entry)
+        assert offered(ollama_server.requests[-1])[-2:] == [
+            "asking__ask_model",
+            "asking__book_table",
+        ]
+        await send(pilot, "/mcp")
+        await wait_until(pilot, lambda: isinstance(app.screen, McpServersScreen))
+        await pilot.press("o")
+        assert str(app.screen.query_one(OptionList).options[0].prompt).endswith(
+            "[off in this session]"
+        )
+        assert entry.session.metadata["mcp_off"] == ["asking"]
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: "2 failed · 1 off here" in metadata_text(app))
+        await send(pilot, "second")
+        await idle(pilot, entry)
+        tools = offered(ollama_server.requests[-1])
+        assert tools and not [name for name in tools if name.startswith("asking__")]
+
+
+def test_the_tuis_name_for_the_switch_is_the_librarys() -> None:
+    """The TUI names the metadata key without importing agentry.mcp at start-up."""
+    from agentry.mcp import switches
+    from agentry_tui.store.mcp_link import MCP_OFF
+
+    assert MCP_OFF == switches.MCP_OFF
