@@ -14,6 +14,7 @@ import os
 import re
 from collections import deque
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 # Folders never listed: tools' caches and dependencies, thousands of files nobody attaches.
@@ -26,6 +27,36 @@ RUN_BONUS = 5  # a character right after the previous matched one
 GAP_PENALTY = 1  # each character skipped between two matched ones (at most GAP_CAP)
 GAP_CAP = 4
 SEPARATORS = frozenset("/\\_-. ")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """An `@word` in a line of the message box: where its `@` is, and what follows it."""
+
+    start: int
+    query: str
+
+
+def mention_at(line: str, column: int) -> Mention | None:
+    """The `@word` that ends at ``column``: its `@` starts the line or follows a space, so an
+    e-mail address (``bob@example.com``) is none."""
+    head = line[:column]
+    at = head.rfind("@")
+    if at < 0 or (at > 0 and not head[at - 1].isspace()):
+        return None
+    query = head[at + 1 :]
+    return None if any(c.isspace() for c in query) else Mention(at, query)
+
+
+def pasted_path(text: str) -> str | None:
+    """The path if ``text`` is one absolute path and nothing else (a file dropped on a terminal
+    is pasted so, often in quotes); else None."""
+    text = text.strip()
+    if len(text) > 1 and text[0] == text[-1] and text[0] in "'\"":
+        text = text[1:-1]
+    if not text or "\n" in text or not os.path.isabs(text):
+        return None
+    return text
 
 
 def ignore_rules(root: Path) -> list[str]:

@@ -288,6 +288,20 @@ class SessionStore(DOMNode):
         """Ask for a reply to ``text`` in the active session; raises Refused saying why not."""
         self._runner.send(self.active, text)
 
+    def send_with_attachments(self, text: str) -> None:
+        """Ask for a reply to ``text`` with the active session's pending attachments, cleared
+        once asked for; raises Refused, keeping them, if no reply can be asked for now."""
+        entry = self.active
+        pending = tuple(entry.attachments) if entry is not None else ()
+        self._runner.send(entry, text, pending)
+        if entry is not None:
+            entry.attachments.clear()
+
+    @property
+    def workspace(self) -> Path:
+        """The working folder: what the `@` picker lists and attachments must be inside."""
+        return self._link.workspace
+
     def retry(self, session_id: str) -> None:
         """Answer the last user message again, dropping what came after it; raises Refused."""
         self._runner.retry(self.get(session_id))
