@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import inspect
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Unpack
+from typing import TYPE_CHECKING, Any, Unpack
 
 from agentry.context import Plan, policy_of
 from agentry.context.keeper import ContextKeeper
@@ -54,7 +55,12 @@ from agentry.sessions.branches import unanswered_turn
 from agentry.sessions.session import AgentSession, now
 from agentry.tools import Tool, ToolRegistry, Workspace, default_tools
 
+if TYPE_CHECKING:  # agentry.mcp loads the MCP SDK: only once a server is configured
+    from agentry.mcp import McpHub, ServerConfig
+
 DEFAULT_SYSTEM_MESSAGE = "You are a helpful AI assistant."
+# How long the first request waits for MCP servers still starting (their tools join the turn).
+MCP_START_WAIT = 10.0
 
 # The answer to a tool call that needs approval: exactly True runs it, a dict of edited arguments
 # runs it with those; anything else (False, None, 0, "yes", "no", ...) or an exception raised by
@@ -105,6 +111,7 @@ class Agent:
         self.clock = clock  # stamps every message the agent adds (``_created_at``)
         self.workspace = Workspace(Path(workspace) if workspace else Path.cwd())
         self.tools = ToolRegistry()
+        self.mcp: McpHub | None = None  # MCP servers' tools, offered beside ``tools``
         self.context = ContextKeeper(self.provider)  # what of a session each request sends
         self.sessions: dict[str, AgentSession] = {}
         self._in_flight: dict[str, _ReplyInProgress] = {}  # by session id
@@ -152,18 +159,51 @@ class Agent:
     ) -> Tool:
         return self.tools.add_custom_tool(schema, executor, **options)
 
+    # -- MCP servers ------------------------------------------------------------------------
+
+    def use_mcp(self, hub: McpHub) -> None:
+        """Offer the tools of ``hub``'s servers (a client's own hub, started by it)."""
+        self.mcp = hub
+
+    def add_mcp_server(self, name: str, config: ServerConfig | Mapping[str, Any]) -> None:
+        """Add an MCP server, in the settings.json shape (``{"command": ..., "args": [...]}``
+        or ``{"url": ..., "headers": {...}}``), and start it in the background (now when
+        called on the event loop, else with the first request). ValueError if it is wrong."""
+        from agentry.mcp import McpHub
+
+        if self.mcp is None:
+            self.mcp = McpHub()
+        self.mcp.add(name, config)
+        with contextlib.suppress(RuntimeError):  # no running loop: started by ``stream``
+            asyncio.get_running_loop()
+            self.mcp.start()
+
+    def _offered(self, session: AgentSession) -> ToolRegistry:
+        """The tools a request in ``session`` offers: the agent's own, and those of the MCP
+        servers not switched off in the session (an MCP name taken by one of ours is left out)."""
+        if self.mcp is None:
+            return self.tools
+        from agentry.mcp.switches import servers_off
+
+        offered = ToolRegistry(self.tools.get(name) for name in self.tools.names())
+        for tool in self.mcp.tools(off=servers_off(session.metadata)):
+            if tool.name not in offered:
+                offered.register(tool)
+        return offered
+
     async def _run_tool(self, call: ToolCallEvent, session: AgentSession) -> ToolResultEvent:
         arguments = call.arguments
+        tools = self._offered(session)
         try:
             if call.problem:
                 raise ToolError(
                     f"{call.name} was not run: {call.problem}. Call it again with "
                     "the arguments as a JSON object."
                 )
-            tool = self.tools.get(call.name)  # an unknown name is a ToolError the model sees
+            tool = tools.get(call.name)  # an unknown name is a ToolError the model sees
             if tool.needs_approval:
                 arguments = await self._approved_arguments(call, tool, session)
-            content = await self.tools.execute(call.name, arguments)
+            content = await tools.execute(call.name, arguments)
         except ToolError as exc:
             return ToolResultEvent(call.id, call.name, f"Error: {exc}", is_error=True)
         return ToolResultEvent(call.id, call.name, content)
@@ -257,6 +297,10 @@ class Agent:
             return
         if notice := self._unsupported(session, wanted):
             yield NoticeEvent(notice)
+        if self.mcp is not None:
+            if not self.mcp.running:  # servers added before the loop ran
+                self.mcp.start()
+            await self.mcp.settled(MCP_START_WAIT)
         sent = {k: v for k, v in wanted.items() if k in self.provider.supported_params}
         try:
             async with contextlib.aclosing(self._calls(session, model, sent)) as events:
@@ -311,7 +355,7 @@ class Agent:
                     checked_stream(
                         self.provider,
                         request,
-                        self.tools.specs() or None,
+                        self._offered(session).specs() or None,
                         model=model,
                         reply_timeout=self.reply_timeout,
                         params=params,
@@ -361,7 +405,8 @@ class Agent:
         without asking the server (``await agent.context.length(model, metadata)`` asks)."""
         model = model or self.provider.model
         length = self.context.known(model, session.metadata)
-        return self.context.plan(session.messages, session.metadata, length, self.tools.specs())
+        tools = self._offered(session).specs()
+        return self.context.plan(session.messages, session.metadata, length, tools)
 
     async def _fitted(
         self, session: AgentSession, model: str
@@ -370,7 +415,7 @@ class Agent:
         policy "summarise", the summary it added first. ContextFullError under "ask", or when
         even the newest turn does not fit."""
         length = await self.context.length(model, session.metadata)
-        tools = self.tools.specs() or None
+        tools = self._offered(session).specs() or None
         plan = self.context.plan(session.messages, session.metadata, length, tools)
         added = None
         if plan.dropped and policy_of(session.metadata) == "ask":
@@ -389,6 +434,8 @@ class Agent:
         return await self.provider.list_models()
 
     async def aclose(self) -> None:
+        if self.mcp is not None:
+            await self.mcp.aclose()
         await self.provider.aclose()
 
 

@@ -34,6 +34,9 @@ class Settings:
     # Defaults for every session's parameters ({"temperature": 0.7, "system": "..."}): see
     # agentry/params.py and ``default_params``. Checked when the agent is made, not here.
     params: dict[str, Any] | None = None
+    # MCP servers by name, as other MCP clients write them: parsed by agentry/mcp/config.py
+    # (with pydantic) only when there are some, so here it is only checked to be an object.
+    mcpServers: dict[str, Any] | None = None
 
     @classmethod
     def from_json(cls, raw: bytes) -> Settings:
@@ -44,9 +47,9 @@ class Settings:
             raise ValueError("settings.json must hold a JSON object")
         values = {f.name: data[f.name] for f in fields(cls) if f.name in data}
         for key, value in values.items():
-            if key == "params":
+            if key in ("params", "mcpServers"):
                 if not isinstance(value, dict):
-                    raise ValueError("settings.json: 'params' must be an object")
+                    raise ValueError(f"settings.json: {key!r} must be an object")
             elif not optional_str(value):
                 raise ValueError(f"settings.json: {key!r} must be a string")
         return cls(**values)
