@@ -133,17 +133,20 @@ def score(path: str, query: str) -> int | None:
 
 
 def _placed(path: str, lower: str, wanted: str, *, prefer_starts: bool) -> int | None:
+    # The hot loop of ranking (every match of every key press): _starts is inlined as `starts`.
     at, total, last, previous = 0, 0, -2, 0
     for char in wanted:
         place = lower.find(char, at)
         if place < 0:
             return None
-        if prefer_starts and place != last + 1 and not _starts(path, place):
-            place = next(
-                (i for i in range(place + 1, len(lower)) if lower[i] == char and _starts(path, i)),
-                place,
-            )
-        bonus = START_BONUS if _starts(path, place) else 0
+        starts = place == 0 or _starts(path, place)
+        if prefer_starts and not starts and place != last + 1:
+            later = lower.find(char, place + 1)
+            while later >= 0 and not _starts(path, later):
+                later = lower.find(char, later + 1)
+            if later >= 0:
+                place, starts = later, True
+        bonus = START_BONUS if starts else 0
         if place == last + 1:  # a run keeps the bonus of where it began, as in fzf
             bonus = max(bonus, RUN_BONUS, previous)
         elif last >= 0:
@@ -154,12 +157,10 @@ def _placed(path: str, lower: str, wanted: str, *, prefer_starts: bool) -> int |
 
 
 def _starts(path: str, index: int) -> bool:
-    """A segment or word starts at ``index``: the first character, one after a separator, or
-    an upper-case letter after a lower-case one (camelCase)."""
-    if index == 0:
-        return True
-    before, char = path[index - 1], path[index]
-    return before in SEPARATORS or (before.islower() and char.isupper())
+    """A segment or word starts at ``index`` (> 0): after a separator, or an upper-case letter
+    after a lower-case one (camelCase)."""
+    before = path[index - 1]
+    return before in SEPARATORS or (before.islower() and path[index].isupper())
 
 
 def rank(paths: Iterable[str], query: str, limit: int = LISTED) -> list[str]:
