@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+from agentry.attachments.model import Pending
 from agentry.messages import CREATED_AT
 from agentry.sessions import branches as tree
 from agentry.sessions.index import StatKey
@@ -43,6 +45,13 @@ class AgentSession:
     branches: list[dict[str, Any]] = field(default_factory=list)
     # Set by SessionManager.load and .sync; None for a session never read from or written to disk.
     disk: DiskState | None = field(default=None, init=False, repr=False)
+    # Attachments of its messages whose bytes may not be stored yet, by sha256: the agent adds
+    # them, SessionManager.save and .sync write them beside the session file. Kept after that
+    # (the bytes stay at hand for the requests of this object's life).
+    pending_attachments: dict[str, Pending] = field(default_factory=dict, init=False, repr=False)
+    # The folder SessionManager keeps its file in, once it has read or written it there (where
+    # its stored attachments are found).
+    history_dir: Path | None = field(default=None, init=False, repr=False)
     # The messages ``branches`` fork off as they were when last looked at (None: ``messages``):
     # ``messages`` is a plain list anyone may change or replace, so each branch call first
     # moves the branches onto what it holds now (or drops those whose fork point is gone).
