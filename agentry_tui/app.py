@@ -151,13 +151,15 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         with Horizontal(id="main"):
             yield Sidebar(id="sidebar")
             with Vertical(id="chat"):
-                yield MessageList(
+                messages = MessageList(
                     self.store.clock,
                     self.active,
                     self.store.model_of(self.active),
                     pacer=self.pacer,
                     id="messages",
                 )
+                messages.attachment_bytes = self.store.attachment_bytes  # before it builds any
+                yield messages
                 yield NewContentHint("↓ new  ctrl+end", id="new-hint")
                 yield AttachmentMenu(
                     lambda: self.store.workspace, self._resource_source, id="attach-menu"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -272,9 +272,9 @@ class SessionStore(DOMNode):
 
     def discard_if_blank(self, session_id: str) -> None:
         """Drop a blank session the person did not name (ctrl+n, the first start's default)
-        once they leave it without a draft: unused, it must not pile up in the list."""
+        once they leave it without a draft or attachment: unused, it must not pile up."""
         entry = self._entries.get(session_id)
-        if entry is None or not entry.blank or entry.named or entry.draft:
+        if entry is None or not entry.blank or entry.named or entry.draft or entry.attachments:
             return
         if session_id == self.active_id:  # (it is left once another is opened)
             return
@@ -296,6 +296,13 @@ class SessionStore(DOMNode):
         self._runner.send(entry, text, pending)
         if entry is not None:
             entry.attachments.clear()
+
+    def attachment_bytes(self, entry: SessionEntry, ref: Mapping[str, Any]) -> bytes | None:
+        """The bytes of an attachment of the session's messages (held since it was sent, else
+        stored beside its file); None if they are gone. Reads the disk: call it in a thread."""
+        from agentry.agent import _attachment_bytes  # TODO(attach): a public name for it
+
+        return _attachment_bytes(entry.session, ref) if entry.session is not None else None  # type: ignore[arg-type]
 
     @property
     def workspace(self) -> Path:

@@ -41,7 +41,7 @@ async def test_at_lists_matching_files_and_enter_attaches_one(app, workspace: Pa
         await pilot.press(*"about @rea")
         await wait_until(pilot, lambda: menu_lines(app)[:2] == ["README.md", "src/reader.py"])
         await pilot.press("enter")
-        await wait_until(pilot, lambda: chips(app) == ["≡ README.md 35 B"])
+        await wait_until(pilot, lambda: chips(app) == [f"≡ README.md {len(README)} B"])
         assert prompt.text == "about "  # the @word became the chip; nothing was sent
         assert not app.query_one(AttachmentMenu).display and not active(app).session.messages[1:]
         assert [p.ref["name"] for p in active(app).attachments] == ["README.md"]
@@ -89,7 +89,7 @@ async def test_a_path_typed_by_hand_and_a_pasted_one(app, workspace: Path) -> No
         app.query_one(Prompt).post_message(events.Paste(str(outside)))
         await pilot.pause(0.2)
         assert prompt.text.endswith(str(outside))  # outside the folder: pasted as text
-        assert [p.ref["name"] for p in active(app).attachments] == ["reader.py", "notes.txt"]
+        assert [p.ref["name"] for p in active(app).attachments] == ["src/reader.py", "notes.txt"]
 
 
 async def test_a_problem_is_said_and_nothing_attached(app, workspace: Path) -> None:
@@ -122,3 +122,34 @@ async def test_a_chip_is_removed_with_delete(app, workspace: Path) -> None:
         await pilot.press("backspace")
         await wait_until(pilot, lambda: not chips(app))
         assert not app.query_one(AttachmentChips).display and app.focused is app.query_one(Prompt)
+
+
+async def test_sending_takes_the_chips_and_the_server_gets_the_file(
+    app, workspace: Path, ollama_server
+) -> None:
+    files(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press(*"@README.md", "space", *"what is this?", "enter")
+        entry = active(app)
+        await wait_until(pilot, lambda: not entry.streaming and len(entry.session.messages) >= 3)
+        sent = ollama_server.requests[-1].body["messages"][-1]
+        assert sent["role"] == "user"
+        assert sent["content"] == f'<file name="README.md">\n{README.rstrip()}\n</file>\n\nwhat is this?'
+        assert not chips(app) and not entry.attachments  # cleared once sent
+        stored = entry.session.messages[-2]
+        assert stored["content"] == "what is this?"
+        assert [ref["name"] for ref in stored["attachments"]] == ["README.md"]
+
+
+async def test_chips_belong_to_their_session(app, workspace: Path) -> None:
+    files(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        first = active(app)
+        await pilot.press(*"@notes.txt", "space")
+        await wait_until(pilot, lambda: len(chips(app)) == 1)
+        await pilot.press("ctrl+n")
+        await wait_until(pilot, lambda: active(app) is not first and not chips(app))
+        app.store.open(first.id)
+        await wait_until(pilot, lambda: chips(app) == ["≡ notes.txt 6 B"])
