@@ -85,7 +85,6 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from agentry.attachments import Pending
-
     from agentry.sessions.search import Hit
 
 # What a request may fail with (Refused, a provider's or a file's error): shown, not raised.
@@ -264,7 +263,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         self.query_one("#new-hint").display = False
         self.query_one(Sidebar).set_active(entry.id)
         prompt.set_draft(entry.draft)
-        self.run_worker(self.query_one(AttachmentChips).show(entry.attachments), group="chips")
+        self._show_chips(entry)
         session = entry.session
         prompt.set_history(
             [content_text(m.get("content")) for m in session.messages if m.get("role") == "user"]
@@ -424,7 +423,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             self.store.send_with_attachments(commands.unescape(text))
             prompt.remember(text)
             prompt.clear()
-            await self.query_one(AttachmentChips).show(())
+            self._show_chips(self.active)
             self.query_one(MessageList).follow()
 
     # -- attachments (issue 21): the @ menu, paths typed or pasted, the chips ---------------
@@ -510,22 +509,27 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         except ERRORS as exc:
             self.notify(str(exc), severity="warning", timeout=8)
             return
-        await self._attached(session_id, pending)
+        self._attached(session_id, pending)
 
-    async def _attached(self, session_id: str, pending: list[Pending]) -> None:
+    def _attached(self, session_id: str, pending: list[Pending]) -> None:
         entry = self.store.get(session_id)
         if entry is None:
             return
         have = {p.ref["sha256"] for p in entry.attachments}
         entry.attachments += [p for p in pending if p.ref["sha256"] not in have]
         if entry is self.active:
-            await self.query_one(AttachmentChips).show(entry.attachments)
+            self._show_chips(entry)
 
-    async def on_chip_removed(self, message: Chip.Removed) -> None:
+    def _show_chips(self, entry: SessionEntry | None) -> None:
+        pending = list(entry.attachments) if entry is not None else []
+        chips = self.query_one(AttachmentChips)
+        self.run_worker(chips.show(pending), group="chips", exclusive=True)
+
+    def on_chip_removed(self, message: Chip.Removed) -> None:
         if (entry := self.active) is None or message.index >= len(entry.attachments):
             return
         del entry.attachments[message.index]
-        await self.query_one(AttachmentChips).show(entry.attachments)
+        self._show_chips(entry)
         if not entry.attachments:
             self.query_one(Prompt).focus()
 

@@ -21,8 +21,10 @@ def preview(text: str, lines: int = PREVIEW_LINES) -> tuple[str, int]:
     """The first ``lines`` lines of ``text`` (each cut at PREVIEW_WIDTH), and how many lines
     are left out."""
     all_lines = text.splitlines()
-    head = [line if len(line) <= PREVIEW_WIDTH else line[:PREVIEW_WIDTH] + "…" for line in
-            all_lines[:lines]]
+    head = [
+        line if len(line) <= PREVIEW_WIDTH else line[:PREVIEW_WIDTH] + "…"
+        for line in all_lines[:lines]
+    ]
     return "\n".join(head), max(0, len(all_lines) - lines)
 
 

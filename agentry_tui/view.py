@@ -76,8 +76,12 @@ class ShownMessage(NamedTuple):
 
 def _attachments(refs: Any) -> tuple[ShownAttachment, ...]:
     return tuple(
-        ShownAttachment(ref, visible(str(ref.get("name", ""))), human_size(ref.get("size")),
-                        ref.get("kind") == "image")
+        ShownAttachment(
+            ref,
+            visible(str(ref.get("name", ""))),
+            human_size(ref.get("size")),
+            ref.get("kind") == "image",
+        )
         for ref in refs or ()
         if isinstance(ref, Mapping)
     )

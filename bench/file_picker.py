@@ -112,7 +112,9 @@ def main() -> None:
         rows.append(("list_files", f"median {listed:.1f} ms"))
         first = listed + common.median(timed_ms(lambda: rank(listing, ""), args.runs))
         verdict = "met" if first < TARGET_MS else "MISSED"
-        rows.append(("first results (@)", f"{first:.1f} ms (target < {TARGET_MS:.0f} ms: {verdict})"))
+        rows.append(
+            ("first results (@)", f"{first:.1f} ms (target < {TARGET_MS:.0f} ms: {verdict})")
+        )
         for query in QUERIES:
             ranked = common.median(timed_ms(lambda q=query: rank(listing, q), args.runs))
             found = len(rank(listing, query, limit=MAX_FILES))

@@ -297,12 +297,13 @@ class SessionStore(DOMNode):
         if entry is not None:
             entry.attachments.clear()
 
-    def attachment_bytes(self, entry: SessionEntry, ref: Mapping[str, Any]) -> bytes | None:
+    def attachment_bytes(self, entry: SessionEntry | None, ref: Mapping[str, Any]) -> bytes | None:
         """The bytes of an attachment of the session's messages (held since it was sent, else
         stored beside its file); None if they are gone. Reads the disk: call it in a thread."""
         from agentry.agent import _attachment_bytes  # TODO(attach): a public name for it
 
-        return _attachment_bytes(entry.session, ref) if entry.session is not None else None  # type: ignore[arg-type]
+        session = entry.session if entry is not None else None
+        return _attachment_bytes(session, ref) if session is not None else None  # type: ignore[arg-type]
 
     @property
     def workspace(self) -> Path:

@@ -28,7 +28,9 @@ def kind_mark(ref: AttachmentRef) -> str:
 
 def chip_label(ref: AttachmentRef) -> str:
     """ "≡ notes.txt 1.2 KB": its kind, its (safe, shortened) name, its size."""
-    return f"{kind_mark(ref)} {cut_middle(visible(ref['name']), NAME_WIDTH)} {human_size(ref['size'])}"
+    return (
+        f"{kind_mark(ref)} {cut_middle(visible(ref['name']), NAME_WIDTH)} {human_size(ref['size'])}"
+    )
 
 
 class Chip(Static, can_focus=True):

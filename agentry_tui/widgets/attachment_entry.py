@@ -31,7 +31,7 @@ LoadBytes = Callable[[Mapping[str, Any]], bytes | None]
 
 class AttachmentEntry(Static, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "toggle", "Expand", tooltip="Show the whole file, or its first lines")
+        Binding("enter", "expand", "Expand", tooltip="Show the whole file, or its first lines")
     ]
 
     expanded = reactive(False)
@@ -83,12 +83,12 @@ class AttachmentEntry(Static, can_focus=True):
             parts += ["\n", (body, "$text-muted")]
         return Content.assemble(*parts)
 
-    def action_toggle(self) -> None:
+    def action_expand(self) -> None:
         if self._text is not None:
             self.expanded = not self.expanded
 
     def on_click(self) -> None:
-        self.action_toggle()
+        self.action_expand()
 
     def watch_expanded(self) -> None:
         self.refresh(layout=True)

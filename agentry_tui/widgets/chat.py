@@ -144,7 +144,7 @@ class MessageList(AnchoredToThisLayout, VerticalScroll):
         self._later: LoadLater | None = None
         self.selected: int | None = None  # the index of the selected message
         # The stored bytes of an attachment of a session's prompt (the app sets it: the store's)
-        self.attachment_bytes: Callable[[SessionEntry, Mapping[str, Any]], bytes | None] = (
+        self.attachment_bytes: Callable[[SessionEntry | None, Mapping[str, Any]], bytes | None] = (
             lambda _entry, _ref: None
         )
 

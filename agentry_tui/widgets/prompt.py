@@ -153,7 +153,11 @@ class Prompt(TextArea):
             event.prevent_default()
             self.post_message(self.MenuKey(event.key))
             return
-        if event.key == "space" and (mention := self.mention()) and self._take_path(mention.query, True):
+        if (
+            event.key == "space"
+            and (mention := self.mention())
+            and self._take_path(mention.query, True)
+        ):
             event.stop()
             event.prevent_default()
             self.take_mention()

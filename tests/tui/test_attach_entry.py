@@ -30,9 +30,12 @@ def test_image_dimensions_from_each_format() -> None:
     sof = b"\xff\xc0\x00\x11\x08" + struct.pack(">HH", 300, 200)  # height, width
     jpeg = b"\xff\xd8" + b"\xff\xe0\x00\x04ab" + sof + bytes(10)
     assert image_dimensions(jpeg) == (200, 300)
-    vp8x = b"RIFF\x00\x00\x00\x00WEBPVP8X" + bytes(8) + (99).to_bytes(3, "little") + (
-        49
-    ).to_bytes(3, "little")
+    vp8x = (
+        b"RIFF\x00\x00\x00\x00WEBPVP8X"
+        + bytes(8)
+        + (99).to_bytes(3, "little")
+        + (49).to_bytes(3, "little")
+    )
     assert image_dimensions(vp8x) == (100, 50)
     assert image_dimensions(b"\x89PNG\r\n\x1a\n\x00") is None  # cut short
     assert image_dimensions(b"plain text") is None
@@ -45,14 +48,23 @@ def test_preview_is_the_first_lines_and_counts_the_rest() -> None:
 
 
 def test_the_view_model_has_the_attachments_of_a_prompt_only() -> None:
-    ref = {"kind": "text", "name": "a\x1b[2Jb.txt", "media_type": "text/plain", "size": 2048,
-           "sha256": "0" * 64}
+    ref = {
+        "kind": "text",
+        "name": "a\x1b[2Jb.txt",
+        "media_type": "text/plain",
+        "size": 2048,
+        "sha256": "0" * 64,
+    }
     shown = ShownMessage.of({"role": "user", "content": "q", "attachments": [ref]}, NOW)
     assert [(a.name, a.size, a.is_image) for a in shown.attachments] == [
         ("a␛[2Jb.txt", "2.0 KB", False)
     ]
-    assert ShownMessage.of({"role": "assistant", "content": "q", "attachments": [ref]}, NOW) \
-        .attachments == ()
+    assert (
+        ShownMessage.of(
+            {"role": "assistant", "content": "q", "attachments": [ref]}, NOW
+        ).attachments
+        == ()
+    )
 
 
 async def _send_with_files(app: AgentryApp, pilot, workspace: Path) -> None:  # type: ignore[no-untyped-def]

@@ -135,7 +135,10 @@ async def test_sending_takes_the_chips_and_the_server_gets_the_file(
         await wait_until(pilot, lambda: not entry.streaming and len(entry.session.messages) >= 3)
         sent = ollama_server.requests[-1].body["messages"][-1]
         assert sent["role"] == "user"
-        assert sent["content"] == f'<file name="README.md">\n{README.rstrip()}\n</file>\n\nwhat is this?'
+        assert (
+            sent["content"]
+            == f'<file name="README.md">\n{README.rstrip()}\n</file>\n\nwhat is this?'
+        )
         assert not chips(app) and not entry.attachments  # cleared once sent
         stored = entry.session.messages[-2]
         assert stored["content"] == "what is this?"
