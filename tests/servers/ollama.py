@@ -32,7 +32,8 @@ class OllamaServer(ScriptedServer):
         super().reset()
         self.context_length = 131072  # llama3.2's, as its model_info says
         self.num_ctx: int | None = None  # a Modelfile's PARAMETER num_ctx, shown in "parameters"
-        self.capabilities = ["completion", "tools"]  # /api/show's; "vision": takes images
+        # /api/show's ("vision": takes images); None: left out, as before Ollama 0.6.4.
+        self.capabilities: list[str] | None = ["completion", "tools"]
 
     def route(self, method: str, path: str):  # type: ignore[override]
         if (method, path) == ("GET", "/api/tags"):
@@ -87,9 +88,9 @@ class OllamaServer(ScriptedServer):
                     "llama.embedding_length": 3072,
                     "tokenizer.ggml.model": "gpt2",
                 },
-                "capabilities": self.capabilities,
                 "modified_at": "2024-12-07T09:32:18.757212583-08:00",
-            },
+            }
+            | ({} if self.capabilities is None else {"capabilities": self.capabilities}),
         )
 
     async def chat(self, request: Request, out: Responder) -> None:
