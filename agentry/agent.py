@@ -186,7 +186,7 @@ class Agent:
             asyncio.get_running_loop()
             self.mcp.start()
 
-    def _offered(self, session: AgentSession) -> ToolRegistry:
+    def offered(self, session: AgentSession) -> ToolRegistry:
         """The tools a request in ``session`` offers: the agent's own, and those of the MCP
         servers not switched off in the session (an MCP name taken by one of ours is left out)."""
         if self.mcp is None:
@@ -201,7 +201,7 @@ class Agent:
 
     async def _run_tool(self, call: ToolCallEvent, session: AgentSession) -> ToolResultEvent:
         arguments = call.arguments
-        tools = self._offered(session)
+        tools = self.offered(session)
         try:
             if call.problem:
                 raise ToolError(
@@ -433,7 +433,7 @@ class Agent:
                     checked_stream(
                         self.provider,
                         request,
-                        self._offered(session).specs() or None,
+                        self.offered(session).specs() or None,
                         model=model,
                         reply_timeout=self.reply_timeout,
                         params=params,
@@ -483,7 +483,7 @@ class Agent:
         without asking the server (``await agent.context.length(model, metadata)`` asks)."""
         model = model or self.provider.model
         length = self.context.known(model, session.metadata)
-        tools = self._offered(session).specs()
+        tools = self.offered(session).specs()
         return self.context.plan(session.messages, session.metadata, length, tools)
 
     async def _fitted(
@@ -493,7 +493,7 @@ class Agent:
         policy "summarise", the summary it added first. ContextFullError under "ask", or when
         even the newest turn does not fit."""
         length = await self.context.length(model, session.metadata)
-        tools = self._offered(session).specs() or None
+        tools = self.offered(session).specs() or None
         plan = self.context.plan(session.messages, session.metadata, length, tools)
         added = None
         if plan.dropped and policy_of(session.metadata) == "ask":

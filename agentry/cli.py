@@ -26,14 +26,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import json
 import signal
 import sys
+import threading
 from argparse import Namespace
 from typing import Any
 
 from agentry import commands, params
 from agentry.agent import Agent, Approval
+from agentry.attachments import Pending, read_attachment
 from agentry.cli_args import parse_args
 from agentry.cli_input import one_prompt, read_piped
 from agentry.cli_output import ReplyView, Terminal, arguments_text
@@ -49,7 +52,7 @@ from agentry.context.pins import set_pinned
 from agentry.context.texts import policy_set_text
 from agentry.context.window import POLICY_KEY
 from agentry.errors import AgentryError, ProviderError, Refused, SessionCorruptError
-from agentry.events import ToolCallEvent
+from agentry.events import MessageAdded, ToolCallEvent
 from agentry.export_target import export_session
 from agentry.messages import is_truncated
 from agentry.providers import Provider
@@ -189,9 +192,27 @@ async def make_agent(args: Namespace, approvals: Approvals) -> tuple[Agent, str]
     provider = build_provider(choice, args.model, args.endpoint, settings)
     system, params = default_params(settings)  # new sessions' defaults
     agent = Agent(llm=provider, approve=approvals, system_message=system, **params)
+    mcp_problems = start_mcp(agent, settings.mcpServers)
     started = choice.reason if choice.name is None else await _started(provider, choice)
     agent.load_default_tools()
-    return agent, started
+    return agent, "\n".join([started, *mcp_problems])
+
+
+def start_mcp(agent: Agent, raw: object) -> list[str]:
+    """Give ``agent`` the settings' MCP servers, started by its first turn (this client's loop
+    runs only during turns); what is wrong with the entries that cannot be used, each named.
+    The SDK loads in a thread meanwhile: start-up does not wait for it."""
+    if not raw:
+        return []
+    from agentry.mcp import McpHub, parse_servers
+
+    configs, bad = parse_servers(raw)
+    if configs:
+        agent.use_mcp(McpHub(configs))
+        threading.Thread(
+            target=importlib.import_module, args=("agentry.mcp.connection",), daemon=True
+        ).start()
+    return [f"MCP server not started: {error}" for error in bad.values()]
 
 
 async def _started(provider: Provider, choice: ProviderChoice) -> str:
@@ -227,6 +248,7 @@ class ChatClient:
         self.interactive = approvals.interactive
         self.session = session  # the client's own: the agent is handed it for each turn
         self.running = True
+        self.attached: list[Pending] = []  # /attach: read and checked, for the next message
 
     @property
     def session_id(self) -> str:
@@ -329,11 +351,16 @@ class ChatClient:
         loop = asyncio.get_running_loop()
         next_save = loop.time() + AUTOSAVE_S
         try:
-            stream = self.agent.stream(text, self.session)
+            attached = self.attached if text is not None else []
+            stream = self.agent.stream(text, self.session, attachments=attached)
             async with contextlib.aclosing(stream) as events:
                 if text is not None:
-                    await anext(events)  # the agent adds the person's message first:
-                self.save()  # it is on disk before the request goes out
+                    first = await anext(events)  # the agent adds the person's message first:
+                    if isinstance(first, MessageAdded):
+                        self.attached = []  # they went with it
+                    else:
+                        view.show(first)
+                self.save()  # it is on disk, attachments too, before the request goes out
                 async for event in events:
                     view.show(event)
                     if loop.time() >= next_save:
@@ -542,7 +569,8 @@ class ChatClient:
         self.term.line(commands.search_text(query, hits, SEARCH_LIMIT))
 
     def tools(self, _: SlashCommand) -> None:
-        tools = [self.agent.tools.get(name) for name in self.agent.tools.names()]
+        offered = self.agent.offered(self.session)  # with the MCP servers' (once started)
+        tools = [offered.get(name) for name in offered.names()]
         width = max((len(t.name) for t in tools), default=0)
         self.term.line("Tools (those not 'read' ask before they run):")
         for tool in tools:
@@ -650,6 +678,20 @@ class ChatClient:
         params.check_continuable(self.session.messages)
         self.runner.run(self.turn(params.CONTINUE_PROMPT))
 
+    def attach(self, command: SlashCommand) -> None:
+        """/attach PATH: read and check a file now (so a problem shows at once), for the next
+        message; /attach alone lists them, /attach clear drops them."""
+        path = command.args.get("path", "").strip()
+        if not path:
+            self.term.line(commands.attachments_text(p.ref for p in self.attached))
+        elif path == commands.ATTACH_CLEAR:
+            self.term.note(f"Dropped {plural(len(self.attached), 'attachment')}.")
+            self.attached = []
+        else:
+            pending = read_attachment(path, root=self.agent.workspace.root)
+            self.attached.append(pending)
+            self.term.note(commands.attached_text(pending.ref, len(self.attached)))
+
     def _last_truncated(self) -> bool:
         return bool(self.session.messages) and is_truncated(self.session.messages[-1])
 
@@ -689,6 +731,7 @@ HANDLERS = commands.bind(
         "unpin": ChatClient.unpin,
         "set": ChatClient.set,
         "continue": ChatClient.continue_reply,
+        "attach": ChatClient.attach,
     },
 )
 
@@ -702,6 +745,10 @@ def main(argv: list[str] | None = None) -> int:
         from agentry.cli_search import main as search
 
         return search(argv[1:])
+    if argv[:1] == ["mcp"]:  # ``agentry mcp list``; likewise
+        from agentry.cli_mcp import main as mcp
+
+        return mcp(argv[1:])
     args = parse_args(argv)
     for stream in (sys.stdout, sys.stderr):
         stream.reconfigure(errors="replace")  # type: ignore[union-attr]  # any model text prints

@@ -16,6 +16,7 @@ how it runs:
   cat f.py | agentry           the piped text is ONE prompt, sent whole
   cat f.py | agentry "explain" the argument, a blank line, then the piped text
   agentry --lines < script     each line a message or a /command, as typed in a chat
+  agentry mcp list [--json]    the MCP servers of settings.json: their state and tools
 
 When stdout is not a terminal, replies are plain text and notes go to stderr. The exit code is
 1 if a reply or a command failed. Without --session or -c the session is 'default'."""

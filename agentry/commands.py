@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal, TypeVar
 
+from agentry.attachments.model import AttachmentRef, size_text
 from agentry.context.window import POLICIES
 from agentry.errors import Refused
 from agentry.messages import content_text
@@ -150,6 +151,13 @@ COMMANDS: dict[str, CommandSpec] = {
         CommandSpec("continue", (), "Ask the model to go on from a cut reply"),
         CommandSpec("help", (), "Show the commands and keys"),
         CommandSpec("exit", (), "Save the session and quit", frozenset((LINE,))),
+        # Attachments (issue 21): the TUI attaches with its @ picker.
+        CommandSpec(
+            "attach",
+            (Arg("path", required=False, text=True),),
+            "Attach a file or image to the next message; none: list them; clear: drop them",
+            frozenset((LINE,)),
+        ),
     )
 }
 
@@ -477,3 +485,26 @@ def search_text(query: str, hits: list[Hit], limit: int) -> str:
     found = f"{len(hits)} {'match' if len(hits) == 1 else 'matches'}{more}"
     lines = [f"{found}; /resume <id> opens one:"]
     return "\n".join([*lines, *(hit_line(hit) for hit in hits)])
+
+
+# -- attachments ------------------------------------------------------------------------------
+
+ATTACH_CLEAR = "clear"  # /attach clear
+
+
+def attachment_line(ref: AttachmentRef) -> str:
+    """'notes.txt (text, 1.2 KB)'."""
+    return f"{ref['name']} ({ref['kind']}, {size_text(ref['size'])})"
+
+
+def attached_text(ref: AttachmentRef, waiting: int) -> str:
+    others = f" ({plural(waiting, 'attachment')} in all)" if waiting > 1 else ""
+    return f"Attached {attachment_line(ref)} to your next message{others}."
+
+
+def attachments_text(refs: Iterable[AttachmentRef]) -> str:
+    """What /attach alone answers: the attachments waiting for the next message."""
+    lines = [f"  {attachment_line(ref)}" for ref in refs]
+    if not lines:
+        return "No attachments waiting. /attach PATH attaches a file to your next message."
+    return "\n".join(["Attached to your next message:", *lines, "(/attach clear drops them)"])

@@ -2,7 +2,7 @@
 
 The SDK (and pydantic) are imported only when something here is used, so that nothing is
 loaded before a server is configured: ``from agentry.mcp import McpHub`` loads the hub;
-``agentry.mcp.switches`` loads nothing else.
+``agentry.mcp.switches`` loads nothing else. The SDK itself is loaded when a hub starts.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ if TYPE_CHECKING:
         StdioServerConfig,
         parse_servers,
     )
-    from agentry.mcp.hub import (
+    from agentry.mcp.handlers import McpHandlers
+    from agentry.mcp.hub import McpHub
+    from agentry.mcp.model import (
         McpError,
-        McpHandlers,
-        McpHub,
         PromptArgument,
         PromptInfo,
         ResourceContent,
@@ -33,14 +33,14 @@ _WHERE = {
     "ServerConfig": "config",
     "StdioServerConfig": "config",
     "parse_servers": "config",
-    "McpError": "hub",
-    "McpHandlers": "hub",
+    "McpError": "model",
+    "McpHandlers": "handlers",
     "McpHub": "hub",
-    "PromptArgument": "hub",
-    "PromptInfo": "hub",
-    "ResourceContent": "hub",
-    "ResourceInfo": "hub",
-    "ServerState": "hub",
+    "PromptArgument": "model",
+    "PromptInfo": "model",
+    "ResourceContent": "model",
+    "ResourceInfo": "model",
+    "ServerState": "model",
 }
 __all__ = [
     "HttpServerConfig",

@@ -102,5 +102,6 @@ def _problems(exc: ValidationError) -> str:
         if error["type"] == "missing":
             problems.append(f"{where} is missing")
         else:  # pydantic's msg names the expected type, never the (maybe secret) value
-            problems.append(f"{where}: {error['msg']}")
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append(f"{where}: {message}")
     return "; ".join(problems)

@@ -9,15 +9,16 @@ a file whose last lines are its state's ``stderr_tail``: never to the person's t
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import logging
 import os
 import tempfile
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Any, TextIO
 
 import anyio
 import mcp_types as types
@@ -27,14 +28,17 @@ from mcp.shared.exceptions import MCPError
 from agentry.errors import ToolError
 from agentry.mcp.config import HttpServerConfig, ServerConfig, StdioServerConfig
 from agentry.mcp.handlers import McpHandlers
-from agentry.mcp.results import result_text
+from agentry.mcp.model import McpError, ResourceContent, ServerState, Status, Transport
+from agentry.mcp.results import prompt_messages, result_text
 from agentry.providers.redaction import redact
 from agentry.safe_text import clip, visible
 
-Status = Literal["starting", "ready", "failed", "stopped", "disabled"]
 TAIL_LINES = 10
 _TAIL_BYTES = 8192
 _CLIENT = types.Implementation(name="agentry", version="0.1.0")
+# Seconds a server may take to start: its call timeout, but never less (a first `npx -y` or
+# `uvx` run downloads the server).
+MIN_START_TIMEOUT = 30.0
 _MIN_SECRET = 6  # shorter env/header values ("1", "true") are not secrets, and too common
 
 # The SDK logs a server's misbehaviour (a line on stdout that is not JSON-RPC, with a
@@ -43,20 +47,6 @@ _MIN_SECRET = 6  # shorter env/header values ("1", "true") are not secrets, and 
 # reaches the server's state instead; an app that configures logging still gets the records.
 for _name in ("mcp", "client"):
     logging.getLogger(_name).addHandler(logging.NullHandler())
-
-
-@dataclass(frozen=True)
-class ServerState:
-    """What a client shows of one server. ``error`` and ``stderr_tail`` are safe text."""
-
-    name: str
-    status: Status
-    transport: Literal["stdio", "http"]
-    tools: int = 0
-    prompts: int = 0
-    resources: int = 0
-    error: str | None = None
-    stderr_tail: tuple[str, ...] = ()
 
 
 class Connection:
@@ -73,9 +63,7 @@ class Connection:
         self.config = config
         self._handlers = handlers
         self._on_change = on_change
-        transport: Literal["stdio", "http"] = (
-            "stdio" if isinstance(config, StdioServerConfig) else "http"
-        )
+        transport: Transport = "stdio" if isinstance(config, StdioServerConfig) else "http"
         status: Status = "disabled" if config.disabled else "stopped"
         self.state = ServerState(name, status, transport)
         # What the server offered when last ready: kept while it is down, so its tools stay
@@ -158,7 +146,7 @@ class Connection:
                 session = await stack.enter_async_context(
                     ClientSession(read, write, client_info=_CLIENT, **self._callbacks())
                 )
-                with anyio.fail_after(self.config.timeout):
+                with anyio.fail_after(self._start_timeout):
                     await session.initialize()
                     await self._list(session)
                 self._session = session
@@ -172,7 +160,7 @@ class Connection:
                 self._settle()
                 await self._stop.wait()
         except TimeoutError:
-            self._fail(f"did not finish starting within {self.config.timeout:g} s")
+            self._fail(f"did not finish starting within {self._start_timeout:g} s")
         except Exception as exc:  # noqa: BLE001 - any failure of a server is its state
             self._fail(self._reason(exc))
         finally:
@@ -250,7 +238,10 @@ class Connection:
             raise ToolError(self._exited(tool)) from None
         if not isinstance(result, types.CallToolResult):
             raise ToolError(f"MCP server {self._shown} answered {tool} with no tool result.")
-        return self.clean(result_text(self.name, tool, result))
+        try:
+            return self._redacted(result_text(self.name, tool, result))
+        except ToolError as exc:  # the server's own isError text, kept as sent like a result
+            raise ToolError(self._redacted(str(exc))) from None
 
     def _call_failed(self, tool: str, exc: MCPError) -> str:
         if exc.code == types.CONNECTION_CLOSED:
@@ -275,6 +266,37 @@ class Connection:
         self._session = None
         self._fail(reason)
         self._stop.set()
+
+    async def get_prompt(self, name: str, arguments: dict[str, str]) -> list[dict[str, Any]]:
+        session = await self._available()
+        try:
+            result = await session.get_prompt(name, arguments)
+        except MCPError as exc:
+            raise McpError(
+                f"MCP server {self._shown} refused prompt {visible(name)}: "
+                f"{self.clean(exc.message)}"
+            ) from None
+        if not isinstance(result, types.GetPromptResult):
+            raise McpError(f"MCP server {self._shown} gave no prompt for {visible(name)}.")
+        return [{**m, "content": self._redacted(m["content"])} for m in prompt_messages(result)]
+
+    async def read_resource(self, uri: str) -> list[ResourceContent]:
+        session = await self._available()
+        try:
+            result = await session.read_resource(uri)
+        except MCPError as exc:
+            raise McpError(
+                f"MCP server {self._shown} could not read {visible(uri)}: {self.clean(exc.message)}"
+            ) from None
+        if not isinstance(result, types.ReadResourceResult):
+            raise McpError(f"MCP server {self._shown} gave no contents for {visible(uri)}.")
+        return [_content(part) for part in result.contents]
+
+    async def _available(self) -> ClientSession:
+        try:
+            return await self.session()
+        except ToolError as exc:
+            raise McpError(str(exc)) from None
 
     # -- state ------------------------------------------------------------------------------
 
@@ -304,9 +326,19 @@ class Connection:
 
     def clean(self, text: str) -> str:
         """Server or transport text made fit to show: no secret of ours, no control codes."""
+        return visible(self._redacted(text))
+
+    def _redacted(self, text: str) -> str:
+        """``text`` without the values of the server's env or headers: a result goes to the
+        model's provider and into the session file, which need none of them. (Control codes
+        stay: stored text is kept as sent; whatever shows it applies ``visible``.)"""
         for secret in self._secrets:
             text = redact(text, secret)
-        return visible(text)
+        return text
+
+    @property
+    def _start_timeout(self) -> float:
+        return max(self.config.timeout, MIN_START_TIMEOUT)
 
     @property
     def _shown(self) -> str:
@@ -364,6 +396,12 @@ async def _all(list_page: Callable[..., Any], field: str) -> list[Any]:
         cursor = page.next_cursor
         if not cursor:
             return items
+
+
+def _content(part: types.TextResourceContents | types.BlobResourceContents) -> ResourceContent:
+    if isinstance(part, types.TextResourceContents):
+        return ResourceContent(part.uri, part.mime_type, part.text, None)
+    return ResourceContent(part.uri, part.mime_type, None, base64.b64decode(part.blob))
 
 
 def _quoted(exc: Exception) -> str:

@@ -5,20 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from mcp_types import (
-    CreateMessageRequestParams,
-    CreateMessageResult,
-    ElicitRequestParams,
-    ElicitResult,
-    ErrorData,
-)
+if TYPE_CHECKING:  # the SDK's types: loaded with the SDK, when a server starts
+    from mcp_types import (
+        CreateMessageRequestParams,
+        CreateMessageResult,
+        ElicitRequestParams,
+        ElicitResult,
+        ErrorData,
+    )
 
 # Called with the server's name and the request.
 SamplingHandler = Callable[
-    [str, CreateMessageRequestParams], Awaitable[CreateMessageResult | ErrorData]
+    [str, "CreateMessageRequestParams"], Awaitable["CreateMessageResult | ErrorData"]
 ]
-ElicitationHandler = Callable[[str, ElicitRequestParams], Awaitable[ElicitResult | ErrorData]]
+ElicitationHandler = Callable[[str, "ElicitRequestParams"], Awaitable["ElicitResult | ErrorData"]]
 
 
 @dataclass(frozen=True)

@@ -1,26 +1,36 @@
 """McpHub: the configured MCP servers, their states, and their tools, prompts and resources in
 Agentry's terms. Servers start in the background (``start`` returns at once); each lives in
-its own task (see connection.py)."""
+its own task (see connection.py).
+
+Making a hub and adding servers is cheap: the SDK (about 0.7 s of imports) is loaded by
+``start``, so a client may set its hub up before its first frame and start it after.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import base64
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import mcp_types as types
-from mcp.shared.exceptions import MCPError
-
-from agentry.errors import AgentryError, ToolError
-from agentry.mcp.config import ServerConfig, parse_server
-from agentry.mcp.connection import Connection, ServerState
+from agentry.mcp.config import HttpServerConfig, ServerConfig, parse_server
 from agentry.mcp.handlers import ElicitationHandler, McpHandlers, SamplingHandler
+from agentry.mcp.model import (
+    McpError,
+    PromptArgument,
+    PromptInfo,
+    ResourceContent,
+    ResourceInfo,
+    ServerState,
+    Transport,
+)
 from agentry.mcp.names import tool_names
-from agentry.mcp.results import prompt_messages
 from agentry.safe_text import visible
 from agentry.tools.tool import Permission, Tool
+
+if TYPE_CHECKING:
+    import mcp_types as types
+
+    from agentry.mcp.connection import Connection
 
 __all__ = [
     "ElicitationHandler",
@@ -36,45 +46,6 @@ __all__ = [
 ]
 
 
-class McpError(AgentryError):
-    """A server could not do what was asked (not ready, unknown name, it refused)."""
-
-
-@dataclass(frozen=True)
-class PromptArgument:
-    name: str
-    description: str
-    required: bool
-
-
-@dataclass(frozen=True)
-class PromptInfo:
-    server: str
-    name: str
-    description: str
-    arguments: tuple[PromptArgument, ...]
-
-
-@dataclass(frozen=True)
-class ResourceInfo:
-    server: str
-    uri: str
-    name: str
-    mime_type: str | None
-    size: int | None
-    description: str
-
-
-@dataclass(frozen=True)
-class ResourceContent:
-    """One part of a read resource: exactly one of ``text`` and ``data`` is set."""
-
-    uri: str
-    mime_type: str | None
-    text: str | None
-    data: bytes | None
-
-
 class McpHub:
     def __init__(
         self,
@@ -85,7 +56,8 @@ class McpHub:
     ) -> None:
         self.handlers = handlers or McpHandlers()
         self.on_change = on_change
-        self._servers: dict[str, Connection] = {}
+        self._configs: dict[str, ServerConfig] = {}
+        self._connections: dict[str, Connection] = {}  # made by ``start``
         self._started = False
         for name, config in (configs or {}).items():
             self.add(name, config)
@@ -93,15 +65,14 @@ class McpHub:
     def add(self, name: str, config: ServerConfig | Mapping[str, Any]) -> None:
         """Configure a server (the settings shape is accepted); started at once if the hub
         runs. ValueError naming what is wrong."""
-        if name in self._servers:
+        if name in self._configs:
             raise ValueError(f"An MCP server named {visible(name)!r} is already configured.")
         try:
-            parsed = parse_server(config)
+            self._configs[name] = parse_server(config)
         except ValueError as exc:
             raise ValueError(f"MCP server {visible(name)!r}: {exc}.") from None
-        connection = self._servers[name] = Connection(name, parsed, self.handlers, self._changed)
         if self._started:
-            connection.start()
+            self._connection(name).start()
 
     @property
     def running(self) -> bool:
@@ -111,19 +82,32 @@ class McpHub:
     def start(self) -> None:
         """Start every enabled server, each in its own task on the running loop."""
         self._started = True
-        for connection in self._servers.values():
-            connection.start()
+        for name in self._configs:
+            self._connection(name).start()
 
     async def settled(self, timeout: float) -> None:
         """Wait, at most ``timeout`` seconds, until no server is still starting: a request
         sent right after start-up then offers the tools of the servers that came up."""
-        waits = [c.settled() for c in self._servers.values() if c.state.status == "starting"]
+        waits = [
+            asyncio.ensure_future(c.settled())
+            for c in self._connections.values()
+            if c.state.status == "starting"
+        ]
         if waits:
-            await asyncio.wait([asyncio.ensure_future(w) for w in waits], timeout=timeout)
+            await asyncio.wait(waits, timeout=timeout)
 
     async def aclose(self) -> None:
         self._started = False
-        await asyncio.gather(*(c.aclose() for c in self._servers.values()))
+        await asyncio.gather(*(c.aclose() for c in self._connections.values()))
+
+    def _connection(self, name: str) -> Connection:
+        connection = self._connections.get(name)
+        if connection is None:
+            from agentry.mcp.connection import Connection
+
+            connection = Connection(name, self._configs[name], self.handlers, self._changed)
+            self._connections[name] = connection
+        return connection
 
     def _changed(self) -> None:
         if self.on_change is not None:
@@ -132,14 +116,20 @@ class McpHub:
     # -- states and tools -------------------------------------------------------------------
 
     def states(self) -> list[ServerState]:
-        return [c.state for c in self._servers.values()]
+        return [self._state(name, config) for name, config in self._configs.items()]
+
+    def _state(self, name: str, config: ServerConfig) -> ServerState:
+        if (connection := self._connections.get(name)) is not None:
+            return connection.state
+        transport: Transport = "http" if isinstance(config, HttpServerConfig) else "stdio"
+        return ServerState(name, "disabled" if config.disabled else "stopped", transport)
 
     def tools(self, off: Collection[str] = ()) -> list[Tool]:
         """The tools of the servers not in ``off`` that were ready (those down since keep
         theirs: a call starts them again), named uniquely across servers."""
         offered = [
             (c, tool)
-            for c in self._servers.values()
+            for c in self._connections.values()
             if c.name not in off and not c.config.disabled
             for tool in c.tools
         ]
@@ -166,17 +156,8 @@ class McpHub:
     async def get_prompt(
         self, server: str, name: str, arguments: dict[str, str]
     ) -> list[dict[str, Any]]:
-        session = await self._session(server)
-        try:
-            result = await session.get_prompt(name, arguments)
-        except MCPError as exc:
-            raise McpError(
-                f"MCP server {visible(server)} refused prompt {visible(name)}: "
-                f"{self._servers[server].clean(exc.message)}"
-            ) from None
-        if not isinstance(result, types.GetPromptResult):
-            raise McpError(f"MCP server {visible(server)} gave no prompt for {visible(name)}.")
-        return prompt_messages(result)
+        """The prompt's messages as Agentry messages (``{"role", "content": str}``)."""
+        return await self._named(server).get_prompt(name, arguments)
 
     async def list_resources(self) -> list[ResourceInfo]:
         return [
@@ -193,29 +174,15 @@ class McpHub:
         ]
 
     async def read_resource(self, server: str, uri: str) -> list[ResourceContent]:
-        session = await self._session(server)
-        try:
-            result = await session.read_resource(uri)
-        except MCPError as exc:
-            raise McpError(
-                f"MCP server {visible(server)} could not read {visible(uri)}: "
-                f"{self._servers[server].clean(exc.message)}"
-            ) from None
-        if not isinstance(result, types.ReadResourceResult):
-            raise McpError(f"MCP server {visible(server)} gave no contents for {visible(uri)}.")
-        return [_content(part) for part in result.contents]
+        return await self._named(server).read_resource(uri)
 
     def _ready(self) -> list[Connection]:
-        return [c for c in self._servers.values() if c.state.status == "ready"]
+        return [c for c in self._connections.values() if c.state.status == "ready"]
 
-    async def _session(self, server: str) -> Any:
-        connection = self._servers.get(server)
-        if connection is None:
+    def _named(self, server: str) -> Connection:
+        if server not in self._configs:
             raise McpError(f"No MCP server named {visible(server)!r} is configured.")
-        try:
-            return await connection.session()
-        except ToolError as exc:
-            raise McpError(str(exc)) from None
+        return self._connection(server)
 
 
 def _tool(connection: Connection, tool: types.Tool, name: str) -> Tool:
@@ -241,13 +208,7 @@ def permission(annotations: types.ToolAnnotations | None) -> Permission:
     asks: read-only but open-world (the spec's default) is "network" (what it is given may go
     out); one that changes things is "write" if it says its updates are only additive
     (destructiveHint false), else "execute" (effects unknown, the spec's default)."""
-    hints = annotations or types.ToolAnnotations()
-    if hints.read_only_hint is True:
-        return "read" if hints.open_world_hint is False else "network"
-    return "write" if hints.destructive_hint is False else "execute"
-
-
-def _content(part: types.TextResourceContents | types.BlobResourceContents) -> ResourceContent:
-    if isinstance(part, types.TextResourceContents):
-        return ResourceContent(part.uri, part.mime_type, part.text, None)
-    return ResourceContent(part.uri, part.mime_type, None, base64.b64decode(part.blob))
+    if annotations is not None and annotations.read_only_hint is True:
+        return "read" if annotations.open_world_hint is False else "network"
+    destructive = None if annotations is None else annotations.destructive_hint
+    return "write" if destructive is False else "execute"

@@ -27,9 +27,7 @@ def snapshot(session: AgentSession) -> AgentSession:
     # Branch calls make new branch lists, never change one: sharing the list is safe.
     copied.set_tree(list(session.messages), list(session.current_branches()))
     copied.disk = session.disk
-    # The attachments' bytes the save writes beside the file (dict items are never changed).
-    copied.pending_attachments = dict(session.pending_attachments)
-    copied.history_dir = session.history_dir
+    copied.pending_attachments = session.pending_attachments  # added to, never changed
     return copied
 
 

@@ -149,13 +149,16 @@ class AgentSession:
         self._apply(tree.activate(self.messages, self.current_branches(), branch_id))
 
     def edit_message(self, index: int, content: str) -> None:
-        """The active branch becomes messages[:index] and the message with this content; the
-        old message and everything after it are kept as a sibling branch."""
+        """The active branch becomes messages[:index] and the message with this content (and
+        the old one's attachments); the old message and everything after it are kept as a
+        sibling branch."""
         old = self._at(index)
         if old.get("role") == "tool":
             raise tree.BranchError(f"Message {index} is a tool's output, which cannot be edited.")
         messages, branches = tree.fork_off(self.messages, self.current_branches(), index)
         edited = {"role": old["role"], "content": content, CREATED_AT: now().isoformat()}
+        if "attachments" in old:  # the files go with the words that were edited
+            edited["attachments"] = old["attachments"]
         self._apply(([*messages, edited], branches))
 
     def prepare_answer_again(self, index: int) -> None:

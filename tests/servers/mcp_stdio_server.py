@@ -10,9 +10,14 @@ each way a server misbehaves mid-call; ``build()`` is shared with mcp_http_serve
 
 from __future__ import annotations
 
+import sys
+
+if __name__ == "__main__" and "--exit" in sys.argv:  # before the SDK's imports: at once
+    print("cannot start: no database", file=sys.stderr, flush=True)
+    sys.exit(2)
+
 import base64
 import os
-import sys
 import time
 
 import anyio
@@ -96,9 +101,6 @@ def build(name: str = "test") -> MCPServer:
 STARTED = time.time()
 
 if __name__ == "__main__":
-    if "--exit" in sys.argv:
-        print("cannot start: no database", file=sys.stderr, flush=True)
-        sys.exit(2)
     if "--garbage" in sys.argv:
         sys.stdout.buffer.write(b"starting up... not json\n{broken\n\xff\xfe\x1b[31m\n")
         sys.stdout.flush()

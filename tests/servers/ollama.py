@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from tests.servers.base import CUT, Reply, Request, Responder, ScriptedServer, now_rfc3339, paced
+from tests.servers.images import Refused, ollama_images
 
 
 def _line(obj: dict[str, Any]) -> bytes:
@@ -31,6 +32,8 @@ class OllamaServer(ScriptedServer):
         super().reset()
         self.context_length = 131072  # llama3.2's, as its model_info says
         self.num_ctx: int | None = None  # a Modelfile's PARAMETER num_ctx, shown in "parameters"
+        # /api/show's ("vision": takes images); None: left out, as before Ollama 0.6.4.
+        self.capabilities: list[str] | None = ["completion", "tools"]
 
     def route(self, method: str, path: str):  # type: ignore[override]
         if (method, path) == ("GET", "/api/tags"):
@@ -85,9 +88,9 @@ class OllamaServer(ScriptedServer):
                     "llama.embedding_length": 3072,
                     "tokenizer.ggml.model": "gpt2",
                 },
-                "capabilities": ["completion", "tools"],
                 "modified_at": "2024-12-07T09:32:18.757212583-08:00",
-            },
+            }
+            | ({} if self.capabilities is None else {"capabilities": self.capabilities}),
         )
 
     async def chat(self, request: Request, out: Responder) -> None:
@@ -95,6 +98,11 @@ class OllamaServer(ScriptedServer):
         model = body.get("model", "")
         if model not in self.models:
             await out.json(404, {"error": f'model "{model}" not found, try pulling it first'})
+            return
+        try:
+            self.images += ollama_images(body)
+        except Refused as exc:
+            await out.json(400, {"error": str(exc)})
             return
         options = body.get("options") or {}
         reply = self.next_reply(body.get("messages", []), options.get("num_predict"))
