@@ -521,9 +521,11 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             self._show_chips(entry)
 
     def _show_chips(self, entry: SessionEntry | None) -> None:
-        pending = list(entry.attachments) if entry is not None else []
-        chips = self.query_one(AttachmentChips)
-        self.run_worker(chips.show(pending), group="chips", exclusive=True)
+        self._chips(list(entry.attachments) if entry is not None else [])
+
+    @work(group="chips", exclusive=True, exit_on_error=False)
+    async def _chips(self, pending: list[Pending]) -> None:
+        await self.query_one(AttachmentChips).show(pending)
 
     def on_chip_removed(self, message: Chip.Removed) -> None:
         if (entry := self.active) is None or message.index >= len(entry.attachments):

@@ -11,6 +11,7 @@ from textual import events
 from agentry_tui.widgets.attachment_chips import AttachmentChips, Chip
 from agentry_tui.widgets.attachment_menu import AttachmentMenu
 from agentry_tui.widgets.prompt import Prompt
+from tests.mcp.conftest import stdio_entry
 from tests.tui.conftest import SIZE
 from tests.tui.helpers import active, painted, ready, wait_until
 
@@ -156,3 +157,22 @@ async def test_chips_belong_to_their_session(app, workspace: Path) -> None:
         await wait_until(pilot, lambda: active(app) is not first and not chips(app))
         app.store.open(first.id)
         await wait_until(pilot, lambda: chips(app) == ["≡ notes.txt 6 B"])
+
+
+async def test_an_mcp_resource_is_offered_and_attached(app, workspace: Path) -> None:
+    files(workspace)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        agent = app.store.agent
+        assert agent is not None
+        agent.add_mcp_server("notes", stdio_entry())
+        assert agent.mcp is not None
+        await wait_until(pilot, lambda: [s.status for s in agent.mcp.states()] == ["ready"], 30)
+        await pilot.press(*"@hel")
+        await wait_until(pilot, lambda: menu_lines(app)[:1] == ["notes: hello (MCP)"])
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: chips(app) == ["≡ hello 19 B"])
+        (pending,) = active(app).attachments
+        assert pending.data == b"hello from the note"
+        assert pending.ref["source"] == "mcp:notes"
+        await agent.mcp.aclose()
