@@ -161,7 +161,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
                 yield messages
                 yield NewContentHint("↓ new  ctrl+end", id="new-hint")
                 yield AttachmentMenu(
-                    lambda: self.store.workspace, self._resource_source, id="attach-menu"
+                    self.store.workspace_files, self._resource_source, id="attach-menu"
                 )
                 yield AttachmentChips(id="chips")
                 yield Prompt(completer=self._complete, attach=self._attach_path, id="prompt")

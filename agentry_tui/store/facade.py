@@ -31,6 +31,7 @@ from agentry.context.texts import context_text
 from agentry.context.window import POLICY_KEY
 from agentry.errors import Refused, SessionCorruptError
 from agentry.sessions import AgentSession, SessionManager, validate_session_id
+from agentry_tui.file_match import list_files
 from agentry_tui.store.connection import ModelConnection
 from agentry_tui.store.messages import SearchIndexProgress, SessionListChanged, SessionUpdated
 from agentry_tui.store.model import Connection, Generation, SessionEntry
@@ -304,6 +305,11 @@ class SessionStore(DOMNode):
 
         session = entry.session if entry is not None else None
         return _attachment_bytes(session, ref) if session is not None else None  # type: ignore[arg-type]
+
+    def workspace_files(self) -> list[str]:
+        """The files the `@` menu offers (agentry_tui/file_match.py). Reads the disk: call it
+        in a thread."""
+        return list_files(self.workspace)
 
     @property
     def workspace(self) -> Path:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -22,7 +21,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from agentry.safe_text import visible
-from agentry_tui.file_match import Mention, list_files, rank
+from agentry_tui.file_match import Mention, rank
 
 if TYPE_CHECKING:
     from agentry.mcp import ResourceInfo
@@ -49,8 +48,8 @@ def resource_label(server: str, name: str) -> str:
 
 
 class AttachmentMenu(OptionList, can_focus=False):  # the message box keeps the focus
-    """Hidden until ``follow`` is given an `@word`; ``resources`` lists the MCP servers'
-    resources (None: no server is connected)."""
+    """Hidden until ``follow`` is given an `@word`. ``files`` lists the working folder (run in
+    a thread); ``resources`` gives what lists the MCP servers' resources (None: no server)."""
 
     class Chosen(Message):
         def __init__(self, choice: Choice) -> None:
@@ -59,13 +58,13 @@ class AttachmentMenu(OptionList, can_focus=False):  # the message box keeps the 
 
     def __init__(
         self,
-        root: Callable[[], Path],
+        files: Callable[[], list[str]],
         resources: Callable[[], ResourceSource | None],
         *,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
-        self._root, self._resources = root, resources
+        self._list, self._resources = files, resources
         self._files: list[str] | None = None  # None while they are being listed
         self._found: dict[str, ResourceChoice] = {}  # by label
         self._shown: list[Choice] = []  # the options, in order
@@ -85,7 +84,7 @@ class AttachmentMenu(OptionList, can_focus=False):  # the message box keeps the 
         if not self.display:
             self.display = True
             self._files, self._found = None, {}
-            self._list_files(self._root())
+            self._list_files()
             if (source := self._resources()) is not None:
                 self._list_resources(source)
         self._query = mention.query
@@ -114,8 +113,8 @@ class AttachmentMenu(OptionList, can_focus=False):  # the message box keeps the 
         return self._shown[index] if index is not None and index < len(self._shown) else None
 
     @work(thread=True, group="attach-list", exclusive=True, exit_on_error=False)
-    def _list_files(self, root: Path) -> None:
-        files = list_files(root)
+    def _list_files(self) -> None:
+        files = self._list()
         self.app.call_from_thread(self._listed, files)
 
     def _listed(self, files: list[str]) -> None:
