@@ -10,6 +10,7 @@ A cheap regular expression rules out most paths first, so only real matches are 
 from __future__ import annotations
 
 import fnmatch
+import heapq
 import os
 import re
 from collections import deque
@@ -20,7 +21,7 @@ from pathlib import Path
 # Folders never listed: tools' caches and dependencies, thousands of files nobody attaches.
 SKIPPED = frozenset({".git", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".mypy_cache"})
 MAX_FILES = 10_000  # the walk stops here: first results in < 50 ms on a 50,000-file tree
-LISTED = 50  # ranked matches returned at most
+LISTED = 30  # ranked matches returned at most (the menu shows 8 at a time)
 
 START_BONUS = 8  # a character at the start of a segment or word
 RUN_BONUS = 5  # a character right after the previous matched one
@@ -163,16 +164,28 @@ def _starts(path: str, index: int) -> bool:
     return before in SEPARATORS or (before.islower() and path[index].isupper())
 
 
+Match = tuple[int, int, str]  # (-score, length, path): sorts best first
+
+
+def matches(paths: Iterable[str], query: str) -> list[Match]:
+    """The paths matching ``query`` (not empty), scored, in their order. Ranking a big folder
+    is done a slice at a time with this (see AttachmentMenu), so keys are not kept waiting."""
+    search = _pattern(query).search
+    return [
+        (-points, len(path), path)
+        for path in paths
+        if search(path) and (points := score(path, query)) is not None
+    ]
+
+
+def best(found: list[Match], limit: int = LISTED) -> list[str]:
+    """The ``limit`` best of ``found``: highest score, then shorter, then alphabetical."""
+    return [path for _, _, path in heapq.nsmallest(limit, found)]
+
+
 def rank(paths: Iterable[str], query: str, limit: int = LISTED) -> list[str]:
     """The paths matching ``query``, best first (ties: shorter, then alphabetical); all of them
     in their order (up to ``limit``) for an empty query."""
     if not query:
         return list(paths)[:limit]
-    search = _pattern(query).search
-    scored = [
-        (-points, len(path), path)
-        for path in paths
-        if search(path) and (points := score(path, query)) is not None
-    ]
-    scored.sort()
-    return [path for _, _, path in scored[:limit]]
+    return best(matches(paths, query), limit)

@@ -4,12 +4,20 @@ that match what follows `@`, ranked as the person types.
 A dropdown above the message box rather than a picker screen: the message box keeps the focus,
 so the keys typed right after `@` land there whatever the timing (a screen would have to take
 the focus first), the query is the text typed, Esc leaves it as it is, and an e-mail address
-never opens anything. The files are listed once per opening in a thread, and each query is
-ranked in a thread too: typing is never held up by a big folder.
+never opens anything.
+
+The files are listed once per opening, in a thread. Each query is ranked on the event loop a
+slice at a time, giving way to the keys between slices, and a key typed meanwhile starts the
+ranking again (a ranking thread would hold the GIL against the key presses). A query that
+extends the last one ranks only what matched it; a big listing waits for a pause in the typing.
+The menu keeps one height while open (app.tcss): a height that followed the matches had the
+chat above it laid out again at each key, which more than tripled the key-to-paint time after
+`@` (bench/file_picker.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -21,7 +29,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from agentry.safe_text import visible
-from agentry_tui.file_match import Mention, rank
+from agentry_tui.file_match import LISTED, Mention, best, matches
 
 if TYPE_CHECKING:
     from agentry.mcp import ResourceInfo
@@ -40,6 +48,11 @@ class ResourceChoice:
 
 
 Choice = FileChoice | ResourceChoice
+SLICE = 250  # paths ranked between two looks at the keys (~1 ms)
+# A pause after each slice, not a bare yield: a key press takes a few turns of the loop to be
+# painted (app, screen, message box, refresh), and a yield would let a slice run between each.
+PAUSE_S = 0.002
+SETTLE_S = 0.05  # a big listing is ranked once no key came for this long
 ResourceSource = Callable[[], Awaitable[list["ResourceInfo"]]]
 
 
@@ -68,6 +81,7 @@ class AttachmentMenu(OptionList, can_focus=False):  # the message box keeps the 
         self._files: list[str] | None = None  # None while they are being listed
         self._found: dict[str, ResourceChoice] = {}  # by label
         self._shown: list[Choice] = []  # the options, in order
+        self._narrowed: tuple[str, list[str]] = ("", [])  # a query, and every label it matched
         self._query = ""
         self._dismissed: int | None = None  # the `@` Esc closed the menu at
         self.display = False
@@ -83,7 +97,7 @@ class AttachmentMenu(OptionList, can_focus=False):  # the message box keeps the 
             return
         if not self.display:
             self.display = True
-            self._files, self._found = None, {}
+            self._files, self._found, self._narrowed = None, {}, ("", [])
             self._list_files()
             if (source := self._resources()) is not None:
                 self._list_resources(source)
@@ -119,7 +133,7 @@ class AttachmentMenu(OptionList, can_focus=False):  # the message box keeps the 
 
     def _listed(self, files: list[str]) -> None:
         if self.display:
-            self._files = files
+            self._files, self._narrowed = files, ("", [])
             self._rank(self._query)
 
     @work(group="attach-resources", exclusive=True, exit_on_error=False)
@@ -134,17 +148,35 @@ class AttachmentMenu(OptionList, can_focus=False):  # the message box keeps the 
                 resource_label(r.server, r.name): ResourceChoice(r.server, r.uri, r.name)
                 for r in resources
             }
+            self._narrowed = ("", [])
             self._rank(self._query)
 
-    @work(thread=True, group="attach-rank", exclusive=True, exit_on_error=False)
-    def _rank(self, query: str) -> None:
-        labels = rank([*(self._files or ()), *self._found], query)
-        self.app.call_from_thread(self._fill, query, labels)
+    @work(group="attach-rank", exclusive=True, exit_on_error=False)
+    async def _rank(self, query: str) -> None:
+        last, matched = self._narrowed
+        labels = [*(self._files or ()), *self._found]
+        if not query:
+            self._fill(query, labels[:LISTED])
+            return
+        if last and query.startswith(last):  # typed on: only what matched so far can match
+            labels = matched
+        if len(labels) > SLICE:  # typing fast: rank what was typed once the typing pauses
+            await asyncio.sleep(SETTLE_S)
+        found = []
+        for start in range(0, len(labels), SLICE):
+            found += matches(labels[start : start + SLICE], query)
+            await asyncio.sleep(PAUSE_S)  # the keys first; a newer query cancels this one here
+        if self._files is not None:  # the whole listing was ranked
+            self._narrowed = (query, [label for _, _, label in found])
+        self._fill(query, best(found))
 
     def _fill(self, query: str, labels: list[str]) -> None:
         if not self.display or query != self._query:  # closed, or typed on meanwhile
             return
-        self._shown = [self._found.get(label) or FileChoice(label) for label in labels]
+        shown = [self._found.get(label) or FileChoice(label) for label in labels]
+        if shown == self._shown and shown:  # the same matches: nothing to lay out again
+            return
+        self._shown = shown
         self.clear_options()
         if labels:
             self.add_options(Option(_prompt(c)) for c in self._shown)
