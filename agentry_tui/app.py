@@ -441,6 +441,10 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             menu.move(-1 if message.key == "up" else 1)
         elif (choice := menu.choice) is not None:  # enter, tab
             self._choose(choice)
+        else:  # nothing to attach ("ping @bob"): the menu goes, Enter sends as ever
+            menu.dismiss(prompt.mention())
+            if message.key == "enter" and prompt.text.strip():
+                prompt.post_message(Prompt.Submitted(prompt.text))
         prompt.menu_open = menu.display
 
     def on_attachment_menu_chosen(self, message: AttachmentMenu.Chosen) -> None:

@@ -72,6 +72,12 @@ async def test_an_email_address_opens_nothing(app, workspace: Path) -> None:
         assert not app.query_one(AttachmentMenu).display
         await pilot.press("enter")  # and Enter sends as ever
         await wait_until(pilot, lambda: len(active(app).session.messages) >= 2)
+        await wait_until(pilot, lambda: not active(app).streaming)
+        await pilot.press(*"ping @bob")  # a handle that names no file: the menu has nothing
+        await wait_until(pilot, lambda: "No file matches 'bob'" in "".join(menu_lines(app)))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: active(app).session.messages[-2]["content"] == "ping @bob")
+        assert not app.query_one(AttachmentMenu).display
 
 
 async def test_a_path_typed_by_hand_and_a_pasted_one(app, workspace: Path) -> None:
