@@ -249,3 +249,18 @@ def test_a_reference_that_names_a_path_is_refused_on_load(manager: SessionManage
     )
     with pytest.raises(SessionCorruptError, match="attachments.0.sha256"):
         manager.load("h")
+
+
+async def test_a_bare_message_list_cannot_leave_a_reference_without_bytes(
+    vision, workspace: Path, manager: SessionManager
+) -> None:
+    agent = Agent("ollama", workspace=workspace)
+    await agent.chat("look", "spec", attachments=["shot.png"])
+    await agent.aclose()
+    session = agent.get_session("spec")
+    with pytest.raises(ValueError, match="message 1's attachment 'shot.png' has no stored copy"):
+        manager.save_session("spec", session.messages)
+    assert not manager.session_exists("spec")
+    manager.save(session)  # the session holds the bytes
+    manager.save_session("spec", session.messages)  # stored now: the list may be saved
+    assert len(files_of(manager, "spec")) == 1
