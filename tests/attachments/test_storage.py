@@ -188,6 +188,7 @@ async def test_listing_and_search_see_sessions_not_the_folder(
     await turn(agent, session, "a unique word: zanzibar", "notes.txt")
     await agent.aclose()
     manager.sync(session)
+    assert files_of(manager, "l")  # the folder is there, beside the file
     assert [row["id"] for row in manager.list_sessions(include_corrupt=True)] == ["l"]
     assert {hit.session_id for hit in manager.search("zanzibar")} == {"l"}
 
