@@ -100,7 +100,7 @@ class SessionManager:
         return self.history_dir / file_name(session_id)
 
     def attachments_dir(self, session_id: str) -> Path:
-        """The folder of the session's attachment bytes (``<id>_chat.files``, beside its file;
+        """The folder of the session's attachment bytes (``attachments/<id>`` beside its file;
         it exists once the session has an attachment)."""
         return attachments.folder_for(self.history_dir, session_id)
 

@@ -51,7 +51,7 @@ def test_attach_shows_lists_sends_with_the_next_message_and_clears(cli, ollama_s
     user = cli.stored("a")["messages"][1]
     assert user["content"] == "what happened?"
     assert [r["name"] for r in user["attachments"]] == ["notes.txt", "shot.png"]
-    assert len(list((cli.history / "a_chat.files").iterdir())) == 2
+    assert len(list((cli.history / "attachments" / "a").iterdir())) == 2
 
 
 def test_attach_refuses_a_file_outside_and_clear_drops_what_waits(cli, ollama_server) -> None:
@@ -62,4 +62,4 @@ def test_attach_refuses_a_file_outside_and_clear_drops_what_waits(cli, ollama_se
     assert "Dropped 1 attachment." in result.stderr
     assert result.stdout.splitlines() == ["Echo: hello"]
     assert "attachments" not in cli.stored("c")["messages"][1]
-    assert not (cli.history / "c_chat.files").exists()
+    assert not (cli.history / "attachments" / "c").exists()

@@ -149,11 +149,25 @@ async def test_deleting_a_session_leaves_no_orphan_file(
     await turn(agent, session, "look", "shot.png")
     await agent.aclose()
     manager.sync(session)
-    before = set(manager.history_dir.iterdir())
+    keep = agent.new_session("k")  # another session's attachments stay
+    keep.pending_attachments.update(session.pending_attachments)
+    keep.messages.append(session.messages[1])
+    manager.sync(keep)
+
+    def everything() -> set[str]:
+        return {
+            p.relative_to(manager.history_dir).as_posix() for p in manager.history_dir.rglob("*")
+        }
+
+    before, kept = everything(), files_of(manager, "k")
+    assert kept  # the same picture, stored for "k" too
     assert manager.delete_session("d")
-    left = {p.name for p in manager.history_dir.iterdir()}
-    assert {p.name for p in before} - left == {"d_chat.toon", "d_chat.files"}
-    assert not [name for name in left if name.startswith("d_")]
+    assert before - everything() == {
+        "d_chat.toon",
+        "attachments/d",
+        f"attachments/d/{session.messages[1]['attachments'][0]['sha256']}.png",
+    }
+    assert files_of(manager, "k") == kept
 
 
 async def test_rename_moves_the_files_and_fork_keeps_its_own(
