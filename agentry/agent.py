@@ -300,7 +300,7 @@ class Agent:
         """
         session = self._session(session_id)
         try:
-            attached = self._attachments(message, attachments)
+            attached = await self._attachments(message, attachments)
         except AttachmentError as exc:
             yield ErrorEvent(exc)
             return
@@ -351,13 +351,18 @@ class Agent:
         ``prepare_answer_again``."""
         return self.stream(None, session_id, model=model, **params)
 
-    def _attachments(self, message: str | None, attachments: Sequence[Attachment]) -> list[Pending]:
-        """The attachments read and checked (paths against the workspace root); AttachmentError
-        for the first that cannot be attached."""
+    async def _attachments(
+        self, message: str | None, attachments: Sequence[Attachment]
+    ) -> list[Pending]:
+        """The attachments read and checked (paths against the workspace root, in a thread: a
+        large file must not hold up the event loop); AttachmentError for the first that cannot
+        be attached."""
         if attachments and message is None:
             raise AttachmentError("Attachments go with a message; none was given.")
         return [
-            a if isinstance(a, Pending) else read_attachment(a, root=self.workspace.root)
+            a
+            if isinstance(a, Pending)
+            else await asyncio.to_thread(read_attachment, a, root=self.workspace.root)
             for a in attachments
         ]
 
@@ -371,12 +376,17 @@ class Agent:
         take_images = not images or await self.provider.accepts_images(model) is not False
         unsent = Unsent()
         data_of = functools.partial(_attachment_bytes, session)
-        request = [with_attachments(m, data_of, take_images, unsent) for m in request]
-        return request, self._unsent_notice(session, model, unsent)
+
+        def converted() -> list[dict[str, Any]]:
+            return [with_attachments(m, data_of, take_images, unsent) for m in request]
+
+        # Stored files are read, checked and encoded in a thread (megabytes, every request).
+        return await asyncio.to_thread(converted), self._unsent_notice(session, model, unsent)
 
     def _unsent_notice(
         self, session: AgentSession, model: str, unsent: Unsent
     ) -> NoticeEvent | None:
+        """What to say of attachments left out, each said once per session and provider."""
         key = session.session_id, self.provider.name
         images = [r for r in unsent.images if (*key, f"image {r['sha256']}") not in self._said]
         missing = [r for r in unsent.missing if (*key, f"gone {r['sha256']}") not in self._said]

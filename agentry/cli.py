@@ -681,7 +681,7 @@ class ChatClient:
     def attach(self, command: SlashCommand) -> None:
         """/attach PATH: read and check a file now (so a problem shows at once), for the next
         message; /attach alone lists them, /attach clear drops them."""
-        path = command.args.get("path", "").strip()
+        path = _unquoted(command.args.get("path", "").strip())
         if not path:
             self.term.line(commands.attachments_text(p.ref for p in self.attached))
         elif path == commands.ATTACH_CLEAR:
@@ -697,6 +697,13 @@ class ChatClient:
 
 
 SEARCH_LIMIT = 20  # /search hits shown
+
+
+def _unquoted(path: str) -> str:
+    """A path as typed, without the quotes a terminal puts around a dropped or copied one."""
+    if len(path) > 1 and path[0] == path[-1] and path[0] in "\"'":
+        return path[1:-1]
+    return path
 
 
 KEYS = (

@@ -149,15 +149,15 @@ COMMANDS: dict[str, CommandSpec] = {
             "Show the session's parameters, or set one",
         ),
         CommandSpec("continue", (), "Ask the model to go on from a cut reply"),
-        CommandSpec("help", (), "Show the commands and keys"),
-        CommandSpec("exit", (), "Save the session and quit", frozenset((LINE,))),
         # Attachments (issue 21): the TUI attaches with its @ picker.
         CommandSpec(
             "attach",
             (Arg("path", required=False, text=True),),
-            "Attach a file or image to the next message; none: list them; clear: drop them",
+            "Attach a file to the next message (none: list; clear: drop)",
             frozenset((LINE,)),
         ),
+        CommandSpec("help", (), "Show the commands and keys"),
+        CommandSpec("exit", (), "Save the session and quit", frozenset((LINE,))),
     )
 }
 

@@ -1,11 +1,12 @@
-"""The per-session folder of attachment bytes (file I/O, the edge): ``<id>_chat.files`` beside
-``<id>_chat.toon``. Files are named by content hash, so the same bytes attached twice are stored
-once, and a name says nothing of the person's files.
+"""The per-session folder of attachment bytes (file I/O, the edge): ``attachments/<id>/`` in
+the history folder, beside ``<id>_chat.toon``. Files are named by content hash (``<sha256>.png``),
+so the same bytes attached twice are stored once, and a name says nothing of the person's files.
 
-The folder's name cannot be taken by a session (session files end in ``_chat.toon``) and listing
-and search skip it (they read only names a session id gives). Bytes are written before the
-session file that refers to them, so after a crash at any moment every reference on disk has its
-bytes; the worst a crash leaves is a file no message refers to yet, removed with the session.
+One ``attachments`` folder holds them all: no session file can bear that name (they end in
+``_chat.toon``), listing and search skip it (they read only names a session id gives), and a
+listing of 10,000 sessions meets one more entry, not one per session. Bytes are written before
+the session file that refers to them, so after a crash at any moment every reference on disk has
+its bytes; the worst a crash leaves is a file no message refers to yet, removed with the session.
 """
 
 from __future__ import annotations
@@ -21,11 +22,11 @@ from agentry.attachments.model import IMAGE_TYPES, SHA256, AttachmentError, Atta
 from agentry.sessions.ids import validate_session_id
 from agentry.sessions.storage import atomic_write
 
-FOLDER_SUFFIX = "_chat.files"
+FOLDER = "attachments"
 
 
 def folder_for(history_dir: Path, session_id: str) -> Path:
-    return history_dir / (validate_session_id(session_id) + FOLDER_SUFFIX)
+    return history_dir / FOLDER / validate_session_id(session_id)
 
 
 def file_name(ref: AttachmentRef) -> str:
@@ -40,7 +41,7 @@ def write(folder: Path, ref: AttachmentRef, data: bytes) -> None:
     path = folder / file_name(ref)
     if path.is_file() and path.stat().st_size == len(data):
         return
-    folder.mkdir(exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     atomic_write(path, data)
 
 
@@ -79,7 +80,7 @@ def share(source: Path, target: Path, refs: Iterable[AttachmentRef]) -> None:
         name = file_name(ref)
         if (target / name).exists() or not (source / name).is_file():
             continue
-        target.mkdir(exist_ok=True)
+        target.mkdir(parents=True, exist_ok=True)
         try:
             os.link(source / name, target / name)
         except OSError:

@@ -68,20 +68,18 @@ def read_attachment(path: str | os.PathLike[str], *, root: Path) -> Pending:
             f"Cannot attach {shown}: it is outside the working folder {base}{leads}. Only files "
             "inside it can be attached."
         )
+    if real.is_dir():  # before opening: Windows refuses to open a folder as "access denied"
+        raise AttachmentError(f"Cannot attach {shown}: it is a folder, not a file.")
     name = real.relative_to(base).as_posix()
     try:
         with os.fdopen(os.open(real, _OPEN_FLAGS), "rb") as f:
             st = os.fstat(f.fileno())
-            if stat.S_ISDIR(st.st_mode):
-                raise AttachmentError(f"Cannot attach {shown}: it is a folder, not a file.")
-            if not stat.S_ISREG(st.st_mode):
+            if not stat.S_ISREG(st.st_mode):  # a FIFO, a device, a folder put there since
                 raise AttachmentError(f"Cannot attach {shown}: it is not a regular file.")
             head = f.read(HEAD)
             kind: Kind = "image" if image_type(head) else "text"
             _check_size(shown, kind, st.st_size)
             data = head + f.read(cap_for(kind) + 1 - len(head))
-    except IsADirectoryError:  # Windows opens no folder; POSIX fails fstat's check above
-        raise AttachmentError(f"Cannot attach {shown}: it is a folder, not a file.") from None
     except FileNotFoundError:  # gone between resolving and opening
         raise AttachmentError(f"Cannot attach {shown}: there is no such file.") from None
     except OSError as exc:

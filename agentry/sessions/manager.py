@@ -100,7 +100,7 @@ class SessionManager:
         return self.history_dir / file_name(session_id)
 
     def attachments_dir(self, session_id: str) -> Path:
-        """The folder of the session's attachment bytes (``<id>_chat.files``, beside its file;
+        """The folder of the session's attachment bytes (``attachments/<id>`` beside its file;
         it exists once the session has an attachment)."""
         return attachments.folder_for(self.history_dir, session_id)
 
@@ -190,8 +190,26 @@ class SessionManager:
         """Write the session atomically. Without ``metadata`` the stored metadata is kept.
 
         ``messages`` becomes the active branch; the file's other branches are kept wherever
-        their fork point is still in it (see AgentSession for working with branches)."""
+        their fork point is still in it (see AgentSession for working with branches).
+
+        A list of messages holds no attachment bytes: a message whose attachment has no stored
+        copy is refused (ValueError) rather than saved pointing at nothing; ``save`` or ``sync``
+        the AgentSession, which holds them."""
+        self._check_stored(session_id, messages)
         self._write(session_id, messages, metadata, last_activity=now(), created_at=None)
+
+    def _check_stored(self, session_id: str, messages: list[dict[str, Any]]) -> None:
+        refs = [(n, ref) for n, m in enumerate(messages) for ref in refs_of(m)]
+        if not refs:
+            return
+        folder = self.attachments_dir(session_id)
+        for n, ref in refs:
+            if not attachments.has(folder, ref):
+                raise ValueError(
+                    f"Cannot save session {session_id!r}: message {n}'s attachment "
+                    f"{ref.get('name')!r} has no stored copy. Save the AgentSession that holds "
+                    "its bytes with SessionManager.save or .sync."
+                )
 
     def save(self, session: AgentSession) -> None:
         """Write an AgentSession (its branches too), keeping its own last-activity time. A

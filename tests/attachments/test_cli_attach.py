@@ -19,6 +19,7 @@ def cli(tmp_path: Path) -> Iterator[Cli]:
     runner = Cli(tmp_path)
     (runner.workspace / "notes.txt").write_text("disk full at 03:00\n")
     (runner.workspace / "shot.png").write_bytes(PICTURE)
+    (runner.workspace / "my notes.txt").write_text("quoted\n")
     (tmp_path / "outside.txt").write_text("not for the model\n")
     yield runner
     runner.close()
@@ -50,14 +51,15 @@ def test_attach_shows_lists_sends_with_the_next_message_and_clears(cli, ollama_s
     user = cli.stored("a")["messages"][1]
     assert user["content"] == "what happened?"
     assert [r["name"] for r in user["attachments"]] == ["notes.txt", "shot.png"]
-    assert len(list((cli.history / "a_chat.files").iterdir())) == 2
+    assert len(list((cli.history / "attachments" / "a").iterdir())) == 2
 
 
 def test_attach_refuses_a_file_outside_and_clear_drops_what_waits(cli, ollama_server) -> None:
-    script = "/attach ../outside.txt\n/attach notes.txt\n/attach clear\nhello\n"
+    script = "/attach ../outside.txt\n/attach 'my notes.txt'\n/attach clear\nhello\n"
     result = cli.pipe(script, "--lines", "--session", "c")
     assert "Cannot attach ../outside.txt: it is outside the working folder" in result.stderr
+    assert "Attached my notes.txt (text, 7 B)" in result.stderr  # the quotes a drop adds
     assert "Dropped 1 attachment." in result.stderr
     assert result.stdout.splitlines() == ["Echo: hello"]
     assert "attachments" not in cli.stored("c")["messages"][1]
-    assert not (cli.history / "c_chat.files").exists()
+    assert not (cli.history / "attachments" / "c").exists()

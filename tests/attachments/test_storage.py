@@ -149,11 +149,25 @@ async def test_deleting_a_session_leaves_no_orphan_file(
     await turn(agent, session, "look", "shot.png")
     await agent.aclose()
     manager.sync(session)
-    before = set(manager.history_dir.iterdir())
+    keep = agent.new_session("k")  # another session's attachments stay
+    keep.pending_attachments.update(session.pending_attachments)
+    keep.messages.append(session.messages[1])
+    manager.sync(keep)
+
+    def everything() -> set[str]:
+        return {
+            p.relative_to(manager.history_dir).as_posix() for p in manager.history_dir.rglob("*")
+        }
+
+    before, kept = everything(), files_of(manager, "k")
+    assert kept  # the same picture, stored for "k" too
     assert manager.delete_session("d")
-    left = {p.name for p in manager.history_dir.iterdir()}
-    assert {p.name for p in before} - left == {"d_chat.toon", "d_chat.files"}
-    assert not [name for name in left if name.startswith("d_")]
+    assert before - everything() == {
+        "d_chat.toon",
+        "attachments/d",
+        f"attachments/d/{session.messages[1]['attachments'][0]['sha256']}.png",
+    }
+    assert files_of(manager, "k") == kept
 
 
 async def test_rename_moves_the_files_and_fork_keeps_its_own(
@@ -188,6 +202,7 @@ async def test_listing_and_search_see_sessions_not_the_folder(
     await turn(agent, session, "a unique word: zanzibar", "notes.txt")
     await agent.aclose()
     manager.sync(session)
+    assert files_of(manager, "l")  # the folder is there, beside the file
     assert [row["id"] for row in manager.list_sessions(include_corrupt=True)] == ["l"]
     assert {hit.session_id for hit in manager.search("zanzibar")} == {"l"}
 
@@ -249,3 +264,18 @@ def test_a_reference_that_names_a_path_is_refused_on_load(manager: SessionManage
     )
     with pytest.raises(SessionCorruptError, match="attachments.0.sha256"):
         manager.load("h")
+
+
+async def test_a_bare_message_list_cannot_leave_a_reference_without_bytes(
+    vision, workspace: Path, manager: SessionManager
+) -> None:
+    agent = Agent("ollama", workspace=workspace)
+    await agent.chat("look", "spec", attachments=["shot.png"])
+    await agent.aclose()
+    session = agent.get_session("spec")
+    with pytest.raises(ValueError, match="message 1's attachment 'shot.png' has no stored copy"):
+        manager.save_session("spec", session.messages)
+    assert not manager.session_exists("spec")
+    manager.save(session)  # the session holds the bytes
+    manager.save_session("spec", session.messages)  # stored now: the list may be saved
+    assert len(files_of(manager, "spec")) == 1

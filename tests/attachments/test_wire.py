@@ -1,16 +1,21 @@
 """What each provider's server receives for an image and a text file, read the way the service
-documents it (tests/servers/images.py: a server answers 400 to an image in any other form)."""
+documents it (tests/servers/images.py: a server answers 400 to an image in any other form); and
+that a file that cannot be attached sends nothing."""
 
 from __future__ import annotations
 
 import base64
+import os
+import re
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from agentry import Agent
-from agentry.events import NoticeEvent
+from agentry.attachments import AttachmentError
+from agentry.events import ErrorEvent, NoticeEvent
 from tests.attachments.files import JPEG, png
 
 PICTURE = png(4, 3, seed=7)
@@ -131,3 +136,63 @@ async def test_the_session_keeps_references_not_bytes(ollama_server, workspace: 
         ("photo.jpg", "image", len(JPEG)),
         ("logs/app.log", "text", len(LOG)),
     ]
+
+
+def _vanished(root: Path) -> str:
+    (root / "gone.txt").write_text("here a moment ago")
+    (root / "gone.txt").unlink()
+    return "gone.txt"
+
+
+def _huge(root: Path) -> str:
+    with open(root / "huge.log", "wb") as f:
+        f.truncate(200 * 1024 * 1024)  # sparse: nothing written
+    return "huge.log"
+
+
+def _binary(root: Path) -> str:
+    (root / "a.out").write_bytes(b"\x7fELF" + bytes(64))
+    return "a.out"
+
+
+def _outside(root: Path) -> str:
+    (root.parent / "secret.txt").write_text("key")
+    return "../secret.txt"
+
+
+def _symlink_out(root: Path) -> str:
+    (root.parent / "secret.txt").write_text("key")
+    os.symlink(root.parent / "secret.txt", root / "link.txt")
+    return "link.txt"
+
+
+CASES = {
+    "vanished": (_vanished, "there is no such file"),
+    "200 MB": (_huge, "it is 200 MB, and a text file may be at most 256 KB"),
+    "binary": (_binary, "it is a binary file"),
+    "outside": (_outside, "it is outside the working folder"),
+    "symlink out": (_symlink_out, "it is outside the working folder"),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+async def test_a_file_that_cannot_be_attached_sends_and_adds_nothing(
+    ollama_server, tmp_path: Path, case: str
+) -> None:
+    if case == "symlink out" and sys.platform == "win32":
+        pytest.skip("symlinks need privileges on Windows")
+    make, reason = CASES[case]
+    root = tmp_path / "work"
+    root.mkdir()
+    (root / "notes.txt").write_text("fine\n")
+    path = make(root)
+    agent = Agent("ollama", workspace=root)
+    events = [e async for e in agent.stream(ASKED, "n", attachments=["notes.txt", path])]
+    with pytest.raises(AttachmentError, match=f"Cannot attach {re.escape(path)}: {reason}"):
+        await agent.chat(ASKED, "n", attachments=[path])
+    await agent.aclose()
+    assert len(events) == 1 and isinstance(events[0], ErrorEvent)
+    assert isinstance(events[0].error, AttachmentError)
+    assert f"Cannot attach {path}: {reason}" in str(events[0].error)
+    assert [m["role"] for m in agent.get_session("n").messages] == ["system"]  # nothing added
+    assert ollama_server.requests == []  # nothing sent

@@ -32,6 +32,7 @@ COMMAND_NAMES = [
     "/unpin",
     "/set",
     "/continue",
+    "/attach",  # issue 21
     "/help",
     "/exit",
 ]
