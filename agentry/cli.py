@@ -26,11 +26,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import json
 import signal
 import sys
-import threading
 from argparse import Namespace
 from typing import Any
 
@@ -200,8 +198,8 @@ async def make_agent(args: Namespace, approvals: Approvals) -> tuple[Agent, str]
 
 def start_mcp(agent: Agent, raw: object) -> list[str]:
     """Give ``agent`` the settings' MCP servers, started by its first turn (this client's loop
-    runs only during turns); what is wrong with the entries that cannot be used, each named.
-    The SDK loads in a thread meanwhile: start-up does not wait for it."""
+    runs only during turns, and start-up does not wait for the SDK's 0.7 s of imports); what
+    is wrong with the entries that cannot be used, each named."""
     if not raw:
         return []
     from agentry.mcp import McpHub, parse_servers
@@ -209,9 +207,6 @@ def start_mcp(agent: Agent, raw: object) -> list[str]:
     configs, bad = parse_servers(raw)
     if configs:
         agent.use_mcp(McpHub(configs))
-        threading.Thread(
-            target=importlib.import_module, args=("agentry.mcp.connection",), daemon=True
-        ).start()
     return [f"MCP server not started: {error}" for error in bad.values()]
 
 

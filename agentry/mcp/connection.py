@@ -19,8 +19,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import urlsplit
 
 import anyio
+import httpx2
 import mcp_types as types
 from mcp.client.session import ClientRequestContext, ClientSession, IncomingMessage
 from mcp.shared.exceptions import MCPError
@@ -143,8 +145,9 @@ class Connection:
         try:
             async with contextlib.AsyncExitStack() as stack:
                 read, write = await stack.enter_async_context(self._transport(stack))
+                watched = _Watched(read, self._ended_by_server)
                 session = await stack.enter_async_context(
-                    ClientSession(read, write, client_info=_CLIENT, **self._callbacks())
+                    ClientSession(watched, write, client_info=_CLIENT, **self._callbacks())
                 )
                 with anyio.fail_after(self._start_timeout):
                     await session.initialize()
@@ -261,6 +264,12 @@ class Connection:
             f"again on the next call{tail if self.state.stderr_tail else ''}."
         )
 
+    def _ended_by_server(self) -> None:
+        """The server's side closed (it exited, or the HTTP session ended) while we did not
+        ask: down until the next call starts it again."""
+        if not self._stop.is_set() and self.state.status == "ready":
+            self._lost("exited")
+
     def _lost(self, reason: str) -> None:
         """The connection is gone: end the task (it leaves the SDK's contexts) and say so."""
         self._session = None
@@ -314,15 +323,23 @@ class Connection:
 
     def _reason(self, exc: BaseException) -> str:
         exc = _leaf(exc)
-        if isinstance(exc, FileNotFoundError) and isinstance(self.config, StdioServerConfig):
-            where = f" (in {self.config.cwd})" if self.config.cwd and exc.filename else ""
-            return f"command not found: {self.config.command}{where}"
-        if isinstance(exc, PermissionError) and isinstance(self.config, StdioServerConfig):
-            return f"command cannot be run (permission denied): {self.config.command}"
+        config = self.config
         if isinstance(exc, MCPError) and exc.code == types.CONNECTION_CLOSED:
             return "exited before it was ready" if self.state.status == "starting" else "exited"
         text = str(exc).strip()
-        return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+        detail = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+        if isinstance(config, StdioServerConfig):
+            if isinstance(exc, FileNotFoundError):
+                return f"command not found: {config.command}"
+            if isinstance(exc, PermissionError):
+                return f"command cannot be run (permission denied): {config.command}"
+            return detail
+        where = _shown_url(config.url)
+        if isinstance(exc, httpx2.TransportError):
+            return f"cannot reach {where}: {detail}"
+        if isinstance(exc, MCPError):
+            return f"{where} answered: {text}"
+        return f"{where}: {detail}"
 
     def clean(self, text: str) -> str:
         """Server or transport text made fit to show: no secret of ours, no control codes."""
@@ -398,6 +415,45 @@ async def _all(list_page: Callable[..., Any], field: str) -> list[Any]:
             return items
 
 
+class _Watched:
+    """A transport's read stream that says when it ends (the SDK's session does not)."""
+
+    def __init__(self, inner: Any, on_end: Callable[[], None]) -> None:
+        self._inner = inner
+        self._on_end = on_end
+
+    def __getattr__(self, name: str) -> Any:  # last_context and whatever else is read
+        return getattr(self._inner, name)
+
+    async def receive(self) -> Any:
+        try:
+            return await self._inner.receive()
+        except anyio.EndOfStream:
+            self._on_end()
+            raise
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    def __aiter__(self) -> _Watched:
+        return self
+
+    async def __anext__(self) -> Any:
+        try:
+            return await self._inner.__anext__()
+        except StopAsyncIteration:
+            self._on_end()
+            raise
+
+    async def __aenter__(self) -> _Watched:
+        await self._inner.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> bool | None:
+        result: bool | None = await self._inner.__aexit__(*exc_info)
+        return result
+
+
 def _content(part: types.TextResourceContents | types.BlobResourceContents) -> ResourceContent:
     if isinstance(part, types.TextResourceContents):
         return ResourceContent(part.uri, part.mime_type, part.text, None)
@@ -412,6 +468,14 @@ def _quoted(exc: Exception) -> str:
     except (IndexError, KeyError, TypeError):
         return ""
     return f": {clip(line, 80)!r}" if isinstance(line, str) else ""
+
+
+def _shown_url(url: str) -> str:
+    """The URL without what may be a secret in it (user:password@, the query)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"
 
 
 def _leaf(exc: BaseException) -> BaseException:

@@ -3,10 +3,14 @@ model asks for a tool, the agent approves it (or not), the result reaches the ne
 
 from __future__ import annotations
 
+import asyncio
 import json
+
+import mcp_types as types
 
 from agentry import Agent
 from agentry.events import ToolResultEvent
+from agentry.mcp import McpHandlers, McpHub
 from agentry.mcp.switches import with_server_off
 from agentry.safe_text import is_safe
 from tests.mcp.conftest import stdio_entry
@@ -26,6 +30,13 @@ def _last_tool_message(openai_server) -> dict:
     return next(
         m for m in reversed(openai_server.requests[-1].body["messages"]) if m["role"] == "tool"
     )
+
+
+async def _until(condition, timeout: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "timed out waiting"
+        await asyncio.sleep(0.02)
 
 
 async def _results(agent: Agent, text: str, session: str = "s") -> list[ToolResultEvent]:
@@ -82,8 +93,15 @@ async def test_stdio_tools_approved_crash_restart_timeout_and_switch_off(openai_
         (state,) = agent.mcp.states()
         assert state.status == "failed" and "crashing on purpose" in state.stderr_tail
         assert await agent.chat('#tool:t__echo {"text": "back"}', "s") == "Tool said: echo: back"
-        assert await agent.chat("#tool:t__started {}", "s") != started  # a new process
+        again = await agent.chat("#tool:t__started {}", "s")
+        assert again != started  # a new process
         assert agent.mcp.states()[0].status == "ready"
+        # One that exits while idle is seen to (its state says so) and started on the next call.
+        assert await agent.chat("#tool:t__exit_soon {}", "s") == "Tool said: exiting soon"
+        await _until(lambda: agent.mcp.states()[0].status == "failed")
+        assert agent.mcp.states()[0].error == "exited"
+        assert await agent.chat('#tool:t__echo {"text": "up"}', "s") == "Tool said: echo: up"
+        assert await agent.chat("#tool:t__started {}", "s") not in (started, again)
         assert SECRET not in repr(agent.mcp.states()) + repr(agent.mcp.tools()[0])
         # Switched off in the session: its tools are not offered, and cannot be called.
         session = agent.get_session("s")
@@ -104,7 +122,21 @@ async def test_http_server_beside_stdio_same_tool_names_denied_call(
     async def deny(call, tool, session):
         return False
 
+    asked: list[tuple[str, str]] = []
+
+    async def elicit(server: str, params: types.ElicitRequestParams) -> types.ElicitResult:
+        asked.append((server, params.message))
+        return types.ElicitResult(action="accept", content={"name": "Ada"})
+
+    async def sample(server: str, params: types.CreateMessageRequestParams):
+        asked.append((server, params.messages[0].content.text))
+        return types.CreateMessageResult(
+            role="assistant", content=types.TextContent(text="short"), model="test"
+        )
+
     agent = _agent(openai_server, approve=deny)
+    # The client's own hub, with handlers; servers added to it (the settings' shape).
+    agent.use_mcp(McpHub(handlers=McpHandlers(sampling=sample, elicitation=elicit)))
     agent.add_mcp_server("web", {"url": mcp_http_url, "headers": {"Authorization": SECRET}})
     agent.add_mcp_server("t", stdio_entry())
     try:
@@ -116,6 +148,12 @@ async def test_http_server_beside_stdio_same_tool_names_denied_call(
         (denied,) = await _results(agent, '#tool:web__shout {"text": "x"}')
         assert denied.is_error and "declined" in denied.content
         assert openai_server.requests[-1].body["messages"][-1]["role"] == "tool"
+        # Sampling and elicitation reach the handlers, named by server, over both transports.
+        assert await agent.chat("#tool:t__ask_name {}") == "Tool said: accept: Ada"
+        assert await agent.chat('#tool:web__summarise {"text": "long"}') == "Tool said: short"
+        assert asked == [("t", "What is your name?"), ("web", "Summarise: long")]
+        reply = await agent.chat("#tool:t__capabilities {}")
+        assert reply == "Tool said: sampling=True elicitation=True"
         prompts = await agent.mcp.list_prompts()
         assert {(p.server, p.name) for p in prompts} == {("web", "greet"), ("t", "greet")}
         messages = await agent.mcp.get_prompt("web", "greet", {"who": "Ann"})
@@ -131,7 +169,7 @@ async def test_http_server_beside_stdio_same_tool_names_denied_call(
 
 
 async def test_failing_servers_have_clear_states_and_the_agent_answers(openai_server) -> None:
-    agent = _agent(openai_server)
+    agent = _agent(openai_server)  # no handlers: neither capability is advertised
     agent.add_mcp_server("noisy", stdio_entry("--garbage"))
     agent.add_mcp_server("missing", {"command": "agentry-no-such-command", "env": {"K": SECRET}})
     agent.add_mcp_server("early", stdio_entry("--exit"))
@@ -146,11 +184,13 @@ async def test_failing_servers_have_clear_states_and_the_agent_answers(openai_se
         # Lines on stdout that are not JSON-RPC are skipped, named in the tail (shown safely),
         # and the server works.
         noisy = states["noisy"]
-        assert noisy.status == "ready" and noisy.tools == 10
+        assert noisy.status == "ready" and noisy.tools == 14
         assert any("'starting up... not json'" in line for line in noisy.stderr_tail)
         assert any("\\x1b[31m" in line for line in noisy.stderr_tail)  # quoted, not sent
         assert all(is_safe(line) for line in noisy.stderr_tail)
         assert await agent.chat('#tool:noisy__echo {"text": "ok"}') == "Tool said: echo: ok"
+        reply = await agent.chat("#tool:noisy__capabilities {}")
+        assert reply == "Tool said: sampling=False elicitation=False"
         assert not any(
             name.startswith(("missing__", "early__")) for name in _offered(openai_server)
         )

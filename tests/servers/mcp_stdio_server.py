@@ -18,12 +18,19 @@ if __name__ == "__main__" and "--exit" in sys.argv:  # before the SDK's imports:
 
 import base64
 import os
+import threading
 import time
 
 import anyio
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp_types import CallToolResult, ImageContent, TextContent, ToolAnnotations
+from mcp_types import CallToolResult, ImageContent, SamplingMessage, TextContent, ToolAnnotations
+from pydantic import BaseModel
+
+
+class Name(BaseModel):
+    name: str
+
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(12_600)).decode()  # 12,608 bytes: 12.3 KB
@@ -65,6 +72,12 @@ def build(name: str = "test") -> MCPServer:
         os._exit(3)
 
     @server.tool(annotations=READ_ONLY)
+    def exit_soon() -> str:
+        """Answers, then exits while idle."""
+        threading.Timer(0.1, os._exit, (4,)).start()
+        return "exiting soon"
+
+    @server.tool(annotations=READ_ONLY)
     async def hang() -> str:
         """Never answers."""
         await anyio.sleep_forever()
@@ -84,6 +97,32 @@ def build(name: str = "test") -> MCPServer:
     def started() -> float:
         """When this server process started (time.time())."""
         return STARTED
+
+    @server.tool(annotations=READ_ONLY)
+    async def ask_name(ctx: Context) -> str:
+        """Asks the person for their name (an elicitation) and says what came back."""
+        result = await ctx.elicit("What is your name?", Name)
+        return (
+            f"{result.action}: {result.data.name}" if result.action == "accept" else (result.action)
+        )
+
+    @server.tool(annotations=READ_ONLY)
+    async def summarise(text: str, ctx: Context) -> str:
+        """Asks the client's model to summarise the text (a sampling request)."""
+        result = await ctx.session.create_message(
+            [SamplingMessage(role="user", content=TextContent(text=f"Summarise: {text}"))],
+            max_tokens=50,
+            related_request_id=ctx.request_id,
+        )
+        content = result.content
+        return content.text if isinstance(content, TextContent) else repr(content)
+
+    @server.tool(annotations=READ_ONLY)
+    def capabilities(ctx: Context) -> str:
+        """Which of sampling and elicitation the client said it supports."""
+        caps = ctx.client_capabilities
+        assert caps is not None
+        return f"sampling={caps.sampling is not None} elicitation={caps.elicitation is not None}"
 
     @server.prompt()
     def greet(who: str) -> str:
