@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import inspect
+import os
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard, Unpack
 
+from agentry.attachments import AttachmentError, AttachmentRef, Pending, read_attachment
+from agentry.attachments import folder as attachment_folder
+from agentry.attachments.wire import KEY as ATTACHMENTS
+from agentry.attachments.wire import Unsent, refs_of, with_attachments
 from agentry.context import ContextLength, Plan, policy_of
 from agentry.context.keeper import ContextKeeper
 from agentry.context.texts import ask_text, does_not_fit
@@ -72,6 +78,8 @@ Approval = bool | dict[str, Any] | Allow
 # (call, tool) is still called that way.
 Approver = Callable[..., Awaitable[Approval]]
 Clock = Callable[[], datetime]
+# A file to attach: a path (relative to the workspace root), or one already read.
+Attachment = Pending | str | os.PathLike[str]
 
 
 class Agent:
@@ -252,11 +260,14 @@ class Agent:
         self,
         message: str,
         session_id: AgentSession | str = "default",
+        *,
+        attachments: Sequence[Attachment] = (),
         **params: Unpack[ParamValues],
     ) -> str:
         """Send a message and return the final reply text; raises the turn's error if any.
-        ``params`` (temperature=..., ...) apply to this message's reply only."""
-        events = self.stream(message, session_id=session_id, **params)
+        ``attachments``: files (paths inside the workspace) or ``Pending`` ones sent with it
+        (see ``stream``). ``params`` (temperature=..., ...) apply to this message's reply only."""
+        events = self.stream(message, session_id=session_id, attachments=attachments, **params)
         async with contextlib.aclosing(events) as events:
             async for event in events:
                 if isinstance(event, ErrorEvent):
@@ -270,6 +281,7 @@ class Agent:
         message: str | None,
         session_id: AgentSession | str = "default",
         *,
+        attachments: Sequence[Attachment] = (),
         model: str | None = None,
         **params: Unpack[ParamValues],
     ) -> AsyncGenerator[StreamEvent, None]:
@@ -287,18 +299,36 @@ class Agent:
 
         Every message the turn adds to the session is reported as a MessageAdded, the person's
         first: it is in the session before the request goes out, so a client may save it then.
+        ``attachments`` go with the message: paths (relative to the workspace root, and inside
+        it) are read now, text files and PNG/JPEG/WebP/GIF images (see agentry.attachments).
+        The message keeps references (its "attachments"); the bytes wait in the session's
+        ``pending_attachments`` until SessionManager stores them beside the session file. One
+        that cannot be attached ends the turn with an ErrorEvent naming it before anything is
+        added or sent. A model that cannot take images is sent the text, with a NoticeEvent
+        naming the images left out.
+
         Ends with DoneEvent or ErrorEvent. If the consumer is cancelled or stops iterating, the
         HTTP stream is closed and the partial reply stays in the session, marked interrupted.
         """
         session = self._session(session_id)
+        try:
+            attached = await self._attachments(message, attachments)
+        except AttachmentError as exc:
+            yield ErrorEvent(exc)
+            return
+        refs = [p.ref for p in attached]
         if message is not None:
-            if (again := unanswered_turn(session.messages, message)) is not None:
+            again = unanswered_turn(session.messages, message)
+            if again is not None and refs_of(session.messages[again]) == refs:
                 session.prepare_answer_again(again)
                 yield MessageAdded(session.messages[again], again)
             else:
-                yield _append(
-                    session, {"role": "user", "content": message, CREATED_AT: _stamp(self.clock)}
-                )
+                user: dict[str, Any] = {"role": "user", "content": message}
+                if refs:
+                    user[ATTACHMENTS] = refs
+                    session.pending_attachments.update((p.ref["sha256"], p) for p in attached)
+                user[CREATED_AT] = _stamp(self.clock)
+                yield _append(session, user)
         try:
             wanted = merged(
                 self.params, session_params(session.metadata), checked(params) if params else None
@@ -333,6 +363,60 @@ class Agent:
         ``prepare_answer_again``."""
         return self.stream(None, session_id, model=model, **params)
 
+    async def _attachments(
+        self, message: str | None, attachments: Sequence[Attachment]
+    ) -> list[Pending]:
+        """The attachments read and checked (paths against the workspace root, in a thread: a
+        large file must not hold up the event loop); AttachmentError for the first that cannot
+        be attached."""
+        if attachments and message is None:
+            raise AttachmentError("Attachments go with a message; none was given.")
+        return [
+            a
+            if isinstance(a, Pending)
+            else await asyncio.to_thread(read_attachment, a, root=self.workspace.root)
+            for a in attachments
+        ]
+
+    async def _attached(
+        self, session: AgentSession, request: list[dict[str, Any]], model: str
+    ) -> tuple[list[dict[str, Any]], NoticeEvent | None]:
+        """The request with each message's attachments as providers take them (see
+        agentry.attachments.wire), and a notice of what was left out and why, said once per
+        attachment and session."""
+        images = any(r["kind"] == "image" for m in request for r in refs_of(m))
+        take_images = not images or await self.provider.accepts_images(model) is not False
+        unsent = Unsent()
+        data_of = functools.partial(_attachment_bytes, session)
+
+        def converted() -> list[dict[str, Any]]:
+            return [with_attachments(m, data_of, take_images, unsent) for m in request]
+
+        # Stored files are read, checked and encoded in a thread (megabytes, every request).
+        return await asyncio.to_thread(converted), self._unsent_notice(session, model, unsent)
+
+    def _unsent_notice(
+        self, session: AgentSession, model: str, unsent: Unsent
+    ) -> NoticeEvent | None:
+        """What to say of attachments left out, each said once per session and provider."""
+        key = session.session_id, self.provider.name
+        images = [r for r in unsent.images if (*key, f"image {r['sha256']}") not in self._said]
+        missing = [r for r in unsent.missing if (*key, f"gone {r['sha256']}") not in self._said]
+        self._said.update((*key, f"image {r['sha256']}") for r in images)
+        self._said.update((*key, f"gone {r['sha256']}") for r in missing)
+        said = []
+        if images:
+            said.append(
+                f"{_names(images)} not sent: {self.provider.name} model {model} cannot take "
+                "images. The text was sent."
+            )
+        if missing:
+            said.append(
+                f"{_names(missing)} not sent: the stored copy is missing from the session's "
+                "attachments folder."
+            )
+        return NoticeEvent(" ".join(said)) if said else None
+
     def _unsupported(self, session: AgentSession, params: dict[str, Any]) -> str | None:
         """What to say of the parameters the provider cannot send, the first time each is met
         in the session; None if nothing new."""
@@ -358,6 +442,10 @@ class Agent:
                 return
             if summary is not None:
                 yield summary
+            if any(ATTACHMENTS in m for m in request):
+                request, notice = await self._attached(session, request, model)
+                if notice is not None:
+                    yield notice
             reply = self._in_flight[session.session_id] = _ReplyInProgress(
                 self.provider.name, model, self.clock
             )
@@ -451,6 +539,22 @@ class Agent:
         if self.mcp is not None:
             await self.mcp.aclose()
         await self.provider.aclose()
+
+
+def _attachment_bytes(session: AgentSession, ref: AttachmentRef) -> bytes | None:
+    """An attachment's bytes: those the session holds, else its stored copy; None if gone."""
+    pending = session.pending_attachments.get(ref["sha256"])
+    if pending is not None:
+        return pending.data
+    if session.history_dir is None:
+        return None
+    return attachment_folder.read(
+        attachment_folder.folder_for(session.history_dir, session.session_id), ref
+    )
+
+
+def _names(refs: list[AttachmentRef]) -> str:
+    return ", ".join(r["name"] for r in refs) + (" was" if len(refs) == 1 else " were")
 
 
 def _provider_timeouts(provider: Provider) -> Timeouts:

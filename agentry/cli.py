@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from agentry import commands, params
 from agentry.agent import Agent, Approval
+from agentry.attachments import Pending, read_attachment
 from agentry.cli_args import parse_args
 from agentry.cli_input import one_prompt, read_piped
 from agentry.cli_output import ReplyView, Terminal, arguments_text
@@ -50,7 +51,7 @@ from agentry.context.pins import set_pinned
 from agentry.context.texts import policy_set_text
 from agentry.context.window import POLICY_KEY
 from agentry.errors import AgentryError, ProviderError, Refused, SessionCorruptError
-from agentry.events import ToolCallEvent
+from agentry.events import MessageAdded, ToolCallEvent
 from agentry.export_target import export_session
 from agentry.messages import is_truncated
 from agentry.providers import Provider
@@ -266,6 +267,7 @@ class ChatClient:
         self.interactive = approvals.interactive
         self.session = session  # the client's own: the agent is handed it for each turn
         self.running = True
+        self.attached: list[Pending] = []  # /attach: read and checked, for the next message
 
     @property
     def session_id(self) -> str:
@@ -368,11 +370,16 @@ class ChatClient:
         loop = asyncio.get_running_loop()
         next_save = loop.time() + AUTOSAVE_S
         try:
-            stream = self.agent.stream(text, self.session)
+            attached = self.attached if text is not None else []
+            stream = self.agent.stream(text, self.session, attachments=attached)
             async with contextlib.aclosing(stream) as events:
                 if text is not None:
-                    await anext(events)  # the agent adds the person's message first:
-                self.save()  # it is on disk before the request goes out
+                    first = await anext(events)  # the agent adds the person's message first:
+                    if isinstance(first, MessageAdded):
+                        self.attached = []  # they went with it
+                    else:
+                        view.show(first)
+                self.save()  # it is on disk, attachments too, before the request goes out
                 async for event in events:
                     view.show(event)
                     if loop.time() >= next_save:
@@ -715,11 +722,32 @@ class ChatClient:
         params.check_continuable(self.session.messages)
         self.runner.run(self.turn(params.CONTINUE_PROMPT))
 
+    def attach(self, command: SlashCommand) -> None:
+        """/attach PATH: read and check a file now (so a problem shows at once), for the next
+        message; /attach alone lists them, /attach clear drops them."""
+        path = _unquoted(command.args.get("path", "").strip())
+        if not path:
+            self.term.line(commands.attachments_text(p.ref for p in self.attached))
+        elif path == commands.ATTACH_CLEAR:
+            self.term.note(f"Dropped {plural(len(self.attached), 'attachment')}.")
+            self.attached = []
+        else:
+            pending = read_attachment(path, root=self.agent.workspace.root)
+            self.attached.append(pending)
+            self.term.note(commands.attached_text(pending.ref, len(self.attached)))
+
     def _last_truncated(self) -> bool:
         return bool(self.session.messages) and is_truncated(self.session.messages[-1])
 
 
 SEARCH_LIMIT = 20  # /search hits shown
+
+
+def _unquoted(path: str) -> str:
+    """A path as typed, without the quotes a terminal puts around a dropped or copied one."""
+    if len(path) > 1 and path[0] == path[-1] and path[0] in "\"'":
+        return path[1:-1]
+    return path
 
 
 KEYS = (
@@ -755,6 +783,7 @@ HANDLERS = commands.bind(
         "set": ChatClient.set,
         "continue": ChatClient.continue_reply,
         "permissions": ChatClient.permissions,
+        "attach": ChatClient.attach,
     },
 )
 

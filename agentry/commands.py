@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal, TypeVar
 
+from agentry.attachments.model import AttachmentRef, size_text
 from agentry.context.window import POLICIES
 from agentry.errors import Refused
 from agentry.messages import content_text
@@ -157,6 +158,13 @@ COMMANDS: dict[str, CommandSpec] = {
                 Arg("tool", required=False),
             ),
             "List the tools allowed without asking; revoke SERVER TOOL",
+        ),
+        # Attachments (issue 21): the TUI attaches with its @ picker.
+        CommandSpec(
+            "attach",
+            (Arg("path", required=False, text=True),),
+            "Attach a file to the next message (none: list; clear: drop)",
+            frozenset((LINE,)),
         ),
         CommandSpec("help", (), "Show the commands and keys"),
         CommandSpec("exit", (), "Save the session and quit", frozenset((LINE,))),
@@ -552,3 +560,26 @@ def revoked_text(server: str, tool: str, found: bool) -> str:
     if not found:
         return f"{server} {tool} was not allowed without asking; nothing to revoke."
     return f"Revoked: {server} {tool} asks again from its next call, in every session."
+
+
+# -- attachments ------------------------------------------------------------------------------
+
+ATTACH_CLEAR = "clear"  # /attach clear
+
+
+def attachment_line(ref: AttachmentRef) -> str:
+    """'notes.txt (text, 1.2 KB)'."""
+    return f"{ref['name']} ({ref['kind']}, {size_text(ref['size'])})"
+
+
+def attached_text(ref: AttachmentRef, waiting: int) -> str:
+    others = f" ({plural(waiting, 'attachment')} in all)" if waiting > 1 else ""
+    return f"Attached {attachment_line(ref)} to your next message{others}."
+
+
+def attachments_text(refs: Iterable[AttachmentRef]) -> str:
+    """What /attach alone answers: the attachments waiting for the next message."""
+    lines = [f"  {attachment_line(ref)}" for ref in refs]
+    if not lines:
+        return "No attachments waiting. /attach PATH attaches a file to your next message."
+    return "\n".join(["Attached to your next message:", *lines, "(/attach clear drops them)"])

@@ -6,6 +6,9 @@ import json
 from typing import Any
 
 from agentry import messages
+from agentry.attachments.folder import file_name, folder_for
+from agentry.attachments.model import AttachmentRef, size_text
+from agentry.attachments.wire import refs_of
 from agentry.sessions import AgentSession
 from agentry.timefmt import stamp
 from agentry.wording import plural
@@ -36,6 +39,8 @@ def to_markdown(session: AgentSession) -> str:
             text = f"```\n{text}\n```"
         if text:
             lines += [text, ""]
+        if refs := refs_of(message):
+            lines += [*_attachment_links(session, refs), ""]
         for call in message.get("tool_calls") or []:
             function = call.get("function", {})
             args = function.get("arguments")
@@ -55,12 +60,30 @@ def to_markdown(session: AgentSession) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _attachment_links(session: AgentSession, refs: list[AttachmentRef]) -> list[str]:
+    """A list item per attachment: a link to its stored file (an image as an image, which
+    Markdown viewers show), or its name alone while the session has not been saved."""
+    stored = folder_for(session.history_dir, session.session_id) if session.history_dir else None
+    lines = []
+    for ref in refs:
+        label = f"{ref['name']} ({size_text(ref['size'])})".replace("]", "\\]")
+        if stored is None:
+            lines.append(f"- Attached: {label}")
+            continue
+        link = f"[{label}](<{(stored / file_name(ref)).as_uri()}>)"
+        lines.append(f"- Attached: {'!' if ref['kind'] == 'image' else ''}{link}")
+    return lines
+
+
 def to_json(session: AgentSession) -> str:
     data: dict[str, Any] = {
         "session_id": session.session_id,
         "created_at": session.created_at.isoformat(),
         "last_activity": session.last_activity.isoformat(),
         "metadata": session.metadata,
-        "messages": session.messages,
+        "messages": session.messages,  # attachments as their references ("attachments")
     }
+    if session.history_dir is not None and any(refs_of(m) for m in session.messages):
+        # Where the referenced files are: <sha256>.<ext> in this folder.
+        data["attachments_folder"] = str(folder_for(session.history_dir, session.session_id))
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

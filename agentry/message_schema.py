@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, TypeAdapter
 
 Role = Literal["system", "user", "assistant", "tool"]
 
@@ -28,9 +28,22 @@ class ToolCall(BaseModel):
     function: ToolCallFunction
 
 
+class AttachmentRef(BaseModel):
+    """agentry.attachments.model.AttachmentRef: a file or image the message refers to."""
+
+    model_config = ConfigDict(extra="allow")
+    kind: Literal["text", "image"]
+    name: StrictStr
+    media_type: StrictStr
+    size: StrictInt = Field(ge=0)
+    sha256: StrictStr = Field(pattern=r"^[0-9a-f]{64}$")
+    source: StrictStr | None = None
+
+
 class Message(BaseModel):
     model_config = ConfigDict(extra="allow")
     role: Role
+    attachments: list[AttachmentRef] | None = None
     content: str | list[Any] | None = None
     tool_calls: list[ToolCall] | None = None
     tool_call_id: str | None = None

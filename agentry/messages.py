@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Final, TypedDict, cast
 
+from agentry.attachments.model import plain_refs
+
 ROLES = frozenset({"system", "user", "assistant", "tool"})
 
 # Keys starting with this prefix are Agentry's bookkeeping (when a reply was made, by which
@@ -63,8 +65,10 @@ def plainly_valid(message: Any) -> bool:
     if not isinstance(message, dict) or message.get("role") not in ROLES:
         return False
     content, calls = message.get("content"), message.get("tool_calls")
+    refs = message.get("attachments")
     return (
-        (content is None or isinstance(content, str | list))
+        (refs is None or plain_refs(refs))
+        and (content is None or isinstance(content, str | list))
         and optional_str(message.get("tool_call_id"))
         and optional_str(message.get("name"))
         and (calls is None or (isinstance(calls, list) and all(_plain_call(c) for c in calls)))

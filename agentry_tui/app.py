@@ -62,6 +62,13 @@ from agentry_tui.store import (
 from agentry_tui.store.messages import ElicitationRequested, McpChanged, SamplingRequested
 from agentry_tui.store.naming import readable_id
 from agentry_tui.textual_private import read_alt_keys, write_to_terminal
+from agentry_tui.widgets.attachment_chips import AttachmentChips, Chip
+from agentry_tui.widgets.attachment_menu import (
+    AttachmentMenu,
+    FileChoice,
+    ResourceChoice,
+    ResourceSource,
+)
 from agentry_tui.widgets.chat import MessageList
 from agentry_tui.widgets.editor import MessageEditor
 from agentry_tui.widgets.keybar import KeyBar
@@ -79,6 +86,7 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from agentry.agent import Approval
+    from agentry.attachments import Pending
     from agentry.mcp.hub import PromptInfo
     from agentry.sessions.search import Hit
     from agentry.tools.approvals import ApprovalRules
@@ -147,15 +155,21 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         with Horizontal(id="main"):
             yield Sidebar(id="sidebar")
             with Vertical(id="chat"):
-                yield MessageList(
+                messages = MessageList(
                     self.store.clock,
                     self.active,
                     self.store.model_of(self.active),
                     pacer=self.pacer,
                     id="messages",
                 )
+                messages.attachment_bytes = self.store.attachment_bytes  # before it builds any
+                yield messages
                 yield NewContentHint("↓ new  ctrl+end", id="new-hint")
-                yield Prompt(completer=self._complete, id="prompt")
+                yield AttachmentMenu(
+                    self.store.workspace_files, self._resource_source, id="attach-menu"
+                )
+                yield AttachmentChips(id="chips")
+                yield Prompt(completer=self._complete, attach=self._attach_path, id="prompt")
             yield MetadataPanel(id="metadata")
         yield StatusBar(id="status")
         yield KeyBar(id="keys")
@@ -254,6 +268,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         self.query_one("#new-hint").display = False
         self.query_one(Sidebar).set_active(entry.id)
         prompt.set_draft(entry.draft)
+        self._show_chips(entry)
         session = entry.session
         prompt.set_history(
             [content_text(m.get("content")) for m in session.messages if m.get("role") == "user"]
@@ -410,10 +425,124 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
             self._run_command(text.strip())
             return
         with self._shown(toast=True, timeout=6):
-            self.store.send(commands.unescape(text))
+            self.store.send_with_attachments(commands.unescape(text))
             prompt.remember(text)
             prompt.clear()
+            self._show_chips(self.active)
             self.query_one(MessageList).follow()
+
+    # -- attachments (issue 21): the @ menu, paths typed or pasted, the chips ---------------
+
+    def on_prompt_mention_changed(self, message: Prompt.MentionChanged) -> None:
+        menu = self.query_one(AttachmentMenu)
+        menu.follow(message.mention)
+        self.query_one(Prompt).menu_open = menu.display
+
+    def on_prompt_menu_key(self, message: Prompt.MenuKey) -> None:
+        menu, prompt = self.query_one(AttachmentMenu), self.query_one(Prompt)
+        if message.key == "escape":
+            menu.dismiss(prompt.mention())
+        elif message.key in ("up", "down"):
+            menu.move(-1 if message.key == "up" else 1)
+        elif (choice := menu.choice) is not None:  # enter, tab
+            self._choose(choice)
+        else:  # nothing to attach ("ping @bob"): the menu goes, Enter sends as ever
+            menu.dismiss(prompt.mention())
+            if message.key == "enter" and prompt.text.strip():
+                prompt.post_message(Prompt.Submitted(prompt.text))
+        prompt.menu_open = menu.display
+
+    def on_attachment_menu_chosen(self, message: AttachmentMenu.Chosen) -> None:
+        self._choose(message.choice)
+        self.query_one(Prompt).focus()
+
+    def _choose(self, choice: FileChoice | ResourceChoice) -> None:
+        prompt = self.query_one(Prompt)
+        prompt.take_mention()
+        self.query_one(AttachmentMenu).close()
+        prompt.menu_open = False
+        if self.store.active_id is None:
+            return
+        if isinstance(choice, FileChoice):
+            self._read_file(self.store.active_id, self.store.workspace / choice.path)
+        else:
+            self._read_resource(self.store.active_id, choice)
+
+    def _attach_path(self, typed: str, asked: bool) -> bool:
+        """A path typed after `@` (``asked``) or pasted: True if it names a file, which is then
+        read and attached (or its problem shown). A pasted path is taken only inside the
+        working folder; anything else stays text."""
+        root = self.store.workspace
+        path = Path(typed).expanduser()
+        path = path if path.is_absolute() else root / path
+        if self.store.active_id is None or not path.is_file():
+            return False
+        if not asked and not path.resolve().is_relative_to(root.resolve()):
+            return False
+        self._read_file(self.store.active_id, path)
+        return True
+
+    def _resource_source(self) -> ResourceSource | None:
+        hub = self.store.agent.mcp if self.store.agent is not None else None
+        return hub.list_resources if hub is not None else None
+
+    @work(thread=True, group="attach", exit_on_error=False)
+    def _read_file(self, session_id: str, path: Path) -> None:
+        from agentry.attachments import read_attachment
+
+        try:
+            pending = read_attachment(path, root=self.store.workspace)
+        except AgentryError as exc:
+            self.call_from_thread(self.notify, str(exc), severity="warning", timeout=8)
+            return
+        self.call_from_thread(self._attached, session_id, [pending])
+
+    @work(group="attach", exit_on_error=False)
+    async def _read_resource(self, session_id: str, choice: ResourceChoice) -> None:
+        from agentry.attachments import attachment_from_bytes
+
+        hub = self.store.agent.mcp if self.store.agent is not None else None
+        if hub is None:
+            return
+        try:
+            contents = await hub.read_resource(choice.server, choice.uri)
+            pending = [
+                attachment_from_bytes(
+                    c.data if c.data is not None else (c.text or "").encode(),
+                    choice.name,
+                    c.mime_type,
+                    source=f"mcp:{choice.server}",
+                )
+                for c in contents
+            ]
+        except ERRORS as exc:
+            self.notify(str(exc), severity="warning", timeout=8)
+            return
+        self._attached(session_id, pending)
+
+    def _attached(self, session_id: str, pending: list[Pending]) -> None:
+        entry = self.store.get(session_id)
+        if entry is None:
+            return
+        have = {p.ref["sha256"] for p in entry.attachments}
+        entry.attachments += [p for p in pending if p.ref["sha256"] not in have]
+        if entry is self.active:
+            self._show_chips(entry)
+
+    def _show_chips(self, entry: SessionEntry | None) -> None:
+        self._chips(list(entry.attachments) if entry is not None else [])
+
+    @work(group="chips", exclusive=True, exit_on_error=False)
+    async def _chips(self, pending: list[Pending]) -> None:
+        await self.query_one(AttachmentChips).show(pending)
+
+    def on_chip_removed(self, message: Chip.Removed) -> None:
+        if (entry := self.active) is None or message.index >= len(entry.attachments):
+            return
+        del entry.attachments[message.index]
+        self._show_chips(entry)
+        if not entry.attachments:
+            self.query_one(Prompt).focus()
 
     # -- slash commands -------------------------------------------------------------------
 

@@ -115,6 +115,7 @@ PROMPT_KEYS: tuple[tuple[str, str], ...] = (
     ("ctrl+j / shift+enter", "New line (ctrl+j works in every terminal)"),
     ("up / down", "Earlier prompts (on the first / last line)"),
     ("tab", "Complete a /command or a session id"),
+    ("@", "Attach a file or an MCP resource"),
     ("pgup / pgdn", "Scroll the chat a page"),
     ("ctrl+p", "Command palette"),
 )

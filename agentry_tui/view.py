@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from agentry import messages
 from agentry.safe_text import visible
 from agentry.wording import plural
-from agentry_tui.formatting import clock_time, tokens_per_second
+from agentry_tui.formatting import clock_time, human_size, tokens_per_second
 
 STOPPED = "⏹ stopped: this is the partial reply"
 TRUNCATED = "✂ cut at the length limit (max_tokens) · F7 asks the model to go on"
@@ -27,6 +27,15 @@ class ShownCall(NamedTuple):
     id: str | None
     name: str
     arguments: Any
+
+
+class ShownAttachment(NamedTuple):
+    """A file or image attached to a prompt (issue 21): its reference and what its line says."""
+
+    ref: Mapping[str, Any]  # as the message keeps it: finds its stored bytes
+    name: str  # safe to show
+    size: str  # "35 B"
+    is_image: bool
 
 
 class ShownMessage(NamedTuple):
@@ -43,6 +52,7 @@ class ShownMessage(NamedTuple):
     speed: str = ""  # "412 tokens · 38.2 tok/s", if the reply's usage says
     outcome: str = ""  # the line under a reply that did not finish, "" if it did
     is_error: bool = False  # a failed reply or tool result
+    attachments: tuple[ShownAttachment, ...] = ()  # a prompt's files and images
 
     @classmethod
     def of(cls, message: Mapping[str, Any], now: datetime) -> ShownMessage:
@@ -60,7 +70,21 @@ class ShownMessage(NamedTuple):
             speed=_speed(messages.usage(message)),
             outcome=_outcome(error, message) if role == "assistant" else "",
             is_error=bool(error),
+            attachments=_attachments(message.get("attachments")) if role == "user" else (),
         )
+
+
+def _attachments(refs: Any) -> tuple[ShownAttachment, ...]:
+    return tuple(
+        ShownAttachment(
+            ref,
+            visible(str(ref.get("name", ""))),
+            human_size(ref.get("size")),
+            ref.get("kind") == "image",
+        )
+        for ref in refs or ()
+        if isinstance(ref, Mapping)
+    )
 
 
 def _call(call: Mapping[str, Any]) -> ShownCall:

@@ -42,6 +42,13 @@ def to_wire(
         calls = (message.get("tool_calls") or []) if role == "assistant" else []
         if calls and thinking and calls[0].get("id") in thinking:
             blocks.extend(thinking[calls[0]["id"]])
+        blocks.extend(  # images before the text, as the docs advise
+            {
+                "type": "image",
+                "source": {"type": "base64", "media_type": i["media_type"], "data": i["data"]},
+            }
+            for i in message.get("images") or ()
+        )
         if text:
             blocks.append({"type": "text", "text": text})
         blocks.extend(

@@ -22,8 +22,9 @@ INSECURE_HTTP_ENV = "AGENTRY_ALLOW_INSECURE_HTTP"
 
 class Provider(abc.ABC):
     """Streams one model call. Messages come in Agentry's form (OpenAI-style dicts, tool call
-    arguments as dicts, bookkeeping keys already stripped); the provider translates them to its
-    wire format and its stream back to ``ProviderEvent``s, assembling streamed tool calls."""
+    arguments as dicts, bookkeeping keys already stripped; a user message's attached images in
+    ``images``, see agentry.attachments.wire); the provider translates them to its wire format
+    and its stream back to ``ProviderEvent``s, assembling streamed tool calls."""
 
     name: ClassVar[str]
     endpoint: str
@@ -66,6 +67,11 @@ class Provider(abc.ABC):
         ``context_length`` says, which a request cannot change."""
         tokens = await self.context_length(model)
         return ServerLength(tokens) if tokens else None
+
+    async def accepts_images(self, model: str) -> bool | None:
+        """Whether ``model`` takes images: False where it certainly does not (they are then left
+        out, and the person told), True or None (unknown) where they are sent."""
+        return None
 
     def no_models(self) -> str:
         """What to say when the server offers no model at all."""

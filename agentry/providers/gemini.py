@@ -125,7 +125,12 @@ def to_wire(
         if role == "tool":
             name = message.get("name") or names.get(message.get("tool_call_id") or "", "")
             return "user", [{"functionResponse": {"name": name, "response": {"content": text}}}]
-        parts: list[dict[str, Any]] = [{"text": text}] if text else []
+        parts: list[dict[str, Any]] = [  # images before the text, as the docs advise
+            {"inline_data": {"mime_type": i["media_type"], "data": i["data"]}}
+            for i in message.get("images") or ()
+        ]
+        if text:
+            parts.append({"text": text})
         if role != "assistant":
             return role, parts
         for n, call in enumerate(message.get("tool_calls") or []):

@@ -273,6 +273,10 @@ class LocalProvider(Provider):
         self.model = self._model_path().name
         return self.model
 
+    async def accepts_images(self, model: str) -> bool | None:
+        """No: the in-process model is given text only."""
+        return False
+
     async def context_length(self, model: str) -> int | None:
         """The context the model runs with: ``n_ctx`` as asked for, or with 0 (the model's
         own length) the one llama.cpp chose, which needs the model loaded."""

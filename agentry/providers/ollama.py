@@ -62,8 +62,8 @@ def to_wire(message: dict[str, Any]) -> dict[str, Any]:
         ]
     if message["role"] == "tool" and message.get("name"):
         wire["tool_name"] = message["name"]
-    if message.get("images"):
-        wire["images"] = message["images"]
+    if message.get("images"):  # base64 strings, as /api/chat takes them
+        wire["images"] = [i["data"] if isinstance(i, dict) else i for i in message["images"]]
     return wire
 
 
@@ -94,6 +94,14 @@ def shown_context_length(shown: Any) -> int | None:
         return None
     length = info.get(f"{info.get('general.architecture')}.context_length")
     return length if isinstance(length, int) and length > 0 else None
+
+
+def shown_vision(shown: Any) -> bool | None:
+    """Whether an ``/api/show`` answer's ``capabilities`` include "vision"; None without them."""
+    capabilities = shown.get("capabilities") if isinstance(shown, dict) else None
+    if not isinstance(capabilities, list):
+        return None
+    return "vision" in capabilities
 
 
 class OllamaDecoder(Decoder):
@@ -144,6 +152,10 @@ class OllamaProvider(HttpProvider):
     decoder = OllamaDecoder
     supported_params = frozenset(OPTIONS)
 
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._vision: dict[str, bool | None] = {}  # what /api/show said, by model
+
     def missing_model_hint(self, model: str) -> str:
         return f"Run `ollama pull {model}` or choose another with --model."
 
@@ -190,6 +202,17 @@ class OllamaProvider(HttpProvider):
             if {loaded.get("name"), loaded.get("model")} & names and isinstance(length, int):
                 return length if length > 0 else None
         return None
+
+    async def accepts_images(self, model: str) -> bool | None:
+        """What ``/api/show`` says: its ``capabilities`` (Ollama 0.6.4 on) name "vision" for a
+        model that takes images; None where it lists none or cannot be asked."""
+        if model not in self._vision:
+            try:
+                shown = await self.http.post_json("/api/show", {"model": model})
+            except ProviderError:
+                return None
+            self._vision[model] = shown_vision(shown)
+        return self._vision[model]
 
     def no_models(self) -> str:
         return (

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, cast
 
+from agentry.attachments.wire import data_url
 from agentry.errors import ProviderError
 from agentry.events import (
     ProviderEvent,
@@ -72,6 +73,13 @@ def to_wire(message: dict[str, Any]) -> dict[str, Any]:
         wire["content"] = message.get("content") or ""
     elif wire["content"] is None:
         wire["content"] = ""
+    if message.get("images"):  # content parts: the text, then each image as a data URL
+        text = wire["content"]
+        wire["content"] = [{"type": "text", "text": text}] if text else []
+        wire["content"] += [
+            {"type": "image_url", "image_url": {"url": data_url(image)}}
+            for image in message["images"]
+        ]
     return wire
 
 

@@ -27,6 +27,7 @@ def snapshot(session: AgentSession) -> AgentSession:
     # Branch calls make new branch lists, never change one: sharing the list is safe.
     copied.set_tree(list(session.messages), list(session.current_branches()))
     copied.disk = session.disk
+    copied.pending_attachments = session.pending_attachments  # added to, never changed
     return copied
 
 

@@ -12,6 +12,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from agentry.attachments import folder as attachments
+from agentry.attachments.wire import refs_of
 from agentry.errors import SessionCorruptError
 from agentry.sessions import branches as tree
 from agentry.sessions import fileformat
@@ -97,6 +99,11 @@ class SessionManager:
     def path_for(self, session_id: str) -> Path:
         return self.history_dir / file_name(session_id)
 
+    def attachments_dir(self, session_id: str) -> Path:
+        """The folder of the session's attachment bytes (``attachments/<id>`` beside its file;
+        it exists once the session has an attachment)."""
+        return attachments.folder_for(self.history_dir, session_id)
+
     def session_exists(self, session_id: str) -> bool:
         """Whether something holds the session's name: a session, or a file that is not one (a
         folder, a FIFO...), which loading refuses with SessionCorruptError. Either way a new
@@ -158,6 +165,7 @@ class SessionManager:
             metadata=record.metadata,
         )
         session.set_tree(record.messages, record.branches)
+        session.history_dir = self.history_dir
         with self._mutex:
             cached = self._headers.get(session_id)  # the stat key of what _read read
         key = cached[0] if cached is not None else None
@@ -182,14 +190,33 @@ class SessionManager:
         """Write the session atomically. Without ``metadata`` the stored metadata is kept.
 
         ``messages`` becomes the active branch; the file's other branches are kept wherever
-        their fork point is still in it (see AgentSession for working with branches)."""
+        their fork point is still in it (see AgentSession for working with branches).
+
+        A list of messages holds no attachment bytes: a message whose attachment has no stored
+        copy is refused (ValueError) rather than saved pointing at nothing; ``save`` or ``sync``
+        the AgentSession, which holds them."""
+        self._check_stored(session_id, messages)
         self._write(session_id, messages, metadata, last_activity=now(), created_at=None)
+
+    def _check_stored(self, session_id: str, messages: list[dict[str, Any]]) -> None:
+        refs = [(n, ref) for n, m in enumerate(messages) for ref in refs_of(m)]
+        if not refs:
+            return
+        folder = self.attachments_dir(session_id)
+        for n, ref in refs:
+            if not attachments.has(folder, ref):
+                raise ValueError(
+                    f"Cannot save session {session_id!r}: message {n}'s attachment "
+                    f"{ref.get('name')!r} has no stored copy. Save the AgentSession that holds "
+                    "its bytes with SessionManager.save or .sync."
+                )
 
     def save(self, session: AgentSession) -> None:
         """Write an AgentSession (its branches too), keeping its own last-activity time. A
         session never read from or written to disk, with no branches of its own, keeps the
         file's branches as ``save_session`` does."""
         own = session.disk is not None or bool(session.branches)
+        self._store_attachments(session)
         self._write(
             session.session_id,
             session.messages,
@@ -279,6 +306,7 @@ class SessionManager:
         """
         session_id = session.session_id
         path = self.path_for(session_id)
+        self._store_attachments(session)
         ours = [*session.messages, *pending]
         our_branches = session.current_branches()
         try:
@@ -354,6 +382,15 @@ class SessionManager:
             report.adopt(session)
         return report
 
+    def _store_attachments(self, session: AgentSession) -> None:
+        """Write the bytes of the session's attachments beside its file, before the file that
+        refers to them (each file once: named by its hash, kept if already there)."""
+        session.history_dir = self.history_dir
+        if session.pending_attachments:
+            folder = self.attachments_dir(session.session_id)
+            for pending in list(session.pending_attachments.values()):
+                attachments.write(folder, pending.ref, pending.data)
+
     def _on_disk(
         self, session_id: str, path: Path, state: DiskState | None
     ) -> SessionRecord | None:
@@ -411,9 +448,15 @@ class SessionManager:
         session = AgentSession(new_id, messages=copy.deepcopy(source.messages[: upto_index + 1]))
         session.metadata = {"forked_from": {"session": source_id, "message": upto_index}}
         session.title = title
+        session.history_dir = self.history_dir
         with locked(self.history_dir, new_id):
             if self.path_for(new_id).exists():
                 raise FileExistsError(f"A session named {new_id!r} already exists.")
+            attachments.share(
+                self.attachments_dir(source_id),
+                self.attachments_dir(new_id),
+                (ref for m in session.messages for ref in refs_of(m)),
+            )
             record = SessionRecord(
                 new_id,
                 _iso(session.created_at),
@@ -432,13 +475,15 @@ class SessionManager:
         return session
 
     def delete_session(self, session_id: str) -> bool:
-        """Delete the session's file; False if there was none."""
+        """Delete the session's file and its attachments; False if there was no file."""
         path = self.path_for(session_id)
         with locked(self.history_dir, session_id):
             try:
                 path.unlink()
             except FileNotFoundError:
                 return False
+            finally:  # the file first: a crash between leaves bytes no session refers to
+                attachments.remove(self.attachments_dir(session_id))
         with self._mutex:
             self._headers.pop(session_id, None)
             self._trees.pop(session_id, None)
@@ -457,6 +502,7 @@ class SessionManager:
                 raise FileNotFoundError(f"No session named {old_id!r}.")
             record.session_id = new_id
             atomic_write(new_path, fileformat.encode(record))
+            attachments.move(self.attachments_dir(old_id), self.attachments_dir(new_id))
             self.path_for(old_id).unlink()
         with self._mutex:
             self._headers.pop(old_id, None)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+from agentry.attachments.model import Pending
 from agentry.messages import CREATED_AT
 from agentry.sessions import branches as tree
 from agentry.sessions.index import StatKey
@@ -43,6 +45,13 @@ class AgentSession:
     branches: list[dict[str, Any]] = field(default_factory=list)
     # Set by SessionManager.load and .sync; None for a session never read from or written to disk.
     disk: DiskState | None = field(default=None, init=False, repr=False)
+    # Attachments of its messages whose bytes may not be stored yet, by sha256: the agent adds
+    # them, SessionManager.save and .sync write them beside the session file. Kept after that
+    # (the bytes stay at hand for the requests of this object's life).
+    pending_attachments: dict[str, Pending] = field(default_factory=dict, init=False, repr=False)
+    # The folder SessionManager keeps its file in, once it has read or written it there (where
+    # its stored attachments are found).
+    history_dir: Path | None = field(default=None, init=False, repr=False)
     # The messages ``branches`` fork off as they were when last looked at (None: ``messages``):
     # ``messages`` is a plain list anyone may change or replace, so each branch call first
     # moves the branches onto what it holds now (or drops those whose fork point is gone).
@@ -140,13 +149,16 @@ class AgentSession:
         self._apply(tree.activate(self.messages, self.current_branches(), branch_id))
 
     def edit_message(self, index: int, content: str) -> None:
-        """The active branch becomes messages[:index] and the message with this content; the
-        old message and everything after it are kept as a sibling branch."""
+        """The active branch becomes messages[:index] and the message with this content (and
+        the old one's attachments); the old message and everything after it are kept as a
+        sibling branch."""
         old = self._at(index)
         if old.get("role") == "tool":
             raise tree.BranchError(f"Message {index} is a tool's output, which cannot be edited.")
         messages, branches = tree.fork_off(self.messages, self.current_branches(), index)
         edited = {"role": old["role"], "content": content, CREATED_AT: now().isoformat()}
+        if "attachments" in old:  # the files go with the words that were edited
+            edited["attachments"] = old["attachments"]
         self._apply(([*messages, edited], branches))
 
     def prepare_answer_again(self, index: int) -> None:

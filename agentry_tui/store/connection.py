@@ -50,6 +50,11 @@ class ModelConnection:
         # Every agent made, by provider: one switched away from may still be streaming replies.
         self._agents: dict[str, Agent] = {}
 
+    @property
+    def workspace(self) -> Path:
+        """The agent's working folder (the current one unless given)."""
+        return self._workspace or Path.cwd()
+
     def _set(self, state: Connection) -> None:
         self.state = state
         self._report(state)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +31,7 @@ from agentry.context.texts import context_text
 from agentry.context.window import POLICY_KEY
 from agentry.errors import Refused, SessionCorruptError
 from agentry.sessions import AgentSession, SessionManager, validate_session_id
+from agentry_tui.file_match import list_files
 from agentry_tui.store.connection import ModelConnection
 from agentry_tui.store.mcp_link import McpLink
 from agentry_tui.store.messages import SearchIndexProgress, SessionListChanged, SessionUpdated
@@ -276,9 +277,9 @@ class SessionStore(DOMNode):
 
     def discard_if_blank(self, session_id: str) -> None:
         """Drop a blank session the person did not name (ctrl+n, the first start's default)
-        once they leave it without a draft: unused, it must not pile up in the list."""
+        once they leave it without a draft or attachment: unused, it must not pile up."""
         entry = self._entries.get(session_id)
-        if entry is None or not entry.blank or entry.named or entry.draft:
+        if entry is None or not entry.blank or entry.named or entry.draft or entry.attachments:
             return
         if session_id == self.active_id:  # (it is left once another is opened)
             return
@@ -291,6 +292,33 @@ class SessionStore(DOMNode):
     def send(self, text: str) -> None:
         """Ask for a reply to ``text`` in the active session; raises Refused saying why not."""
         self._runner.send(self.active, text)
+
+    def send_with_attachments(self, text: str) -> None:
+        """Ask for a reply to ``text`` with the active session's pending attachments, cleared
+        once asked for; raises Refused, keeping them, if no reply can be asked for now."""
+        entry = self.active
+        pending = tuple(entry.attachments) if entry is not None else ()
+        self._runner.send(entry, text, pending)
+        if entry is not None:
+            entry.attachments.clear()
+
+    def attachment_bytes(self, entry: SessionEntry | None, ref: Mapping[str, Any]) -> bytes | None:
+        """The bytes of an attachment of the session's messages (held since it was sent, else
+        stored beside its file); None if they are gone. Reads the disk: call it in a thread."""
+        from agentry.agent import _attachment_bytes  # TODO(attach): a public name for it
+
+        session = entry.session if entry is not None else None
+        return _attachment_bytes(session, ref) if session is not None else None  # type: ignore[arg-type]
+
+    def workspace_files(self) -> list[str]:
+        """The files the `@` menu offers (agentry_tui/file_match.py). Reads the disk: call it
+        in a thread."""
+        return list_files(self.workspace)
+
+    @property
+    def workspace(self) -> Path:
+        """The working folder: what the `@` picker lists and attachments must be inside."""
+        return self._link.workspace
 
     def retry(self, session_id: str) -> None:
         """Answer the last user message again, dropping what came after it; raises Refused."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentry.context import ContextLength, Plan
 from agentry.events import ToolCallEvent
@@ -24,6 +24,9 @@ from agentry.messages import parse_time, usage
 from agentry.sessions.session import AgentSession
 from agentry.sessions.titles import session_title
 from agentry_tui.formatting import tokens_per_second
+
+if TYPE_CHECKING:
+    from agentry.attachments import Pending
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,7 @@ class DraftState:
     draft: str = ""  # the unsent prompt text, kept while the person is elsewhere
     named: bool = False  # made with an id the person typed: listed while blank, not dropped
     notices: list[Notice] = field(default_factory=list)
+    attachments: list[Pending] = field(default_factory=list)  # chips: sent with the next message
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from textual.dom import DOMNode
@@ -42,6 +42,7 @@ from agentry_tui.store.saver import Saver
 
 if TYPE_CHECKING:
     from agentry.agent import Approval
+    from agentry.attachments import Pending
     from agentry.tools import Tool
 
 
@@ -77,9 +78,12 @@ class ReplyRunner:
             raise Refused(reason)
         return entry
 
-    def send(self, entry: SessionEntry | None, text: str) -> None:
-        """Ask for a reply to ``text``; raises Refused if none can be asked for now."""
-        self._begin(self.check(entry), text)
+    def send(
+        self, entry: SessionEntry | None, text: str, attachments: Sequence[Pending] = ()
+    ) -> None:
+        """Ask for a reply to ``text`` (with ``attachments``); raises Refused if none can be
+        asked for now."""
+        self._begin(self.check(entry), text, attachments)
 
     def retry(self, entry: SessionEntry | None) -> None:
         """Answer the last user message again; the old answer is kept as a sibling of the new
@@ -109,26 +113,30 @@ class ReplyRunner:
         self._host.workers.cancel_group(self._host, entry.id)
         return True
 
-    def _begin(self, entry: SessionEntry, text: str | None) -> None:
+    def _begin(
+        self, entry: SessionEntry, text: str | None, attachments: Sequence[Pending] = ()
+    ) -> None:
         entry.generation = Generation.STREAMING
         entry.error = None
         entry.partial = None
         self._changed(entry)
         self._host.run_worker(
-            self._reply(entry, text),
+            self._reply(entry, text, attachments),
             group=entry.id,
             name=f"reply:{entry.id}",
             exit_on_error=False,
         )
         self._post(SessionUpdated(entry.id))
 
-    async def _reply(self, entry: SessionEntry, text: str | None) -> None:
+    async def _reply(
+        self, entry: SessionEntry, text: str | None, attachments: Sequence[Pending]
+    ) -> None:
         agent = self._connection.agent
         assert agent is not None and entry.session is not None
         loop = asyncio.get_running_loop()
         try:
             model = self._connection.session_model(entry.session.metadata)  # its /model
-            stream = agent.stream(text, entry.session, model=model)
+            stream = agent.stream(text, entry.session, model=model, attachments=attachments)
             async with contextlib.aclosing(stream) as events:
                 if text is not None:  # the agent adds the person's message first
                     self._take(entry, await anext(events))

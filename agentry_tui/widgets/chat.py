@@ -11,8 +11,9 @@ to the selected message (copy, edit, answer again, another branch) is the app's.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from functools import partial
 from typing import Any, ClassVar
 
 from textual import events
@@ -29,6 +30,7 @@ from agentry_tui.pacing import KEPT_LINES, MIN_GROWTH, Pacer
 from agentry_tui.store.model import Notice, PartialReply, SessionEntry
 from agentry_tui.textual_private import AnchoredToThisLayout, LaidOutOnce
 from agentry_tui.view import ShownMessage
+from agentry_tui.widgets.attachment_entry import AttachedUserMessage
 from agentry_tui.widgets.editor import MessageEditor
 from agentry_tui.widgets.messages import (
     AssistantMessage,
@@ -141,6 +143,10 @@ class MessageList(LaidOutOnce, AnchoredToThisLayout, VerticalScroll):
         # messages after them are not built.
         self._later: LoadLater | None = None
         self.selected: int | None = None  # the index of the selected message
+        # The stored bytes of an attachment of a session's prompt (the app sets it: the store's)
+        self.attachment_bytes: Callable[[SessionEntry | None, Mapping[str, Any]], bytes | None] = (
+            lambda _entry, _ref: None
+        )
 
     def compose(self) -> ComposeResult:
         # The session open at start-up is built with the screen, so its first layout and frame
@@ -174,6 +180,9 @@ class MessageList(LaidOutOnce, AnchoredToThisLayout, VerticalScroll):
     ) -> Widget | None:
         role = message.get("role")
         if role == "user":
+            if message.get("attachments"):
+                load = partial(self.attachment_bytes, self.entry)
+                return AttachedUserMessage(message, now, alternatives, load)
             return UserMessage(message, now, alternatives)
         if role == "assistant":
             view = AssistantMessage(message, now, alternatives=alternatives)
@@ -638,7 +647,7 @@ class MessageList(LaidOutOnce, AnchoredToThisLayout, VerticalScroll):
         """Edit the user message at ``index`` in place: its widget gives way to an editor
         (Enter sends it as a new branch, Escape cancels); None if it is not built."""
         widget = self.widget_at(index)
-        if not isinstance(widget, UserMessage):
+        if not isinstance(widget, (UserMessage, AttachedUserMessage)):
             return None
         for editor in self.query(MessageEditor):
             self._end_edit(editor)

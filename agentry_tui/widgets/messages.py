@@ -135,20 +135,22 @@ class UserMessage(Indexed, Static):
     def __init__(
         self, message: dict[str, Any], now: datetime, alternatives: tuple[int, int] = (1, 1)
     ) -> None:
-        shown = ShownMessage.of(message, now)
-        mark = branch_mark(alternatives)
-        super().__init__(
-            Content.assemble(
-                ("You", "bold $text-primary"),
-                ("  " + shown.time, "$text-primary 60%"),
-                ("  " + mark, "bold $text-accent") if mark else "",
-                PIN_MARK if is_pinned(message) else "",
-                "\n",
-                visible(shown.text),
-            ),
-            classes="message -user",
-        )
+        super().__init__(user_content(message, now, alternatives), classes="message -user")
         self.message = message
+
+
+def user_content(message: dict[str, Any], now: datetime, alternatives: tuple[int, int]) -> Content:
+    """A prompt's header line (its time, ‹2/3›, pinned) and its text as typed."""
+    shown = ShownMessage.of(message, now)
+    mark = branch_mark(alternatives)
+    return Content.assemble(
+        ("You", "bold $text-primary"),
+        ("  " + shown.time, "$text-primary 60%"),
+        ("  " + mark, "bold $text-accent") if mark else "",
+        PIN_MARK if is_pinned(message) else "",
+        "\n",
+        visible(shown.text),
+    )
 
 
 class SystemMessage(Indexed, Static):

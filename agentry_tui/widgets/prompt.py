@@ -12,6 +12,7 @@ from textual.timer import Timer
 from textual.widgets import TextArea
 
 from agentry_tui.completion import Completion, choices_text
+from agentry_tui.file_match import Mention, mention_at, pasted_path
 from agentry_tui.widgets.editable import visible_strip
 
 # ctrl+j is the newline byte itself, so it works in every terminal and inside tmux; the others
@@ -31,12 +32,18 @@ SCROLL_KEYS: dict[str, ScrollTo] = {
     "ctrl+home": "top",
     "ctrl+end": "newest",
 }
+# Keys the `@` menu takes while it is open (the rest go on typing the query).
+MENU_KEYS = frozenset({"up", "down", "enter", "tab", "escape"})
 
 
 class Prompt(TextArea):
     """Enter sends; ctrl+j (or shift+enter) adds a line; up on the first line and down on the
     last one walk through the prompts sent before; Tab completes what ``completer`` completes
-    (else it moves the focus on). The cursor blinks for BLINK_FOR_S after a key or focus."""
+    (else it moves the focus on). The cursor blinks for BLINK_FOR_S after a key or focus.
+
+    `@` at the start of a word opens the attachment menu (MentionChanged says what follows it);
+    while ``menu_open`` its keys go to it (MenuKey). ``attach(path, asked)`` is offered a path
+    typed after `@` and ended with a space (asked), or pasted alone: True if it takes it."""
 
     class Submitted(Message):
         def __init__(self, text: str) -> None:
@@ -48,10 +55,23 @@ class Prompt(TextArea):
             super().__init__()
             self.to = to
 
+    class MentionChanged(Message):
+        """The `@word` at the cursor changed; None: the cursor is at none."""
+
+        def __init__(self, mention: Mention | None) -> None:
+            super().__init__()
+            self.mention = mention
+
+    class MenuKey(Message):
+        def __init__(self, key: str) -> None:
+            super().__init__()
+            self.key = key
+
     def __init__(
         self,
         *,
         completer: Callable[[str], Completion | None] = lambda _: None,
+        attach: Callable[[str, bool], bool] = lambda _path, _asked: False,
         id: str | None = None,
     ) -> None:
         super().__init__(
@@ -62,6 +82,9 @@ class Prompt(TextArea):
             compact=True,
         )
         self._completer = completer
+        self._take_path = attach
+        self.menu_open = False
+        self._mention: Mention | None = None
         self._history: list[str] = []
         self._place = 0  # position in the history; len(history) means the draft
         self._draft = ""
@@ -80,8 +103,32 @@ class Prompt(TextArea):
     def on_focus(self) -> None:
         self._blink_a_while()
 
-    def on_paste(self) -> None:
+    def on_paste(self, event: events.Paste) -> None:
         self._blink_a_while()
+        if (path := pasted_path(event.text)) is not None and self._take_path(path, False):
+            event.prevent_default()  # attached, not typed
+
+    def mention(self) -> Mention | None:
+        """The `@word` the cursor is at the end of, if any."""
+        row, column = self.cursor_location
+        return mention_at(self.document[row], column)
+
+    def _mention_moved(self) -> None:
+        if (mention := self.mention()) != self._mention:
+            self._mention = mention
+            self.post_message(self.MentionChanged(mention))
+
+    def on_text_area_changed(self) -> None:
+        self._mention_moved()
+
+    def on_text_area_selection_changed(self) -> None:
+        self._mention_moved()
+
+    def take_mention(self) -> None:
+        """Remove the `@word` at the cursor (it became an attachment)."""
+        if (mention := self.mention()) is not None:
+            row, column = self.cursor_location
+            self.replace("", (row, mention.start), (row, column), maintain_selection_offset=False)
 
     def set_history(self, prompts: list[str]) -> None:
         self._history = list(prompts)
@@ -101,6 +148,20 @@ class Prompt(TextArea):
         # Textual calls this before TextArea's own handler (each class's along the MRO), and
         # prevent_default() keeps a key from it (TextArea inserts printable keys and Enter).
         self._blink_a_while()
+        if self.menu_open and event.key in MENU_KEYS:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.MenuKey(event.key))
+            return
+        if (
+            event.key == "space"
+            and (mention := self.mention())
+            and self._take_path(mention.query, True)
+        ):
+            event.stop()
+            event.prevent_default()
+            self.take_mention()
+            return
         if event.key == "enter":
             event.stop()
             event.prevent_default()

@@ -33,6 +33,7 @@ COMMAND_NAMES = [
     "/set",
     "/continue",
     "/permissions",  # issue 20
+    "/attach",  # issue 21
     "/help",
     "/exit",
 ]

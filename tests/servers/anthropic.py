@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from tests.servers.base import CUT, Reply, Request, Responder, ScriptedServer, paced, tokenize
+from tests.servers.images import Refused, anthropic_images
 
 MODELS = ("claude-sonnet-4-5-20250929", "claude-haiku-4-5-20251001")
 ERROR_TYPES = {
@@ -115,6 +116,11 @@ class AnthropicServer(ScriptedServer):
         model = body.get("model", "")
         if model not in self.models:
             await out.json(404, error_body(404, f"model: {model}"))
+            return
+        try:
+            self.images += anthropic_images(body)
+        except Refused as exc:
+            await out.json(400, error_body(400, str(exc)))
             return
         reply = self.next_reply(body.get("messages", []), body["max_tokens"])
         if reply.status != 200:

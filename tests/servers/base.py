@@ -203,6 +203,7 @@ class ScriptedServer:
         self.models = list(self.MODELS)
         self.api_key: str | None = None  # None: no key check
         self.end_early = False  # end the stream cleanly but without its end marker
+        self.images: list[tuple[str, bytes]] = []  # (media type, bytes) the requests carried
 
     def next_reply(self, messages: list[dict[str, Any]], max_tokens: Any = None) -> Reply:
         """The reply to send, limited to ``max_tokens`` (the request's own field, if any)."""

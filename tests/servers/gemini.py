@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from tests.servers.base import CUT, Reply, Request, Responder, ScriptedServer, paced
+from tests.servers.images import Refused, gemini_images
 
 MODELS = ("gemini-2.5-flash", "gemini-2.5-pro")
 # Listed first, as the real list starts with non-chat models; a client must skip them.
@@ -173,6 +174,11 @@ class GeminiServer(ScriptedServer):
             await out.json(400, error_body(400, "This test server streams only with alt=sse."))
             return
         body = request.body or {}
+        try:
+            self.images += gemini_images(body)
+        except Refused as exc:
+            await out.json(400, error_body(400, str(exc)))
+            return
         config = body.get("generationConfig") or {}
         reply = self.next_reply(
             as_messages(body.get("contents", [])), config.get("maxOutputTokens")

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from tests.servers.base import CUT, Reply, Request, Responder, ScriptedServer, now_rfc3339, paced
+from tests.servers.images import Refused, ollama_images
 
 
 def _line(obj: dict[str, Any]) -> bytes:
@@ -36,6 +37,8 @@ class OllamaServer(ScriptedServer):
         self.num_ctx: int | None = None  # a Modelfile's PARAMETER num_ctx, shown in "parameters"
         self.default_num_ctx = 4096  # OLLAMA_CONTEXT_LENGTH, or Ollama's default for the VRAM
         self.loaded: dict[str, int] = {}  # model name -> the context it is loaded with
+        # /api/show's ("vision": takes images); None: left out, as before Ollama 0.6.4.
+        self.capabilities: list[str] | None = ["completion", "tools"]
 
     def route(self, method: str, path: str):  # type: ignore[override]
         if (method, path) == ("GET", "/api/tags"):
@@ -92,9 +95,9 @@ class OllamaServer(ScriptedServer):
                     "llama.embedding_length": 3072,
                     "tokenizer.ggml.model": "gpt2",
                 },
-                "capabilities": ["completion", "tools"],
                 "modified_at": "2024-12-07T09:32:18.757212583-08:00",
-            },
+            }
+            | ({} if self.capabilities is None else {"capabilities": self.capabilities}),
         )
 
     async def ps(self, request: Request, out: Responder) -> None:
@@ -122,6 +125,11 @@ class OllamaServer(ScriptedServer):
         model = body.get("model", "")
         if model not in self.models:
             await out.json(404, {"error": f'model "{model}" not found, try pulling it first'})
+            return
+        try:
+            self.images += ollama_images(body)
+        except Refused as exc:
+            await out.json(400, {"error": str(exc)})
             return
         options = body.get("options") or {}
         self.loaded[model] = options.get("num_ctx") or self.num_ctx or self.default_num_ctx

@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from tests.servers.base import CUT, Reply, Request, Responder, ScriptedServer, paced, tokenize
+from tests.servers.images import Refused, openai_images
 
 MODELS = ("gpt-4o-mini", "gpt-4.1")
 ERROR_TYPES = {
@@ -139,6 +140,11 @@ class OpenAIServer(ScriptedServer):
                     "model_not_found",
                 ),
             )
+            return
+        try:
+            self.images += openai_images(body)
+        except Refused as exc:
+            await out.json(400, error_body(str(exc), "invalid_request_error"))
             return
         reply = self.next_reply(
             body.get("messages", []), body.get("max_completion_tokens", body.get("max_tokens"))
