@@ -6,12 +6,13 @@ import json
 import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from agentry.context.length import positive_int
 from agentry.messages import optional_str
 from agentry.providers.base import MODEL_ENV
-from agentry.sessions.storage import atomic_write
+from agentry.sessions.storage import atomic_write, locked
 
 if TYPE_CHECKING:
     from agentry.providers import Provider
@@ -81,11 +82,45 @@ def load_settings() -> Settings:
         return Settings()
 
 
-def save_settings(settings: Settings) -> None:
-    path = settings_path()
+def change_settings(change: Callable[[dict[str, Any]], None], path: Path | None = None) -> None:
+    """Read settings.json, let ``change`` edit its object, and write it back if it changed, all
+    under the file's lock: what ``change`` leaves alone (another process's change, a person's
+    edit, a key this version does not know) is kept. ValueError, the file untouched, when it
+    is not a JSON object (a person may be halfway through editing it). ``path``: another
+    settings file than the configured one."""
+    path = path or settings_path()
     path.parent.mkdir(parents=True, exist_ok=True)
+    with locked(path.parent, path.name):
+        try:
+            data = json.loads(path.read_bytes())
+        except FileNotFoundError:
+            data = {}
+        except ValueError as exc:
+            raise ValueError(f"{path} is not valid JSON ({exc}); it was left as it is") from None
+        if not isinstance(data, dict):
+            raise ValueError(f"{path} does not hold a JSON object; it was left as it is")
+        before = dict(data)
+        change(data)
+        if data != before:
+            atomic_write(path, json.dumps(data, indent=2).encode())
+
+
+def save_setting(key: str, value: Any) -> None:
+    """Set one key of settings.json (None removes it), keeping every other key as it is."""
+
+    def put(data: dict[str, Any]) -> None:
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+
+    change_settings(put)
+
+
+def save_settings(settings: Settings) -> None:
+    """Write the keys ``settings`` sets into settings.json; the file's other keys are kept."""
     values = {k: v for k, v in asdict(settings).items() if v is not None}
-    atomic_write(path, json.dumps(values, indent=2).encode())
+    change_settings(lambda data: data.update(values))
 
 
 def default_params(settings: Settings) -> tuple[str | None, dict[str, Any]]:

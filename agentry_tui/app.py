@@ -29,7 +29,7 @@ from textual.widgets import Input
 
 from agentry import commands, params
 from agentry.commands import TUI, CommandSpec, SessionLine, SlashCommand
-from agentry.config import load_settings, save_settings
+from agentry.config import load_settings, save_setting
 from agentry.context.texts import policy_set_text
 from agentry.errors import AgentryError, ProviderError, Refused
 from agentry.messages import content_text, title_of
@@ -1323,13 +1323,9 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
     def _remember(self, key: str, value: str | None) -> None:
         """Keep a preference (the theme, a hidden sidebar) in the settings file."""
         with self._settings_lock:
-            settings = load_settings()
-            if getattr(settings, key) == value:
-                return
-            setattr(settings, key, value)
             try:
-                save_settings(settings)
-            except OSError as exc:
+                save_setting(key, value)
+            except (OSError, ValueError) as exc:
                 self.call_from_thread(
                     self.notify, f"Could not save the {key} setting: {exc}", severity="warning"
                 )

@@ -208,23 +208,17 @@ class ApprovalRules:
     def _save(self, key: Key, *, allowed: bool) -> None:
         """Read the file, change this one pair, write it back; every other key kept as it was.
         A file that is not a JSON object is left alone (ApprovalsError)."""
-        from agentry.sessions.storage import atomic_write, locked
+        from agentry.config import change_settings
 
-        path = self.path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with locked(path.parent, path.name):
-            try:
-                data: object = json.loads(path.read_bytes())
-            except FileNotFoundError:
-                data = {}
-            except (OSError, ValueError) as exc:
-                raise ApprovalsError(f"Cannot save the approval in {path}: {exc}") from exc
-            if not isinstance(data, dict):
-                raise ApprovalsError(f"Cannot save the approval in {path}: not a JSON object.")
+        def change(data: dict[str, Any]) -> None:
             if problem := approvals_problem(data.get(SETTINGS_KEY)):
-                raise ApprovalsError(f"Cannot save the approval in {path}: {problem}.")
+                raise ApprovalsError(f"Cannot save the approval in {self.path}: {problem}.")
             data[SETTINGS_KEY] = with_always(data.get(SETTINGS_KEY), key, allowed)
-            atomic_write(path, json.dumps(data, indent=2).encode())
+
+        try:
+            change_settings(change, self.path)
+        except (OSError, ValueError) as exc:
+            raise ApprovalsError(f"Cannot save the approval: {exc}") from exc
         self._seen = None  # read it again at the next question
 
 

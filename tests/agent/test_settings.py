@@ -39,3 +39,29 @@ def test_a_bad_file_gives_the_defaults(config_dir: Path, text: str) -> None:
 def test_the_error_names_the_key() -> None:
     with pytest.raises(ValueError, match="'theme' must be a string"):
         Settings.from_json(b'{"theme": 3}')
+
+
+def test_saving_one_setting_keeps_every_other_key(config_dir: Path) -> None:
+    from agentry.config import save_setting
+
+    path = config_dir / "settings.json"
+    # What a person, another Agentry process or a newer version wrote since this one read it.
+    other = {"tool_approvals": {"always": {"files": ["read"]}}, "future_option": [1, 2]}
+    path.write_text(json.dumps({"theme": "nord", **other}))
+    save_setting("theme", "gruvbox")
+    assert json.loads(path.read_text()) == {"theme": "gruvbox", **other}
+    save_setting("theme", None)
+    assert json.loads(path.read_text()) == other
+
+
+def test_a_settings_file_being_edited_is_never_overwritten(config_dir: Path) -> None:
+    from agentry.config import save_setting
+
+    path = config_dir / "settings.json"
+    half_edited = '{"provider": "anthropic", "mcpServers": {"fetch": {"command": "uvx",'
+    path.write_text(half_edited)
+    with pytest.raises(ValueError, match="not valid JSON.*left as it is"):
+        save_setting("theme", "nord")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        save_settings(Settings(theme="nord"))
+    assert path.read_text() == half_edited
