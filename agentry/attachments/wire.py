@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
-from agentry.attachments.model import AttachmentRef
+from agentry.attachments.model import AttachmentRef, plain_refs
 from agentry.messages import content_text
 
 KEY = "attachments"  # the message key that holds the references
@@ -36,6 +36,11 @@ class Unsent:
 def refs_of(message: dict[str, Any]) -> list[AttachmentRef]:
     refs = message.get(KEY)
     return refs if isinstance(refs, list) else []
+
+
+def plain_refs_in(messages: list[Any]) -> bool:
+    """Whether every message is a dict whose references, if any, are well-formed."""
+    return all(isinstance(m, dict) and (KEY not in m or plain_refs(m[KEY])) for m in messages)
 
 
 def file_block(name: str, text: str) -> str:

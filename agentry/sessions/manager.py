@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from agentry.attachments import folder as attachments
-from agentry.attachments.wire import refs_of
+from agentry.attachments.wire import plain_refs_in, refs_of
 from agentry.errors import SessionCorruptError
 from agentry.sessions import branches as tree
 from agentry.sessions import fileformat
@@ -199,6 +199,10 @@ class SessionManager:
         self._write(session_id, messages, metadata, last_activity=now(), created_at=None)
 
     def _check_stored(self, session_id: str, messages: list[dict[str, Any]]) -> None:
+        """ValueError for a message whose attachment has no stored copy. Only well-formed
+        messages are looked at: the others are refused, named, by the validation that follows."""
+        if not isinstance(messages, list) or not plain_refs_in(messages):
+            return
         refs = [(n, ref) for n, m in enumerate(messages) for ref in refs_of(m)]
         if not refs:
             return
