@@ -109,3 +109,20 @@ def test_the_meter_text() -> None:
     plan = plan_request(conversation(2), 8000)
     assert meter_text(plan) == f"ctx {plan.tokens}/8k"
     assert 0 < filling(plan) < 0.8
+
+
+def test_attached_files_count_for_what_is_sent_with_them() -> None:
+    text = {"kind": "text", "name": "app.log", "media_type": "text/plain", "sha256": "a" * 64}
+    image = {"kind": "image", "name": "shot.png", "media_type": "image/png", "sha256": "b" * 64}
+    bare = {"role": "user", "content": "what went wrong?"}
+    with_log = bare | {"attachments": [text | {"size": 40_000}]}
+    with_shot = bare | {"attachments": [image | {"size": 3_000_000}]}
+    assert estimate_tokens(with_log) >= estimate_tokens(bare) + 10_000  # the log goes in whole
+    # An image costs what a server counts for one, not its bytes.
+    assert 1_000 <= estimate_tokens(with_shot) - estimate_tokens(bare) <= 2_000
+    # A 40 KB log in the newest turn leaves older turns out of an 8,192-token request.
+    history = conversation(20)
+    history.append(with_log)
+    plan = plan_request(history, 8192)
+    assert plan.left_out and plan.sent[-1] == len(history) - 1
+    assert not plan_request(conversation(20), 8192).left_out
