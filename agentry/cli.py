@@ -681,7 +681,7 @@ class ChatClient:
             if self.save():
                 self.term.line(policy_set_text(policy))
             return
-        session, tools = self.session, self.agent.tools.specs()
+        session, tools = self.session, self.agent.offered(self.session).specs()
         report = self.agent.context.report(
             session.messages, session.metadata, self.agent.provider.model, tools
         )

@@ -617,6 +617,8 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
     def on_mcp_changed(self, _: McpChanged) -> None:
         if not self.is_running:
             return
+        if (entry := self.active) is not None:
+            self.store.measure_again(entry.id)
         self._refresh_status()
         from agentry_tui.screens.mcp_servers import McpServersScreen
 

@@ -631,6 +631,12 @@ class SessionStore(DOMNode):
                 )
             )
 
+    def measure_again(self, session_id: str) -> None:
+        """Measure the session's next request again: the tools on offer changed (an MCP server
+        came or went), and their specs go with every request."""
+        if (entry := self._entries.get(session_id)) is not None:
+            self._measure_loaded(entry)
+
     def _measure_loaded(self, entry: SessionEntry) -> None:
         if self._entries.get(entry.id) is entry:  # not deleted or renamed meanwhile
             self._measure(entry)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import OptionList, Static
 
+from agentry.context.estimate import tools_tokens
 from agentry_tui.screens.mcp_servers import McpServersScreen
 from agentry_tui.widgets.metadata import MetadataPanel
 from tests.mcpui.conftest import ASKING, BROKEN, configure
@@ -38,6 +39,15 @@ async def test_servers_are_shown_with_a_failures_reason_and_switched_off_per_ses
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await servers_settled(pilot, {"ready", "failed"})
+        # The context meter counts the ready server's tools, which go with every request.
+        shown = active(app)
+        specs = app.store.agent.offered(shown.session).specs()
+        assert any(spec["name"].startswith("asking__") for spec in specs)
+        await wait_until(
+            pilot,
+            lambda: shown.context.breakdown.tools == tools_tokens(specs),
+            state=lambda: (shown.context.breakdown.tools, tools_tokens(specs)),
+        )
         await pilot.press("ctrl+o")
         await pilot.pause()
         assert "MCP           1 ready · 2 failed" in metadata_text(app)
