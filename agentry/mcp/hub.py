@@ -96,6 +96,13 @@ class McpHub:
         if waits:
             await asyncio.wait(waits, timeout=timeout)
 
+    async def restart(self, name: str) -> None:
+        """Stop the server and start it again (after its program or its entry was fixed).
+        KeyError if no server has that name."""
+        connection = self._connection(name)
+        await connection.aclose()
+        connection.start()
+
     async def aclose(self) -> None:
         self._started = False
         await asyncio.gather(*(c.aclose() for c in self._connections.values()))

@@ -79,6 +79,7 @@ def server_rows(
 class McpServersScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("o", "switch", "Off/on here"),
+        Binding("r", "restart", "Restart"),
         Binding("escape", "dismiss(None)", "Close"),
     ]
 
@@ -95,7 +96,7 @@ class McpServersScreen(ModalScreen[None]):
             yield Static("", id="mcp-detail", markup=False)
             yield Static(
                 f"o switches the highlighted server off or on for session "
-                f"'{visible(self._session_id or '—')}' · esc closes",
+                f"'{visible(self._session_id or '—')}' · r restarts it · esc closes",
                 classes="dialog-hint",
                 markup=False,
             )
@@ -143,3 +144,8 @@ class McpServersScreen(ModalScreen[None]):
             self.notify(visible(str(exc)), severity="warning")
             return
         self.show_states()
+
+    def action_restart(self) -> None:
+        row = self._highlighted()
+        if row is not None and row.configured:
+            self.run_worker(self._store.mcp.restart(row.name), group="mcp-restart")

@@ -69,6 +69,10 @@ class McpLink:
         if self.hub is not None:
             agent.use_mcp(self.hub)
 
+    async def restart(self, name: str) -> None:
+        if self.hub is not None:
+            await self.hub.restart(name)
+
     def states(self) -> list[ServerState]:
         return self.hub.states() if self.hub is not None else []
 

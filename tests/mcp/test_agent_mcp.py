@@ -197,3 +197,21 @@ async def test_failing_servers_have_clear_states_and_the_agent_answers(openai_se
         assert SECRET not in repr(agent.mcp.states())
     finally:
         await agent.aclose()
+
+
+async def test_a_server_restarted_by_hand_is_a_new_process() -> None:
+    hub = McpHub()
+    hub.add("t", stdio_entry())
+    hub.start()
+    try:
+        await hub.settled(30)
+        started = next(tool for tool in hub.tools() if tool.remote_name == "started")
+        before = await started.run({})
+        await hub.restart("t")
+        assert [state.status for state in hub.states()] == ["starting"]
+        await hub.settled(30)
+        assert [state.status for state in hub.states()] == ["ready"]
+        started = next(tool for tool in hub.tools() if tool.remote_name == "started")
+        assert await started.run({}) != before
+    finally:
+        await hub.aclose()

@@ -61,6 +61,10 @@ async def test_servers_are_shown_with_a_failures_reason_and_switched_off_per_ses
             "✗ broken  failed: exited before it was ready",
             "✗ wrong   not valid in settings.json",
         ]
+        # r restarts the highlighted server: a new process, ready again.
+        await pilot.press("r")
+        await wait_until(pilot, lambda: app.store.mcp.states()[0].status == "starting")
+        await servers_settled(pilot, {"ready", "failed"})
         await pilot.press("down")
         assert text_of(screen.query_one("#mcp-detail", Static)) == (
             "broken: failed (stdio)\nexited before it was ready\n"
