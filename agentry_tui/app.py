@@ -146,6 +146,7 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         )
         self._first_session = session_id
         self.pacer = Pacer(self.call_after_refresh)  # how fast replies are shown: keys first
+        self.store.mcp.not_typing = self.pacer.until_not_typing
         self._found: tuple[str, int] | None = None  # a search hit to show once its session is
 
     def compose(self) -> ComposeResult:

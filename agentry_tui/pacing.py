@@ -23,6 +23,7 @@ page, and a paint between repaints only the lines that changed (see ``MarkdownTe
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from collections.abc import Callable
@@ -121,9 +122,20 @@ class Pacer:
         """How much of a reply to show now, and how long the rest waits."""
         if self._unpainted:
             return Pace(0, 0.0)
-        if self._clock() - self._typed_at < TYPING_S:
+        if self.typing():
             return Pace(TYPING_CHARS, TYPING_PAUSE_S)
         return Pace(ALL, LIVE_FRAME_S)
+
+    def typing(self) -> bool:
+        """Whether the person is typing (a key within TYPING_S)."""
+        return self._clock() - self._typed_at < TYPING_S
+
+    async def until_not_typing(self) -> None:
+        """Return once the person is not typing (at once if they are not): for work that holds
+        the interpreter long enough to keep a key press waiting."""
+        # A sleep, not an Event: each key moves the deadline.
+        while (left := self._typed_at + TYPING_S - self._clock()) > 0:  # noqa: ASYNC110
+            await asyncio.sleep(left)
 
     def hurries(self, behind: int) -> bool:
         """Whether a reply ``behind`` characters behind what arrived is shown now, before

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
@@ -44,15 +44,19 @@ class McpLink:
         self.prompts: list[PromptInfo] = []  # of the ready servers, as last listed
         self._listing: asyncio.Task[None] | None = None
         self._prompts_stale = False  # states changed since the prompts were listed
+        # Waited for before the SDK is imported: its import holds the interpreter about a second
+        # (in a thread, but the GIL is the GIL), so not while the person types.
+        self.not_typing: Callable[[], Awaitable[None]] | None = None
 
     async def start(self) -> None:
         """Read ``mcpServers`` and start each server in the background (no wait for any)."""
         if self.hub is not None:
             return
-        found = await asyncio.to_thread(_read_servers)
-        if found is None:
+        if (raw := await asyncio.to_thread(_configured)) is None:
             return
-        configs, self.config_errors = found
+        if self.not_typing is not None:
+            await self.not_typing()
+        configs, self.config_errors = await asyncio.to_thread(_read_servers, raw)
         from agentry.mcp import McpHandlers, McpHub
         from agentry.mcp.elicitation import elicitation_handler
         from agentry.mcp.sampling import sampling_handler
@@ -130,14 +134,16 @@ class McpLink:
             await self.hub.aclose()
 
 
-def _read_servers() -> tuple[dict[str, ServerConfig], dict[str, str]] | None:
-    """The configured servers and the entries in error, or None if there are none. Run in a
-    thread: the SDK's import is done here, not on the event loop."""
+def _configured() -> dict[str, Any] | None:
+    """settings.json's ``mcpServers``, if there are any."""
     from agentry.config import load_settings
 
-    raw = load_settings().mcpServers
-    if not raw:
-        return None
+    return load_settings().mcpServers or None
+
+
+def _read_servers(raw: dict[str, Any]) -> tuple[dict[str, ServerConfig], dict[str, str]]:
+    """The configured servers and the entries in error. Run in a thread: the SDK's import is
+    done here, not on the event loop."""
     import agentry.mcp.elicitation
     import agentry.mcp.hub
     import agentry.mcp.sampling  # noqa: F401 - imported here, used on the loop

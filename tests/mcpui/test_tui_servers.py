@@ -105,3 +105,16 @@ def test_the_tuis_name_for_the_switch_is_the_librarys() -> None:
     from agentry_tui.store.mcp_link import MCP_OFF
 
     assert MCP_OFF == switches.MCP_OFF
+
+
+async def test_the_servers_start_once_the_person_stops_typing(make_app, ollama_server) -> None:
+    """Importing the SDK holds the interpreter about a second: not while keys come."""
+    configure({"asking": ASKING})
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(8):  # typing from the first frame on, past the model's connection
+            await pilot.press("x")
+            await pilot.pause(0.2)
+            assert app.store.mcp.hub is None
+        assert app.store.connection.state == "connected"
+        await servers_settled(pilot, {"ready"})

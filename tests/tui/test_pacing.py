@@ -156,3 +156,27 @@ def test_a_reply_at_a_models_pace_is_painted_once_a_second(pacer: Pacer) -> None
     characters) is one paint, not hurried."""
     assert not pacer.hurries(550)
     assert pacer.pace().pause >= 1.0
+
+
+async def test_work_waits_until_the_person_stops_typing(
+    pacer: Pacer, clock: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:  # time passes; a key comes during the first wait
+        slept.append(seconds)
+        if len(slept) == 1:
+            clock[0] += 0.5
+            pacer.key_pressed()
+            clock[0] += seconds - 0.5
+        else:
+            clock[0] += seconds
+
+    monkeypatch.setattr("agentry_tui.pacing.asyncio.sleep", sleep)
+    await pacer.until_not_typing()
+    assert slept == []  # nobody typing: at once
+    pacer.key_pressed()
+    assert pacer.typing()
+    await pacer.until_not_typing()
+    assert slept == [pytest.approx(TYPING_S), pytest.approx(0.5)]  # the second key moved it on
+    assert not pacer.typing()
