@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal, TypeVar
 
-from agentry.attachments.model import AttachmentRef, size_text
+from agentry.attachments.model import AttachmentRef
 from agentry.context.window import POLICIES
 from agentry.errors import Refused
 from agentry.messages import content_text
@@ -23,7 +23,7 @@ from agentry.sessions import branches as tree
 from agentry.sessions.branches import Branch, Message
 from agentry.sessions.ids import validate_session_id
 from agentry.timefmt import stamp
-from agentry.wording import plural
+from agentry.wording import byte_size, plural
 
 if TYPE_CHECKING:
     from agentry.sessions.search import Hit
@@ -569,7 +569,7 @@ ATTACH_CLEAR = "clear"  # /attach clear
 
 def attachment_line(ref: AttachmentRef) -> str:
     """'notes.txt (text, 1.2 KB)'."""
-    return f"{ref['name']} ({ref['kind']}, {size_text(ref['size'])})"
+    return f"{ref['name']} ({ref['kind']}, {byte_size(ref['size'])})"
 
 
 def attached_text(ref: AttachmentRef, waiting: int) -> str:

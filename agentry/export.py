@@ -7,11 +7,11 @@ from typing import Any
 
 from agentry import messages
 from agentry.attachments.folder import file_name, folder_for
-from agentry.attachments.model import AttachmentRef, size_text
+from agentry.attachments.model import AttachmentRef
 from agentry.attachments.wire import refs_of
 from agentry.sessions import AgentSession
 from agentry.timefmt import stamp
-from agentry.wording import plural
+from agentry.wording import byte_size, plural
 
 _HEADINGS = {"system": "System", "user": "You", "assistant": "Assistant", "tool": "Tool"}
 
@@ -66,7 +66,7 @@ def _attachment_links(session: AgentSession, refs: list[AttachmentRef]) -> list[
     stored = folder_for(session.history_dir, session.session_id) if session.history_dir else None
     lines = []
     for ref in refs:
-        label = f"{ref['name']} ({size_text(ref['size'])})".replace("]", "\\]")
+        label = f"{ref['name']} ({byte_size(ref['size'])})".replace("]", "\\]")
         if stored is None:
             lines.append(f"- Attached: {label}")
             continue

@@ -10,6 +10,7 @@ from typing import TypeVar
 from rich.cells import cell_len, get_character_cell_size
 
 from agentry.messages import Usage
+from agentry.wording import byte_size
 
 
 def relative_time(moment: datetime | None, now: datetime) -> str:
@@ -40,14 +41,7 @@ def clock_time(moment: datetime | None, now: datetime) -> str:
 
 
 def human_size(size: int | None) -> str:
-    if size is None:
-        return "—"
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")
+    return "—" if size is None else byte_size(size)
 
 
 # Below both, a speed says more about the request's overhead than about the model: a 3-token

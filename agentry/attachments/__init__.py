@@ -6,7 +6,6 @@ from agentry.attachments.model import (
     AttachmentError,
     AttachmentRef,
     Pending,
-    size_text,
 )
 from agentry.attachments.read import attachment_from_bytes, read_attachment
 
@@ -18,5 +17,4 @@ __all__ = [
     "Pending",
     "attachment_from_bytes",
     "read_attachment",
-    "size_text",
 ]

@@ -78,12 +78,3 @@ def plain_refs(refs: object) -> bool:
         and isinstance(ref.get("source", ""), str)
         for ref in refs
     )
-
-
-def size_text(size: int) -> str:
-    """'512 B', '256 KB', '1.5 MB' (1 KB = 1024 bytes, as file managers count)."""
-    if size < 1024:
-        return f"{size} B"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.3g} KB"
-    return f"{size / (1024 * 1024):.3g} MB"

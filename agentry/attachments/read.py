@@ -21,8 +21,8 @@ from agentry.attachments.model import (
     AttachmentRef,
     Kind,
     Pending,
-    size_text,
 )
+from agentry.wording import byte_size
 
 # Non-blocking: a FIFO (which fstat then refuses) must not hang the open waiting for a writer.
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
@@ -136,8 +136,8 @@ def _check_size(shown: str, kind: Kind, size: int) -> None:
     if size > cap:
         what = "an image" if kind == "image" else "a text file"
         raise AttachmentError(
-            f"Cannot attach {shown}: it is {size_text(size)}, and {what} may be at most "
-            f"{size_text(cap)}."
+            f"Cannot attach {shown}: it is {byte_size(size)}, and {what} may be at most "
+            f"{byte_size(cap)}."
         )
 
 

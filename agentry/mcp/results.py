@@ -14,6 +14,7 @@ from typing import Any
 import mcp_types as types
 
 from agentry.errors import ToolError
+from agentry.wording import byte_size
 
 OUTPUT_CAP = 64 * 1024  # characters of a tool's result kept for the model
 
@@ -34,7 +35,7 @@ def block_text(block: types.ContentBlock) -> str:
     if isinstance(block, types.TextContent):
         return block.text
     if isinstance(block, types.ImageContent | types.AudioContent):
-        return f"[{block.type}: {block.mime_type}, {_size(_decoded_size(block.data))}]"
+        return f"[{block.type}: {block.mime_type}, {byte_size(_decoded_size(block.data))}]"
     if isinstance(block, types.EmbeddedResource):
         return resource_text(block.resource)
     if isinstance(block, types.ResourceLink):
@@ -46,7 +47,7 @@ def resource_text(contents: types.TextResourceContents | types.BlobResourceConte
     if isinstance(contents, types.TextResourceContents):
         return contents.text
     kind = contents.mime_type or "binary"
-    return f"[resource {contents.uri}: {kind}, {_size(_decoded_size(contents.blob))}]"
+    return f"[resource {contents.uri}: {kind}, {byte_size(_decoded_size(contents.blob))}]"
 
 
 def prompt_messages(result: types.GetPromptResult) -> list[dict[str, Any]]:
@@ -70,11 +71,3 @@ def _decoded_size(base64_text: str) -> int:
     """Bytes the base64 text stands for (without decoding it)."""
     stripped = base64_text.rstrip("=")
     return len(stripped) * 3 // 4
-
-
-def _size(n: int) -> str:
-    if n < 1024:
-        return f"{n} B"
-    if n < 1024 * 1024:
-        return f"{n / 1024:.1f} KB"
-    return f"{n / (1024 * 1024):.1f} MB"

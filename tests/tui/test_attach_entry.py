@@ -57,7 +57,7 @@ def test_the_view_model_has_the_attachments_of_a_prompt_only() -> None:
     }
     shown = ShownMessage.of({"role": "user", "content": "q", "attachments": [ref]}, NOW)
     assert [(a.name, a.size, a.is_image) for a in shown.attachments] == [
-        ("a␛[2Jb.txt", "2.0 KB", False)
+        ("a␛[2Jb.txt", "2 KB", False)
     ]
     assert (
         ShownMessage.of(
