@@ -593,3 +593,7 @@ class SessionManager:
         many files were indexed or forgotten; ``progress(done, total)`` is called as it goes.
         Blocking (a front-end runs it in a thread; searches meanwhile answer from the index)."""
         return self._search.refresh(progress)
+
+    def stop_search_refresh(self) -> None:
+        """End a ``refresh_search`` under way after its current batch (before quitting)."""
+        self._search.stop()

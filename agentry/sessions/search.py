@@ -240,6 +240,7 @@ class SearchIndex:
         self._worker: threading.Thread | None = None  # running while there are names to index
         self.refreshed = False  # a whole-folder refresh has run in this process
         self._refreshing = threading.Lock()  # held by the refresh that is running
+        self._stopping = threading.Event()  # set by ``stop``: a refresh ends after its batch
 
     # -- connections ----------------------------------------------------------------------
 
@@ -367,6 +368,11 @@ class SearchIndex:
                 self._rebuild()
                 return self._refresh(progress)
 
+    def stop(self) -> None:
+        """End a refresh under way after its current batch (a client quitting must not wait
+        for a first build of thousands of files), and refuse to start another."""
+        self._stopping.set()
+
     def refresh_once(self) -> None:
         """Refresh unless a refresh has run or is running (then answer from what is indexed)."""
         if not self.refreshed and not self._refreshing.locked():
@@ -394,6 +400,8 @@ class SearchIndex:
         # Oldest first, as saves come: newer messages get higher rowids (see _NEWEST).
         todo = [name for _, name in sorted(changed)] + list(known)  # known: indexed, and gone
         for start in range(0, len(todo), _BATCH):
+            if self._stopping.is_set():  # what is indexed stays; the next refresh goes on
+                return start
             if progress is not None:
                 progress(start, len(todo))
             self._index_names(todo[start : start + _BATCH])

@@ -725,6 +725,7 @@ class SessionStore(DOMNode):
     async def shutdown(self) -> list[str]:
         """Stop every reply (keeping their partial text), save what is unsaved, close. Returns
         what to tell the person about sessions that could not be saved."""
+        self.manager.stop_search_refresh()  # a first build of the index could take half a minute
         replies = [
             w for w in self.workers if w.node is self and w.group in self._entries and w.is_running
         ]

@@ -110,7 +110,7 @@ def test_results_as_text_for_the_model() -> None:
         ),
     )
     assert result_text("s", "t", result) == (
-        "first\n[image: image/png, 12.3 KB]\ninside\n[resource f://b: app/zip, 2.0 KB]"
+        "first\n[image: image/png, 12.3 KB]\ninside\n[resource f://b: app/zip, 2 KB]"
     )
     assert result_text("s", "t", _result(structured={"a": [1, "é"]})) == '{"a": [1, "é"]}'
     # Text wins over structured content (servers send both: the text is for the model).

@@ -478,3 +478,27 @@ def test_a_program_that_never_searches_gets_no_index(tmp_path) -> None:
     manager.delete_session("s")
     manager.close()
     assert not list(tmp_path.glob(INDEX_NAME + "*"))
+
+
+def test_a_refresh_stopped_for_quitting_ends_after_its_batch_and_the_next_goes_on(
+    tmp_path,
+) -> None:
+    import json
+
+    for i in range(450):  # files the index was never told of (a first build)
+        record = {"messages": [{"role": "user", "content": f"armadillo {i}"}]}
+        (tmp_path / f"s{i:03}_chat.toon").write_text(json.dumps(record))
+    manager = SessionManager(tmp_path)
+    seen: list[tuple[int, int]] = []
+
+    def progress(done: int, total: int) -> None:
+        seen.append((done, total))
+        manager.stop_search_refresh()  # the person quits while the first batch is read
+
+    assert manager.refresh_search(progress) == 200  # one batch, not all 450
+    assert seen == [(0, 450)]
+    manager.close()
+    again = SessionManager(tmp_path)  # the next start goes on from there
+    assert again.refresh_search() == 250
+    assert len(again.search("armadillo", limit=1000)) == 450
+    again.close()
