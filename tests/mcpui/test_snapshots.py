@@ -20,12 +20,9 @@ from tests.tui import scenes
 
 @pytest.fixture
 def demo(tmp_path: Path, ollama_server, monkeypatch: pytest.MonkeyPatch) -> AgentryApp:
-    monkeypatch.setenv("HOME", str(tmp_path))  # the history folder shows as ~/history
-    scenes.pin_agent_clock(monkeypatch.setattr)
     workspace = tmp_path / "workspace"
     workspace.mkdir()
-    scenes.seed_demo(tmp_path / "history")
-    return scenes.demo_app(tmp_path / "history", workspace)
+    return scenes.demo_app(scenes.seeded_for_snapshots(tmp_path, monkeypatch), workspace)
 
 
 async def servers_screen(pilot: Pilot) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
 from textual.app import App
 from textual.pilot import Pilot
 
@@ -129,6 +130,16 @@ def demo_app(history: Path, workspace: Path, **options: Any) -> AgentryApp:
     return AgentryApp(
         provider="ollama", history_dir=history, workspace=workspace, clock=lambda: NOW, **options
     )
+
+
+def seeded_for_snapshots(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The demo sessions in ``tmp_path/history`` (shown as ~/history), the agent's clock pinned:
+    what every snapshot starts from. Returns the history folder."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    pin_agent_clock(monkeypatch.setattr)
+    history = tmp_path / "history"
+    seed_demo(history)
+    return history
 
 
 def pin_agent_clock(monkeypatch_setattr: Callable[[str, Any], None]) -> None:

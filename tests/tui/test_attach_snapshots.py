@@ -36,10 +36,7 @@ def workspace(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def demo(tmp_path: Path, workspace: Path, ollama_server, monkeypatch) -> AgentryApp:
-    monkeypatch.setenv("HOME", str(tmp_path))  # the history folder shows as ~/history
-    scenes.pin_agent_clock(monkeypatch.setattr)
-    history = tmp_path / "history"
-    scenes.seed_demo(history)
+    history = scenes.seeded_for_snapshots(tmp_path, monkeypatch)
     text = attachment_from_bytes(LOG.encode(), "logs/worker.log", "text/plain")
     image = attachment_from_bytes(PNG, "screenshot.png", "image/png")
     prompt = scenes.user("Why does the worker keep retrying?", 2)
