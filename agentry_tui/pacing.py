@@ -18,7 +18,10 @@ after.
 
 Two more rules keep a model-paced reply cheap: it is read in gulps (``Gulps``), and its text
 takes room a chat pane at a time (less KEPT_LINES), so the pane is laid out and moved once a
-page, and a paint between repaints only the lines that changed (see ``MarkdownText``).
+page, and a paint between repaints only the lines that changed (see ``MarkdownText``). Turning
+the page (laying out, moving and repainting the whole pane) costs several times a paint that
+fills lines, and a model at 100 tokens a second fills a page about every second: the next page
+is taken at most every PAGE_S (``PageTurns``), the lines of the one on screen filling meanwhile.
 """
 
 from __future__ import annotations
@@ -39,10 +42,11 @@ LIVE_FRAME_S = 1.0  # otherwise a growing reply is painted at most this often...
 HURRY_CHARS = 1000  # ...unless it is this far behind (a model's second is a few hundred)
 KEPT_LINES = 5  # a growing reply takes room a chat pane at a time, less this many lines (the
 # ones above it stay in view when it moves on, as a pager keeps a few when it turns the page)...
-MIN_GROWTH = 4  # ...and at least this many lines
+MIN_GROWTH = 4  # ...and at least this many lines...
+PAGE_S = 2.0  # ...and its next room at most this often (the lines of the room it has fill first)
 
 
-GULP_S = 0.25  # a stream slower than MODEL_RATE is read this often, all that came in one read
+GULP_S = 0.5  # a stream slower than MODEL_RATE is read this often, all that came in one read
 MODEL_RATE = 300  # stream events a second: slower is a model's pace (a fast server sends 1000s)
 RATE_AFTER_S = 0.5  # the rate is judged once the stream has run this long
 WAITED_S = 0.002  # a read that took this long had caught up with what arrived
@@ -71,6 +75,21 @@ class Gulps:
         if waited < WAITED_S or running < RATE_AFTER_S or self._reads >= MODEL_RATE * running:
             return 0.0
         return GULP_S
+
+
+class PageTurns:
+    """When a live reply may take its next room (see PAGE_S). ``clock`` gives seconds."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._turned = -math.inf
+
+    def wait(self) -> float:
+        """Seconds until the next page may be turned (0: now)."""
+        return max(0.0, self._turned + PAGE_S - self._clock())
+
+    def turned(self) -> None:
+        self._turned = self._clock()
 
 
 class Pace(NamedTuple):

@@ -41,11 +41,12 @@ from rich.theme import Theme as RichTheme
 from textual.geometry import Region, Size
 from textual.selection import Selection
 from textual.strip import Strip
+from textual.timer import Timer
 from textual.widget import Widget
 
 from agentry.safe_text import visible
 from agentry_tui import pacing
-from agentry_tui.pacing import Pacer
+from agentry_tui.pacing import Pacer, PageTurns
 from agentry_tui.textual_private import LaidOutOnce, ParsedMarkdown, report_crash
 from agentry_tui.widgets.selectable import highlighted, selected_text
 
@@ -269,6 +270,9 @@ class MarkdownText(LaidOutOnce, Widget):
         super().__init__(id=id, classes=classes)
         self._grow_by = grow_by  # lines of room it takes at a time; 0: as many as it needs
         self._pacer = pacer  # while it holds, rendering ahead waits (a key press is to be painted)
+        # Paced: the next room is taken at most every PAGE_S; a turn waiting for it is due.
+        self._turns = PageTurns() if pacer is not None and grow_by else None
+        self._turn_due: Timer | None = None
         self._parts: list[_RenderedOnce] = []  # finished blocks, rendered once
         self._queued: deque[str] = deque()  # finished blocks to render ahead, then show
         self._stale: deque[_RenderedOnce] = deque()  # shown blocks to render again (coloured)
@@ -340,9 +344,22 @@ class MarkdownText(LaidOutOnce, Widget):
 
     def stop_growing_ahead(self) -> None:
         """The text is complete: the widget is as tall as its lines."""
+        self._cancel_turn()
         if self._grow_by:
             self._grow_by = 0
             self.refresh(layout=True)
+
+    def _turn_page(self) -> None:
+        """Take the room the text needs now (the pane is laid out, moved and repainted)."""
+        self._cancel_turn()
+        if self._turns is not None:
+            self._turns.turned()
+        self.refresh(layout=True)
+
+    def _cancel_turn(self) -> None:
+        if self._turn_due is not None:
+            self._turn_due.stop()
+            self._turn_due = None
 
     def _height(self, lines: int) -> int:
         step = self._grow_by
@@ -363,11 +380,15 @@ class MarkdownText(LaidOutOnce, Widget):
             return
         old, new = before[1], self.strips(width)
         if self._height(len(new)) != self._height(len(old)):
-            self.refresh(layout=True)
-            return
+            wait = 0.0 if self._turns is None else self._turns.wait()
+            if not wait:
+                self._turn_page()
+                return
+            if self._turn_due is None:  # the lines of the room it has fill meanwhile
+                self._turn_due = self.set_timer(wait, self._turn_page)
         changed = [
             Region(0, y, width, 1)
-            for y in range(max(len(old), len(new)))
+            for y in range(min(max(len(old), len(new)), self.size.height))
             if (new[y] if y < len(new) else _BLANK) != (old[y] if y < len(old) else _BLANK)
         ]
         if changed:

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import itertools
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -39,6 +39,7 @@ from tests.tui.helpers import (
     active,
     idle,
     notices,
+    painted,
     ready,
     replies,
     replying,
@@ -618,13 +619,16 @@ async def test_text_arriving_in_small_pieces_waits_for_the_pause(monkeypatch) ->
 async def test_the_paint_after_a_pause_shows_all_that_arrived_by_then(monkeypatch) -> None:
     """A paint that was due shows the reply as it stands when it comes, not as the last pull
     saw it: text that arrived since is not left waiting for the pause after."""
-    monkeypatch.setattr(pacing, "LIVE_FRAME_S", 0.2)
+    # A second: the pull below comes within the pause after the first paint even on a loaded
+    # machine (with 0.2 s, a slow first frame let the pause end before it).
+    monkeypatch.setattr(pacing, "LIVE_FRAME_S", 1.0)
     partial = PartialReply(text="Hello")
     pacer, _ = painted_at_once()
 
     async with live_reply(partial, pacer) as (pilot, view, body):
         partial.text += " world"
         view.pull(partial)  # during the pause: taken by the paint after it
+        assert body.source == "Hello"
         partial.text += ", and more"  # not pulled yet
         await wait_until(pilot, lambda: body.source != "Hello")
         assert body.source == "Hello world, and more"
@@ -743,6 +747,67 @@ async def test_a_live_reply_takes_room_in_steps_and_fits_its_text_once_finished(
         await view.finish({"role": "assistant", "content": partial.text})
         await pilot.pause()
         assert body.size.height == 49
+
+
+def numbered_lines(upto: int) -> str:
+    """ "line n" paragraphs, a blank line between: 2 * upto - 1 lines."""
+    return "".join(f"line {n}\n\n" for n in range(1, upto + 1))
+
+
+@contextlib.asynccontextmanager
+async def paced_growing_reply(
+    partial: PartialReply,
+) -> AsyncIterator[tuple[Pilot, AssistantMessage, MarkdownText, Callable[[int], Awaitable[None]]]]:
+    """A live reply alone on screen, painted at a model's pace (LIVE_FRAME_S made short here)
+    and taking room 10 lines at a time; and what streams "line 1" to "line n" into it."""
+    pacer, _ = painted_at_once()
+    app = Holding(lambda: AssistantMessage(None, datetime.now(), partial, None, pacer, 10))
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(AssistantMessage)
+        body = view.query_one(".body", MarkdownText)
+        await pilot.pause()
+
+        async def stream(upto: int) -> None:
+            partial.text = numbered_lines(upto)
+            view.pull(partial)
+            await wait_until(pilot, lambda: body.source == partial.text)
+            await pilot.pause()
+
+        yield pilot, view, body, stream
+
+
+async def test_a_paced_reply_fills_the_room_it_has_before_it_takes_the_next(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Taking the next room lays out, moves and repaints the whole pane, several times what a
+    paint that fills lines costs: a reply at a model's pace takes it at most every PAGE_S, the
+    lines of the room it has showing the text that came meanwhile. Finished, it is as tall as
+    its text at once."""
+    monkeypatch.setattr(pacing, "LIVE_FRAME_S", 0.05)
+    monkeypatch.setattr(pacing, "PAGE_S", 60.0)
+    async with paced_growing_reply(PartialReply(text="line 1\n")) as (pilot, view, body, stream):
+        await stream(7)  # 13 lines: the first turn is taken at once
+        assert body.size.height == 20
+        await stream(12)  # 23 lines: the next room waits for PAGE_S (a minute)
+        await pilot.pause(0.2)
+        assert body.size.height == 20
+        shown = [line.strip() for line in painted(view.app, body)]
+        assert shown[18:] == ["line 10", ""]  # the room it has, filled: lines 19 and 20
+        await view.finish({"role": "assistant", "content": numbered_lines(12)})
+        await pilot.pause()
+        assert body.size.height == 23
+
+
+async def test_a_page_turn_that_waited_is_taken_with_no_more_text_coming(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pacing, "LIVE_FRAME_S", 0.05)
+    monkeypatch.setattr(pacing, "PAGE_S", 0.3)
+    async with paced_growing_reply(PartialReply(text="line 1\n")) as (pilot, _view, body, stream):
+        await stream(7)
+        await stream(12)
+        await wait_until(pilot, lambda: body.size.height == 30)
+        assert painted(body.app, body)[22].strip() == "line 12"
 
 
 async def test_the_live_reply_takes_a_pane_of_room_less_the_lines_kept_in_view(app) -> None:

@@ -11,6 +11,7 @@ from agentry_tui.pacing import (
     GULP_S,
     HURRY_CHARS,
     LIVE_FRAME_S,
+    PAGE_S,
     RATE_AFTER_S,
     TYPING_CHARS,
     TYPING_PAUSE_S,
@@ -18,6 +19,7 @@ from agentry_tui.pacing import (
     Gulps,
     Pace,
     Pacer,
+    PageTurns,
 )
 
 
@@ -180,3 +182,14 @@ async def test_work_waits_until_the_person_stops_typing(
     await pacer.until_not_typing()
     assert slept == [pytest.approx(TYPING_S), pytest.approx(0.5)]  # the second key moved it on
     assert not pacer.typing()
+
+
+def test_a_live_reply_turns_its_page_at_most_every_page_s() -> None:
+    now = [100.0]
+    turns = PageTurns(clock=lambda: now[0])
+    assert turns.wait() == 0.0  # the first room is taken at once
+    turns.turned()
+    now[0] += 0.5
+    assert turns.wait() == PAGE_S - 0.5
+    now[0] += PAGE_S
+    assert turns.wait() == 0.0
