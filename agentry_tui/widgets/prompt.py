@@ -39,7 +39,8 @@ MENU_KEYS = frozenset({"up", "down", "enter", "tab", "escape"})
 class Prompt(TextArea):
     """Enter sends; ctrl+j (or shift+enter) adds a line; up on the first line and down on the
     last one walk through the prompts sent before; Tab completes what ``completer`` completes
-    (else it moves the focus on). The cursor blinks for BLINK_FOR_S after a key or focus.
+    (else it moves the focus on). The cursor blinks for BLINK_FOR_S after a key or focus, and
+    stops when a message is sent (its reply is read, not typed over).
 
     `@` at the start of a word opens the attachment menu (MentionChanged says what follows it);
     while ``menu_open`` its keys go to it (MenuKey). ``attach(path, asked)`` is offered a path
@@ -97,6 +98,8 @@ class Prompt(TextArea):
         self._still = self.set_timer(BLINK_FOR_S, self._hold_still)
 
     def _hold_still(self) -> None:
+        if self._still is not None:
+            self._still.stop()
         self._still = None
         self.cursor_blink = False
 
@@ -166,6 +169,7 @@ class Prompt(TextArea):
             event.stop()
             event.prevent_default()
             if self.text.strip():
+                self._hold_still()
                 self.post_message(self.Submitted(self.text))
             return
         if event.key == "tab" and (completion := self._completer(self.text)) is not None:

@@ -1,4 +1,5 @@
-"""An app left alone does no work: the message box's cursor stops blinking after a while."""
+"""An app left alone does no work: the message box's cursor stops blinking after a while, and
+at once when a message is sent."""
 
 from __future__ import annotations
 
@@ -26,3 +27,16 @@ async def test_the_cursor_blinks_for_a_while_after_a_key_then_stays_lit(
         await pilot.press("i")
         assert prompt.cursor_blink
         assert prompt.text == "hi"
+
+
+async def test_the_cursor_stays_lit_once_a_message_is_sent(app) -> None:
+    """The reply is read now, not typed over: its paints are not joined by the cursor's."""
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        prompt = app.query_one(Prompt)
+        await pilot.press("h", "i")
+        assert prompt.cursor_blink
+        await pilot.press("enter")
+        assert not prompt.cursor_blink
+        await pilot.press("o")
+        assert prompt.cursor_blink
