@@ -124,8 +124,10 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         history_dir: str | Path | None = None,
         workspace: str | Path | None = None,
         clock: Callable[[], datetime] = wall_clock,
+        when_ready: Callable[[], object] | None = None,
     ) -> None:
         super().__init__()
+        self._when_ready = when_ready  # called once the first frame is laid out
         read_alt_keys(alt_keys())
         settings = load_settings()
         if settings.theme in self.available_themes:
@@ -192,6 +194,10 @@ class AgentryApp(App[None], inherit_bindings=False):  # our key order in the key
         self.set_interval(30, self._tick)
         if not self.is_headless:  # a test's app must not take over the test process's signals
             self._install_termination()
+
+    def on_ready(self) -> None:
+        if self._when_ready is not None:
+            self._when_ready()
 
     # -- small helpers --------------------------------------------------------------------
 

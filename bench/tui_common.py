@@ -17,7 +17,8 @@ end, and ``at_bottom`` checks that the pane ends with them (the view follows the
 
 Each measured run is a fresh child process (``run_child``), like a real start, with its own
 peak RSS; bytecode is cached (``isolated_env``) as for an installed app, and a headless child
-imports the app under the collector settings agentry-tui runs with (``long_lived_imports``).
+imports the app under the collector settings agentry-tui runs with (``long_lived_imports``, and
+``app_built`` once its first frame is up).
 Run this module as ``python bench/tui_common.py --layout 120x36 URL`` (URL: a running test
 server) to print where the chat pane and the prompt are (the tmux runs need it).
 """

@@ -40,7 +40,7 @@ import bare_textual_app
 import common
 import tui_common as tc
 
-from agentry_tui.__main__ import long_lived_imports
+from agentry_tui.__main__ import app_built, long_lived_imports
 
 TARGET_S = 0.8
 INDEX = ".index.json"
@@ -84,7 +84,13 @@ async def headless_run(
     workspace = Path(tempfile.mkdtemp(prefix="agentry-bench-"))
     profiler = tc.start_profiler() if profile else None
     cpu0, t0 = time.process_time(), time.perf_counter()
-    app = AgentryApp(provider="ollama", endpoint=url, history_dir=history, workspace=workspace)
+    app = AgentryApp(
+        provider="ollama",
+        endpoint=url,
+        history_dir=history,
+        workspace=workspace,
+        when_ready=app_built,
+    )
     watch = tc.FrameWatch(app, size)
 
     def placeholder_shown(grid: tc.Grid) -> bool:

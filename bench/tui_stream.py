@@ -30,7 +30,7 @@ from typing import Any
 import common
 import tui_common as tc
 
-from agentry_tui.__main__ import long_lived_imports
+from agentry_tui.__main__ import app_built, long_lived_imports
 
 CONNECTED = "● connected"  # the status line when idle ("◉ streaming" while a reply arrives)
 TARGET_S = {2000: 1.0, 8000: 4.0}  # 2,000 tokens < 1 s, 8,000 < 4 s (linear: 0.5 ms a token)
@@ -77,7 +77,11 @@ async def headless_run(
 
     folder = Path(tempfile.mkdtemp(prefix="agentry-bench-"))
     app = AgentryApp(
-        provider="ollama", endpoint=url, history_dir=folder / "history", workspace=folder
+        provider="ollama",
+        endpoint=url,
+        history_dir=folder / "history",
+        workspace=folder,
+        when_ready=app_built,
     )
     watch = tc.FrameWatch(app, size)
     text = reply_text(tokens)

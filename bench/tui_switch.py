@@ -25,7 +25,7 @@ from typing import Any
 import common
 import tui_common as tc
 
-from agentry_tui.__main__ import long_lived_imports
+from agentry_tui.__main__ import app_built, long_lived_imports
 
 TARGET_S = 0.15
 BIG, SMALL = "big", "a-short-one"
@@ -61,7 +61,13 @@ async def headless_run(
         from agentry_tui.widgets.chat import MessageList
 
     workspace = Path(tempfile.mkdtemp(prefix="agentry-bench-"))
-    app = AgentryApp(provider="ollama", endpoint=url, history_dir=history, workspace=workspace)
+    app = AgentryApp(
+        provider="ollama",
+        endpoint=url,
+        history_dir=history,
+        workspace=workspace,
+        when_ready=app_built,
+    )
     watch = tc.FrameWatch(app, size)
     result: dict[str, Any] = {}
 

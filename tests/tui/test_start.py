@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
 
 from agentry.sessions import SessionManager
-from agentry_tui.__main__ import parse_args
+from agentry_tui.__main__ import app_built, parse_args
 from agentry_tui.widgets.chat import MessageList
 from agentry_tui.widgets.messages import AssistantMessage
 from agentry_tui.widgets.session_list import SessionList
@@ -305,3 +306,22 @@ def test_entry_points() -> None:
         done = subprocess.run(command, capture_output=True, text=True, timeout=30)
         assert done.returncode == 0, done.stderr
         assert "--history-dir" in done.stdout and "--session" in done.stdout
+
+
+async def test_what_start_up_made_is_kept_out_of_the_collector_once_the_first_frame_is_up(
+    ollama_server, make_app
+) -> None:
+    """agentry-tui freezes what start-up made (``app_built``) once the first frame is laid out:
+    called once, with the app's widgets built by then."""
+    built: list[int] = []
+    app = make_app(when_ready=lambda: built.append(len(app.query(MessageList))))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await send(pilot, "hello")
+        assert built == [1]
+    before = gc.get_freeze_count()
+    try:
+        app_built()
+        assert gc.get_freeze_count() > before
+    finally:
+        gc.unfreeze()
