@@ -343,8 +343,10 @@ class MarkdownText(LaidOutOnce, Widget):
             report_crash(self.app, error)
 
     def stop_growing_ahead(self) -> None:
-        """The text is complete: the widget is as tall as its lines."""
+        """The text is complete: the widget is as tall as its lines (its blocks still being
+        rendered ahead too, when they come)."""
         self._cancel_turn()
+        self._turns = None
         if self._grow_by:
             self._grow_by = 0
             self.refresh(layout=True)

@@ -798,6 +798,25 @@ async def test_a_paced_reply_fills_the_room_it_has_before_it_takes_the_next(
         assert body.size.height == 23
 
 
+async def test_a_paced_reply_finished_while_its_text_is_rendered_ahead_takes_its_room_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Finishing ends the page turns: blocks rendered after it (a long rest, a bite at a time)
+    are given their room as they come, not PAGE_S later."""
+    monkeypatch.setattr(pacing, "LIVE_FRAME_S", 0.05)
+    monkeypatch.setattr(pacing, "PAGE_S", 60.0)
+    async with paced_growing_reply(PartialReply(text="line 1\n")) as (pilot, view, body, stream):
+        await stream(7)  # a page turned: the next would wait a minute
+        text = numbered_lines(7) + markdown_reply(3000)
+        await view.finish({"role": "assistant", "content": text})
+        await wait_until(pilot, lambda: body.source == text)
+
+        def fits() -> bool:  # hundreds of lines, not the 13 first rendered
+            return body.size.height == len(body.strips(body.size.width)) > 100
+
+        await wait_until(pilot, fits)
+
+
 async def test_a_page_turn_that_waited_is_taken_with_no_more_text_coming(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
