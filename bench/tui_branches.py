@@ -25,7 +25,7 @@ from typing import Any
 import common
 import tui_common as tc
 
-from agentry_tui.__main__ import app_built, long_lived_imports
+from agentry_tui.__main__ import long_lived_imports
 
 TARGET_S = 0.1
 SESSION = "branched"
@@ -75,17 +75,11 @@ async def headless_run(
     url: str, history: Path, messages: int, case: str, size: tuple[int, int]
 ) -> dict[str, Any]:
     with long_lived_imports():
-        from agentry_tui.app import AgentryApp
+        from agentry_tui.app import AgentryApp  # noqa: F401 - imported under long_lived_imports
         from agentry_tui.widgets.chat import MessageList
 
     workspace = Path(tempfile.mkdtemp(prefix="agentry-bench-"))
-    app = AgentryApp(
-        provider="ollama",
-        endpoint=url,
-        history_dir=history,
-        workspace=workspace,
-        when_ready=app_built,
-    )
+    app = tc.bench_app(url, history, workspace)
     watch = tc.FrameWatch(app, size)
     at = fork_at(messages, case)
     times: list[float | None] = []

@@ -43,9 +43,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import common
+
+if TYPE_CHECKING:
+    from agentry_tui.app import AgentryApp
 
 ROOT = common.ROOT
 BENCH = Path(__file__).resolve().parent
@@ -672,6 +675,21 @@ def child_result(result: dict[str, Any]) -> None:
     print(RESULT + json.dumps(result), flush=True)
 
 
+def bench_app(url: str, history: Path, workspace: Path) -> AgentryApp:
+    """The app on the test server at ``url``, as agentry-tui runs it: ``app_built`` once its
+    first frame is up (import the app under ``long_lived_imports`` before)."""
+    from agentry_tui.__main__ import app_built
+    from agentry_tui.app import AgentryApp
+
+    return AgentryApp(
+        provider="ollama",
+        endpoint=url,
+        history_dir=history,
+        workspace=workspace,
+        when_ready=app_built,
+    )
+
+
 def layout(size: tuple[int, int], url: str, env: dict[str, str]) -> dict[str, Any]:
     """Where the chat pane and the prompt are at this terminal size once connected to the
     server at ``url``, and the prompt's placeholder (a headless app in a child process)."""
@@ -679,14 +697,11 @@ def layout(size: tuple[int, int], url: str, env: dict[str, str]) -> dict[str, An
 
 
 async def _layout(size: tuple[int, int], url: str) -> dict[str, Any]:
-    from agentry_tui.app import AgentryApp
     from agentry_tui.widgets.chat import MessageList
     from agentry_tui.widgets.prompt import Prompt
 
     with tempfile.TemporaryDirectory() as folder:
-        app = AgentryApp(
-            provider="ollama", endpoint=url, history_dir=Path(folder) / "history", workspace=folder
-        )
+        app = bench_app(url, Path(folder) / "history", Path(folder))
         async with app.run_test(size=size) as pilot:
             deadline = time.perf_counter() + 20
             while app.store.connection.state != "connected":  # a problem line moves things

@@ -40,7 +40,7 @@ import bare_textual_app
 import common
 import tui_common as tc
 
-from agentry_tui.__main__ import app_built, long_lived_imports
+from agentry_tui.__main__ import long_lived_imports
 
 TARGET_S = 0.8
 INDEX = ".index.json"
@@ -76,7 +76,7 @@ async def headless_run(
 ) -> dict[str, Any]:
     t_import = time.perf_counter()
     with long_lived_imports():
-        from agentry_tui.app import AgentryApp
+        from agentry_tui.app import AgentryApp  # noqa: F401 - imported under long_lived_imports
         from agentry_tui.widgets.chat import MessageList
         from agentry_tui.widgets.prompt import Prompt
 
@@ -84,13 +84,7 @@ async def headless_run(
     workspace = Path(tempfile.mkdtemp(prefix="agentry-bench-"))
     profiler = tc.start_profiler() if profile else None
     cpu0, t0 = time.process_time(), time.perf_counter()
-    app = AgentryApp(
-        provider="ollama",
-        endpoint=url,
-        history_dir=history,
-        workspace=workspace,
-        when_ready=app_built,
-    )
+    app = tc.bench_app(url, history, workspace)
     watch = tc.FrameWatch(app, size)
 
     def placeholder_shown(grid: tc.Grid) -> bool:

@@ -30,7 +30,7 @@ from typing import Any
 import common
 import tui_common as tc
 
-from agentry_tui.__main__ import app_built, long_lived_imports
+from agentry_tui.__main__ import long_lived_imports
 
 CONNECTED = "● connected"  # the status line when idle ("◉ streaming" while a reply arrives)
 TARGET_S = {2000: 1.0, 8000: 4.0}  # 2,000 tokens < 1 s, 8,000 < 4 s (linear: 0.5 ms a token)
@@ -71,18 +71,12 @@ async def headless_run(
     from agentry.events import DoneEvent, TextDelta
 
     with long_lived_imports():
-        from agentry_tui.app import AgentryApp
+        from agentry_tui.app import AgentryApp  # noqa: F401 - imported under long_lived_imports
         from agentry_tui.widgets.chat import MessageList
         from agentry_tui.widgets.prompt import Prompt
 
     folder = Path(tempfile.mkdtemp(prefix="agentry-bench-"))
-    app = AgentryApp(
-        provider="ollama",
-        endpoint=url,
-        history_dir=folder / "history",
-        workspace=folder,
-        when_ready=app_built,
-    )
+    app = tc.bench_app(url, folder / "history", folder)
     watch = tc.FrameWatch(app, size)
     text = reply_text(tokens)
     last = tc.tail_signature(text)

@@ -25,7 +25,7 @@ from typing import Any
 import common
 import tui_common as tc
 
-from agentry_tui.__main__ import app_built, long_lived_imports
+from agentry_tui.__main__ import long_lived_imports
 
 TARGET_S = 0.15
 BIG, SMALL = "big", "a-short-one"
@@ -57,17 +57,11 @@ async def headless_run(
     profile: str | None,
 ) -> dict[str, Any]:
     with long_lived_imports():
-        from agentry_tui.app import AgentryApp
+        from agentry_tui.app import AgentryApp  # noqa: F401 - imported under long_lived_imports
         from agentry_tui.widgets.chat import MessageList
 
     workspace = Path(tempfile.mkdtemp(prefix="agentry-bench-"))
-    app = AgentryApp(
-        provider="ollama",
-        endpoint=url,
-        history_dir=history,
-        workspace=workspace,
-        when_ready=app_built,
-    )
+    app = tc.bench_app(url, history, workspace)
     watch = tc.FrameWatch(app, size)
     result: dict[str, Any] = {}
 
