@@ -11,7 +11,8 @@ the unfinished tail is rendered again, at most once a frame. So each update cost
 however long the reply grows; and an update that keeps the height (the tail's last line grew)
 repaints the lines that changed, with no layout of the chat pane. A reply being streamed keeps
 its height longer: it takes room ``grow_by`` lines at a time and the text fills it, so the pane
-is laid out, moved and repainted once per that many lines, not on every frame.
+is laid out, moved and repainted once per that many lines, not on every frame; at a model's pace
+(a pacer given) the next room is taken at most every ``pacing.PAGE_S``.
 
 A fast server can hand over thousands of characters at once, which Rich takes tens of
 milliseconds to render: finished blocks are rendered ahead of the frame that shows them, a bite
