@@ -271,8 +271,9 @@ class MarkdownText(LaidOutOnce, Widget):
         super().__init__(id=id, classes=classes)
         self._grow_by = grow_by  # lines of room it takes at a time; 0: as many as it needs
         self._pacer = pacer  # while it holds, rendering ahead waits (a key press is to be painted)
-        # Paced: the next room is taken at most every PAGE_S; a turn waiting for it is due.
-        self._turns = PageTurns() if pacer is not None and grow_by else None
+        # Paced: while it grows ahead, the next room is taken at most every PAGE_S; a turn
+        # waiting for it is due.
+        self._turns = PageTurns() if pacer is not None else None
         self._turn_due: Timer | None = None
         self._parts: list[_RenderedOnce] = []  # finished blocks, rendered once
         self._queued: deque[str] = deque()  # finished blocks to render ahead, then show
@@ -347,7 +348,6 @@ class MarkdownText(LaidOutOnce, Widget):
         """The text is complete: the widget is as tall as its lines (its blocks still being
         rendered ahead too, when they come)."""
         self._cancel_turn()
-        self._turns = None
         if self._grow_by:
             self._grow_by = 0
             self.refresh(layout=True)
@@ -383,7 +383,7 @@ class MarkdownText(LaidOutOnce, Widget):
             return
         old, new = before[1], self.strips(width)
         if self._height(len(new)) != self._height(len(old)):
-            wait = 0.0 if self._turns is None else self._turns.wait()
+            wait = self._turns.wait() if self._turns is not None and self._grow_by else 0.0
             if not wait:
                 self._turn_page()
                 return
