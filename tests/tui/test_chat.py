@@ -564,10 +564,11 @@ def painted_at_once() -> tuple[Pacer, Callable[[], None]]:
 
 @contextlib.asynccontextmanager
 async def live_reply(
-    partial: PartialReply, pacer: Pacer
+    partial: PartialReply, pacer: Pacer, grow_by: int = 0
 ) -> AsyncIterator[tuple[Pilot, AssistantMessage, MarkdownText]]:
-    """A live reply alone on screen, shown at ``pacer``'s pace, once its first paint is done."""
-    app = Holding(lambda: AssistantMessage(None, datetime.now(), partial, None, pacer))
+    """A live reply alone on screen, shown at ``pacer``'s pace (its text taking room ``grow_by``
+    lines at a time), once its first paint is done."""
+    app = Holding(lambda: AssistantMessage(None, datetime.now(), partial, None, pacer, grow_by))
     async with app.run_test(size=SIZE) as pilot:
         view = app.query_one(AssistantMessage)
         body = view.query_one(".body", MarkdownText)
@@ -758,14 +759,10 @@ def numbered_lines(upto: int) -> str:
 async def paced_growing_reply(
     partial: PartialReply,
 ) -> AsyncIterator[tuple[Pilot, AssistantMessage, MarkdownText, Callable[[int], Awaitable[None]]]]:
-    """A live reply alone on screen, painted at a model's pace (LIVE_FRAME_S made short here)
-    and taking room 10 lines at a time; and what streams "line 1" to "line n" into it."""
+    """A live reply alone on screen, painted at a model's pace and taking room 10 lines at a
+    time; and what streams "line 1" to "line n" into it."""
     pacer, _ = painted_at_once()
-    app = Holding(lambda: AssistantMessage(None, datetime.now(), partial, None, pacer, 10))
-    async with app.run_test(size=SIZE) as pilot:
-        view = app.query_one(AssistantMessage)
-        body = view.query_one(".body", MarkdownText)
-        await pilot.pause()
+    async with live_reply(partial, pacer, 10) as (pilot, view, body):
 
         async def stream(upto: int) -> None:
             partial.text = numbered_lines(upto)
