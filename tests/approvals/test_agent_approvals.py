@@ -15,7 +15,8 @@ import pytest
 from agentry import Agent
 from agentry.config import settings_path
 from agentry.events import DoneEvent, NoticeEvent, ToolResultEvent
-from agentry.tools import Allow, Tool
+from agentry.tools import Allow
+from tests.approvals.tools import files_write
 from tests.servers.base import Reply
 
 WRITE = ("create_file", {"path": "x.txt", "content": "hi", "overwrite": True})
@@ -162,15 +163,7 @@ async def test_an_mcp_tool_is_kept_under_its_server_and_remote_name(
         ran.append(arguments)
         return "written"
 
-    tool = Tool(
-        "files__write",
-        "Write a file on the files server.",
-        {"type": "object", "properties": {"path": {"type": "string"}}},
-        write,
-        permission="write",
-        server="files",
-        remote_name="write",
-    )
+    tool = files_write(write)
     agent = agent_for(tmp_path, Asker(Allow("always")))
     agent.tools.register(tool)
     await call_tool(agent, ollama_server, "s", ("files__write", {"path": "a"}))

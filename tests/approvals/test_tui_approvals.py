@@ -9,9 +9,9 @@ from typing import Any
 from textual.widgets import Button, OptionList
 
 from agentry.config import settings_path
-from agentry.tools import Tool
 from agentry_tui.screens.approval import ApprovalScreen
 from agentry_tui.screens.permissions import PermissionsScreen
+from tests.approvals.tools import files_write
 from tests.tui.conftest import SIZE
 from tests.tui.helpers import active, idle, painted, ready, send, text_of, wait_until
 
@@ -132,15 +132,7 @@ async def test_an_mcp_tool_shows_its_server_and_is_kept_under_it(app, workspace:
         written.append(path)
         return f"wrote {path}"
 
-    tool = Tool(
-        "files__write",
-        "Write a file on the files server.",
-        {"type": "object", "properties": {"path": {"type": "string"}}},
-        write,
-        permission="write",
-        server="files",
-        remote_name="write",
-    )
+    tool = files_write(write)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         app.store.agent.tools.register(tool)
