@@ -13,8 +13,7 @@ import pytest
 from textual.pilot import Pilot
 
 from agentry_tui.app import AgentryApp
-from tests.mcpui.conftest import ASKING, BROKEN, configure
-from tests.mcpui.test_tui_servers import servers_settled
+from tests.mcpui.conftest import ASKING, BROKEN, configure, servers_settled
 from tests.tui import scenes
 
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from agentry_tui.palette import AgentryCommands
 from agentry_tui.widgets.prompt import Prompt
-from tests.mcpui.conftest import ASKING, configure
-from tests.mcpui.test_tui_servers import servers_settled
-from tests.tui.conftest import SIZE
-from tests.tui.helpers import active, idle, notices, ready, send, wait_until
+from tests.mcpui.conftest import asking_app
+from tests.tui.helpers import active, idle, notices, send, wait_until
 
 
 def chats(server) -> list:
@@ -16,11 +14,7 @@ def chats(server) -> list:
 
 
 async def test_a_prompt_is_a_command_completed_listed_and_answered(make_app, ollama_server) -> None:
-    configure({"asking": ASKING})
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await servers_settled(pilot, {"ready"})
+    async with asking_app(make_app) as (app, pilot):
         await wait_until(pilot, lambda: len(app.store.mcp.prompts) == 2)
         entry = active(app)
 

@@ -7,10 +7,8 @@ from textual.widgets import Checkbox, Input, Select, Static, TextArea
 
 from agentry_tui.screens.elicitation import ElicitationScreen
 from agentry_tui.screens.sampling import SamplingScreen
-from tests.mcpui.conftest import ASKING, configure
-from tests.mcpui.test_tui_servers import servers_settled
-from tests.tui.conftest import SIZE
-from tests.tui.helpers import active, idle, ready, send, text_of, wait_until
+from tests.mcpui.conftest import asking_app
+from tests.tui.helpers import active, idle, send, text_of, wait_until
 
 ASK = '#tool:asking__ask_model {"question": "Capital of France?"}'
 
@@ -30,11 +28,7 @@ async def asked(pilot, screen: type) -> None:
 
 
 async def test_sampling_requests_approved_edited_and_denied(make_app, ollama_server) -> None:
-    configure({"asking": ASKING})
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await servers_settled(pilot, {"ready"})
+    async with asking_app(make_app) as (app, pilot):
         entry = active(app)
 
         # Approved: answered by the session's model, with no tools, at the server's limit.
@@ -77,11 +71,7 @@ async def test_sampling_requests_approved_edited_and_denied(make_app, ollama_ser
 
 
 async def test_an_elicitation_form_is_checked_filled_and_declined(make_app, ollama_server) -> None:
-    configure({"asking": ASKING})
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await servers_settled(pilot, {"ready"})
+    async with asking_app(make_app) as (app, pilot):
         entry = active(app)
         await send(pilot, "#tool:asking__book_table")
         await asked(pilot, ElicitationScreen)

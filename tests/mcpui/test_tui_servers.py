@@ -8,19 +8,9 @@ from textual.widgets import OptionList, Static
 from agentry.context.estimate import tools_tokens
 from agentry_tui.screens.mcp_servers import McpServersScreen
 from agentry_tui.widgets.metadata import MetadataPanel
-from tests.mcpui.conftest import ASKING, BROKEN, configure
+from tests.mcpui.conftest import ASKING, BROKEN, configure, servers_settled
 from tests.tui.conftest import SIZE
 from tests.tui.helpers import active, idle, ready, send, text_of, wait_until
-
-
-async def servers_settled(pilot, statuses: set[str]) -> None:
-    app = pilot.app
-    await wait_until(
-        pilot,
-        lambda: {s.status for s in app.store.mcp.states()} == statuses,
-        timeout=30,
-        state=lambda: app.store.mcp.states(),
-    )
 
 
 def offered(request) -> list[str]:
